@@ -1,0 +1,127 @@
+import type { Cursor } from '@herald/protocol';
+import type { Engine, HistoryLimits } from './engine.ts';
+import type { Message } from './message.ts';
+import { resolveCursor } from './resume.ts';
+import type { Sink } from './sink.ts';
+
+/** History is read in pages of this many messages while catching up. */
+const PAGE = 500;
+/** Live messages held while a subscription catches up; beyond this they are dropped and re-read from history. */
+const MAX_PENDING = 10_000;
+
+/**
+ * One sink's subscription to one channel. It merges history and the live feed into one gap-free,
+ * duplicate-free stream: live messages that arrive while history is read wait in `pending`; anything
+ * at or below the delivered offset is dropped; a hole (or an epoch change) makes it read history again.
+ */
+export class Subscription {
+  /** The epoch being delivered; empty until started. */
+  epoch = '';
+  /** Offset of the last message delivered (or of the start position). */
+  last = 0;
+  private syncing = true;
+  private pending: Message[] = [];
+  private overflowed = false;
+  private closed = false;
+
+  constructor(
+    readonly channel: string,
+    readonly sink: Sink,
+    private readonly engine: Engine,
+    private readonly limits: () => HistoryLimits,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /**
+   * Starts delivery from `cursor` (undefined = only new messages). The caller has already registered
+   * this subscription for live messages, so nothing published meanwhile is missed. `onPosition` gets
+   * the position delivery starts from before anything is delivered.
+   */
+  async start(
+    cursor: Cursor | undefined,
+    onPosition: (position: { epoch: string; last: number }) => void,
+  ): Promise<{ epoch: string; last: number }> {
+    const state = await this.engine.state(this.channel, this.limits());
+    this.epoch = state.epoch;
+    const start = cursor === undefined ? undefined : resolveCursor(cursor, state);
+    this.last = start === undefined ? state.last : start.from - 1;
+    const position = { epoch: this.epoch, last: this.last };
+    // The transport announces the position (NDJSON `subscribed`, WebSocket `ok`) before any delivery.
+    onPosition(position);
+    if (start?.reset !== undefined) this.sink.reset({ channel: this.channel, ...start.reset });
+    await this.catchUp();
+    return position;
+  }
+
+  /** Offers live messages of this channel (in offset order). */
+  offer(messages: readonly Message[]): void {
+    if (this.closed) return;
+    if (this.syncing) {
+      if (this.pending.length + messages.length > MAX_PENDING) {
+        this.overflowed = true;
+        this.pending = [];
+      } else {
+        for (const m of messages) this.pending.push(m);
+      }
+      return;
+    }
+    for (const m of messages) {
+      if (m.epoch === this.epoch && m.offset === this.last + 1) {
+        this.last = m.offset;
+        this.sink.deliver(m);
+      } else if (m.epoch !== this.epoch || m.offset > this.last + 1) {
+        // A hole or a new epoch: history tells what happened.
+        this.syncing = true;
+        this.catchUp().catch(this.onError);
+        return;
+      }
+      // else: already delivered (offset <= last), drop.
+    }
+  }
+
+  /** Stops delivery. */
+  stop(): void {
+    this.closed = true;
+    this.pending = [];
+  }
+
+  /** Reads history after `last` until caught up, then drains what arrived live meanwhile. */
+  private async catchUp(): Promise<void> {
+    this.syncing = true;
+    for (;;) {
+      if (this.closed) return;
+      const page = await this.engine.read(this.channel, this.last + 1, PAGE, this.limits());
+      if (this.closed) return;
+      if (page.state.epoch !== this.epoch) {
+        // The channel's past was lost: report it, then continue in the new epoch.
+        this.epoch = page.state.epoch;
+        this.last = page.state.first - 1;
+        this.sink.reset({ channel: this.channel, epoch: this.epoch, from: page.state.first });
+        continue;
+      }
+      if (page.state.first > this.last + 1) {
+        // What comes next already left history (trimmed by count or age).
+        this.last = page.state.first - 1;
+        this.sink.reset({ channel: this.channel, epoch: this.epoch, from: page.state.first });
+      }
+      for (const m of page.messages) {
+        this.last = m.offset;
+        this.sink.deliver(m);
+      }
+      if (page.messages.length === PAGE) {
+        // Pace the replay by the client's reading speed instead of buffering all of history.
+        if (this.sink.backlog() > 0) await this.sink.drained();
+        continue;
+      }
+      if (this.overflowed) {
+        this.overflowed = false;
+        continue;
+      }
+      const queued = this.pending;
+      this.pending = [];
+      this.syncing = false;
+      this.offer(queued);
+      return;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { HeraldError } from '@herald/core';
+import { ERROR_CATALOG, type ErrorBody } from '@herald/protocol';
+
+/** Sends a JSON answer. `body` is an object or ready-made JSON text. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string | number> = {},
+): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** Maps anything thrown to a catalog error; unknown errors become `internal` with no detail leaked. */
+export function toHeraldError(error: unknown): HeraldError {
+  if (error instanceof HeraldError) return error;
+  return new HeraldError('internal');
+}
+
+/** The JSON error body of contract section 8. */
+export function errorBody(error: HeraldError): ErrorBody {
+  return { error: { code: error.code, message: error.message } };
+}
+
+/** Answers an error with its status and JSON body (never a stack trace). */
+export function sendError(res: ServerResponse, error: unknown, headers: Record<string, string | number> = {}): void {
+  const e = toHeraldError(error);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const extra: Record<string, string | number> = { ...headers };
+  if (e.retryAfter !== undefined) extra['retry-after'] = e.retryAfter;
+  if (e.code === 'method_not_allowed' && extra.allow === undefined) extra.allow = 'GET, POST, OPTIONS';
+  sendJson(res, ERROR_CATALOG[e.code].status, errorBody(e), extra);
+}
+
+/** Refuses a WebSocket upgrade with an HTTP error answer on the raw socket, then closes it. */
+export function refuseUpgrade(socket: Duplex, error: unknown): void {
+  const e = toHeraldError(error);
+  const status = ERROR_CATALOG[e.code].status;
+  const body = JSON.stringify(errorBody(e));
+  const retry = e.retryAfter === undefined ? '' : `Retry-After: ${e.retryAfter}\r\n`;
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} ${e.code}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n${retry}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}

@@ -1,0 +1,231 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { DEFAULT_NAMESPACE, HeraldError, Hub, Namespaces } from '@herald/core';
+import { pino } from 'pino';
+import { WebSocketServer } from 'ws';
+import { handleChannelInfo, handleHealth, handleMetrics, handleReady, handleStats } from './api/operations.ts';
+import { handleMultiPublish, handlePublish } from './api/publish.ts';
+import { Authenticator } from './auth.ts';
+import { Ticker } from './heartbeat.ts';
+import { Cors } from './http/cors.ts';
+import { channelParam, cursorParam, waitParam } from './http/query.ts';
+import { refuseUpgrade, sendError } from './http/respond.ts';
+import { createMetrics } from './metrics.ts';
+import { DEFAULTS, type HeraldOptions } from './options.ts';
+import { Router } from './router.ts';
+import { ServerStats } from './stats.ts';
+import { handleLongPoll, handlePoll } from './transports/long-poll.ts';
+import { handleNdjson } from './transports/ndjson.ts';
+import { handleSse } from './transports/sse.ts';
+import type { TransportContext } from './transports/transport.ts';
+import { serveBoundSocket } from './transports/ws-bound.ts';
+import { serveMuxSocket } from './transports/ws-mux.ts';
+
+/** A running hub: attach its handlers to your own server, or let it own one with `listen`. */
+export interface HeraldServer {
+  readonly hub: Hub;
+  readonly stats: ServerStats;
+  /** The node:http server the hub owns (used by `listen`). */
+  readonly http: Server;
+  /** Handles one HTTP request (attach to an existing server's 'request' event). */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  /** Handles one upgrade (attach to an existing server's 'upgrade' event). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Listens on `port` (0 = any free one); resolves with the base URL. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Graceful shutdown: stop accepting, close sockets (1001) and streams, answer long polls, close the engine. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link createHerald}: the engine plus any {@link HeraldOptions} to override. */
+export type HeraldInit = Partial<HeraldOptions> & Pick<HeraldOptions, 'engine'>;
+
+/** Creates the hub: the core, every transport and the HTTP API, wired together. */
+export function createHerald(init: HeraldInit): HeraldServer {
+  const options: HeraldOptions = {
+    ...DEFAULTS,
+    defaultNamespace: DEFAULT_NAMESPACE,
+    ...stripUndefined(init),
+    engine: init.engine,
+  };
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const hub = new Hub({
+    engine: options.engine,
+    namespaces: new Namespaces(options.defaultNamespace, options.namespaces),
+    pollIntervalMs: options.pollIntervalMs,
+    maxBacklogBytes: options.maxBacklogBytes,
+    onError: (error) => logger.error({ err: error }, 'delivery failed'),
+  });
+  const stats = new ServerStats();
+  const metrics = createMetrics(stats, hub);
+  let draining = false;
+  const ctx: TransportContext = {
+    hub,
+    options,
+    stats,
+    logger,
+    auth: new Authenticator(options.apiKeys),
+    cors: new Cors(options.allowedOrigins),
+    streams: new Ticker(options.streamHeartbeatMs, options.maxConnectionLifetimeMs),
+    sockets: new Ticker(options.wsPingMs, options.maxConnectionLifetimeMs),
+    polls: new Set(),
+    draining: () => draining,
+  };
+  const ops = { hub, stats, registry: metrics.registry, draining: () => draining };
+  const publishCtx = { hub, maxBodyBytes: options.maxBodyBytes };
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+
+  const router = new Router();
+  router.on('GET', '/healthz', (req, res) => handleHealth(ops, req, res));
+  router.on('GET', '/readyz', (req, res) => handleReady(ops, req, res));
+  router.on('GET', '/metrics', (req, res) => handleMetrics(ops, req, res));
+  router.on('GET', '/v1/stats', (req, res) => handleStats(ops, req, res));
+  router.on('GET', '/v1/channels/:channel', (req, res, p) => handleChannelInfo(ops, req, res, p.channel));
+  router.on('GET', '/v1/channels/:channel/messages', (req, res, p, q) => subscribeOrPull(req, res, q, p.channel));
+  router.on('GET', '/v1/events', (req, res, _p, q) => subscribeOrPull(req, res, q, undefined));
+  router.on('POST', '/v1/channels/:channel/messages', (req, res, p, q) =>
+    handlePublish(publishCtx, req, res, p.channel, ctx.auth.authenticate(req, q)),
+  );
+  router.on('POST', '/v1/publish', (req, res, _p, q) =>
+    handleMultiPublish(publishCtx, req, res, ctx.auth.authenticate(req, q)),
+  );
+
+  /** One URL, every transport: chosen by Upgrade (elsewhere), Accept and `wait` (contract section 3). */
+  async function subscribeOrPull(
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: URLSearchParams,
+    channel: string | undefined,
+  ): Promise<void> {
+    const accept = req.headers.accept ?? '*/*';
+    if (accept.includes('text/event-stream')) return handleSse(ctx, req, res, query, channel);
+    if (accept.includes('application/x-ndjson')) return handleNdjson(ctx, req, res, query, channel);
+    if (!/(?:^|[\s,])(?:\*\/\*|application\/\*|application\/json)/.test(accept)) {
+      throw new HeraldError(
+        'not_acceptable',
+        'this URL serves application/json, text/event-stream or application/x-ndjson',
+      );
+    }
+    const waitMs = waitParam(query.get('wait') ?? undefined, options.longPollMaxMs);
+    if (query.getAll('wait').length > 1) throw new HeraldError('bad_request', 'parameter wait is given more than once');
+    if (waitMs > 0) return handleLongPoll(ctx, req, res, query, channel, waitMs);
+    return handlePoll(ctx, req, res, query, channel);
+  }
+
+  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    res.on('finish', () => stats.countRequest(res.statusCode));
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return sendError(res, new HeraldError('bad_request', 'invalid URL'));
+    }
+    if (req.method === 'OPTIONS') return ctx.cors.preflight(req, res);
+    const match = router.match(req.method ?? 'GET', url.pathname);
+    if (match.kind === 'not_found') return sendError(res, new HeraldError('not_found', `no route ${url.pathname}`));
+    if (match.kind === 'method_not_allowed') {
+      return sendError(res, new HeraldError('method_not_allowed'), { allow: match.allow });
+    }
+    ctx.cors.apply(req, res);
+    Promise.resolve()
+      .then(() => match.handler(req, res, match.params, url.searchParams))
+      .catch((error: unknown) => {
+        if (!(error instanceof HeraldError)) logger.error({ err: error, url: redact(req.url) }, 'request failed');
+        sendError(res, error);
+      });
+  }
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => {});
+    try {
+      if (draining) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
+      if (!ctx.cors.allows(req.headers.origin)) throw new HeraldError('forbidden', 'origin not allowed');
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const query = url.searchParams;
+      const match = router.match('GET', url.pathname);
+      const principal = ctx.auth.authenticate(req, query);
+      if (url.pathname === '/v1/ws') {
+        wss.handleUpgrade(req, socket, head, (ws) => serveMuxSocket(ctx, ws, socket, principal));
+        return;
+      }
+      if (match.kind === 'found' && /^\/v1\/channels\/[^/]+\/messages\/?$/.test(url.pathname)) {
+        const channel = channelParam(match.params.channel);
+        const cursor = cursorParam(query.get('after') ?? undefined);
+        principal.assertSubscribe(channel, hub.settings(channel));
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          serveBoundSocket(ctx, ws, socket, req, channel, cursor, principal).catch((error: unknown) => {
+            logger.error({ err: error }, 'bound socket failed');
+            ws.close(1011, 'internal error');
+          });
+        });
+        return;
+      }
+      throw new HeraldError('not_found', 'no WebSocket endpoint here');
+    } catch (error) {
+      refuseUpgrade(socket, error);
+    }
+  }
+
+  const http = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 });
+  http.on('request', handleRequest);
+  http.on('upgrade', handleUpgrade);
+  http.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      draining = true;
+      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+      for (const c of [...ctx.sockets.connections]) c.shutdown(1001, 'server shutting down');
+      for (const c of [...ctx.streams.connections]) c.shutdown(1001, 'server shutting down');
+      for (const poll of ctx.polls) poll.abort();
+      http.closeIdleConnections();
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownTimeoutMs).unref());
+      await Promise.race([stopped, timeout]);
+      http.closeAllConnections();
+      ctx.streams.stop();
+      ctx.sockets.stop();
+      hub.close();
+      metrics.stop();
+      await options.engine.close();
+    })();
+    return closing;
+  }
+
+  return {
+    hub,
+    stats,
+    http,
+    handleRequest,
+    handleUpgrade,
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => {
+          http.off('error', reject);
+          const { port: actual } = http.address() as AddressInfo;
+          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${actual}`);
+        });
+      });
+    },
+    close,
+  };
+}
+
+/** Removes `?token=` values before a URL reaches a log line. */
+function redact(url: string | undefined): string | undefined {
+  return url?.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,25 @@
+/** Transport names, as they appear in metrics and stats. */
+export const TRANSPORTS = ['poll', 'longpoll', 'sse', 'ndjson', 'ws'] as const;
+/** A transport name. */
+export type TransportName = (typeof TRANSPORTS)[number];
+
+/**
+ * Plain counters the transports bump on the hot path (no label lookups per message); the metrics
+ * endpoint reads them when scraped.
+ */
+export class ServerStats {
+  readonly connections: Record<TransportName, number> = zeroes();
+  readonly delivered: Record<TransportName, number> = zeroes();
+  readonly bytesOut: Record<TransportName, number> = zeroes();
+  readonly requests = new Map<number, number>();
+  readonly startedAt = Date.now();
+
+  /** Counts an HTTP answer by status. */
+  countRequest(status: number): void {
+    this.requests.set(status, (this.requests.get(status) ?? 0) + 1);
+  }
+}
+
+function zeroes(): Record<TransportName, number> {
+  return { poll: 0, longpoll: 0, sse: 0, ndjson: 0, ws: 0 };
+}

@@ -1,0 +1,168 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Message, ResetNotice, Sink, Subscription } from '@herald/core';
+import { formatMultiCursor } from '@herald/protocol';
+import type { LiveConnection } from '../heartbeat.ts';
+import type { Target } from './target.ts';
+import type { TransportContext } from './transport.ts';
+
+/** How a streaming transport frames what the core delivers. */
+export interface StreamFormat {
+  readonly transport: 'sse' | 'ndjson';
+  readonly contentType: string;
+  /** Written right after the headers. */
+  preamble(ctx: TransportContext): string;
+  /** Announces where one channel's delivery starts ('' when the format has no such line). */
+  subscribed(channel: string, epoch: string, last: number): string;
+  /** Writes one message; `cursor` is the multi-channel cursor after it (multi streams of formats that need it). */
+  message(stream: HttpStream, message: Message, cursor: string | undefined): void;
+  reset(notice: ResetNotice, cursor: string | undefined): string;
+  readonly heartbeat: Buffer;
+  close(code: number, reason: string): string;
+  /** Whether multi-channel frames carry the combined cursor (SSE ids do). */
+  readonly needsCursor: boolean;
+}
+
+type Position = { epoch: string; last: number };
+
+/**
+ * A long-lived HTTP response that the core writes to (SSE and NDJSON). Writes go straight to the
+ * response; the socket's unsent bytes are the backlog the slow-consumer rule bounds.
+ */
+export class HttpStream implements Sink, LiveConnection {
+  readonly transport: 'sse' | 'ndjson';
+  readonly openedAt = Date.now();
+  private readonly subscriptions: Subscription[] = [];
+  private ended = false;
+  /** Multi-channel cursor bookkeeping: what this stream has written, per channel index. */
+  private readonly positions: Array<Position | undefined>;
+  private readonly index = new Map<string, number>();
+  /** Deliveries held until every channel's start position is known (multi streams that need cursors). */
+  private queue: Array<Message | ResetNotice> | undefined;
+
+  constructor(
+    private readonly ctx: TransportContext,
+    private readonly res: ServerResponse,
+    private readonly format: StreamFormat,
+    private readonly target: Target,
+  ) {
+    this.transport = format.transport;
+    this.positions = target.channels.map(() => undefined);
+    target.channels.forEach((c, i) => this.index.set(c, i));
+    if (target.multi && format.needsCursor) this.queue = [];
+  }
+
+  /** Sends the headers, subscribes every channel and keeps the stream alive until it ends. */
+  async open(req: IncomingMessage): Promise<void> {
+    const { ctx, res } = this;
+    res.writeHead(200, {
+      'content-type': this.format.contentType,
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
+    res.write(this.format.preamble(ctx));
+    ctx.stats.connections[this.transport]++;
+    ctx.streams.add(this);
+    res.on('close', () => this.cleanup());
+    req.socket.setNoDelay(true);
+    for (let i = 0; i < this.target.channels.length; i++) {
+      const channel = this.target.channels[i] as string;
+      if (this.ended) return;
+      const { subscription } = await ctx.hub.subscribe(channel, this, this.target.cursors[i], (p) => {
+        this.positions[i] = { ...p };
+        this.write(this.format.subscribed(channel, p.epoch, p.last));
+        if (this.queue !== undefined && this.positions.every((x) => x !== undefined)) this.flushQueue();
+      });
+      if (this.ended) ctx.hub.unsubscribe(subscription);
+      else this.subscriptions.push(subscription);
+    }
+  }
+
+  deliver(message: Message): void {
+    if (this.ended) return;
+    if (this.queue !== undefined) {
+      this.queue.push(message);
+      return;
+    }
+    this.format.message(this, message, this.advance(message.channel, message.epoch, message.offset));
+    this.ctx.stats.delivered[this.transport]++;
+  }
+
+  reset(notice: ResetNotice): void {
+    if (this.ended) return;
+    if (this.queue !== undefined) {
+      this.queue.push(notice);
+      return;
+    }
+    this.write(this.format.reset(notice, this.advance(notice.channel, notice.epoch, notice.from - 1)));
+  }
+
+  backlog(): number {
+    return this.res.writableLength;
+  }
+
+  drained(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.ended || this.res.writableLength === 0) return resolve();
+      const done = (): void => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
+  }
+
+  close(code: number, reason: string): void {
+    this.shutdown(code, reason);
+  }
+
+  heartbeat(): void {
+    this.write(this.format.heartbeat);
+  }
+
+  /** Sends the final close frame and ends the response; a peer that does not read is cut soon after. */
+  shutdown(code: number, reason: string): void {
+    if (this.ended) return;
+    this.write(this.format.close(code, reason));
+    this.ended = true;
+    this.res.end();
+    if (this.res.writableLength > 0) setTimeout(() => this.res.destroy(), 1_000).unref();
+    this.cleanup();
+  }
+
+  /** Writes bytes and counts them. */
+  write(chunk: string | Buffer): void {
+    if (chunk.length === 0 || this.res.destroyed) return;
+    this.res.write(chunk);
+    this.ctx.stats.bytesOut[this.transport] += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+  }
+
+  private cleanup(): void {
+    if (!this.ended) this.ended = true;
+    if (!this.ctx.streams.connections.has(this)) return;
+    this.ctx.streams.delete(this);
+    this.ctx.stats.connections[this.transport]--;
+    for (const s of this.subscriptions) this.ctx.hub.unsubscribe(s);
+    this.queue = undefined;
+  }
+
+  /** Records what this stream has written for `channel`; returns the combined cursor when frames need it. */
+  private advance(channel: string, epoch: string, last: number): string | undefined {
+    if (!this.target.multi || !this.format.needsCursor) return undefined;
+    const i = this.index.get(channel);
+    if (i !== undefined) this.positions[i] = { epoch, last };
+    return formatMultiCursor(
+      this.positions.map((p) => (p === undefined ? 'start' : { epoch: p.epoch, offset: p.last })),
+    );
+  }
+
+  private flushQueue(): void {
+    const queued = this.queue ?? [];
+    this.queue = undefined;
+    for (const item of queued) {
+      if ('offset' in item) this.deliver(item);
+      else this.reset(item);
+    }
+  }
+}

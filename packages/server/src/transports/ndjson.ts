@@ -1,0 +1,37 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createFramer, HeraldError } from '@herald/core';
+import { HttpStream, type StreamFormat } from './http-stream.ts';
+import { afterParam, parseTarget } from './target.ts';
+import type { TransportContext } from './transport.ts';
+
+const line = createFramer((m) => Buffer.from(`${m.toJson()}\n`));
+const HEARTBEAT = Buffer.from('\n');
+
+/** NDJSON framing (contract section 5): one JSON object a line, an empty line as heartbeat. */
+export const NDJSON_FORMAT: StreamFormat = {
+  transport: 'ndjson',
+  contentType: 'application/x-ndjson',
+  needsCursor: false,
+  preamble: () => '',
+  subscribed: (channel, epoch, last) =>
+    `${JSON.stringify({ subscribed: { channel, epoch, cursor: `${epoch}:${last}` } })}\n`,
+  message: (stream, m) => stream.write(m.frame(line)),
+  reset: (n) => `${JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } })}\n`,
+  heartbeat: HEARTBEAT,
+  close: (code, reason) => `${JSON.stringify({ close: { code, reason } })}\n`,
+};
+
+/** `Accept: application/x-ndjson`: HTTP streaming, resumable with `?after=`. */
+export async function handleNdjson(
+  ctx: TransportContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  channel: string | undefined,
+): Promise<void> {
+  const target = parseTarget(ctx, req, query, channel, afterParam(query));
+  ctx.cors.apply(req, res);
+  if (ctx.draining()) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
+  if (!(await ctx.hub.engine.ready().catch(() => false))) throw new HeraldError('unavailable', 'the engine is down', 2);
+  await new HttpStream(ctx, res, NDJSON_FORMAT, target).open(req);
+}

@@ -1,0 +1,111 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Message, PullResult } from '@herald/core';
+import { formatMultiCursor, type Position } from '@herald/protocol';
+import { sendJson } from '../http/respond.ts';
+import type { Target } from './target.ts';
+import type { TransportContext } from './transport.ts';
+
+/** The answer to a pull over one or many channels, before it is written. */
+export interface PullAnswer {
+  /** JSON body, or undefined for 204 (nothing new). */
+  readonly body: string | undefined;
+  /** The ETag (pulls without a cursor). */
+  readonly etag: string | undefined;
+  /** True when the page is full and so can never change (cacheable). */
+  readonly immutable: boolean;
+  /** Messages in the body. */
+  readonly messages: number;
+}
+
+/**
+ * Pulls one page for a target. Single channel: after the cursor, or the latest `limit` messages.
+ * Many channels: channels in request order share the `limit`.
+ */
+export async function pullPage(ctx: TransportContext, target: Target, limit: number): Promise<PullAnswer> {
+  if (!target.multi) {
+    const channel = target.channels[0] as string;
+    const cursor = target.cursors[0];
+    const page = await ctx.hub.pull(channel, cursor, limit);
+    const etag = cursor === undefined ? `"${page.state.epoch}:${page.state.last}"` : undefined;
+    if (page.messages.length === 0 && page.reset === undefined)
+      return { body: undefined, etag, immutable: false, messages: 0 };
+    return {
+      body: singleBody(channel, page),
+      etag,
+      immutable: typeof cursor === 'object' && page.messages.length === limit && page.reset === undefined,
+      messages: page.messages.length,
+    };
+  }
+  let remaining = limit;
+  const messages: string[] = [];
+  const resets: string[] = [];
+  const cursors: Position[] = [];
+  let more = false;
+  for (let i = 0; i < target.channels.length; i++) {
+    const channel = target.channels[i] as string;
+    const cursor = target.cursors[i];
+    if (remaining === 0) {
+      // The page is full: this channel keeps its position (or starts at its current end).
+      const state = await ctx.hub.state(channel);
+      cursors.push(cursor !== undefined && cursor !== 'start' ? cursor : { epoch: state.epoch, offset: state.last });
+      more ||= cursor !== undefined;
+      continue;
+    }
+    const page = await ctx.hub.pull(channel, cursor, remaining);
+    for (const m of page.messages) messages.push(m.toJson());
+    if (page.reset !== undefined) resets.push(JSON.stringify({ channel, ...page.reset }));
+    cursors.push({ epoch: page.state.epoch, offset: page.last });
+    remaining -= page.messages.length;
+    more ||= page.more && cursor !== undefined;
+  }
+  const anyCursor = target.cursors.some((c) => c !== undefined);
+  if (anyCursor && messages.length === 0 && resets.length === 0) {
+    return { body: undefined, etag: undefined, immutable: false, messages: 0 };
+  }
+  const body = `{"cursor":${JSON.stringify(formatMultiCursor(cursors))},"messages":[${messages.join(',')}]${
+    more ? ',"more":true' : ''
+  }${resets.length > 0 ? `,"resets":[${resets.join(',')}]` : ''}}`;
+  return { body, etag: undefined, immutable: false, messages: messages.length };
+}
+
+function singleBody(channel: string, page: PullResult): string {
+  const parts: string[] = [];
+  for (const m of page.messages as Message[]) parts.push(m.toJsonWithoutChannel());
+  const reset = page.reset === undefined ? '' : `,"reset":${JSON.stringify(page.reset)}`;
+  const more = page.more ? ',"more":true' : '';
+  const { epoch } = page.state;
+  return `{"channel":${JSON.stringify(channel)},"epoch":${JSON.stringify(epoch)},"cursor":"${epoch}:${page.last}","messages":[${parts.join(',')}]${more}${reset}}`;
+}
+
+/** Writes a pull answer: 200 with the page, 204 when nothing is new, with caching headers and the poll interval. */
+export function sendPull(
+  ctx: TransportContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: Target,
+  answer: PullAnswer,
+  transport: 'poll' | 'longpoll',
+): void {
+  const channel = target.channels[0] as string;
+  const settings = ctx.hub.settings(channel);
+  const headers: Record<string, string | number> = {
+    'herald-poll-interval': Math.min(...target.channels.map((c) => ctx.hub.pollIntervalMs(c))),
+  };
+  if (answer.etag !== undefined) headers.etag = answer.etag;
+  const publicChannel = target.principal.kind === 'anonymous' || settings.anonymousSubscribe;
+  headers['cache-control'] =
+    answer.immutable && publicChannel
+      ? `public, max-age=${Math.floor(settings.history.maxAgeMs / 1000)}, immutable`
+      : answer.immutable
+        ? 'private, max-age=60'
+        : 'no-cache';
+  ctx.cors.apply(req, res);
+  if (answer.body === undefined) {
+    res.writeHead(204, headers);
+    res.end();
+    return;
+  }
+  ctx.stats.bytesOut[transport] += answer.body.length;
+  ctx.stats.delivered[transport] += answer.messages;
+  sendJson(res, 200, answer.body, headers);
+}

@@ -1,0 +1,64 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createFramer, type Message } from '@herald/core';
+import { HttpStream, type StreamFormat } from './http-stream.ts';
+import { afterParam, parseTarget } from './target.ts';
+import type { TransportContext } from './transport.ts';
+
+// Event names and channel names are validated against patterns without CR/LF, and `data` is compact
+// JSON (JSON.stringify escapes CR and LF), so no field of ours can inject SSE lines.
+const eventLine = (m: Message): string => (m.event === undefined ? '' : `event: ${m.event}\n`);
+
+/** One channel: `id` is the message's own cursor, shared by every subscriber. */
+const single = createFramer((m) => Buffer.from(`id: ${m.epoch}:${m.offset}\n${eventLine(m)}data: ${m.data}\n\n`));
+/** Many channels: `data` is the whole message; the `id` line (the stream's own cursor) is written before it. */
+const multi = createFramer((m) => Buffer.from(`${eventLine(m)}data: ${m.toJson()}\n\n`));
+
+const HEARTBEAT = Buffer.from(':\n\n');
+
+/** Server-Sent Events framing (contract section 4). */
+export const SSE_FORMAT: StreamFormat = {
+  transport: 'sse',
+  contentType: 'text/event-stream; charset=utf-8',
+  needsCursor: true,
+  preamble: (ctx) => `retry: ${ctx.options.sseRetryMs}\n\n`,
+  subscribed: () => '',
+  message(stream, m, cursor) {
+    if (cursor === undefined) {
+      stream.write(m.frame(single));
+    } else {
+      stream.write(`id: ${cursor}\n`);
+      stream.write(m.frame(multi));
+    }
+  },
+  reset(n, cursor) {
+    // The id moves Last-Event-ID to the new position, so a reconnect does not report the reset twice.
+    const id = cursor ?? `${n.epoch}:${n.from - 1}`;
+    return `id: ${id}\nevent: herald.reset\ndata: ${JSON.stringify({ channel: n.channel, epoch: n.epoch, from: n.from })}\n\n`;
+  },
+  heartbeat: HEARTBEAT,
+  close: (code, reason) => `event: herald.close\ndata: ${JSON.stringify({ code, reason })}\n\n`,
+};
+
+/**
+ * `Accept: text/event-stream`. Resumes from Last-Event-ID (wins) or `?after=`. While the hub drains or
+ * the engine is down, answers 200 with `retry:` and a close event instead of a 5xx, because a browser
+ * EventSource stops for good on any non-200 answer.
+ */
+export async function handleSse(
+  ctx: TransportContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  channel: string | undefined,
+): Promise<void> {
+  const lastEventId = req.headers['last-event-id'];
+  const resume = typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : afterParam(query);
+  const target = parseTarget(ctx, req, query, channel, resume);
+  ctx.cors.apply(req, res);
+  if (ctx.draining() || !(await ctx.hub.engine.ready().catch(() => false))) {
+    res.writeHead(200, { 'content-type': SSE_FORMAT.contentType, 'cache-control': 'no-cache' });
+    res.end(`retry: ${ctx.options.sseRetryMs}\n\n${SSE_FORMAT.close(4102, 'unavailable, retry')}`);
+    return;
+  }
+  await new HttpStream(ctx, res, SSE_FORMAT, target).open(req);
+}

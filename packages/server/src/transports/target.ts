@@ -1,0 +1,57 @@
+import type { IncomingMessage } from 'node:http';
+import { HeraldError } from '@herald/core';
+import { type Cursor, parseMultiCursor } from '@herald/protocol';
+import type { Principal } from '../auth.ts';
+import { channelParam, cursorParam, single } from '../http/query.ts';
+import type { TransportContext } from './transport.ts';
+
+/** What a subscribe/pull request asks for: one channel (`/v1/channels/{ch}/messages`) or many (`/v1/events`). */
+export interface Target {
+  readonly multi: boolean;
+  readonly channels: readonly string[];
+  /** Resume position per channel; undefined = none given. */
+  readonly cursors: ReadonlyArray<Cursor | undefined>;
+  readonly principal: Principal;
+}
+
+/**
+ * Parses and authorizes the channels and cursor of a request. `resume` is the cursor text to use
+ * (the SSE transport passes Last-Event-ID when present, contract section 4).
+ */
+export function parseTarget(
+  ctx: TransportContext,
+  req: IncomingMessage,
+  query: URLSearchParams,
+  pathChannel: string | undefined,
+  resume: string | undefined,
+): Target {
+  const principal = ctx.auth.authenticate(req, query);
+  let target: Target;
+  if (pathChannel !== undefined) {
+    const channel = channelParam(pathChannel);
+    target = { multi: false, channels: [channel], cursors: [cursorParam(resume)], principal };
+  } else {
+    const channels = query.getAll('channel').map(channelParam);
+    if (channels.length === 0) throw new HeraldError('bad_request', 'name at least one channel: ?channel=a&channel=b');
+    if (channels.length > ctx.options.maxSubscriptionsPerConnection) {
+      throw new HeraldError('bad_request', `at most ${ctx.options.maxSubscriptionsPerConnection} channels per request`);
+    }
+    if (new Set(channels).size !== channels.length) throw new HeraldError('bad_request', 'a channel is named twice');
+    let cursors: Array<Cursor | undefined> = channels.map(() => undefined);
+    if (resume !== undefined) {
+      const parsed = parseMultiCursor(resume, channels.length);
+      if (parsed === undefined) {
+        throw new HeraldError('bad_request', 'the cursor does not match the channels of this request');
+      }
+      cursors = parsed;
+    }
+    target = { multi: true, channels, cursors, principal };
+  }
+  for (const channel of target.channels) principal.assertSubscribe(channel, ctx.hub.settings(channel));
+  return target;
+}
+
+/** `after` from the query, validated as single-valued. */
+export function afterParam(query: URLSearchParams): string | undefined {
+  return single(query, 'after');
+}

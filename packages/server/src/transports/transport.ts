@@ -1,0 +1,25 @@
+import type { Hub } from '@herald/core';
+import type { Logger } from 'pino';
+import type { Authenticator } from '../auth.ts';
+import type { Ticker } from '../heartbeat.ts';
+import type { Cors } from '../http/cors.ts';
+import type { HeraldOptions } from '../options.ts';
+import type { ServerStats } from '../stats.ts';
+
+/** What every transport may use: the core's interface plus the server's shared services. */
+export interface TransportContext {
+  readonly hub: Hub;
+  readonly options: HeraldOptions;
+  readonly stats: ServerStats;
+  readonly auth: Authenticator;
+  readonly cors: Cors;
+  readonly logger: Logger;
+  /** Heartbeats and lifetime of SSE and NDJSON streams. */
+  readonly streams: Ticker;
+  /** Pings and lifetime of WebSockets. */
+  readonly sockets: Ticker;
+  /** Held long polls, answered at shutdown. */
+  readonly polls: Set<AbortController>;
+  /** True once a graceful shutdown started: new live connections are refused. */
+  draining(): boolean;
+}

@@ -1,0 +1,52 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createFramer } from '@herald/core';
+import type { Cursor } from '@herald/protocol';
+import type { WebSocket } from 'ws';
+import type { Principal } from '../auth.ts';
+import type { TransportContext } from './transport.ts';
+import { WsConnection } from './ws-connection.ts';
+
+const frame = createFramer((m) => Buffer.from(m.toJson()));
+
+/**
+ * A WebSocket bound to one channel (`GET /v1/channels/{ch}/messages` + Upgrade): frames are the NDJSON
+ * objects (first `subscribed`, then messages and resets). The client may only send `{"op":"ping"}`.
+ */
+export async function serveBoundSocket(
+  ctx: TransportContext,
+  ws: WebSocket,
+  socket: Duplex,
+  _req: IncomingMessage,
+  channel: string,
+  cursor: Cursor | undefined,
+  principal: Principal,
+): Promise<void> {
+  const conn = new WsConnection(
+    ctx,
+    ws,
+    socket,
+    frame,
+    (n) => JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } }),
+    principal,
+  );
+  ws.on('message', (data, isBinary) => {
+    conn.touch();
+    const text = isBinary ? '' : data.toString();
+    let ref: unknown;
+    try {
+      const op = JSON.parse(text) as { op?: unknown; ref?: unknown };
+      ref = op.ref;
+      if (op.op === 'ping') return conn.send(JSON.stringify({ op: 'pong', ref }));
+    } catch {
+      // Falls through to the error below.
+    }
+    conn.send(JSON.stringify({ op: 'error', ref, code: 'bad_request', message: 'a bound socket accepts only ping' }));
+  });
+  conn.subscriptions.set(channel, undefined);
+  const { subscription } = await ctx.hub.subscribe(channel, conn, cursor, (p) =>
+    conn.send(JSON.stringify({ subscribed: { channel, epoch: p.epoch, cursor: `${p.epoch}:${p.last}` } })),
+  );
+  if (conn.subscriptions.has(channel)) conn.subscriptions.set(channel, subscription);
+  else ctx.hub.unsubscribe(subscription);
+}

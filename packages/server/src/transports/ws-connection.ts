@@ -1,0 +1,114 @@
+import type { Duplex } from 'node:stream';
+import type { Framer, Message, ResetNotice, Sink, Subscription } from '@herald/core';
+import type { WebSocket } from 'ws';
+import type { Principal } from '../auth.ts';
+import type { LiveConnection } from '../heartbeat.ts';
+import type { TransportContext } from './transport.ts';
+
+/** How long a closing socket may take to flush its close frame before it is cut. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * A WebSocket the core writes to. Bound and multiplexed sockets differ only in the framer for
+ * messages and resets, and in what they accept from the client.
+ */
+export class WsConnection implements Sink, LiveConnection {
+  readonly transport = 'ws';
+  readonly openedAt = Date.now();
+  /** Live subscriptions by channel (`undefined` while a subscribe is in flight). */
+  readonly subscriptions = new Map<string, Subscription | undefined>();
+  private alive = true;
+  private closed = false;
+
+  constructor(
+    readonly ctx: TransportContext,
+    readonly ws: WebSocket,
+    private readonly socket: Duplex,
+    private readonly framer: Framer,
+    private readonly resetFrame: (notice: ResetNotice) => string,
+    public principal: Principal,
+  ) {
+    ctx.stats.connections.ws++;
+    ctx.sockets.add(this);
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    ws.on('close', () => this.cleanup());
+    // Without an 'error' listener, one bad frame would crash the process (RELIABILITY.md T2).
+    ws.on('error', (error) => ctx.logger.debug({ err: error.message }, 'websocket error'));
+  }
+
+  deliver(message: Message): void {
+    this.sendRaw(message.frame(this.framer));
+    this.ctx.stats.delivered.ws++;
+  }
+
+  reset(notice: ResetNotice): void {
+    this.send(this.resetFrame(notice));
+  }
+
+  /** Sends a text frame. */
+  send(text: string): void {
+    this.sendRaw(Buffer.from(text));
+  }
+
+  backlog(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  drained(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed || this.ws.bufferedAmount === 0) return resolve();
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  close(code: number, reason: string): void {
+    this.shutdown(code, reason);
+  }
+
+  /** Pings; a socket that did not answer the previous ping is dead and is cut. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  /** Sends a close frame; a peer that does not read it is cut after a short grace. */
+  shutdown(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ws.close(code, reason);
+    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+    this.cleanup();
+  }
+
+  /** Counts the peer as alive (any frame from it is as good as a pong). */
+  touch(): void {
+    this.alive = true;
+  }
+
+  private sendRaw(bytes: Buffer): void {
+    if (this.closed || this.ws.readyState !== 1) return;
+    this.ws.send(bytes, { binary: false });
+    this.ctx.stats.bytesOut.ws += bytes.length;
+  }
+
+  private cleanup(): void {
+    this.closed = true;
+    if (!this.ctx.sockets.connections.has(this)) return;
+    this.ctx.sockets.delete(this);
+    this.ctx.stats.connections.ws--;
+    for (const s of this.subscriptions.values()) if (s !== undefined) this.ctx.hub.unsubscribe(s);
+    this.subscriptions.clear();
+  }
+}

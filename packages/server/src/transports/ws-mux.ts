@@ -1,0 +1,163 @@
+import type { Duplex } from 'node:stream';
+import { createFramer, HeraldError } from '@herald/core';
+import { isChannelName, parseCursor } from '@herald/protocol';
+import type { RawData, WebSocket } from 'ws';
+import type { Principal } from '../auth.ts';
+import { toHeraldError } from '../http/respond.ts';
+import type { TransportContext } from './transport.ts';
+import { WsConnection } from './ws-connection.ts';
+
+const frame = createFramer((m) => Buffer.from(`{"op":"message",${m.toJson().slice(1)}`));
+
+type Ref = number | string | undefined;
+type Fields = Record<string, unknown>;
+
+/**
+ * The multiplexed WebSocket (`/v1/ws`): subscribe, unsubscribe, publish, ping and auth ops, each
+ * answered by `ok` or `error` with the request's `ref`. A bad frame gets an error and the socket stays.
+ */
+export function serveMuxSocket(ctx: TransportContext, ws: WebSocket, socket: Duplex, principal: Principal): void {
+  const conn = new WsConnection(
+    ctx,
+    ws,
+    socket,
+    frame,
+    (n) => JSON.stringify({ op: 'reset', channel: n.channel, epoch: n.epoch, from: n.from }),
+    principal,
+  );
+  ws.on('message', (data, isBinary) => {
+    conn.touch();
+    let ref: Ref;
+    try {
+      const op = parseOp(data, isBinary);
+      ref = op.ref as Ref;
+      handleOp(conn, op, ref).catch((error: unknown) => replyError(conn, ref, error));
+    } catch (error) {
+      replyError(conn, ref, error);
+    }
+  });
+}
+
+function parseOp(data: RawData, isBinary: boolean): Fields {
+  if (isBinary) throw new HeraldError('bad_request', 'frames are JSON text');
+  let value: unknown;
+  try {
+    value = JSON.parse(data.toString());
+  } catch {
+    throw new HeraldError('bad_request', 'the frame is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HeraldError('bad_request', 'a frame is a JSON object with an "op"');
+  }
+  const op = value as Fields;
+  if (op.ref !== undefined && !validRef(op.ref)) {
+    throw new HeraldError('bad_request', 'ref is a number or a string of at most 64 characters');
+  }
+  if (typeof op.op !== 'string') throw new HeraldError('bad_request', 'op must be a string');
+  return op;
+}
+
+async function handleOp(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
+  switch (op.op) {
+    case 'ping':
+      return conn.send(JSON.stringify({ op: 'pong', ref }));
+    case 'subscribe':
+      return subscribe(conn, op, ref);
+    case 'unsubscribe':
+      return unsubscribe(conn, op, ref);
+    case 'publish':
+      return publish(conn, op, ref);
+    case 'auth':
+      return auth(conn, op, ref);
+    default:
+      throw new HeraldError('bad_request', 'unknown op');
+  }
+}
+
+async function subscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
+  const { ctx } = conn;
+  const channel = channelField(op);
+  if (op.after !== undefined && typeof op.after !== 'string')
+    throw new HeraldError('bad_request', 'after must be a string');
+  const cursor = op.after === undefined ? undefined : parseCursor(op.after);
+  if (op.after !== undefined && cursor === undefined)
+    throw new HeraldError('bad_request', 'a cursor is "<epoch>:<offset>" or "0"');
+  conn.principal.assertSubscribe(channel, ctx.hub.settings(channel));
+  if (conn.subscriptions.has(channel)) throw new HeraldError('bad_request', `already subscribed to ${channel}`);
+  if (conn.subscriptions.size >= ctx.options.maxSubscriptionsPerConnection) {
+    throw new HeraldError(
+      'bad_request',
+      `at most ${ctx.options.maxSubscriptionsPerConnection} subscriptions per socket`,
+    );
+  }
+  conn.subscriptions.set(channel, undefined);
+  try {
+    const { subscription } = await ctx.hub.subscribe(channel, conn, cursor, (p) =>
+      conn.send(JSON.stringify({ op: 'ok', ref, channel, epoch: p.epoch, cursor: `${p.epoch}:${p.last}` })),
+    );
+    // Unsubscribed (or closed) while history was replayed: drop it.
+    if (conn.subscriptions.has(channel) && conn.subscriptions.get(channel) === undefined) {
+      conn.subscriptions.set(channel, subscription);
+    } else {
+      ctx.hub.unsubscribe(subscription);
+    }
+  } catch (error) {
+    conn.subscriptions.delete(channel);
+    throw error;
+  }
+}
+
+async function unsubscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
+  const channel = channelField(op);
+  if (!conn.subscriptions.has(channel)) throw new HeraldError('bad_request', `not subscribed to ${channel}`);
+  const subscription = conn.subscriptions.get(channel);
+  conn.subscriptions.delete(channel);
+  if (subscription !== undefined) conn.ctx.hub.unsubscribe(subscription);
+  conn.send(JSON.stringify({ op: 'ok', ref, channel }));
+}
+
+async function publish(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
+  const { ctx } = conn;
+  const channel = channelField(op);
+  if (op.event !== undefined && typeof op.event !== 'string')
+    throw new HeraldError('bad_request', 'event must be a string');
+  if (!('data' in op)) throw new HeraldError('bad_request', 'data is required');
+  conn.principal.assertPublish(channel, ctx.hub.settings(channel));
+  const result = await ctx.hub.publish(channel, [{ event: op.event as string | undefined, data: op.data }]);
+  const m = result.messages[0];
+  if (m === undefined) throw new HeraldError('internal');
+  conn.send(
+    JSON.stringify({
+      op: 'ok',
+      ref,
+      channel,
+      epoch: result.epoch,
+      offset: m.offset,
+      cursor: `${result.epoch}:${m.offset}`,
+      time: m.time,
+    }),
+  );
+}
+
+async function auth(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
+  if (typeof op.token !== 'string') throw new HeraldError('bad_request', 'token must be a string');
+  conn.principal = conn.ctx.auth.authenticateToken(op.token);
+  conn.send(JSON.stringify({ op: 'ok', ref }));
+}
+
+function channelField(op: Fields): string {
+  if (!isChannelName(op.channel)) {
+    throw new HeraldError('bad_request', 'channel must match ^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$');
+  }
+  return op.channel;
+}
+
+function validRef(ref: unknown): boolean {
+  return (typeof ref === 'number' && Number.isFinite(ref)) || (typeof ref === 'string' && ref.length <= 64);
+}
+
+function replyError(conn: WsConnection, ref: Ref, error: unknown): void {
+  const e = toHeraldError(error);
+  if (e.code === 'internal') conn.ctx.logger.error({ err: error }, 'websocket op failed');
+  conn.send(JSON.stringify({ op: 'error', ref, code: e.code, message: e.message }));
+}
