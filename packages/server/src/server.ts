@@ -124,13 +124,21 @@ export function createHerald(init: HeraldInit): HeraldServer {
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
-      return sendError(res, new HeraldError('bad_request', 'invalid URL'));
+      sendError(res, new HeraldError('bad_request', 'invalid URL'));
+      return;
     }
-    if (req.method === 'OPTIONS') return ctx.cors.preflight(req, res);
+    if (req.method === 'OPTIONS') {
+      ctx.cors.preflight(req, res);
+      return;
+    }
     const match = router.match(req.method ?? 'GET', url.pathname);
-    if (match.kind === 'not_found') return sendError(res, new HeraldError('not_found', `no route ${url.pathname}`));
+    if (match.kind === 'not_found') {
+      sendError(res, new HeraldError('not_found', `no route ${url.pathname}`));
+      return;
+    }
     if (match.kind === 'method_not_allowed') {
-      return sendError(res, new HeraldError('method_not_allowed'), { allow: match.allow });
+      sendError(res, new HeraldError('method_not_allowed'), { allow: match.allow });
+      return;
     }
     ctx.cors.apply(req, res);
     Promise.resolve()

@@ -47,7 +47,7 @@ export class HttpStream implements Sink, LiveConnection {
   ) {
     this.transport = format.transport;
     this.positions = target.channels.map(() => undefined);
-    target.channels.forEach((c, i) => this.index.set(c, i));
+    for (const [i, c] of target.channels.entries()) this.index.set(c, i);
     if (target.multi && format.needsCursor) this.queue = [];
   }
 
