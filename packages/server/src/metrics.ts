@@ -69,6 +69,19 @@ export function createMetrics(stats: ServerStats, hub: Hub): { registry: Registr
       for (const [status, n] of stats.requests) this.inc({ status: String(status) }, n);
     },
   });
+  new Counter({
+    name: 'herald_client_fallbacks_total',
+    help: 'Transport fallbacks reported by clients, by transport left, transport taken and reason.',
+    labelNames: ['from', 'to', 'reason'],
+    registers: [registry],
+    collect(this: Counter) {
+      this.reset();
+      for (const [key, n] of stats.fallbacks) {
+        const [from = '', to = '', reason = ''] = key.split('|');
+        this.inc({ from, to, reason }, n);
+      }
+    },
+  });
   new Gauge({
     name: 'herald_history_messages',
     help: 'Messages held in history over all channels.',

@@ -35,6 +35,8 @@ export interface HeraldOptions {
   maxSubscriptionsPerConnection: number;
   /** Grace period of a graceful shutdown before remaining connections are destroyed, ms. */
   shutdownTimeoutMs: number;
+  /** The browser SDK bundle served at `/herald.js`, if any. */
+  clientBundlePath: string | undefined;
   /** Origins allowed for CORS and WebSocket upgrades; `['*']` allows any (no credentials then). */
   allowedOrigins: string[];
 }
@@ -56,4 +58,5 @@ export const DEFAULTS: Omit<HeraldOptions, 'engine' | 'defaultNamespace'> = {
   maxSubscriptionsPerConnection: 1_000,
   shutdownTimeoutMs: 10_000,
   allowedOrigins: ['*'],
+  clientBundlePath: undefined,
 };

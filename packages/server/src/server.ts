@@ -4,8 +4,10 @@ import type { Duplex } from 'node:stream';
 import { DEFAULT_NAMESPACE, HeraldError, Hub, Namespaces } from '@herald/core';
 import { pino } from 'pino';
 import { WebSocketServer } from 'ws';
+import { handleClientReport } from './api/client-reports.ts';
 import { handleChannelInfo, handleHealth, handleMetrics, handleReady, handleStats } from './api/operations.ts';
 import { handleMultiPublish, handlePublish } from './api/publish.ts';
+import { staticFile } from './api/static-file.ts';
 import { Authenticator } from './auth.ts';
 import { Ticker } from './heartbeat.ts';
 import { Cors } from './http/cors.ts';
@@ -92,6 +94,10 @@ export function createHerald(init: HeraldInit): HeraldServer {
   router.on('POST', '/v1/channels/:channel/messages', (req, res, p, q) =>
     handlePublish(publishCtx, req, res, p.channel, ctx.auth.authenticate(req, q)),
   );
+  router.on('POST', '/v1/client-reports', (req, res) => handleClientReport(stats, req, res));
+  if (options.clientBundlePath !== undefined) {
+    router.on('GET', '/herald.js', staticFile(options.clientBundlePath, 'text/javascript; charset=utf-8'));
+  }
   router.on('POST', '/v1/publish', (req, res, _p, q) =>
     handleMultiPublish(publishCtx, req, res, ctx.auth.authenticate(req, q)),
   );

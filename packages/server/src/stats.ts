@@ -12,6 +12,8 @@ export class ServerStats {
   readonly delivered: Record<TransportName, number> = zeroes();
   readonly bytesOut: Record<TransportName, number> = zeroes();
   readonly requests = new Map<number, number>();
+  /** Client-reported transport fallbacks, keyed `from|to|reason`. */
+  readonly fallbacks = new Map<string, number>();
   readonly startedAt = Date.now();
 
   /** Counts an HTTP answer by status. */

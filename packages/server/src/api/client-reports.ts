@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeraldError } from '@herald/core';
+import { z } from 'zod';
+import { readJsonBody } from '../http/body.ts';
+import type { ServerStats } from '../stats.ts';
+
+/** Transports and reasons a client may report; fixed lists keep metric labels bounded. */
+export const CLIENT_TRANSPORTS = ['websocket', 'sse', 'stream', 'longpoll', 'poll'] as const;
+export const FALLBACK_REASONS = [
+  'upgrade_refused',
+  'sse_buffered',
+  'idle_cut',
+  'connect_failed',
+  'closed',
+  'other',
+] as const;
+
+const report = z.object({
+  fallback: z.object({
+    from: z.enum(CLIENT_TRANSPORTS),
+    to: z.enum(CLIENT_TRANSPORTS),
+    reason: z.enum(FALLBACK_REASONS),
+  }),
+});
+
+/**
+ * `POST /v1/client-reports`: the SDK reports why it fell back from one transport to another, so
+ * operators see which networks break which transport (`herald_client_fallbacks_total`). 204.
+ */
+export async function handleClientReport(stats: ServerStats, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const parsed = report.safeParse(await readJsonBody(req, res, 4096));
+  if (!parsed.success) {
+    throw new HeraldError(
+      'bad_request',
+      `a report is {"fallback":{"from","to","reason"}} with transports ${CLIENT_TRANSPORTS.join('|')} and reasons ${FALLBACK_REASONS.join('|')}`,
+    );
+  }
+  const { from, to, reason } = parsed.data.fallback;
+  const key = `${from}|${to}|${reason}`;
+  stats.fallbacks.set(key, (stats.fallbacks.get(key) ?? 0) + 1);
+  res.writeHead(204);
+  res.end();
+}

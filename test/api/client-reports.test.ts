@@ -1,0 +1,48 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+let s: TestServer;
+const bundle = join(mkdtempSync(join(tmpdir(), 'herald-js-')), 'herald.min.js');
+
+beforeAll(async () => {
+  writeFileSync(bundle, 'var Herald={};');
+  s = await startTestServer({ clientBundlePath: bundle });
+});
+afterAll(() => s.close());
+
+const report = (body: unknown) =>
+  fetch(`${s.url}/v1/client-reports`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('client fallback reports', () => {
+  it('are counted in /metrics by from, to and reason', async () => {
+    expect((await report({ fallback: { from: 'websocket', to: 'sse', reason: 'upgrade_refused' } })).status).toBe(204);
+    expect((await report({ fallback: { from: 'websocket', to: 'sse', reason: 'upgrade_refused' } })).status).toBe(204);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toContain('herald_client_fallbacks_total{from="websocket",to="sse",reason="upgrade_refused"} 2');
+  });
+
+  it('refuse unknown transports and reasons (metric labels stay bounded)', async () => {
+    expect((await report({ fallback: { from: 'carrier-pigeon', to: 'sse', reason: 'upgrade_refused' } })).status).toBe(
+      400,
+    );
+    expect((await report({ fallback: { from: 'sse', to: 'poll', reason: 'x'.repeat(50) } })).status).toBe(400);
+  });
+});
+
+describe('/herald.js', () => {
+  it('serves the configured bundle with an ETag, and 304 for a matching If-None-Match', async () => {
+    const res = await fetch(`${s.url}/herald.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/javascript/);
+    expect(await res.text()).toBe('var Herald={};');
+    const etag = res.headers.get('etag') as string;
+    expect((await fetch(`${s.url}/herald.js`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+  });
+});
