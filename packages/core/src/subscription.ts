@@ -6,6 +6,8 @@ import type { Sink } from './sink.ts';
 
 /** History is read in pages of this many messages while catching up. */
 const PAGE = 500;
+/** A replay from history waits for the client to read once this much is unsent. */
+const PACE_BYTES = 64 * 1024;
 /** Live messages held while a subscription catches up; beyond this they are dropped and re-read from history. */
 const MAX_PENDING = 10_000;
 
@@ -105,14 +107,13 @@ export class Subscription {
         this.sink.reset({ channel: this.channel, epoch: this.epoch, from: page.state.first });
       }
       for (const m of page.messages) {
+        if (this.closed) return;
         this.last = m.offset;
         this.sink.deliver(m);
-      }
-      if (page.messages.length === PAGE) {
         // Pace the replay by the client's reading speed instead of buffering all of history.
-        if (this.sink.backlog() > 0) await this.sink.drained();
-        continue;
+        if (this.sink.backlog() > PACE_BYTES) await this.sink.drained();
       }
+      if (page.messages.length === PAGE) continue;
       if (this.overflowed) {
         this.overflowed = false;
         continue;

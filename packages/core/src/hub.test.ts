@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import type { Engine, MessageListener } from './engine.ts';
+import { Hub, SLOW_CONSUMER_CODE } from './hub.ts';
+import { MemoryEngine } from './memory-engine.ts';
+import type { Message } from './message.ts';
+import type { ResetNotice, Sink } from './sink.ts';
+
+/** A sink that records what the core delivers, with a settable backlog. */
+class RecordingSink implements Sink {
+  readonly transport = 'test';
+  readonly events: Array<{ offset: number; epoch: string } | { reset: ResetNotice }> = [];
+  closedWith: number | undefined;
+  unsent = 0;
+  deliver(m: Message): void {
+    this.events.push({ offset: m.offset, epoch: m.epoch });
+  }
+  reset(notice: ResetNotice): void {
+    this.events.push({ reset: notice });
+  }
+  backlog(): number {
+    return this.unsent;
+  }
+  async drained(): Promise<void> {}
+  close(code: number): void {
+    this.closedWith = code;
+  }
+  offsets(): number[] {
+    return this.events.flatMap((e) => ('offset' in e ? [e.offset] : []));
+  }
+}
+
+/**
+ * The in-memory engine with a live feed that loses notifications, as a feed spread over several
+ * nodes can: the hub must notice the hole by offset and fill it from history.
+ */
+function lossyFeed(engine: MemoryEngine, dropEvery: number): Engine {
+  let n = 0;
+  return Object.assign(Object.create(engine) as Engine, {
+    onMessages(listener: MessageListener) {
+      return engine.onMessages((channel, messages) => {
+        if (++n % dropEvery !== 0) listener(channel, messages);
+      });
+    },
+  });
+}
+
+const data = (i: number) => [{ data: { i } }];
+
+describe('Hub', () => {
+  it('delivers every message once, in order, to a subscriber that resumes while publishing goes on', async () => {
+    const hub = new Hub({ engine: new MemoryEngine({ sweepIntervalMs: 0 }) });
+    for (let i = 0; i < 50; i++) await hub.publish('c', data(i));
+    const state = await hub.state('c');
+    const sink = new RecordingSink();
+    const publishing = (async () => {
+      for (let i = 50; i < 300; i++) await hub.publish('c', data(i));
+    })();
+    await hub.subscribe('c', sink, { epoch: state.epoch, offset: 10 });
+    await publishing;
+    expect(sink.offsets()).toEqual(Array.from({ length: 290 }, (_, i) => i + 11));
+    hub.close();
+  });
+
+  it('fills holes of a lossy live feed from history', async () => {
+    const hub = new Hub({ engine: lossyFeed(new MemoryEngine({ sweepIntervalMs: 0 }), 3) });
+    const sink = new RecordingSink();
+    await hub.subscribe('c', sink, undefined);
+    for (let i = 0; i < 30; i++) await hub.publish('c', data(i));
+    await expect.poll(() => sink.offsets().length).toBeGreaterThanOrEqual(29);
+    // The last notification may be the dropped one; the next publish reveals the hole.
+    await hub.publish('c', data(30));
+    await expect.poll(() => sink.offsets()).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    hub.close();
+  });
+
+  it('reports a reset and continues in the new epoch when the channel is forgotten', async () => {
+    let now = 0;
+    const engine = new MemoryEngine({ sweepIntervalMs: 0, now: () => now });
+    const hub = new Hub({ engine });
+    const sink = new RecordingSink();
+    await hub.publish('c', data(1));
+    const old = (await hub.state('c')).epoch;
+    now = 10 * 3_600_000; // history expired and the idle channel is swept away
+    engine.sweep();
+    await hub.subscribe('c', sink, { epoch: old, offset: 1 });
+    await hub.publish('c', data(2));
+    const [first, second] = sink.events;
+    expect(first).toMatchObject({ reset: { channel: 'c', from: 1 } });
+    expect(second).toMatchObject({ offset: 1 });
+    expect((first as { reset: ResetNotice }).reset.epoch).not.toBe(old);
+    hub.close();
+  });
+
+  it('cuts a subscriber whose backlog passes the bound as a slow consumer', async () => {
+    const hub = new Hub({ engine: new MemoryEngine({ sweepIntervalMs: 0 }), maxBacklogBytes: 1000 });
+    const slow = new RecordingSink();
+    const fine = new RecordingSink();
+    await hub.subscribe('c', slow, undefined);
+    await hub.subscribe('c', fine, undefined);
+    await hub.publish('c', data(1));
+    expect(slow.closedWith).toBeUndefined();
+    slow.unsent = 5000;
+    await hub.publish('c', data(2));
+    expect(slow.closedWith).toBe(SLOW_CONSUMER_CODE);
+    expect(fine.closedWith).toBeUndefined();
+    hub.close();
+  });
+
+  it('wakes a long poll on publish and times out otherwise', async () => {
+    const hub = new Hub({ engine: new MemoryEngine({ sweepIntervalMs: 0 }) });
+    const woken = hub.waitForMessage(['a', 'b'], 5_000);
+    await hub.publish('b', data(1));
+    expect(await woken).toBe(true);
+    expect(await hub.waitForMessage(['a'], 20)).toBe(false);
+    const abort = new AbortController();
+    const left = hub.waitForMessage(['a'], 5_000, abort.signal);
+    abort.abort();
+    expect(await left).toBe(false);
+    hub.close();
+  });
+
+  it('refuses data over the namespace limit and bad event names, writing nothing', async () => {
+    const hub = new Hub({ engine: new MemoryEngine({ sweepIntervalMs: 0 }) });
+    await expect(hub.publish('c', [{ data: 'x'.repeat(70_000) }])).rejects.toMatchObject({ code: 'too_large' });
+    await expect(hub.publish('c', [{ data: 1 }, { data: 2, event: 'bad name' }])).rejects.toMatchObject({
+      code: 'bad_request',
+    });
+    expect((await hub.state('c')).last).toBe(0);
+    hub.close();
+  });
+});
