@@ -3,3 +3,4 @@ export * from './cursor.ts';
 export * from './errors.ts';
 export * from './frames.ts';
 export * from './names.ts';
+export * from './channel-pattern.ts';

@@ -6,7 +6,12 @@ export interface LiveConnection {
   heartbeat(): void;
   /** Ends the connection with a close code and reason (contract section 6). */
   shutdown(code: number, reason: string): void;
+  /** When the connection's credentials expire (ms since the epoch), if they do. */
+  expiresAt(): number | undefined;
 }
+
+/** Token expiry is checked this often, so a connection outlives its token by at most about this long. */
+const EXPIRY_CHECK_MS = 1_000;
 
 /**
  * One timer for many connections: every `intervalMs` each connection gets a heartbeat, and those older
@@ -16,13 +21,20 @@ export interface LiveConnection {
 export class Ticker {
   readonly connections = new Set<LiveConnection>();
   private readonly timer: NodeJS.Timeout;
+  private readonly expiry: NodeJS.Timeout | undefined;
 
   constructor(
     intervalMs: number,
     private readonly lifetimeMs: number,
+    /** Whether credentials can expire (JWTs configured), so the expiry check must run. */
+    expiring: boolean,
   ) {
     this.timer = setInterval(() => this.tick(), intervalMs);
     this.timer.unref();
+    if (expiring) {
+      this.expiry = setInterval(() => this.expire(), EXPIRY_CHECK_MS);
+      this.expiry.unref();
+    }
   }
 
   /** Starts keeping `connection` alive. */
@@ -38,6 +50,16 @@ export class Ticker {
   /** Stops the timer. */
   stop(): void {
     clearInterval(this.timer);
+    clearInterval(this.expiry);
+  }
+
+  /** Ends connections whose token expired with 4200: re-authenticate, then reconnect at once. */
+  private expire(): void {
+    const now = Date.now();
+    for (const c of this.connections) {
+      const at = c.expiresAt();
+      if (at !== undefined && at <= now) c.shutdown(4200, 'token expired');
+    }
   }
 
   private tick(): void {

@@ -1,5 +1,6 @@
 import type { Engine, NamespaceSettings } from '@herald/core';
 import type { Logger } from 'pino';
+import type { JwtOptions } from './auth/jwt.ts';
 
 /** Options of {@link createHerald}. Every field but `engine` has a default in {@link DEFAULTS}. */
 export interface HeraldOptions {
@@ -7,6 +8,8 @@ export interface HeraldOptions {
   engine: Engine;
   /** API keys that may publish anywhere and read anything. */
   apiKeys: string[];
+  /** JWT verification (contract section 7); no key configured = JWTs are refused. */
+  jwt: JwtOptions;
   /** Settings of the default namespace. */
   defaultNamespace: NamespaceSettings;
   /** Settings per namespace name (fields not given come from `defaultNamespace`). */
@@ -44,6 +47,7 @@ export interface HeraldOptions {
 /** Defaults, sized for one busy application (contract section 8). */
 export const DEFAULTS: Omit<HeraldOptions, 'engine' | 'defaultNamespace'> = {
   apiKeys: [],
+  jwt: {},
   namespaces: {},
   logger: undefined,
   streamHeartbeatMs: 15_000,

@@ -8,7 +8,7 @@ import { handleClientReport } from './api/client-reports.ts';
 import { handleChannelInfo, handleHealth, handleMetrics, handleReady, handleStats } from './api/operations.ts';
 import { handleMultiPublish, handlePublish } from './api/publish.ts';
 import { staticFile } from './api/static-file.ts';
-import { Authenticator } from './auth.ts';
+import { Authenticator } from './auth/authenticator.ts';
 import { Ticker } from './heartbeat.ts';
 import { Cors } from './http/cors.ts';
 import { channelParam, cursorParam, waitParam } from './http/query.ts';
@@ -62,15 +62,16 @@ export function createHerald(init: HeraldInit): HeraldServer {
   const stats = new ServerStats();
   const metrics = createMetrics(stats, hub);
   let draining = false;
+  const jwtEnabled = Object.values(options.jwt).some((v) => v !== undefined);
   const ctx: TransportContext = {
     hub,
     options,
     stats,
     logger,
-    auth: new Authenticator(options.apiKeys),
+    auth: new Authenticator(options.apiKeys, options.jwt),
     cors: new Cors(options.allowedOrigins),
-    streams: new Ticker(options.streamHeartbeatMs, options.maxConnectionLifetimeMs),
-    sockets: new Ticker(options.wsPingMs, options.maxConnectionLifetimeMs),
+    streams: new Ticker(options.streamHeartbeatMs, options.maxConnectionLifetimeMs, jwtEnabled),
+    sockets: new Ticker(options.wsPingMs, options.maxConnectionLifetimeMs, jwtEnabled),
     polls: new Set(),
     draining: () => draining,
   };
@@ -91,15 +92,15 @@ export function createHerald(init: HeraldInit): HeraldServer {
   router.on('GET', '/v1/channels/:channel', (req, res, p) => handleChannelInfo(ops, req, res, p.channel));
   router.on('GET', '/v1/channels/:channel/messages', (req, res, p, q) => subscribeOrPull(req, res, q, p.channel));
   router.on('GET', '/v1/events', (req, res, _p, q) => subscribeOrPull(req, res, q, undefined));
-  router.on('POST', '/v1/channels/:channel/messages', (req, res, p, q) =>
-    handlePublish(publishCtx, req, res, p.channel, ctx.auth.authenticate(req, q)),
+  router.on('POST', '/v1/channels/:channel/messages', async (req, res, p, q) =>
+    handlePublish(publishCtx, req, res, p.channel, await ctx.auth.authenticate(req, q)),
   );
   router.on('POST', '/v1/client-reports', (req, res) => handleClientReport(stats, req, res));
   if (options.clientBundlePath !== undefined) {
     router.on('GET', '/herald.js', staticFile(options.clientBundlePath, 'text/javascript; charset=utf-8'));
   }
-  router.on('POST', '/v1/publish', (req, res, _p, q) =>
-    handleMultiPublish(publishCtx, req, res, ctx.auth.authenticate(req, q)),
+  router.on('POST', '/v1/publish', async (req, res, _p, q) =>
+    handleMultiPublish(publishCtx, req, res, await ctx.auth.authenticate(req, q)),
   );
 
   /** One URL, every transport: chosen by Upgrade (elsewhere), Accept and `wait` (contract section 3). */
@@ -157,33 +158,33 @@ export function createHerald(init: HeraldInit): HeraldServer {
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => {});
-    try {
-      if (draining) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
-      if (!ctx.cors.allows(req.headers.origin)) throw new HeraldError('forbidden', 'origin not allowed');
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const query = url.searchParams;
-      const match = router.match('GET', url.pathname);
-      const principal = ctx.auth.authenticate(req, query);
-      if (url.pathname === '/v1/ws') {
-        wss.handleUpgrade(req, socket, head, (ws) => serveMuxSocket(ctx, ws, socket, principal));
-        return;
-      }
-      if (match.kind === 'found' && /^\/v1\/channels\/[^/]+\/messages\/?$/.test(url.pathname)) {
-        const channel = channelParam(match.params.channel);
-        const cursor = cursorParam(query.get('after') ?? undefined);
-        principal.assertSubscribe(channel, hub.settings(channel));
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          serveBoundSocket(ctx, ws, socket, req, channel, cursor, principal).catch((error: unknown) => {
-            logger.error({ err: error }, 'bound socket failed');
-            ws.close(1011, 'internal error');
-          });
-        });
-        return;
-      }
-      throw new HeraldError('not_found', 'no WebSocket endpoint here');
-    } catch (error) {
-      refuseUpgrade(socket, error);
+    upgrade(req, socket, head).catch((error: unknown) => refuseUpgrade(socket, error));
+  }
+
+  /** Checks an upgrade (draining, origin, route, credentials, cursor) before accepting it. */
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (draining) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
+    if (!ctx.cors.allows(req.headers.origin)) throw new HeraldError('forbidden', 'origin not allowed');
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const query = url.searchParams;
+    const match = router.match('GET', url.pathname);
+    const bound = match.kind === 'found' && /^\/v1\/channels\/[^/]+\/messages\/?$/.test(url.pathname);
+    if (url.pathname !== '/v1/ws' && !bound) throw new HeraldError('not_found', 'no WebSocket endpoint here');
+    const principal = await ctx.auth.authenticate(req, query);
+    if (socket.destroyed) return;
+    if (!bound) {
+      wss.handleUpgrade(req, socket, head, (ws) => serveMuxSocket(ctx, ws, socket, principal));
+      return;
     }
+    const channel = channelParam(match.params.channel);
+    const cursor = cursorParam(query.get('after') ?? undefined);
+    principal.assertSubscribe(channel, hub.settings(channel));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      serveBoundSocket(ctx, ws, socket, req, channel, cursor, principal).catch((error: unknown) => {
+        logger.error({ err: error }, 'bound socket failed');
+        ws.close(1011, 'internal error');
+      });
+    });
   }
 
   const http = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 });

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError, type Hub, type PublishInput } from '@herald/core';
 import { isChannelName } from '@herald/protocol';
 import { z } from 'zod';
-import type { Principal } from '../auth.ts';
+import type { Principal } from '../auth/authenticator.ts';
 import { readJsonBody } from '../http/body.ts';
 import { channelParam } from '../http/query.ts';
 import { sendJson, toHeraldError } from '../http/respond.ts';

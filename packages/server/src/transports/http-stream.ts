@@ -121,6 +121,10 @@ export class HttpStream implements Sink, LiveConnection {
     this.write(this.format.heartbeat);
   }
 
+  expiresAt(): number | undefined {
+    return this.target.principal.expiresAt;
+  }
+
   /** Sends the final close frame and ends the response; a peer that does not read is cut soon after. */
   shutdown(code: number, reason: string): void {
     if (this.ended) return;

@@ -16,7 +16,7 @@ export async function handlePoll(
   query: URLSearchParams,
   channel: string | undefined,
 ): Promise<void> {
-  const target = parseTarget(ctx, req, query, channel, afterParam(query));
+  const target = await parseTarget(ctx, req, query, channel, afterParam(query));
   const limit = limitParam(query.get('limit') ?? undefined);
   const inm = req.headers['if-none-match'];
   if (inm !== undefined && !target.multi && target.cursors[0] === undefined) {
@@ -49,7 +49,7 @@ export async function handleLongPoll(
   channel: string | undefined,
   waitMs: number,
 ): Promise<void> {
-  let target = parseTarget(ctx, req, query, channel, afterParam(query));
+  let target = await parseTarget(ctx, req, query, channel, afterParam(query));
   const limit = limitParam(query.get('limit') ?? undefined);
   if (ctx.draining()) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
   target = await startAtEnd(ctx, target);
@@ -59,7 +59,9 @@ export async function handleLongPoll(
   ctx.polls.add(abort);
   ctx.stats.connections.longpoll++;
   try {
-    const deadline = Date.now() + waitMs;
+    // A held request never outlives the token that opened it.
+    const expires = target.principal.expiresAt ?? Number.POSITIVE_INFINITY;
+    const deadline = Math.min(Date.now() + waitMs, expires);
     let answer: PullAnswer;
     for (;;) {
       // Register before reading, so a message published in between wakes us.

@@ -29,7 +29,7 @@ export async function handleNdjson(
   query: URLSearchParams,
   channel: string | undefined,
 ): Promise<void> {
-  const target = parseTarget(ctx, req, query, channel, afterParam(query));
+  const target = await parseTarget(ctx, req, query, channel, afterParam(query));
   ctx.cors.apply(req, res);
   if (ctx.draining()) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
   if (!(await ctx.hub.engine.ready().catch(() => false))) throw new HeraldError('unavailable', 'the engine is down', 2);

@@ -53,7 +53,7 @@ export async function handleSse(
 ): Promise<void> {
   const lastEventId = req.headers['last-event-id'];
   const resume = typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : afterParam(query);
-  const target = parseTarget(ctx, req, query, channel, resume);
+  const target = await parseTarget(ctx, req, query, channel, resume);
   ctx.cors.apply(req, res);
   if (ctx.draining() || !(await ctx.hub.engine.ready().catch(() => false))) {
     res.writeHead(200, { 'content-type': SSE_FORMAT.contentType, 'cache-control': 'no-cache' });

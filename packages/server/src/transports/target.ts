@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { HeraldError } from '@herald/core';
 import { type Cursor, parseMultiCursor } from '@herald/protocol';
-import type { Principal } from '../auth.ts';
+import type { Principal } from '../auth/authenticator.ts';
 import { channelParam, cursorParam, single } from '../http/query.ts';
 import type { TransportContext } from './transport.ts';
 
@@ -18,14 +18,14 @@ export interface Target {
  * Parses and authorizes the channels and cursor of a request. `resume` is the cursor text to use
  * (the SSE transport passes Last-Event-ID when present, contract section 4).
  */
-export function parseTarget(
+export async function parseTarget(
   ctx: TransportContext,
   req: IncomingMessage,
   query: URLSearchParams,
   pathChannel: string | undefined,
   resume: string | undefined,
-): Target {
-  const principal = ctx.auth.authenticate(req, query);
+): Promise<Target> {
+  const principal = await ctx.auth.authenticate(req, query);
   let target: Target;
   if (pathChannel !== undefined) {
     const channel = channelParam(pathChannel);

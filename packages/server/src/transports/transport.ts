@@ -1,6 +1,6 @@
 import type { Hub } from '@herald/core';
 import type { Logger } from 'pino';
-import type { Authenticator } from '../auth.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
 import type { Ticker } from '../heartbeat.ts';
 import type { Cors } from '../http/cors.ts';
 import type { HeraldOptions } from '../options.ts';

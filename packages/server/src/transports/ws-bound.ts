@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { createFramer } from '@herald/core';
 import type { Cursor } from '@herald/protocol';
 import type { WebSocket } from 'ws';
-import type { Principal } from '../auth.ts';
+import type { Principal } from '../auth/authenticator.ts';
 import type { TransportContext } from './transport.ts';
 import { WsConnection } from './ws-connection.ts';
 

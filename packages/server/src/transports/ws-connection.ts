@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Framer, Message, ResetNotice, Sink, Subscription } from '@herald/core';
 import type { WebSocket } from 'ws';
-import type { Principal } from '../auth.ts';
+import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection } from '../heartbeat.ts';
 import type { TransportContext } from './transport.ts';
 
@@ -81,6 +81,10 @@ export class WsConnection implements Sink, LiveConnection {
     }
     this.alive = false;
     this.ws.ping();
+  }
+
+  expiresAt(): number | undefined {
+    return this.principal.expiresAt;
   }
 
   /** Sends a close frame; a peer that does not read it is cut after a short grace. */

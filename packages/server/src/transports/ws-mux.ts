@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { createFramer, HeraldError } from '@herald/core';
 import { isChannelName, parseCursor } from '@herald/protocol';
 import type { RawData, WebSocket } from 'ws';
-import type { Principal } from '../auth.ts';
+import type { Principal } from '../auth/authenticator.ts';
 import { toHeraldError } from '../http/respond.ts';
 import type { TransportContext } from './transport.ts';
 import { WsConnection } from './ws-connection.ts';
@@ -141,7 +141,7 @@ async function publish(conn: WsConnection, op: Fields, ref: Ref): Promise<void> 
 
 async function auth(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
   if (typeof op.token !== 'string') throw new HeraldError('bad_request', 'token must be a string');
-  conn.principal = conn.ctx.auth.authenticateToken(op.token);
+  conn.principal = await conn.ctx.auth.authenticateToken(op.token);
   conn.send(JSON.stringify({ op: 'ok', ref }));
 }
 

@@ -1,0 +1,100 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { HeraldError, type NamespaceSettings } from '@herald/core';
+import { matchesAny } from '@herald/protocol';
+import { type JwtGrant, type JwtOptions, JwtVerifier } from './jwt.ts';
+
+/** Who is asking, and what they may do. */
+export interface Principal {
+  readonly kind: 'key' | 'jwt' | 'anonymous';
+  /** When the credentials expire (ms since the epoch); undefined = never. */
+  readonly expiresAt: number | undefined;
+  /** May subscribe to `channel`; otherwise throws 401 (no credentials) or 403 (not these). */
+  assertSubscribe(channel: string, settings: NamespaceSettings): void;
+  /** May publish to `channel`; otherwise throws 401 or 403. */
+  assertPublish(channel: string, settings: NamespaceSettings): void;
+}
+
+const KEY: Principal = {
+  kind: 'key',
+  expiresAt: undefined,
+  assertSubscribe: () => {},
+  assertPublish: () => {},
+};
+
+const ANONYMOUS: Principal = {
+  kind: 'anonymous',
+  expiresAt: undefined,
+  assertSubscribe(channel, settings) {
+    if (!settings.anonymousSubscribe)
+      throw new HeraldError('unauthorized', `subscribing to ${channel} needs credentials`);
+  },
+  assertPublish(channel, settings) {
+    if (!settings.anonymousPublish) throw new HeraldError('unauthorized', `publishing to ${channel} needs credentials`);
+  },
+};
+
+/** A token holder may do what its claims name, and never less than an anonymous client. */
+function jwtPrincipal(grant: JwtGrant): Principal {
+  return {
+    kind: 'jwt',
+    expiresAt: grant.expiresAt,
+    assertSubscribe(channel, settings) {
+      if (settings.anonymousSubscribe || matchesAny(grant.subscribe, channel)) return;
+      throw new HeraldError('forbidden', `this token may not subscribe to ${channel}`);
+    },
+    assertPublish(channel, settings) {
+      if (settings.anonymousPublish || matchesAny(grant.publish, channel)) return;
+      throw new HeraldError('forbidden', `this token may not publish to ${channel}`);
+    },
+  };
+}
+
+/**
+ * Checks credentials: `Authorization: Bearer <api key or JWT>`, or `?token=` for clients that cannot
+ * set headers (EventSource, browser WebSocket). No credentials = anonymous; bad ones = 401.
+ */
+export class Authenticator {
+  private readonly digests: Buffer[];
+  private readonly jwt: JwtVerifier;
+
+  constructor(apiKeys: readonly string[], jwt: JwtOptions = {}) {
+    this.digests = apiKeys.map(digest);
+    this.jwt = new JwtVerifier(jwt);
+  }
+
+  /** The principal of a request. */
+  authenticate(req: IncomingMessage, query: URLSearchParams): Promise<Principal> | Principal {
+    const header = bearer(req.headers.authorization);
+    const tokens = query.getAll('token');
+    if (tokens.length > 1) throw new HeraldError('bad_request', 'parameter token is given more than once');
+    const token = header ?? tokens[0];
+    return token === undefined ? ANONYMOUS : this.authenticateToken(token);
+  }
+
+  /** The principal of a token (API key or JWT); rejects with 401 when it is invalid. */
+  authenticateToken(token: string): Promise<Principal> | Principal {
+    if (this.isApiKey(token)) return KEY;
+    if (this.jwt.enabled && JwtVerifier.looksLikeJwt(token)) return this.jwt.verify(token).then(jwtPrincipal);
+    throw new HeraldError('unauthorized', 'invalid credentials');
+  }
+
+  /** Compares in constant time over digests, so neither content nor length leaks through timing. */
+  private isApiKey(token: string): boolean {
+    const d = digest(token);
+    let match = false;
+    for (const known of this.digests) match = timingSafeEqual(d, known) || match;
+    return match;
+  }
+}
+
+function bearer(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (m === null) throw new HeraldError('unauthorized', 'Authorization must be "Bearer <token>"');
+  return m[1];
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
