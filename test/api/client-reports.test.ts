@@ -33,6 +33,8 @@ describe('client fallback reports', () => {
       400,
     );
     expect((await report({ fallback: { from: 'sse', to: 'poll', reason: 'x'.repeat(50) } })).status).toBe(400);
+    expect((await report({ fallback: { from: 'sse', to: 'poll', reason: 'http_9999' } })).status).toBe(400);
+    expect((await report({ fallback: { from: 'sse', to: 'poll', reason: 'http_502' } })).status).toBe(204);
   });
 });
 

@@ -14,7 +14,12 @@ function table(heading: string): string[][] {
     .split('\n')
     .filter((l) => l.startsWith('|'))
     .slice(2)
-    .map((r) => r.split('|').slice(1, -1).map((c) => c.trim().replaceAll('`', '')));
+    .map((r) =>
+      r
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim().replaceAll('`', '')),
+    );
 }
 
 describe('docs/errors.md', () => {

@@ -125,8 +125,11 @@ export function createHerald(init: HeraldInit): HeraldServer {
     return handlePoll(ctx, req, res, query, channel);
   }
 
+  let inFlight = 0;
   function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    inFlight++;
     res.on('finish', () => stats.countRequest(res.statusCode));
+    res.on('close', () => inFlight--);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
@@ -204,9 +207,12 @@ export function createHerald(init: HeraldInit): HeraldServer {
       for (const c of [...ctx.streams.connections]) c.shutdown(1001, 'server shutting down');
       for (const poll of ctx.polls) poll.abort();
       http.closeIdleConnections();
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownTimeoutMs).unref());
-      await Promise.race([stopped, timeout]);
+      // Wait for requests in flight (ended streams included), not for idle sockets: a client may hold
+      // a connection it never sends a request on, and closeIdleConnections does not count it.
+      const deadline = Date.now() + options.shutdownTimeoutMs;
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       http.closeAllConnections();
+      await Promise.race([stopped, new Promise((r) => setTimeout(r, 100))]);
       ctx.streams.stop();
       ctx.sockets.stop();
       hub.close();

@@ -1,25 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
+import { CLIENT_TRANSPORTS, FALLBACK_REASONS, isFallbackReason } from '@herald/protocol';
 import { z } from 'zod';
 import { readJsonBody } from '../http/body.ts';
 import type { ServerStats } from '../stats.ts';
-
-/** Transports and reasons a client may report; fixed lists keep metric labels bounded. */
-export const CLIENT_TRANSPORTS = ['websocket', 'sse', 'stream', 'longpoll', 'poll'] as const;
-export const FALLBACK_REASONS = [
-  'upgrade_refused',
-  'sse_buffered',
-  'idle_cut',
-  'connect_failed',
-  'closed',
-  'other',
-] as const;
 
 const report = z.object({
   fallback: z.object({
     from: z.enum(CLIENT_TRANSPORTS),
     to: z.enum(CLIENT_TRANSPORTS),
-    reason: z.enum(FALLBACK_REASONS),
+    reason: z.string().refine(isFallbackReason),
   }),
 });
 
@@ -32,7 +22,7 @@ export async function handleClientReport(stats: ServerStats, req: IncomingMessag
   if (!parsed.success) {
     throw new HeraldError(
       'bad_request',
-      `a report is {"fallback":{"from","to","reason"}} with transports ${CLIENT_TRANSPORTS.join('|')} and reasons ${FALLBACK_REASONS.join('|')}`,
+      `a report is {"fallback":{"from","to","reason"}} with transports ${CLIENT_TRANSPORTS.join('|')} and reasons ${FALLBACK_REASONS.join('|')}|http_<status>`,
     );
   }
   const { from, to, reason } = parsed.data.fallback;

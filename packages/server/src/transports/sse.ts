@@ -13,7 +13,7 @@ const single = createFramer((m) => Buffer.from(`id: ${m.epoch}:${m.offset}\n${ev
 /** Many channels: `data` is the whole message; the `id` line (the stream's own cursor) is written before it. */
 const multi = createFramer((m) => Buffer.from(`${eventLine(m)}data: ${m.toJson()}\n\n`));
 
-const HEARTBEAT = Buffer.from(':\n\n');
+const HEARTBEAT = Buffer.from(': hb\n\n');
 
 /** Server-Sent Events framing (contract section 4). */
 export const SSE_FORMAT: StreamFormat = {

@@ -1,0 +1,147 @@
+import { type Cursor, parseMultiCursor, type WireMessage, type WireReset } from '@herald/protocol';
+
+/**
+ * What every transport turns its wire format into, so that resume and delivery logic exists once.
+ * `epoch` on a message is set when the transport tells it (SSE ids, pull cursors).
+ */
+export type Frame =
+  | { type: 'message'; message: WireMessage; epoch?: string }
+  | { type: 'reset'; reset: WireReset }
+  | { type: 'start'; channel: string; epoch: string; cursor: string | undefined }
+  | { type: 'close'; code: number; reason: string };
+
+/** A reply to a multiplexed WebSocket request (`ok` or `error` with a `ref`). */
+export interface Reply {
+  ref: number | string | undefined;
+  ok: boolean;
+  body: Record<string, unknown>;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a message object; `channel` fills in for single-channel bodies that omit it. */
+export function toMessage(value: unknown, channel?: string): WireMessage | undefined {
+  if (!isObject(value)) return undefined;
+  const ch = typeof value.channel === 'string' ? value.channel : channel;
+  const { offset, time, event } = value;
+  if (ch === undefined || typeof offset !== 'number' || !Number.isSafeInteger(offset)) return undefined;
+  if (!('data' in value)) return undefined;
+  const message: WireMessage = { channel: ch, offset, data: value.data, time: typeof time === 'number' ? time : 0 };
+  if (typeof event === 'string') message.event = event;
+  return message;
+}
+
+/** Reads a reset object. */
+export function toReset(value: unknown, channel?: string): WireReset | undefined {
+  if (!isObject(value)) return undefined;
+  const ch = typeof value.channel === 'string' ? value.channel : channel;
+  if (ch === undefined || typeof value.epoch !== 'string' || typeof value.from !== 'number') return undefined;
+  return { channel: ch, epoch: value.epoch, from: value.from };
+}
+
+function toClose(value: unknown): Frame | undefined {
+  if (!isObject(value) || typeof value.code !== 'number') return undefined;
+  return { type: 'close', code: value.code, reason: typeof value.reason === 'string' ? value.reason : '' };
+}
+
+/** Parses one multiplexed-WebSocket text frame (contract section 6). */
+export function parseWsFrame(text: string): Frame | Reply | 'pong' | undefined {
+  const value = parseJson(text);
+  if (!isObject(value)) return undefined;
+  const ref = typeof value.ref === 'number' || typeof value.ref === 'string' ? value.ref : undefined;
+  switch (value.op) {
+    case 'message': {
+      const message = toMessage(value);
+      return message && { type: 'message', message };
+    }
+    case 'reset': {
+      const reset = toReset(value);
+      return reset && { type: 'reset', reset };
+    }
+    case 'ok':
+      return { ref, ok: true, body: value };
+    case 'error':
+      return { ref, ok: false, body: value };
+    case 'pong':
+      return 'pong';
+    default:
+      return undefined;
+  }
+}
+
+/** Parses one NDJSON line (contract section 5); an empty line is a heartbeat and yields undefined. */
+export function parseNdjsonLine(line: string): Frame | undefined {
+  if (line.trim() === '') return undefined;
+  const value = parseJson(line);
+  if (!isObject(value)) return undefined;
+  if (isObject(value.subscribed)) {
+    const { channel, epoch, cursor } = value.subscribed;
+    if (typeof channel !== 'string' || typeof epoch !== 'string') return undefined;
+    return { type: 'start', channel, epoch, cursor: typeof cursor === 'string' ? cursor : undefined };
+  }
+  if ('reset' in value) {
+    const reset = toReset(value.reset);
+    return reset && { type: 'reset', reset };
+  }
+  if ('close' in value) return toClose(value.close);
+  const message = toMessage(value);
+  return message && { type: 'message', message };
+}
+
+/** Epoch of `channel` in a positional multi-channel cursor (see protocol `formatMultiCursor`). */
+export function epochIn(cursor: string | undefined, channels: readonly string[], channel: string): string | undefined {
+  if (cursor === undefined) return undefined;
+  const entries: Cursor[] | undefined = parseMultiCursor(cursor, channels.length);
+  const entry = entries?.[channels.indexOf(channel)];
+  return entry === undefined || entry === 'start' ? undefined : entry.epoch;
+}
+
+/** Parses one SSE event from `/v1/events` (contract section 4, many-channel framing). */
+export function parseSseEvent(
+  event: { event?: string | undefined; data: string; id?: string | undefined },
+  channels: readonly string[],
+): Frame | undefined {
+  const value = parseJson(event.data);
+  const single = channels.length === 1 ? channels[0] : undefined;
+  if (event.event === 'herald.reset') {
+    const reset = toReset(value, single);
+    return reset && { type: 'reset', reset };
+  }
+  if (event.event === 'herald.close') return toClose(value);
+  const message = toMessage(value, single);
+  if (message === undefined) return undefined;
+  const epoch = epochIn(event.id, channels, message.channel);
+  return epoch === undefined ? { type: 'message', message } : { type: 'message', message, epoch };
+}
+
+/** Parses a pull / long-poll answer from `/v1/events` (contract section 3) into frames, resets first. */
+export function parsePullBody(body: unknown, channels: readonly string[]): { frames: Frame[]; more: boolean } {
+  const frames: Frame[] = [];
+  if (!isObject(body)) return { frames, more: false };
+  const single = channels.length === 1 ? channels[0] : undefined;
+  const resets = Array.isArray(body.resets) ? body.resets : body.reset === undefined ? [] : [body.reset];
+  for (const item of resets) {
+    const reset = toReset(item, typeof body.channel === 'string' ? body.channel : single);
+    if (reset) frames.push({ type: 'reset', reset });
+  }
+  const cursor = typeof body.cursor === 'string' ? body.cursor : undefined;
+  for (const item of Array.isArray(body.messages) ? body.messages : []) {
+    const message = toMessage(item, typeof body.channel === 'string' ? body.channel : single);
+    if (message === undefined) continue;
+    const epoch = epochIn(cursor, channels, message.channel);
+    frames.push(epoch === undefined ? { type: 'message', message } : { type: 'message', message, epoch });
+  }
+  return { frames, more: body.more === true };
+}

@@ -1,0 +1,23 @@
+import type { StorageLike } from './options.ts';
+import { TRANSPORTS, type TransportName } from './transports/types.ts';
+
+const KEY = 'herald.transport';
+
+/** The transport that worked last in this session (sessionStorage in browsers), if any. */
+export function recallTransport(storage: StorageLike | null): TransportName | undefined {
+  try {
+    const value = storage?.getItem(KEY);
+    return TRANSPORTS.find((t) => t === value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Remembers the transport that works, so the next page load starts with it. */
+export function rememberTransport(storage: StorageLike | null, name: TransportName): void {
+  try {
+    storage?.setItem(KEY, name);
+  } catch {
+    // Storage full or forbidden: remembering is an optimization only.
+  }
+}

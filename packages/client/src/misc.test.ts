@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { Subscription } from './subscription.ts';
+import { jwtExpiry, refreshDelay } from './token.ts';
+import { pollDelay } from './transports/poll.ts';
+import { eventsUrl, httpBase, toWsUrl } from './urls.ts';
+
+describe('small rules', () => {
+  it('clamps Herald-Poll-Interval into the client bounds', () => {
+    expect(pollDelay('2500', 1000, 30_000)).toBe(2500);
+    expect(pollDelay('10', 1000, 30_000)).toBe(1000);
+    expect(pollDelay('999999', 1000, 30_000)).toBe(30_000);
+    expect(pollDelay(null, 1000, 30_000)).toBe(1000);
+    expect(pollDelay('soon', 1000, 30_000)).toBe(1000);
+  });
+
+  it('builds hub URLs', () => {
+    expect(httpBase('wss://hub.example.com/')).toBe('https://hub.example.com');
+    expect(toWsUrl('http://h:1', '/v1/ws')).toBe('ws://h:1/v1/ws');
+    expect(eventsUrl('http://h', ['chat:r1', 'b'], 'e:1,0', { wait: 5 })).toBe(
+      'http://h/v1/events?channel=chat%3Ar1&channel=b&after=e%3A1%2C0&wait=5',
+    );
+  });
+
+  it('reads JWT expiry and refreshes a minute early (or at 80 % of a short life)', () => {
+    const payload = btoa(JSON.stringify({ exp: 2000 })).replace(/=+$/, '');
+    expect(jwtExpiry(`h.${payload}.s`)).toBe(2000);
+    expect(jwtExpiry('opaque-api-key')).toBeUndefined();
+    expect(refreshDelay(1000, 0)).toBe(940_000);
+    expect(refreshDelay(10, 0)).toBe(8000);
+  });
+
+  it('iterates messages and ends the loop on unsubscribe / with the error on failure', async () => {
+    const sub = new Subscription('c', {}, () => {});
+    const it1 = sub[Symbol.asyncIterator]();
+    sub.deliver({ channel: 'c', offset: 1, data: 'a', time: 0, cursor: 'e:1' });
+    expect(await it1.next()).toMatchObject({ value: { data: 'a' }, done: false });
+    const pending = it1.next();
+    sub.deliver({ channel: 'c', offset: 2, data: 'b', time: 0, cursor: 'e:2' });
+    expect(await pending).toMatchObject({ value: { data: 'b' } });
+    sub.unsubscribe();
+    expect(await it1.next()).toEqual({ value: undefined, done: true });
+
+    const failing = new Subscription('d', {}, () => {});
+    const it2 = failing[Symbol.asyncIterator]();
+    const waiting = it2.next();
+    failing.end(Object.assign(new Error('nope'), { code: 'forbidden' }) as never);
+    await expect(waiting).rejects.toThrow('nope');
+  });
+});

@@ -1,0 +1,21 @@
+/**
+ * Herald client SDK for Node.js 20: like the default entry, but WebSockets come from the `ws`
+ * package (Node 20 has no global WebSocket) and carry the token in an `Authorization` header
+ * instead of the URL. SSE, NDJSON and polling use Node's global fetch.
+ */
+import WebSocket from 'ws';
+import { HeraldClient } from './client.ts';
+import type { ConnectOptions } from './options.ts';
+import { globalPlatform, type WebSocketLike } from './platform.ts';
+
+export * from './index.ts';
+
+/** Connects to a Herald hub from Node.js (see the default entry's `connect`). */
+export function connect(url: string, options: ConnectOptions = {}): HeraldClient {
+  const platform = globalPlatform(options);
+  if (options.WebSocket === undefined) {
+    platform.openWebSocket = (address, token): WebSocketLike =>
+      new WebSocket(address, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+  }
+  return new HeraldClient(url, options, platform);
+}

@@ -1,0 +1,96 @@
+import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.ts';
+import type { PlatformOptions } from './platform.ts';
+import type { GetToken } from './token.ts';
+import type { TransportName, TransportTimings } from './transports/types.ts';
+
+/** The storage slice used to remember the working transport (sessionStorage in browsers). */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/** Options of `connect()`. Every duration is in ms unless its name says otherwise. */
+export interface ConnectOptions extends PlatformOptions {
+  /** A static token (API key or JWT). */
+  token?: string;
+  /** Returns a token; called with `refresh: true` when one was refused or is about to expire. */
+  getToken?: GetToken;
+  /** Transports to use, in order of preference. Default: all, best first. */
+  transports?: TransportName[];
+  /** Reconnect backoff: full jitter between 0 and `min(cap, base * 2^attempt)`. */
+  backoff?: Partial<BackoffOptions>;
+  /**
+   * Liveness: a WebSocket sends `op: ping` after `ping` ms of silence; any connection silent for
+   * `timeout` ms is declared dead and replaced. Keep `timeout` above the hub's heartbeat (15 s).
+   */
+  heartbeat?: { ping?: number; timeout?: number };
+  /** A connection not confirmed open within this is diagnosed (buffered / no answer) and replaced. */
+  openTimeout?: number;
+  /** Long-poll `wait`, in seconds (the hub caps it). */
+  longPollWait?: number;
+  /** Bounds for the hub's `Herald-Poll-Interval` suggestion. */
+  pollInterval?: { min?: number; max?: number };
+  /** Timeout of single requests (pull, long poll beyond its wait). */
+  requestTimeout?: number;
+  /** A publish over the WebSocket without an answer after this long is rejected. */
+  publishTimeout?: number;
+  /** After falling back, try the preferred transport again after this long open. 0 = never. */
+  upgradeAfter?: number;
+  /** A connection open at least this long counts as stable: the backoff starts over. */
+  stableAfter?: number;
+  /** Browsers: stop polling while the page is hidden. */
+  pauseWhenHidden?: boolean;
+  /** Where to remember the transport that worked; `null` disables. Default: sessionStorage if any. */
+  storage?: StorageLike | null;
+  /** Report fallbacks to the hub (`POST /v1/client-reports`). */
+  reportFallbacks?: boolean;
+  /** Randomness for jitter (tests). */
+  random?: () => number;
+}
+
+/** Resolved options: every default in one place. */
+export interface ResolvedOptions {
+  backoff: BackoffOptions;
+  ping: number;
+  heartbeatTimeout: number;
+  openTimeout: number;
+  upgradeAfter: number;
+  stableAfter: number;
+  pauseWhenHidden: boolean;
+  reportFallbacks: boolean;
+  random: () => number;
+  timings: TransportTimings;
+}
+
+/** Reads `globalThis.sessionStorage` if the platform has it and allows it (it throws in some sandboxes). */
+function defaultStorage(): StorageLike | null {
+  try {
+    const s = (globalThis as { sessionStorage?: StorageLike }).sessionStorage;
+    return s ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Applies defaults. */
+export function resolveOptions(o: ConnectOptions): ResolvedOptions & { storage: StorageLike | null } {
+  return {
+    backoff: { ...DEFAULT_BACKOFF, ...o.backoff },
+    ping: o.heartbeat?.ping ?? 20_000, // under common 30-60 s idle cuts
+    heartbeatTimeout: o.heartbeat?.timeout ?? 40_000, // two missed 15 s hub heartbeats, plus margin
+    openTimeout: o.openTimeout ?? 8_000,
+    upgradeAfter: o.upgradeAfter ?? 300_000,
+    stableAfter: o.stableAfter ?? 5_000,
+    pauseWhenHidden: o.pauseWhenHidden ?? true,
+    reportFallbacks: o.reportFallbacks ?? true,
+    random: o.random ?? Math.random,
+    storage: o.storage === undefined ? defaultStorage() : o.storage,
+    timings: {
+      longPollWait: o.longPollWait ?? 25, // s; the hub's default cap
+      pollMin: o.pollInterval?.min ?? 1_000,
+      pollMax: o.pollInterval?.max ?? 30_000,
+      requestTimeout: o.requestTimeout ?? 10_000,
+      publishTimeout: o.publishTimeout ?? 10_000,
+    },
+  };
+}

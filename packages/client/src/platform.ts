@@ -1,0 +1,72 @@
+/**
+ * The slice of a WebSocket the SDK uses: the browser's `WebSocket` and the `ws` package both fit.
+ * Handlers take `never` so that both platforms' own event types are accepted; the SDK reads only
+ * `data` (message), `code` and `reason` (close).
+ */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: never) => unknown) | null;
+  onmessage: ((event: never) => unknown) | null;
+  onclose: ((event: never) => unknown) | null;
+  onerror: ((event: never) => unknown) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** A WebSocket constructor such as the browser's global `WebSocket`. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** The slice of an EventSource the SDK uses (browser global or the `eventsource` package). */
+export interface EventSourceLike {
+  onopen: ((event: never) => unknown) | null;
+  onerror: ((event: never) => unknown) | null;
+  onmessage: ((event: never) => unknown) | null;
+  addEventListener(type: string, listener: (event: MessageEvent) => void): void;
+  close(): void;
+}
+
+/** An EventSource constructor such as the browser's global `EventSource`. */
+export type EventSourceConstructor = new (url: string) => EventSourceLike;
+
+/** A fetch implementation (the global one by default). */
+export type FetchLike = typeof fetch;
+
+/** The platform APIs a client runs on, resolved once at connect time. */
+export interface Platform {
+  fetch: FetchLike | undefined;
+  /** Opens a WebSocket, putting the token in a header where the platform allows, else in `?token=`. */
+  openWebSocket: ((url: string, token: string | undefined) => WebSocketLike) | undefined;
+  EventSource: EventSourceConstructor | undefined;
+}
+
+/** Options naming platform APIs explicitly (tests, old browsers, React Native, Node without globals). */
+export interface PlatformOptions {
+  WebSocket?: WebSocketConstructor;
+  EventSource?: EventSourceConstructor;
+  fetch?: FetchLike;
+}
+
+/** Adds `?token=` for APIs that cannot send headers (contract section 7). */
+export function withToken(url: string, token: string | undefined): string {
+  if (token === undefined) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+}
+
+/** Builds a platform from explicit options, falling back to the globals of the current runtime. */
+export function globalPlatform(options: PlatformOptions): Platform {
+  const g = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchLike };
+  const WS = options.WebSocket ?? g.WebSocket;
+  // Bound: a browser throws "Illegal invocation" when fetch is called as another object's method.
+  const f = options.fetch ?? (g.fetch === undefined ? undefined : g.fetch.bind(globalThis));
+  return {
+    fetch: f,
+    openWebSocket: WS === undefined ? undefined : (url, token) => new WS(withToken(url, token)),
+    // Only used when given: the fetch-based reader sees heartbeats, which EventSource hides.
+    EventSource: options.EventSource,
+  };
+}
+
+/** True when fetch can stream a response body (needed by the SSE and NDJSON readers). */
+export function canStream(platform: Platform): boolean {
+  return platform.fetch !== undefined && typeof ReadableStream !== 'undefined' && typeof TextDecoder !== 'undefined';
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { decide, type PolicyState } from './policy.ts';
+import { TransportSelector } from './selector.ts';
+import type { Failure } from './transports/types.ts';
+
+function state(over: Partial<PolicyState> = {}): PolicyState {
+  return {
+    attempts: 0,
+    lifetimeMs: 10_000,
+    canReauth: false,
+    backoff: { base: 1000, cap: 8000 },
+    random: () => 0.5,
+    selector: new TransportSelector(['websocket', 'sse']),
+    ...over,
+  };
+}
+const closed = (code: number): Failure => ({ kind: 'server', opened: true, code, reason: `closed ${code}` });
+
+describe('decide (reconnect policy)', () => {
+  it('never reconnects after 4000-4099 and protocol-violation codes', () => {
+    for (const code of [4000, 4003, 4099, 1002, 1008, 1009]) {
+      expect(decide(closed(code), state())).toMatchObject({ type: 'fatal', error: { closeCode: code } });
+    }
+    expect(decide(closed(4003), state())).toMatchObject({ error: { code: 'forbidden' } });
+  });
+
+  it('backs off on 4100-4199 and catches up by pull after a slow-consumer cut', () => {
+    expect(decide(closed(4100), state())).toEqual({ type: 'retry', delay: 500, catchUp: true });
+    expect(decide(closed(4101), state({ attempts: 2 }))).toEqual({ type: 'retry', delay: 2000, catchUp: false });
+  });
+
+  it('reconnects at once on 1000/1001/4200-4299, backing off only if that keeps failing', () => {
+    for (const code of [1000, 1001, 4201, 4202]) {
+      expect(decide(closed(code), state())).toEqual({ type: 'retry', delay: 0, catchUp: false });
+    }
+    expect(decide(closed(1001), state({ attempts: 3 }))).toMatchObject({ delay: 4000 });
+  });
+
+  it('re-authenticates once on 401 / 4001 / 4200 when it can, else stops', () => {
+    const http401: Failure = { kind: 'http', status: 401, opened: false, reason: 'no' };
+    expect(decide(http401, state({ canReauth: true }))).toEqual({ type: 'reauth' });
+    expect(decide(closed(4200), state({ canReauth: true }))).toEqual({ type: 'reauth' });
+    expect(decide(http401, state())).toMatchObject({ type: 'fatal' });
+    expect(decide(closed(4001), state())).toMatchObject({ type: 'fatal', error: { code: 'unauthorized' } });
+  });
+
+  it('probes channels when a multi-channel request is refused', () => {
+    expect(decide({ kind: 'http', status: 403, opened: false, reason: 'x' }, state())).toMatchObject({ type: 'probe' });
+  });
+
+  it('falls back at once, and honours Retry-After on overload', () => {
+    const refused: Failure = { kind: 'refused', opened: false, reason: 'x' };
+    expect(decide(refused, state())).toMatchObject({ type: 'retry', delay: 0, fallback: { to: 'sse' } });
+    const busy: Failure = { kind: 'http', status: 503, opened: false, reason: 'x', retryAfterMs: 3000 };
+    expect(decide(busy, state())).toMatchObject({ type: 'retry', delay: 3000 });
+  });
+});

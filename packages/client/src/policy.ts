@@ -1,0 +1,94 @@
+import { CLOSE_CODES, reconnectAdvice } from '@herald/protocol';
+import { type BackoffOptions, backoffDelay } from './backoff.ts';
+import { HeraldError } from './errors.ts';
+import type { Fallback, TransportSelector } from './selector.ts';
+import type { Failure } from './transports/types.ts';
+
+/** What the client does after a connection ended. */
+export type Action =
+  | { type: 'fatal'; error: HeraldError }
+  /** Get a fresh token, then reconnect at once. */
+  | { type: 'reauth' }
+  /** A multi-channel request was refused (400/403): find out which channels, drop them, go on. */
+  | { type: 'probe'; error: HeraldError }
+  | { type: 'retry'; delay: number; catchUp: boolean; fallback?: Fallback };
+
+/** What the decision depends on besides the failure. */
+export interface PolicyState {
+  /** Reconnect attempts since the last stable connection. */
+  attempts: number;
+  /** How long the connection was open, ms (0 if never). */
+  lifetimeMs: number;
+  /** A `getToken` callback exists and has not just been tried for this failure. */
+  canReauth: boolean;
+  backoff: BackoffOptions;
+  random: () => number;
+  selector: TransportSelector;
+}
+
+const CODE_NAMES = new Map<number, string>(Object.entries(CLOSE_CODES).map(([name, code]) => [code, name]));
+
+/** The error of a connection the hub closed for good (close codes 4000-4099, 1002, 1007-1009). */
+function closeError(failure: Failure): HeraldError {
+  const code = failure.code ?? 0;
+  return new HeraldError(CODE_NAMES.get(code) ?? `close_${code}`, failure.reason || `closed with ${code}`, {
+    closeCode: code,
+  });
+}
+
+/**
+ * The reconnect rules (contract sections 4, 6, 7a, 8) in one pure function:
+ * - auth (401, close 4001, 4200 token expired): re-authenticate once with `getToken(true)`, else stop;
+ * - close codes: 4000-4099 stop, 4100-4199 back off (4100 slow consumer: catch up by pull first),
+ *   1000/1001/4200-4299 reconnect at once (backoff only if that keeps failing);
+ * - 400/403 answers stop (after finding which channel was refused);
+ * - everything else goes through the transport selector (fall back or retry with backoff).
+ */
+export function decide(failure: Failure, s: PolicyState): Action {
+  const code = failure.code;
+  const unauthorized =
+    failure.status === 401 || code === CLOSE_CODES.unauthorized || code === CLOSE_CODES.token_expired;
+  if (unauthorized) {
+    if (s.canReauth) return { type: 'reauth' };
+    return { type: 'fatal', error: failure.error ?? closeError(failure) };
+  }
+  const jitter = (floor = 0): number => backoffDelay(s.attempts, s.backoff, s.random, floor);
+  if (failure.kind === 'server' && code !== undefined) {
+    const advice = reconnectAdvice(code);
+    if (advice === 'never') return { type: 'fatal', error: closeError(failure) };
+    const delay = advice === 'now' && s.attempts === 0 ? 0 : jitter();
+    return { type: 'retry', delay, catchUp: code === CLOSE_CODES.slow_consumer };
+  }
+  if (failure.kind === 'http' && (failure.status === 400 || failure.status === 403)) {
+    const error = failure.error ?? new HeraldError('forbidden', failure.reason, { status: failure.status });
+    return { type: 'probe', error };
+  }
+  const decision = s.selector.failed(failure, s.lifetimeMs);
+  if (decision.action === 'fallback') {
+    // Falling back is not a failure of the hub: try the next transport at once, unless every
+    // transport failed in turn, which is an outage: then back off.
+    return { type: 'retry', delay: decision.wrapped ? jitter() : 0, catchUp: false, fallback: decision.fallback };
+  }
+  return { type: 'retry', delay: jitter(failure.retryAfterMs), catchUp: false };
+}
+
+/** The failure of an attempt that failed before a connection existed (pinning, catch-up). */
+export function failureOf(err: unknown): Failure {
+  if (err instanceof HeraldError && err.status !== undefined) {
+    return { kind: 'http', opened: false, status: err.status, reason: err.message, error: err };
+  }
+  return { kind: 'network', opened: false, reason: err instanceof Error ? err.message : String(err) };
+}
+
+/** `{ fallback }` when there is one, for spreading into a state event. */
+export function fallbackOf(fallback: Fallback | undefined): { fallback?: Fallback } {
+  return fallback === undefined ? {} : { fallback };
+}
+
+/** What an open timeout means: headers but no byte is a buffering proxy; nothing at all, no answer. */
+export function openTimeoutFailure(phase: 'request' | 'headers', timeoutMs: number): Failure {
+  const seconds = Math.round(timeoutMs / 100) / 10;
+  return phase === 'headers'
+    ? { kind: 'buffered', opened: false, reason: `response open but no data within ${seconds} s` }
+    : { kind: 'no_response', opened: false, reason: `no answer within ${seconds} s` };
+}

@@ -1,0 +1,318 @@
+import { watchEnvironment } from './environment.ts';
+import { HeraldError as Err, type HeraldError } from './errors.ts';
+import type { Frame } from './frames.ts';
+import type { HttpContext } from './http.ts';
+import { recallTransport, rememberTransport } from './memory.ts';
+import { type ConnectOptions, type ResolvedOptions, resolveOptions, type StorageLike } from './options.ts';
+import type { Platform } from './platform.ts';
+import { decide, failureOf, fallbackOf, openTimeoutFailure } from './policy.ts';
+import { catchUp, pinPositions, probeChannels, reporter } from './recovery.ts';
+import { type Fallback, TransportSelector } from './selector.ts';
+import { type ConnectionState, nextState, type StateEvent } from './state.ts';
+import type { Subscription } from './subscription.ts';
+import { Timers } from './timers.ts';
+import { TokenSource } from './token.ts';
+import { transportFactory } from './transports/index.ts';
+import {
+  type Connection,
+  type Failure,
+  isMultiplexed,
+  type PublishResult,
+  type Sink,
+  TRANSPORTS,
+} from './transports/types.ts';
+import { httpBase } from './urls.ts';
+import { Watchdog } from './watchdog.ts';
+
+/** What the reconnector needs from the client that owns the subscriptions. */
+export interface Host {
+  subscriptions(): Subscription[];
+  /** Applies a frame; false = a hole was found, resume from the cursors. */
+  frame(frame: Frame): boolean;
+  denied(channel: string, error: HeraldError): void;
+  state(event: StateEvent): void;
+  fatal(error: HeraldError): void;
+  /** Where a channel is now, to pin a live subscription's start. */
+  resolve(channel: string): Promise<string>;
+}
+
+/**
+ * Keeps one connection alive for a client: opens the selected transport, watches it (open timer,
+ * silence watchdog, pings), and after it ends applies the reconnect policy: re-authenticate, catch
+ * up, fall back, back off, or stop. Each connection attempt has a generation number; callbacks from
+ * an older generation are ignored, so a late event can never act on a newer connection.
+ */
+export class Reconnector {
+  readonly http: HttpContext;
+  readonly #o: ResolvedOptions;
+  readonly #storage: StorageLike | null;
+  readonly #platform: Platform;
+  readonly #host: Host;
+  readonly #base: string;
+  readonly #tokens: TokenSource;
+  readonly #selector: TransportSelector;
+  readonly #life = new AbortController();
+  readonly #timers = new Timers();
+  readonly #watchdog: Watchdog;
+  readonly #detachEnvironment: () => void;
+  readonly #report: (fallback: Fallback) => void;
+  #state: StateEvent;
+  #conn: Connection | undefined;
+  #gen = 0;
+  #everOpen = false;
+  #openedAt: number | undefined;
+  #attempts = 0;
+  #reauthed = false;
+  #catchUp = false;
+  #paused = false;
+  #closed = false;
+
+  constructor(url: string, options: ConnectOptions, platform: Platform, host: Host) {
+    const o = resolveOptions(options);
+    this.#o = o;
+    this.#storage = o.storage;
+    this.#platform = platform;
+    this.#host = host;
+    this.#base = httpBase(url);
+    this.#tokens = new TokenSource(options.token, options.getToken);
+    const usable = (options.transports ?? [...TRANSPORTS]).filter((t) => transportFactory(t, platform) !== undefined);
+    if (usable.length === 0) throw new Err('unsupported', 'none of the requested transports works on this platform');
+    this.#selector = new TransportSelector(usable, recallTransport(this.#storage));
+    this.#watchdog = new Watchdog(this.#timers, { ping: o.ping, timeout: o.heartbeatTimeout });
+    this.#state = { state: 'connecting', transport: this.#selector.current };
+    const f = platform.fetch ?? (() => Promise.reject(new Err('unsupported', 'no fetch implementation')));
+    this.http = { base: this.#base, fetch: f, headers: (extra) => this.#headers(extra), signal: this.#life.signal };
+    this.#report = o.reportFallbacks ? reporter(this.http) : () => {};
+    this.#detachEnvironment = watchEnvironment({
+      visibility: (hidden) => this.#visibility(hidden),
+      online: () => this.#timers.has('retry') && this.#restart(),
+    });
+    // Deferred so that subscriptions made right after connect() share the first connection.
+    queueMicrotask(() => void this.#attempt());
+  }
+
+  /** The current state. */
+  get state(): StateEvent {
+    return this.#state;
+  }
+
+  /** A subscription was added: tell the multiplexed socket, or reopen the shared request. */
+  added(sub: Subscription): void {
+    const conn = this.#conn;
+    if (conn?.subscribe !== undefined) {
+      if (conn.phase === 'open') conn.subscribe(sub.channel, sub.cursor);
+    } else if (conn !== undefined || this.#state.state === 'open') this.#scheduleRestart();
+  }
+
+  /** A subscription was removed. */
+  removed(channel: string): void {
+    const conn = this.#conn;
+    if (conn?.unsubscribe !== undefined) {
+      if (conn.phase === 'open') conn.unsubscribe(channel);
+    } else if (conn !== undefined) this.#scheduleRestart();
+  }
+
+  /** Publishing over the open socket, if there is one. */
+  publisher(): ((channel: string, data: unknown, event: string | undefined) => Promise<PublishResult>) | undefined {
+    const conn = this.#conn;
+    if (conn?.publish === undefined || conn.phase !== 'open') return undefined;
+    return (channel, data, event) => conn.publish?.(channel, data, event) as Promise<PublishResult>;
+  }
+
+  /** Stops everything. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#gen++;
+    this.#timers.clearAll();
+    this.#life.abort();
+    this.#detachEnvironment();
+    const conn = this.#conn;
+    this.#conn = undefined;
+    this.#setState('closed', { reason: 'closed' });
+    await conn?.close();
+  }
+
+  #headers(extra: Record<string, string> = {}): Record<string, string> {
+    const token = this.#tokens.value;
+    return token === undefined ? extra : { ...extra, authorization: `Bearer ${token}` };
+  }
+
+  #setState(state: ConnectionState, extra: Omit<StateEvent, 'state' | 'transport'> = {}): void {
+    const { event, changed } = nextState(this.#state, state, this.#selector.current, extra);
+    this.#state = event;
+    if (changed) this.#host.state(event);
+  }
+
+  async #attempt(): Promise<void> {
+    if (this.#closed || this.#paused) return;
+    const gen = ++this.#gen;
+    const name = this.#selector.current;
+    const subs = this.#host.subscriptions();
+    const stale = (): boolean => gen !== this.#gen || this.#closed;
+    try {
+      await this.#tokens.current();
+      this.#scheduleTokenRefresh();
+      if (stale()) return;
+      if (!isMultiplexed(name)) {
+        if (subs.length === 0) {
+          // Nothing to receive and publishing goes over HTTP: no connection is needed until a subscribe.
+          this.#setState('open');
+          return;
+        }
+        await pinPositions(this.#host, stale);
+      }
+      if (this.#catchUp) {
+        await catchUp(this.http, this.#host, stale);
+        this.#catchUp = false;
+      }
+    } catch (err) {
+      if (!stale()) this.#failed(gen, failureOf(err));
+      return;
+    }
+    if (stale()) return;
+    const factory = transportFactory(name, this.#platform);
+    if (factory === undefined) return;
+    const sink: Sink = {
+      opened: () => gen === this.#gen && this.#opened(),
+      alive: () => this.#watchdog.feed(),
+      frame: (frame) => {
+        if (gen === this.#gen && !this.#host.frame(frame)) this.#restart();
+      },
+      denied: (channel, error) => gen === this.#gen && this.#host.denied(channel, error),
+      failed: (failure) => this.#failed(gen, failure),
+    };
+    this.#conn = factory(
+      {
+        base: this.#base,
+        platform: this.#platform,
+        token: this.#tokens.value,
+        timings: this.#o.timings,
+        positions: () => this.#host.subscriptions().map((s) => ({ channel: s.channel, cursor: s.cursor })),
+        headers: (extra) => this.#headers(extra),
+      },
+      sink,
+    );
+    this.#timers.set('open', this.#o.openTimeout, () => this.#diagnose(gen));
+  }
+
+  #opened(): void {
+    this.#timers.clear('open');
+    this.#openedAt = Date.now();
+    this.#everOpen = true;
+    this.#reauthed = false;
+    this.#setState('open');
+    rememberTransport(this.#storage, this.#selector.current);
+    const conn = this.#conn;
+    if (conn?.watched) {
+      const gen = this.#gen;
+      this.#watchdog.start(conn.ping?.bind(conn), (silent) =>
+        this.#failed(gen, { kind: 'dead', opened: true, reason: `no data or heartbeat for ${silent} ms` }),
+      );
+    }
+    if (this.#selector.degraded && this.#o.upgradeAfter > 0) {
+      this.#timers.set('upgrade', this.#o.upgradeAfter, () => {
+        if (this.#selector.upgrade() !== undefined) this.#restart();
+      });
+    }
+  }
+
+  /** The open timer fired: name what is wrong (buffered stream vs no answer at all). */
+  #diagnose(gen: number): void {
+    const conn = this.#conn;
+    if (gen !== this.#gen || conn === undefined || conn.phase === 'open') return;
+    void conn.close();
+    this.#failed(gen, openTimeoutFailure(conn.phase, this.#o.openTimeout));
+  }
+
+  #failed(gen: number, failure: Failure): void {
+    if (gen !== this.#gen || this.#closed) return;
+    this.#gen++;
+    const conn = this.#conn;
+    this.#conn = undefined;
+    void conn?.close();
+    this.#timers.clear('open', 'watchdog', 'upgrade');
+    const lifetimeMs = this.#openedAt === undefined ? 0 : Date.now() - this.#openedAt;
+    this.#openedAt = undefined;
+    if (lifetimeMs >= this.#o.stableAfter) this.#attempts = 0;
+    const action = decide(failure, {
+      attempts: this.#attempts,
+      lifetimeMs,
+      canReauth: this.#tokens.refreshable && !this.#reauthed,
+      backoff: this.#o.backoff,
+      random: this.#o.random,
+      selector: this.#selector,
+    });
+    const waiting: ConnectionState = this.#everOpen ? 'reconnecting' : 'connecting';
+    switch (action.type) {
+      case 'fatal':
+        this.#setState('closed', { reason: action.error.message, error: action.error });
+        this.#host.fatal(action.error);
+        return;
+      case 'reauth':
+        this.#reauthed = true;
+        this.#setState(waiting, { reason: failure.reason, delay: 0 });
+        this.#tokens.refresh().then(
+          () => this.#restart(),
+          (err: unknown) => this.#host.fatal(new Err('unauthorized', 'getToken failed', { cause: err })),
+        );
+        return;
+      case 'probe':
+        void this.#probe(action.error, waiting);
+        return;
+      case 'retry':
+        this.#catchUp ||= action.catchUp;
+        if (action.fallback !== undefined) this.#report(action.fallback);
+        this.#attempts++;
+        this.#setState(waiting, { reason: failure.reason, delay: action.delay, ...fallbackOf(action.fallback) });
+        this.#timers.set('retry', action.delay, () => void this.#attempt());
+    }
+  }
+
+  /** A multi-channel request was refused: drop the channels refused alone; stop if none is. */
+  async #probe(error: HeraldError, waiting: ConnectionState): Promise<void> {
+    this.#setState(waiting, { reason: error.message });
+    const dropped = await probeChannels(this.#host.subscriptions(), this.#host);
+    if (this.#closed) return;
+    if (dropped === 0) this.#host.fatal(error);
+    else this.#restart();
+  }
+
+  #restart(): void {
+    if (this.#closed) return;
+    this.#gen++;
+    const conn = this.#conn;
+    this.#conn = undefined;
+    void conn?.close();
+    this.#timers.clear('open', 'watchdog', 'upgrade', 'retry');
+    void this.#attempt();
+  }
+
+  #scheduleRestart(): void {
+    if (this.#timers.has('retry') || this.#timers.has('resubscribe')) return;
+    // Coalesces many subscribe() calls in one tick into one new request.
+    this.#timers.set('resubscribe', 0, () => this.#restart());
+  }
+
+  #scheduleTokenRefresh(): void {
+    this.#tokens.keepFresh(this.#timers, (token) => {
+      const conn = this.#conn;
+      if (conn?.auth !== undefined && conn.phase === 'open') conn.auth(token);
+      else if (conn?.watched) this.#restart(); // a stream carries its token from the start
+    });
+  }
+
+  #visibility(hidden: boolean): void {
+    const polling = this.#selector.current === 'poll' || this.#selector.current === 'longpoll';
+    if (hidden && polling && this.#o.pauseWhenHidden && !this.#paused) {
+      this.#paused = true;
+      this.#gen++;
+      const conn = this.#conn;
+      this.#conn = undefined;
+      void conn?.close();
+    } else if (!hidden && this.#paused) {
+      this.#paused = false;
+      this.#restart();
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import type { Failure, TransportName } from './transports/types.ts';
+
+/** Low-cardinality reason codes, as reported to the hub (its metrics count fallbacks by reason). */
+export type FallbackCode = 'upgrade_refused' | 'buffered' | 'no_response' | 'idle_cut' | 'refused' | `http_${number}`;
+
+/** A fallback from one transport to the next, and why. */
+export interface Fallback {
+  from: TransportName;
+  to: TransportName;
+  reason: FallbackCode;
+  /** Human-readable diagnosis, e.g. "no data within 5 s although the response is open". */
+  detail: string;
+}
+
+/** What to do after a connection ended. */
+export type Decision = { action: 'retry' } | { action: 'fallback'; fallback: Fallback; wrapped: boolean };
+
+/** Consecutive silent cuts of similar length that mean "something cuts idle connections". */
+export const IDLE_CUT_STRIKES = 3;
+
+/**
+ * Chooses the transport: starts with the remembered one (or the first), falls back along the order
+ * when a transport cannot open (refused upgrade, buffered stream, 4xx other than auth) or keeps
+ * being cut after about the same time, and offers an upgrade back to the first one later.
+ * Pure: no timers, no I/O, so every rule is unit-tested.
+ */
+export class TransportSelector {
+  readonly order: readonly TransportName[];
+  #index: number;
+  #cuts: number[] = [];
+
+  constructor(order: readonly TransportName[], remembered?: TransportName) {
+    if (order.length === 0) throw new TypeError('no transport available');
+    this.order = order;
+    const i = remembered === undefined ? -1 : order.indexOf(remembered);
+    this.#index = i === -1 ? 0 : i;
+  }
+
+  /** The transport to use now. */
+  get current(): TransportName {
+    return this.order[this.#index] as TransportName;
+  }
+
+  /** True when the current transport is not the most preferred one. */
+  get degraded(): boolean {
+    return this.#index > 0;
+  }
+
+  /** Judges how a connection ended. `lifetimeMs` is how long it was open (0 if it never opened). */
+  failed(failure: Failure, lifetimeMs: number): Decision {
+    const from = this.current;
+    if (!failure.opened) {
+      this.#cuts = [];
+      const code = openFailureCode(from, failure);
+      if (code === undefined) return { action: 'retry' };
+      return this.#next(code, openFailureDetail(from, failure));
+    }
+    if (failure.kind === 'network' || failure.kind === 'ended' || failure.kind === 'dead') {
+      this.#cuts.push(lifetimeMs);
+      if (this.#cuts.length > IDLE_CUT_STRIKES) this.#cuts.shift();
+      const seconds = idleCutSeconds(this.#cuts);
+      if (seconds !== undefined) {
+        this.#cuts = [];
+        return this.#next('idle_cut', `connection cut ${IDLE_CUT_STRIKES} times after about ${seconds} s`);
+      }
+    } else {
+      this.#cuts = [];
+    }
+    return { action: 'retry' };
+  }
+
+  /** Goes back to the first transport (the caller decides when); returns it, or undefined if already there. */
+  upgrade(): TransportName | undefined {
+    if (this.#index === 0) return undefined;
+    this.#index = 0;
+    this.#cuts = [];
+    return this.current;
+  }
+
+  #next(reason: FallbackCode, detail: string): Decision {
+    const from = this.current;
+    const wrapped = this.#index + 1 >= this.order.length;
+    this.#index = wrapped ? 0 : this.#index + 1;
+    return { action: 'fallback', wrapped, fallback: { from, to: this.current, reason, detail } };
+  }
+}
+
+/** Which open failures say "this transport does not get through here" (others are retried as they are). */
+function openFailureCode(transport: TransportName, failure: Failure): FallbackCode | undefined {
+  switch (failure.kind) {
+    case 'refused':
+      return transport === 'websocket' ? 'upgrade_refused' : 'refused';
+    case 'buffered':
+      return 'buffered';
+    case 'no_response':
+      return transport === 'websocket' ? 'upgrade_refused' : 'no_response';
+    case 'http': {
+      const status = failure.status ?? 0;
+      // Auth and bad requests fail on every transport; overload and outages pass: neither is a reason to switch.
+      if (status === 400 || status === 401 || status === 403 || status === 429 || status >= 500) return undefined;
+      return `http_${status}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function openFailureDetail(transport: TransportName, failure: Failure): string {
+  return `${transport}: ${failure.reason}`;
+}
+
+/** Seconds of a run of similar cuts (all within 25 % of their mean, at least 1 s), else undefined. */
+export function idleCutSeconds(lifetimes: readonly number[]): number | undefined {
+  if (lifetimes.length < IDLE_CUT_STRIKES) return undefined;
+  const mean = lifetimes.reduce((a, b) => a + b, 0) / lifetimes.length;
+  if (mean < 1000) return undefined;
+  if (!lifetimes.every((t) => Math.abs(t - mean) <= mean * 0.25)) return undefined;
+  return Math.round(mean / 1000);
+}

@@ -1,0 +1,89 @@
+import type { Timers } from './timers.ts';
+
+/** Returns a token; `refresh` is true when the previous one was refused or is about to expire. */
+export type GetToken = (refresh: boolean) => string | Promise<string>;
+
+/** Seconds-since-epoch `exp` of a JWT, or undefined for anything that is not a readable JWT. */
+export function jwtExpiry(token: string): number | undefined {
+  const part = token.split('.')[1];
+  if (part === undefined || typeof atob !== 'function') return undefined;
+  try {
+    const json = atob(
+      part
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(part.length / 4) * 4, '='),
+    );
+    const exp: unknown = (JSON.parse(json) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When to refresh a token that expires at `expSeconds`: a minute early, but never before 80 % of its
+ * remaining life, so a short-lived token is not refreshed in a loop. Never negative.
+ */
+export function refreshDelay(expSeconds: number, now: number): number {
+  const remaining = expSeconds * 1000 - now;
+  return Math.max(0, remaining - 60_000, remaining * 0.8);
+}
+
+/** Holds the current token and asks the application for a new one when needed. */
+export class TokenSource {
+  #token: string | undefined;
+  readonly #get: GetToken | undefined;
+
+  constructor(token: string | undefined, get: GetToken | undefined) {
+    this.#token = token;
+    this.#get = get;
+  }
+
+  /** The token to use now (asks `getToken(false)` once when there is none yet). */
+  async current(): Promise<string | undefined> {
+    if (this.#token === undefined && this.#get !== undefined) this.#token = await this.#get(false);
+    return this.#token;
+  }
+
+  /** The last token obtained, without asking. */
+  get value(): string | undefined {
+    return this.#token;
+  }
+
+  /** True when a refused token can be replaced. */
+  get refreshable(): boolean {
+    return this.#get !== undefined;
+  }
+
+  /** Asks for a fresh token. */
+  async refresh(): Promise<string | undefined> {
+    if (this.#get !== undefined) this.#token = await this.#get(true);
+    return this.#token;
+  }
+
+  /** Delay before the current token should be refreshed, or undefined if it never needs to be. */
+  refreshIn(now: number = Date.now()): number | undefined {
+    if (this.#get === undefined || this.#token === undefined) return undefined;
+    const exp = jwtExpiry(this.#token);
+    return exp === undefined ? undefined : refreshDelay(exp, now);
+  }
+
+  /**
+   * Refreshes a JWT shortly before it expires, for as long as the timers run (close() clears them),
+   * and hands each new token to `use` (the WebSocket sends it as `op: auth`; streams reopen).
+   */
+  keepFresh(timers: Timers, use: (token: string) => void): void {
+    const delay = this.refreshIn();
+    if (delay === undefined || timers.has('token')) return;
+    timers.set('token', delay, () => {
+      this.refresh().then(
+        (token) => {
+          if (token !== undefined) use(token);
+          this.keepFresh(timers, use);
+        },
+        () => this.keepFresh(timers, use),
+      );
+    });
+  }
+}

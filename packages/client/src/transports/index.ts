@@ -1,0 +1,25 @@
+import { canStream, type Platform } from '../platform.ts';
+import { openEventSourceTransport } from './eventsource.ts';
+import { openNdjsonTransport } from './ndjson.ts';
+import { openPollTransport } from './poll.ts';
+import { openSseTransport } from './sse.ts';
+import type { TransportFactory, TransportName } from './types.ts';
+import { openWebSocketTransport } from './websocket.ts';
+
+/** The factory of each transport on this platform, or undefined where the platform lacks the API. */
+export function transportFactory(name: TransportName, platform: Platform): TransportFactory | undefined {
+  switch (name) {
+    case 'websocket':
+      return platform.openWebSocket === undefined ? undefined : openWebSocketTransport;
+    case 'sse':
+      // An injected EventSource is honoured; otherwise fetch, which sees heartbeats and sends headers.
+      if (platform.EventSource !== undefined) return openEventSourceTransport;
+      return canStream(platform) ? openSseTransport : undefined;
+    case 'stream':
+      return canStream(platform) ? openNdjsonTransport : undefined;
+    case 'longpoll':
+      return platform.fetch === undefined ? undefined : (ctx, sink) => openPollTransport(ctx, sink, true);
+    case 'poll':
+      return platform.fetch === undefined ? undefined : (ctx, sink) => openPollTransport(ctx, sink, false);
+  }
+}

@@ -1,0 +1,180 @@
+import type { ClientOp } from '@herald/protocol';
+import { HeraldError } from '../errors.ts';
+import { parseWsFrame, type Reply } from '../frames.ts';
+import { toWsUrl } from '../urls.ts';
+import type { Connection, Failure, PublishResult, Sink, TransportContext } from './types.ts';
+
+interface Pending {
+  channel: string;
+  kind: 'subscribe' | 'publish' | 'other';
+  resolve?: (result: PublishResult) => void;
+  reject?: (error: HeraldError) => void;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** Turns a close event into a failure: a missing/1006 code is a network loss, not the hub's choice. */
+function closeFailure(code: number, reason: string, opened: boolean): Failure {
+  if (!opened) return { kind: 'refused', opened, code, reason: reason || 'websocket upgrade failed' };
+  if (code === 1006 || code === 1005 || code === 0) return { kind: 'network', opened, code, reason: 'connection lost' };
+  return { kind: 'server', opened, code, reason: reason || `closed with ${code}` };
+}
+
+/** True when the hub answers plain HTTP (`GET /healthz`, contract section 9). */
+async function reachable(ctx: TransportContext): Promise<boolean> {
+  const f = ctx.platform.fetch;
+  if (f === undefined) return true;
+  try {
+    await f(`${ctx.base}/healthz`, { cache: 'no-store' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The multiplexed WebSocket (`/v1/ws`, contract section 6): one socket for every subscription and
+ * for publishing. Subscriptions are (re)sent on open with their cursors; replies are matched by ref.
+ */
+export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Connection {
+  const open = ctx.platform.openWebSocket;
+  if (open === undefined) throw new HeraldError('unsupported', 'no WebSocket implementation');
+  const ws = open(toWsUrl(ctx.base, '/v1/ws'), ctx.token);
+  const pending = new Map<number, Pending>();
+  let nextRef = 1;
+  let phase: Connection['phase'] = 'request';
+  let done = false;
+  let released: () => void = () => {};
+  const closedPromise = new Promise<void>((resolve) => {
+    released = resolve;
+  });
+
+  const send = (op: ClientOp): void => {
+    if (phase === 'open' && !done) ws.send(JSON.stringify(op));
+  };
+  const request = (op: ClientOp, entry: Pending): void => {
+    const ref = nextRef++;
+    pending.set(ref, entry);
+    send({ ...op, ref });
+  };
+  const subscribe = (channel: string, cursor: string | undefined): void => {
+    const op: ClientOp =
+      cursor === undefined ? { op: 'subscribe', channel } : { op: 'subscribe', channel, after: cursor };
+    request(op, { channel, kind: 'subscribe' });
+  };
+  const finish = (failure: Failure | undefined): void => {
+    if (done) return;
+    done = true;
+    const error = new HeraldError('disconnected', 'the connection closed before the hub answered');
+    for (const entry of pending.values()) {
+      if (entry.timer !== undefined) clearTimeout(entry.timer);
+      entry.reject?.(error);
+    }
+    pending.clear();
+    if (failure !== undefined) sink.failed(failure);
+  };
+  const onReply = (reply: Reply): void => {
+    const entry = typeof reply.ref === 'number' ? pending.get(reply.ref) : undefined;
+    if (entry === undefined || typeof reply.ref !== 'number') return;
+    pending.delete(reply.ref);
+    if (entry.timer !== undefined) clearTimeout(entry.timer);
+    const body = reply.body;
+    if (!reply.ok) {
+      const error = new HeraldError(String(body.code ?? 'error'), String(body.message ?? 'refused by the hub'));
+      if (entry.kind === 'subscribe') sink.denied(entry.channel, error);
+      entry.reject?.(error);
+      return;
+    }
+    if (entry.kind === 'subscribe' && typeof body.epoch === 'string') {
+      const cursor = typeof body.cursor === 'string' ? body.cursor : undefined;
+      sink.frame({ type: 'start', channel: entry.channel, epoch: body.epoch, cursor });
+    }
+    if (entry.kind === 'publish') {
+      entry.resolve?.({
+        channel: entry.channel,
+        epoch: String(body.epoch),
+        offset: Number(body.offset),
+        cursor: String(body.cursor),
+        time: Number(body.time),
+      });
+    }
+  };
+
+  ws.onopen = (() => {
+    if (done) return;
+    phase = 'open';
+    sink.opened();
+    for (const { channel, cursor } of ctx.positions()) subscribe(channel, cursor);
+  }) as () => void;
+  ws.onmessage = ((event: { data: unknown }) => {
+    if (done) return;
+    sink.alive();
+    if (typeof event.data !== 'string') return;
+    const parsed = parseWsFrame(event.data);
+    if (parsed === undefined || parsed === 'pong') return;
+    if ('type' in parsed) sink.frame(parsed);
+    else onReply(parsed);
+  }) as (event: never) => void;
+  ws.onclose = ((event: { code?: number; reason?: string }) => {
+    released();
+    if (done) return;
+    const failure = closeFailure(event.code ?? 1006, event.reason ?? '', phase === 'open');
+    if (failure.kind !== 'refused') {
+      finish(failure);
+      return;
+    }
+    // A browser does not say why an upgrade failed. Ask the hub over plain HTTP: if it answers, the
+    // upgrade itself was refused (a proxy, a firewall); if not, the hub is unreachable.
+    reachable(ctx).then((up) => finish(up ? failure : { kind: 'network', opened: false, reason: 'hub unreachable' }));
+  }) as (event: never) => void;
+  // An error is always followed by a close event, which carries what we need.
+  ws.onerror = () => {};
+
+  return {
+    get phase() {
+      return phase;
+    },
+    watched: true,
+    close() {
+      finish(undefined);
+      try {
+        ws.close(1000);
+      } catch {
+        // Closing a socket that is still connecting can throw in some implementations.
+        released();
+      }
+      // A peer that never completes the closing handshake (a dead network) must not hold close()
+      // nor, in Node, the process: after a grace period, `ws` sockets are terminated.
+      const timeout = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          (ws as Partial<{ terminate(): void }>).terminate?.();
+          resolve();
+        }, 1000);
+        closedPromise.then(() => clearTimeout(timer));
+      });
+      return Promise.race([closedPromise, timeout]);
+    },
+    subscribe,
+    unsubscribe(channel) {
+      request({ op: 'unsubscribe', channel }, { channel, kind: 'other' });
+    },
+    publish(channel, data, event) {
+      return new Promise<PublishResult>((resolve, reject) => {
+        const entry: Pending = { channel, kind: 'publish', resolve, reject };
+        entry.timer = setTimeout(() => {
+          for (const [ref, e] of pending) if (e === entry) pending.delete(ref);
+          reject(new HeraldError('timeout', 'the hub did not answer the publish in time'));
+        }, ctx.timings.publishTimeout);
+        const op: ClientOp =
+          event === undefined ? { op: 'publish', channel, data } : { op: 'publish', channel, data, event };
+        request(op, entry);
+      });
+    },
+    ping() {
+      // Not tracked: the answer (`pong`) only matters as a sign of life, which any frame is.
+      send({ op: 'ping', ref: nextRef++ });
+    },
+    auth(token) {
+      request({ op: 'auth', token }, { channel: '', kind: 'other' });
+    },
+  };
+}

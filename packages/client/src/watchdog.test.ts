@@ -1,0 +1,42 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Timers } from './timers.ts';
+import { Watchdog } from './watchdog.ts';
+
+describe('Watchdog', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('pings once per silence and declares the connection dead after the timeout', () => {
+    const timers = new Timers();
+    const dog = new Watchdog(timers, { ping: 1000, timeout: 3000 });
+    const ping = vi.fn();
+    const dead = vi.fn();
+    dog.start(ping, dead);
+    vi.advanceTimersByTime(1100);
+    expect(ping).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(1000);
+    expect(ping).toHaveBeenCalledTimes(1);
+    expect(dead).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1000);
+    expect(dead).toHaveBeenCalledTimes(1);
+    expect(timers.size).toBe(0);
+  });
+
+  it('stays quiet while data keeps arriving', () => {
+    const timers = new Timers();
+    const dog = new Watchdog(timers, { ping: 1000, timeout: 3000 });
+    const dead = vi.fn();
+    dog.start(undefined, dead);
+    for (let i = 0; i < 20; i++) {
+      vi.advanceTimersByTime(500);
+      dog.feed();
+    }
+    expect(dead).not.toHaveBeenCalled();
+    dog.stop();
+    expect(timers.size).toBe(0);
+  });
+});

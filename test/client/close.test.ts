@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect } from '../../packages/client/src/node.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { FAST, waitFor } from './helpers.ts';
+
+describe('close()', () => {
+  let server: TestServer;
+  afterEach(async () => {
+    await server?.close();
+  });
+
+  it('leaves nothing behind: a Node process that used every transport exits by itself', async () => {
+    server = await startTestServer({ shutdownTimeoutMs: 100 });
+    // Spawn node itself (not npx): a signal to npm would not reach node (STACK pitfall 17).
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/client/exit-child.ts', server.url, server.apiKey], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(null);
+      }, 15_000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(out).toContain('poll ok');
+    expect(code, `child did not exit by itself:\n${out}`).toBe(0);
+  });
+
+  it('ends subscriptions and iterators, rejects later calls, and is idempotent', async () => {
+    server = await startTestServer({ shutdownTimeoutMs: 100 });
+    const client = connect(server.url, { ...FAST, token: server.apiKey, transports: ['websocket'] });
+    const sub = client.subscribe('c');
+    const iterator = sub[Symbol.asyncIterator]();
+    const next = iterator.next();
+    await waitFor(() => client.state.state === 'open');
+    await Promise.all([client.close(), client.close()]);
+    expect(await next).toEqual({ value: undefined, done: true });
+    expect(sub.closed).toBe(true);
+    expect(client.state.state).toBe('closed');
+    await expect(client.publish('c', 1)).rejects.toMatchObject({ code: 'closed' });
+    expect(() => client.subscribe('d')).toThrow(expect.objectContaining({ code: 'closed' }));
+  });
+});
