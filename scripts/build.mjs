@@ -1,1 +1,60 @@
-console.log('build placeholder');
+// Build step run by `npm ci` (prepare), `npm run build` and `npm start` (prestart): bundles the CLI
+// with the @herald/* workspace packages into packages/cli/dist, so `node packages/cli/bin/herald.js`
+// and `npx herald` run plain JavaScript. Then builds the browser SDK when its script exists.
+// `--cli` builds the CLI only (the CLI tests use it, so they never rewrite the SDK bundle while
+// browser tests serve it).
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'packages/cli/dist');
+
+/** Workspace packages are TypeScript sources: bundle them. Every other package stays an import of node_modules. */
+const externalDependencies = {
+  name: 'external-dependencies',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('@herald/')) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+async function buildCli() {
+  const started = Date.now();
+  rmSync(outdir, { recursive: true, force: true });
+  await build({
+    absWorkingDir: root,
+    entryPoints: { herald: 'packages/cli/src/main.ts' },
+    outdir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Splitting keeps the SQLite engine (and its import of the optional better-sqlite3) in a chunk of
+    // its own, loaded only by `serve --data`: the in-memory hub runs where better-sqlite3 is not built.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    plugins: [externalDependencies],
+  });
+  console.log(`built packages/cli/dist/herald.js in ${Date.now() - started} ms`);
+}
+
+async function buildClient() {
+  const script = join(root, 'scripts/build-client.mjs');
+  if (!existsSync(script)) return;
+  const module = await import(pathToFileURL(script).href);
+  if (typeof module.default === 'function') await module.default();
+}
+
+try {
+  await buildCli();
+  if (!process.argv.includes('--cli')) await buildClient();
+} catch (error) {
+  console.error(`build failed: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+}

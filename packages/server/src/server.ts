@@ -89,7 +89,9 @@ export function createHerald(init: HeraldInit): HeraldServer {
   router.on('GET', '/readyz', (req, res) => handleReady(ops, req, res));
   router.on('GET', '/metrics', (req, res) => handleMetrics(ops, req, res));
   router.on('GET', '/v1/stats', (req, res) => handleStats(ops, req, res));
-  router.on('GET', '/v1/channels/:channel', (req, res, p) => handleChannelInfo(ops, req, res, p.channel));
+  router.on('GET', '/v1/channels/:channel', async (req, res, p, q) =>
+    handleChannelInfo(ops, req, res, p.channel, await ctx.auth.authenticate(req, q)),
+  );
   router.on('GET', '/v1/channels/:channel/messages', (req, res, p, q) => subscribeOrPull(req, res, q, p.channel));
   router.on('GET', '/v1/events', (req, res, _p, q) => subscribeOrPull(req, res, q, undefined));
   router.on('POST', '/v1/channels/:channel/messages', async (req, res, p, q) =>

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub } from '@herald/core';
 import type { Registry } from 'prom-client';
+import type { Principal } from '../auth/authenticator.ts';
 import { channelParam } from '../http/query.ts';
 import { sendJson } from '../http/respond.ts';
 import type { ServerStats } from '../stats.ts';
@@ -45,8 +46,12 @@ export async function handleChannelInfo(
   _req: IncomingMessage,
   res: ServerResponse,
   channel: string | undefined,
+  principal: Principal,
 ): Promise<void> {
-  sendJson(res, 200, await ctx.hub.channelInfo(channelParam(channel)));
+  const name = channelParam(channel);
+  // Who may read a channel may see its state; nobody else learns it exists.
+  principal.assertSubscribe(name, ctx.hub.settings(name));
+  sendJson(res, 200, await ctx.hub.channelInfo(name));
 }
 
 /** `GET /v1/stats`: a JSON snapshot for dashboards. */

@@ -6,8 +6,9 @@ import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import type { TransportContext } from './transport.ts';
 import { WsConnection } from './ws-connection.ts';
+import { textFrame } from './ws-frame.ts';
 
-const frame = createFramer((m) => Buffer.from(m.toJson()));
+const frame = createFramer((m) => textFrame(Buffer.from(m.toJson())));
 
 /**
  * A WebSocket bound to one channel (`GET /v1/channels/{ch}/messages` + Upgrade): frames are the NDJSON

@@ -24,6 +24,7 @@ export class WsConnection implements Sink, LiveConnection {
     readonly ctx: TransportContext,
     readonly ws: WebSocket,
     private readonly socket: Duplex,
+    /** Builds complete WebSocket frames (see ws-frame.ts). */
     private readonly framer: Framer,
     private readonly resetFrame: (notice: ResetNotice) => string,
     public principal: Principal,
@@ -38,8 +39,16 @@ export class WsConnection implements Sink, LiveConnection {
     ws.on('error', (error) => ctx.logger.debug({ err: error.message }, 'websocket error'));
   }
 
+  /**
+   * Writes the message's ready-made frame (shared by every socket of this framing) straight to the
+   * TCP socket. Safe because permessage-deflate is off, so ws never holds frames in its own queue and
+   * every frame it writes (pings, acks, close) goes out whole and in order.
+   */
   deliver(message: Message): void {
-    this.sendRaw(message.frame(this.framer));
+    if (this.closed || this.ws.readyState !== 1) return;
+    const frame = message.frame(this.framer);
+    this.socket.write(frame);
+    this.ctx.stats.bytesOut.ws += frame.length;
     this.ctx.stats.delivered.ws++;
   }
 

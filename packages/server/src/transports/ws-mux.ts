@@ -6,8 +6,9 @@ import type { Principal } from '../auth/authenticator.ts';
 import { toHeraldError } from '../http/respond.ts';
 import type { TransportContext } from './transport.ts';
 import { WsConnection } from './ws-connection.ts';
+import { textFrame } from './ws-frame.ts';
 
-const frame = createFramer((m) => Buffer.from(`{"op":"message",${m.toJson().slice(1)}`));
+const frame = createFramer((m) => textFrame(Buffer.from(`{"op":"message",${m.toJson().slice(1)}`)));
 
 type Ref = number | string | undefined;
 type Fields = Record<string, unknown>;

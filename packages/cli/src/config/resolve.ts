@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DEFAULT_NAMESPACE, type NamespaceSettings } from '@herald/core';
+import { DEFAULTS, type HeraldOptions } from '@herald/server';
+import { CLI_DEFAULTS } from './defaults.ts';
+import { ConfigError, describeIssues, dotted } from './errors.ts';
+import { type ConfigLayer, configSchema, type LogLevel, type NamespaceConfig } from './schema.ts';
+import { convert, type Setting } from './settings.ts';
+
+/**
+ * Server options the CLI sets from config (the engine, logger and keys are built by `serve`). Picked,
+ * not omitted, so a new server option stays at its default until the CLI learns to set it.
+ */
+export type ServerTunables = Pick<
+  HeraldOptions,
+  | 'jwt'
+  | 'defaultNamespace'
+  | 'namespaces'
+  | 'streamHeartbeatMs'
+  | 'wsPingMs'
+  | 'longPollMaxMs'
+  | 'maxConnectionLifetimeMs'
+  | 'maxBodyBytes'
+  | 'maxFrameBytes'
+  | 'maxBacklogBytes'
+  | 'sseRetryMs'
+  | 'pollIntervalMs'
+  | 'maxSubscriptionsPerConnection'
+  | 'shutdownTimeoutMs'
+  | 'allowedOrigins'
+  | 'clientBundlePath'
+>;
+
+/** Everything `herald serve` needs, after flags, environment, config file and defaults are merged. */
+export interface ServeConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Configured keys; empty means `serve` generates one. */
+  readonly apiKeys: readonly string[];
+  /** SQLite location (absolute), or undefined for the in-memory engine. */
+  readonly data: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly server: ServerTunables;
+}
+
+/** A flag or variable value as commander reports it. */
+export interface RawSetting {
+  readonly setting: Setting;
+  readonly value: string | string[];
+  readonly source: 'cli' | 'env';
+}
+
+/** Reads and validates a JSON config file. A relative `data` is taken relative to the file. */
+export function readConfigFile(file: string): ConfigLayer {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`config error: cannot read ${file}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config error: ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  const layer = parseLayer(json, (path) => (path.length === 0 ? '(top level)' : dotted(path)), ` (${file})`);
+  // Paths in a file are relative to the file, as in tsconfig.json: the result must not depend on the cwd.
+  const dir = dirname(resolve(file));
+  const at = (path: string | undefined) => (path === undefined ? undefined : resolve(dir, path));
+  return {
+    ...layer,
+    data: at(layer.data),
+    clientBundle: at(layer.clientBundle),
+    jwt: layer.jwt === undefined ? undefined : { ...layer.jwt, jwksFile: at(layer.jwt.jwksFile) },
+  };
+}
+
+/** Validates one layer; every problem is reported, each naming where it came from. */
+export function parseLayer(value: unknown, where: (path: readonly PropertyKey[]) => string, suffix = ''): ConfigLayer {
+  const parsed = configSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const lines = describeIssues(parsed.error.issues, where).map((line) => `config error: ${line}${suffix}`);
+  throw new ConfigError(lines.join('\n'));
+}
+
+/** Builds the flag layer and the environment layer from what commander parsed. */
+export function layersFromSettings(values: readonly RawSetting[]): { cli: ConfigLayer; env: ConfigLayer } {
+  const raw = { cli: {}, env: {} } as Record<'cli' | 'env', Record<string, unknown>>;
+  const names = { cli: new Map<string, string>(), env: new Map<string, string>() };
+  for (const { setting, value, source } of values) {
+    setPath(raw[source], setting.path, convert(setting.kind, value, source === 'env'));
+    names[source].set(setting.path.join('.'), source === 'env' ? setting.env : (setting.flags.split(' ')[0] ?? ''));
+  }
+  const name = (source: 'cli' | 'env') => (path: readonly PropertyKey[]) => {
+    // An item of a list (`apiKeys.1`) is reported under its list's flag or variable.
+    for (let n = path.length; n > 0; n--) {
+      const found = names[source].get(dotted(path.slice(0, n)));
+      if (found !== undefined) return found;
+    }
+    return dotted(path);
+  };
+  return { cli: parseLayer(raw.cli, name('cli')), env: parseLayer(raw.env, name('env')) };
+}
+
+/** Merges layers, later ones winning (objects merge key by key, lists replace), and fills in defaults. */
+export function resolveServeConfig(layers: readonly ConfigLayer[]): ServeConfig {
+  const c = layers.reduce<ConfigLayer>((acc, layer) => merge(acc, layer), {});
+  const defaultNamespace = toSettings(c.defaultNamespace ?? {}, DEFAULT_NAMESPACE);
+  const pollIntervalMs = { ...DEFAULTS.pollIntervalMs, ...c.pollIntervalMs };
+  if (pollIntervalMs.min > pollIntervalMs.max) {
+    throw new ConfigError(
+      `config error: pollIntervalMs: min (${pollIntervalMs.min}) is above max (${pollIntervalMs.max})`,
+    );
+  }
+  return {
+    host: c.host ?? CLI_DEFAULTS.host,
+    port: c.port ?? CLI_DEFAULTS.port,
+    apiKeys: c.apiKeys ?? [],
+    data: c.data === undefined ? undefined : resolve(c.data),
+    logLevel: c.logLevel ?? CLI_DEFAULTS.logLevel,
+    server: {
+      jwt: { ...c.jwt },
+      clientBundlePath: c.clientBundle === undefined ? undefined : resolve(c.clientBundle),
+      defaultNamespace,
+      namespaces: Object.fromEntries(
+        Object.entries(c.namespaces ?? {}).map(([name, ns]) => [name, toSettings(ns, defaultNamespace)]),
+      ),
+      streamHeartbeatMs: c.streamHeartbeatMs ?? DEFAULTS.streamHeartbeatMs,
+      wsPingMs: c.wsPingMs ?? DEFAULTS.wsPingMs,
+      longPollMaxMs: c.longPollMaxMs ?? DEFAULTS.longPollMaxMs,
+      maxConnectionLifetimeMs: c.maxConnectionLifetimeMs ?? DEFAULTS.maxConnectionLifetimeMs,
+      maxBodyBytes: c.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+      maxFrameBytes: c.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+      maxBacklogBytes: c.maxBacklogBytes ?? DEFAULTS.maxBacklogBytes,
+      sseRetryMs: c.sseRetryMs ?? DEFAULTS.sseRetryMs,
+      pollIntervalMs,
+      maxSubscriptionsPerConnection: c.maxSubscriptionsPerConnection ?? DEFAULTS.maxSubscriptionsPerConnection,
+      shutdownTimeoutMs: c.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
+      allowedOrigins: c.allowedOrigins ?? DEFAULTS.allowedOrigins,
+    },
+  };
+}
+
+/** Namespace config over a base: fields not given keep the base's values. */
+function toSettings(c: NamespaceConfig, base: NamespaceSettings): NamespaceSettings {
+  return {
+    history: { size: c.historySize ?? base.history.size, maxAgeMs: c.historyMaxAgeMs ?? base.history.maxAgeMs },
+    anonymousSubscribe: c.anonymousSubscribe ?? base.anonymousSubscribe,
+    anonymousPublish: c.anonymousPublish ?? base.anonymousPublish,
+    maxMessageBytes: c.maxMessageBytes ?? base.maxMessageBytes,
+    presence: c.presence ?? base.presence,
+  };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function merge<T extends object>(base: T, over: T): T {
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value) : value;
+  }
+  return out as T;
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  const [head, ...rest] = path;
+  if (head === undefined) return;
+  if (rest.length === 0) {
+    target[head] = value;
+    return;
+  }
+  const current = target[head];
+  const next = isPlainObject(current) ? current : {};
+  target[head] = next;
+  setPath(next, rest, value);
+}

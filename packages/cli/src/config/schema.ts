@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+// Every message says what is expected, because it is printed after the key path
+// (`config error: namespaces.chat.historySize: expected a positive integer`).
+const positiveInt = (what = 'a positive integer') =>
+  z.int({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+const nonNegativeInt = (what: string) => z.int({ error: `expected ${what}` }).min(0, { error: `expected ${what}` });
+const text = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+const flag = z.boolean({ error: 'expected true or false' });
+const list = (item: z.ZodString, what: string) => z.array(item, { error: `expected ${what}` });
+
+/** Milliseconds, at least 1. */
+const ms = positiveInt('a positive integer (milliseconds)');
+/** Bytes, at least 1. */
+const bytes = positiveInt('a positive integer (bytes)');
+
+const PORT_ERROR = 'expected a port number (0-65535; 0 = any free port)';
+
+/** Namespace names are channel-name prefixes before the first `:` (contract section 1). */
+export const NAMESPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
+
+/** pino's levels, plus `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Settings of one namespace, in the config file's units. Fields left out keep the default namespace's. */
+export const namespaceSchema = z.strictObject(
+  {
+    historySize: z.optional(positiveInt('a positive integer (messages)')),
+    historyMaxAgeMs: z.optional(ms),
+    anonymousSubscribe: z.optional(flag),
+    anonymousPublish: z.optional(flag),
+    maxMessageBytes: z.optional(bytes),
+    presence: z.optional(flag),
+  },
+  { error: 'expected an object of namespace settings' },
+);
+
+/** JWT verification (contract section 7): at least one key source makes JWTs acceptable. */
+export const jwtSchema = z.strictObject(
+  {
+    secret: z.optional(
+      z.string({ error: 'expected a secret of at least 32 bytes' }).refine((s) => Buffer.byteLength(s) >= 32, {
+        error: 'expected a secret of at least 32 bytes',
+      }),
+    ),
+    publicKeys: z.optional(list(text('a PEM public key (RSA or EC)'), 'a list of PEM public keys')),
+    jwksFile: z.optional(text('a JWKS file path')),
+    issuer: z.optional(text('an issuer (iss)')),
+    audience: z.optional(text('an audience (aud)')),
+    clockToleranceSec: z.optional(nonNegativeInt('a number of seconds (0 or more)')),
+  },
+  { error: 'expected an object of JWT settings' },
+);
+
+/**
+ * The config file (JSON), also the shape flags and `HERALD_*` variables are validated against. Strict:
+ * an unknown key is an error, so a typo never silently falls back to a default. Documented in docs/config.md.
+ */
+export const configSchema = z.strictObject(
+  {
+    host: z.optional(text('a host name or address')),
+    port: z.optional(z.int({ error: PORT_ERROR }).min(0, { error: PORT_ERROR }).max(65_535, { error: PORT_ERROR })),
+    apiKeys: z.optional(list(text('a non-empty API key'), 'a list of API keys')),
+    data: z.optional(text('a directory or file path')),
+    logLevel: z.optional(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })),
+    streamHeartbeatMs: z.optional(ms),
+    wsPingMs: z.optional(ms),
+    longPollMaxMs: z.optional(ms),
+    maxConnectionLifetimeMs: z.optional(nonNegativeInt('0 (never) or a positive integer (milliseconds)')),
+    maxBodyBytes: z.optional(bytes),
+    maxFrameBytes: z.optional(bytes),
+    maxBacklogBytes: z.optional(bytes),
+    sseRetryMs: z.optional(ms),
+    pollIntervalMs: z.optional(
+      z.strictObject({ min: z.optional(ms), max: z.optional(ms) }, { error: 'expected an object { min, max }' }),
+    ),
+    maxSubscriptionsPerConnection: z.optional(positiveInt()),
+    shutdownTimeoutMs: z.optional(ms),
+    allowedOrigins: z.optional(list(text('an origin or *'), 'a list of origins')),
+    clientBundle: z.optional(text('a file path')),
+    jwt: z.optional(jwtSchema),
+    defaultNamespace: z.optional(namespaceSchema),
+    namespaces: z.optional(
+      z.record(
+        z.string().regex(NAMESPACE_NAME, { error: 'expected a namespace name (a channel name part before any ":")' }),
+        namespaceSchema,
+        { error: 'expected an object of namespace name -> settings' },
+      ),
+    ),
+  },
+  { error: 'expected a JSON object' },
+);
+
+/** A parsed config file (or one layer of flags or environment variables): every field optional. */
+export type ConfigLayer = z.infer<typeof configSchema>;
+/** Namespace settings as written in config. */
+export type NamespaceConfig = z.infer<typeof namespaceSchema>;
+/** A pino level name. */
+export type LogLevel = (typeof LOG_LEVELS)[number];

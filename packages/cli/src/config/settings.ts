@@ -1,0 +1,221 @@
+/** How a flag's or environment variable's text becomes a config value. */
+export type SettingKind = 'text' | 'number' | 'list';
+
+/** One `herald serve` setting that exists as a flag, an environment variable and a config file key. */
+export interface Setting {
+  /** Commander flag spelling. */
+  readonly flags: string;
+  /** Environment variable (lists: comma-separated). */
+  readonly env: string;
+  /** Where the value goes in the config file shape. */
+  readonly path: readonly [string, ...string[]];
+  readonly kind: SettingKind;
+  readonly description: string;
+}
+
+/**
+ * Every `serve` setting that has a flag. The table is the single source for the flags, their
+ * environment variables and the key each one overrides, so the three can never drift apart
+ * (docs/config.md is checked against it by a test).
+ */
+export const SETTINGS: readonly Setting[] = [
+  { flags: '--host <host>', env: 'HERALD_HOST', path: ['host'], kind: 'text', description: 'address to listen on' },
+  {
+    flags: '--port <port>',
+    env: 'HERALD_PORT',
+    path: ['port'],
+    kind: 'number',
+    description: 'port (0 = any free one)',
+  },
+  {
+    flags: '--api-key <key>',
+    env: 'HERALD_API_KEYS',
+    path: ['apiKeys'],
+    kind: 'list',
+    description: 'API key that may publish and read anything (repeatable; the variable takes a comma-separated list)',
+  },
+  {
+    flags: '--data <dir>',
+    env: 'HERALD_DATA',
+    path: ['data'],
+    kind: 'text',
+    description: 'keep history in SQLite in this directory (without it: in memory, lost on restart)',
+  },
+  {
+    flags: '--log-level <level>',
+    env: 'HERALD_LOG_LEVEL',
+    path: ['logLevel'],
+    kind: 'text',
+    description: 'fatal, error, warn, info, debug, trace or silent',
+  },
+  {
+    flags: '--heartbeat-ms <ms>',
+    env: 'HERALD_HEARTBEAT_MS',
+    path: ['streamHeartbeatMs'],
+    kind: 'number',
+    description: 'SSE / NDJSON heartbeat interval',
+  },
+  {
+    flags: '--ws-ping-ms <ms>',
+    env: 'HERALD_WS_PING_MS',
+    path: ['wsPingMs'],
+    kind: 'number',
+    description: 'WebSocket ping interval (and pong timeout)',
+  },
+  {
+    flags: '--long-poll-max-ms <ms>',
+    env: 'HERALD_LONG_POLL_MAX_MS',
+    path: ['longPollMaxMs'],
+    kind: 'number',
+    description: 'longest a long poll is held',
+  },
+  {
+    flags: '--max-connection-lifetime-ms <ms>',
+    env: 'HERALD_MAX_CONNECTION_LIFETIME_MS',
+    path: ['maxConnectionLifetimeMs'],
+    kind: 'number',
+    description: 'close live connections after this long (0 = never)',
+  },
+  {
+    flags: '--max-body-bytes <bytes>',
+    env: 'HERALD_MAX_BODY_BYTES',
+    path: ['maxBodyBytes'],
+    kind: 'number',
+    description: 'largest request body',
+  },
+  {
+    flags: '--max-frame-bytes <bytes>',
+    env: 'HERALD_MAX_FRAME_BYTES',
+    path: ['maxFrameBytes'],
+    kind: 'number',
+    description: 'largest WebSocket frame',
+  },
+  {
+    flags: '--max-backlog-bytes <bytes>',
+    env: 'HERALD_MAX_BACKLOG_BYTES',
+    path: ['maxBacklogBytes'],
+    kind: 'number',
+    description: 'unsent bytes per connection before a slow consumer is cut',
+  },
+  {
+    flags: '--sse-retry-ms <ms>',
+    env: 'HERALD_SSE_RETRY_MS',
+    path: ['sseRetryMs'],
+    kind: 'number',
+    description: 'retry: sent to EventSource clients',
+  },
+  {
+    flags: '--poll-interval-min-ms <ms>',
+    env: 'HERALD_POLL_INTERVAL_MIN_MS',
+    path: ['pollIntervalMs', 'min'],
+    kind: 'number',
+    description: 'lowest Herald-Poll-Interval suggested',
+  },
+  {
+    flags: '--poll-interval-max-ms <ms>',
+    env: 'HERALD_POLL_INTERVAL_MAX_MS',
+    path: ['pollIntervalMs', 'max'],
+    kind: 'number',
+    description: 'highest Herald-Poll-Interval suggested',
+  },
+  {
+    flags: '--max-subscriptions <n>',
+    env: 'HERALD_MAX_SUBSCRIPTIONS',
+    path: ['maxSubscriptionsPerConnection'],
+    kind: 'number',
+    description: 'channels per multi-channel request or socket',
+  },
+  {
+    flags: '--shutdown-timeout-ms <ms>',
+    env: 'HERALD_SHUTDOWN_TIMEOUT_MS',
+    path: ['shutdownTimeoutMs'],
+    kind: 'number',
+    description: 'grace period of a graceful shutdown',
+  },
+  {
+    flags: '--allowed-origin <origin>',
+    env: 'HERALD_ALLOWED_ORIGINS',
+    path: ['allowedOrigins'],
+    kind: 'list',
+    description:
+      'origin allowed for CORS and WebSocket (repeatable; * = any; the variable takes a comma-separated list)',
+  },
+  {
+    flags: '--jwt-secret <secret>',
+    env: 'HERALD_JWT_SECRET',
+    path: ['jwt', 'secret'],
+    kind: 'text',
+    description: 'HS256 secret for JWTs, at least 32 bytes (prefer the variable: flags show in ps)',
+  },
+  {
+    flags: '--jwks-file <file>',
+    env: 'HERALD_JWKS_FILE',
+    path: ['jwt', 'jwksFile'],
+    kind: 'text',
+    description: 'JWKS file with the RS256/ES256 keys JWTs are checked with',
+  },
+  {
+    flags: '--jwt-issuer <iss>',
+    env: 'HERALD_JWT_ISSUER',
+    path: ['jwt', 'issuer'],
+    kind: 'text',
+    description: 'required JWT issuer (iss)',
+  },
+  {
+    flags: '--jwt-audience <aud>',
+    env: 'HERALD_JWT_AUDIENCE',
+    path: ['jwt', 'audience'],
+    kind: 'text',
+    description: 'required JWT audience (aud)',
+  },
+  {
+    flags: '--client-bundle <file>',
+    env: 'HERALD_CLIENT_BUNDLE',
+    path: ['clientBundle'],
+    kind: 'text',
+    description: 'browser SDK served at /herald.js (without it: packages/client/dist/herald.min.js when built)',
+  },
+  {
+    flags: '--history-size <n>',
+    env: 'HERALD_HISTORY_SIZE',
+    path: ['defaultNamespace', 'historySize'],
+    kind: 'number',
+    description: 'messages kept per channel (default namespace)',
+  },
+  {
+    flags: '--history-max-age-ms <ms>',
+    env: 'HERALD_HISTORY_MAX_AGE_MS',
+    path: ['defaultNamespace', 'historyMaxAgeMs'],
+    kind: 'number',
+    description: 'oldest message kept (default namespace)',
+  },
+  {
+    flags: '--max-message-bytes <bytes>',
+    env: 'HERALD_MAX_MESSAGE_BYTES',
+    path: ['defaultNamespace', 'maxMessageBytes'],
+    kind: 'number',
+    description: 'largest message data (default namespace)',
+  },
+];
+
+/** The config file flag: not a key of the file itself. */
+export const CONFIG_FLAG = { flags: '--config <file>', env: 'HERALD_CONFIG' } as const;
+
+/** Converts a flag's or variable's text to the type its key expects; the schema then checks the value. */
+export function convert(kind: SettingKind, raw: string | string[], fromEnv: boolean): unknown {
+  if (kind === 'list') {
+    const items = Array.isArray(raw) ? raw : [raw];
+    // Only variables are comma-separated: a flag value is taken as written, so a key may hold a comma.
+    return fromEnv
+      ? items
+          .flatMap((s) => s.split(','))
+          .map((s) => s.trim())
+          .filter((s) => s !== '')
+      : items;
+  }
+  const value = Array.isArray(raw) ? (raw.at(-1) ?? '') : raw;
+  if (kind === 'text') return value;
+  const trimmed = value.trim();
+  // Number('') is 0 and Number('0x10') is 16: accept plain decimals only, leave the rest for the schema to refuse.
+  return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed;
+}

@@ -1,0 +1,25 @@
+export { CLI_DEFAULTS, CONFIG_DEFAULTS, defaultAt } from './config/defaults.ts';
+export { ConfigError } from './config/errors.ts';
+export {
+  layersFromSettings,
+  parseLayer,
+  type RawSetting,
+  readConfigFile,
+  resolveServeConfig,
+  type ServeConfig,
+  type ServerTunables,
+} from './config/resolve.ts';
+export {
+  type ConfigLayer,
+  configSchema,
+  jwtSchema,
+  LOG_LEVELS,
+  type LogLevel,
+  NAMESPACE_NAME,
+  namespaceSchema,
+} from './config/schema.ts';
+export { CONFIG_FLAG, SETTINGS, type Setting } from './config/settings.ts';
+export type { CliIo } from './io.ts';
+export { type Actions, createProgram, runCli } from './program.ts';
+export type { PublishOptions } from './publish.ts';
+export { type SubscribeOptions, TRANSPORTS, type TransportChoice } from './subscribe/subscribe.ts';

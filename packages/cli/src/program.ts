@@ -1,0 +1,120 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import pkg from '../package.json' with { type: 'json' };
+import { defaultAt } from './config/defaults.ts';
+import { ConfigError } from './config/errors.ts';
+import {
+  layersFromSettings,
+  type RawSetting,
+  readConfigFile,
+  resolveServeConfig,
+  type ServeConfig,
+} from './config/resolve.ts';
+import { CONFIG_FLAG, SETTINGS } from './config/settings.ts';
+import type { CliIo } from './io.ts';
+import { type PublishOptions, publish } from './publish.ts';
+import { serve } from './serve/serve.ts';
+import { type SubscribeOptions, subscribe, TRANSPORTS } from './subscribe/subscribe.ts';
+
+/** What each verb does once its arguments are parsed; each resolves with the process exit code. */
+export interface Actions {
+  serve(config: ServeConfig, io: CliIo): Promise<number>;
+  publish(options: PublishOptions, io: CliIo): Promise<number>;
+  subscribe(options: SubscribeOptions, io: CliIo): Promise<number>;
+}
+
+const ACTIONS: Actions = { serve, publish, subscribe };
+const DEFAULT_URL = 'http://localhost:8080';
+
+/** Runs the CLI with `argv` (without `node` and the script) and resolves with the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo, actions: Partial<Actions> = {}): Promise<number> {
+  let code = 0;
+  const program = createProgram(io, { ...ACTIONS, ...actions }, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    io.err(`${error instanceof ConfigError ? error.message : `herald: ${(error as Error).message ?? error}`}\n`);
+    return 1;
+  }
+}
+
+/** Builds the `herald` command tree. Errors throw (exitOverride) instead of exiting, so tests can call it. */
+export function createProgram(io: CliIo, actions: Actions, done: (code: number) => void): Command {
+  const program = new Command('herald')
+    .description('Herald: a real-time push & pull hub (SSE, WebSocket, NDJSON streaming, long polling, pull)')
+    .version(pkg.version)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(add --help for usage)');
+
+  const serveCommand = program.command('serve').description('run the hub (in-memory history unless --data is given)');
+  const attributes = SETTINGS.map((setting) => {
+    const fallback = defaultAt(setting.path);
+    const shown = Array.isArray(fallback) ? fallback.join(',') : fallback;
+    const help =
+      shown === undefined || shown === '' ? setting.description : `${setting.description} [default: ${shown}]`;
+    const option = new Option(setting.flags, help).env(setting.env);
+    if (setting.kind === 'list')
+      option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    serveCommand.addOption(option);
+    return { setting, attribute: option.attributeName() };
+  });
+  serveCommand.addOption(new Option(CONFIG_FLAG.flags, 'JSON config file (see docs/config.md)').env(CONFIG_FLAG.env));
+  serveCommand.action(async (opts: { config?: string }, command: Command) => {
+    const raw: RawSetting[] = [];
+    for (const { setting, attribute } of attributes) {
+      const value = command.getOptionValue(attribute) as string | string[] | undefined;
+      if (value === undefined) continue;
+      raw.push({ setting, value, source: command.getOptionValueSource(attribute) === 'env' ? 'env' : 'cli' });
+    }
+    const file = opts.config === undefined ? {} : readConfigFile(opts.config);
+    const { cli, env } = layersFromSettings(raw);
+    done(await actions.serve(resolveServeConfig([file, env, cli]), io));
+  });
+
+  program
+    .command('publish')
+    .description('publish one message and print the answer')
+    .argument('<channel>', 'channel name')
+    .argument('<json>', 'message data as JSON text; - reads it from stdin')
+    .option('--event <name>', 'event name')
+    .option('--idempotency-key <key>', 'a retry with the same key publishes nothing new')
+    .addOption(urlOption())
+    .addOption(keyOption())
+    .action(async (channel: string, json: string, opts: Omit<PublishOptions, 'channel' | 'json'>) => {
+      done(await actions.publish({ ...opts, channel, json }, io));
+    });
+
+  program
+    .command('subscribe')
+    .description('print each message of a channel as one NDJSON line (resets too), resuming across reconnects')
+    .argument('<channel>', 'channel name')
+    .addOption(new Option('--transport <name>', 'how to receive').choices(TRANSPORTS).default('sse'))
+    .option('--after <cursor>', 'resume after this cursor (0 = from the oldest message kept); default: new ones only')
+    .option('--count <n>', 'exit after this many messages', positiveInt)
+    .addOption(urlOption())
+    .addOption(keyOption())
+    .action(async (channel: string, opts: Omit<SubscribeOptions, 'channel'>) => {
+      done(await actions.subscribe({ ...opts, channel }, io));
+    });
+
+  return program;
+}
+
+function urlOption(): Option {
+  return new Option('--url <url>', 'hub base URL').env('HERALD_URL').default(DEFAULT_URL);
+}
+
+function keyOption(): Option {
+  return new Option('--api-key <key>', 'API key (Authorization: Bearer)').env('HERALD_API_KEY');
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
