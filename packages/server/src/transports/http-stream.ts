@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Message, ResetNotice, Sink, Subscription } from '@herald/core';
 import { formatMultiCursor } from '@herald/protocol';
 import type { LiveConnection } from '../heartbeat.ts';
+import { asChunk, type StreamFraming } from './stream-framing.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
@@ -38,6 +40,10 @@ export class HttpStream implements Sink, LiveConnection {
   private readonly index = new Map<string, number>();
   /** Deliveries held until every channel's start position is known (multi streams that need cursors). */
   private queue: Array<Message | ResetNotice> | undefined;
+  /** The TCP socket; after the headers every write goes straight to it. */
+  private socket: Socket | null = null;
+  /** Whether the response uses chunked transfer coding (HTTP/1.1), so writes are framed as chunks. */
+  private chunked = true;
 
   constructor(
     private readonly ctx: TransportContext,
@@ -59,7 +65,10 @@ export class HttpStream implements Sink, LiveConnection {
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
     });
-    res.write(this.format.preamble(ctx));
+    res.flushHeaders();
+    this.socket = res.socket;
+    this.chunked = res.chunkedEncoding;
+    this.write(this.format.preamble(ctx));
     ctx.stats.connections[this.transport]++;
     ctx.streams.add(this);
     res.on('close', () => this.cleanup());
@@ -102,14 +111,15 @@ export class HttpStream implements Sink, LiveConnection {
 
   drained(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.ended || this.res.writableLength === 0) return resolve();
+      const socket = this.socket;
+      if (this.ended || socket === null || socket.writableLength === 0) return resolve();
       const done = (): void => {
-        this.res.off('drain', done);
-        this.res.off('close', done);
+        socket.off('drain', done);
+        socket.off('close', done);
         resolve();
       };
-      this.res.on('drain', done);
-      this.res.on('close', done);
+      socket.on('drain', done);
+      socket.on('close', done);
     });
   }
 
@@ -135,11 +145,22 @@ export class HttpStream implements Sink, LiveConnection {
     this.cleanup();
   }
 
-  /** Writes bytes and counts them. */
-  write(chunk: string | Buffer): void {
-    if (chunk.length === 0 || this.res.destroyed) return;
-    this.res.write(chunk);
-    this.ctx.stats.bytesOut[this.transport] += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+  /** Writes a message in `framing`: the cached bytes shared by every stream of this format. */
+  writeFramed(message: Message, framing: StreamFraming): void {
+    this.writeRaw(message.frame(this.chunked ? framing.chunked : framing.raw));
+  }
+
+  /** Writes text or bytes specific to this stream (framed as a chunk when the response is chunked). */
+  write(text: string | Buffer): void {
+    if (text.length === 0) return;
+    this.writeRaw(this.chunked ? asChunk(text) : typeof text === 'string' ? Buffer.from(text) : text);
+  }
+
+  private writeRaw(bytes: Buffer): void {
+    const socket = this.socket;
+    if (socket === null || socket.destroyed || this.res.writableEnded) return;
+    socket.write(bytes);
+    this.ctx.stats.bytesOut[this.transport] += bytes.length;
   }
 
   private cleanup(): void {

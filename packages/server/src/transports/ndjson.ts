@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createFramer, HeraldError } from '@herald/core';
+import { HeraldError } from '@herald/core';
 import { HttpStream, type StreamFormat } from './http-stream.ts';
+import { streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
-const line = createFramer((m) => Buffer.from(`${m.toJson()}\n`));
+const line = streamFraming((m) => Buffer.from(`${m.toJson()}\n`));
 const HEARTBEAT = Buffer.from('\n');
 
 /** NDJSON framing (contract section 5): one JSON object a line, an empty line as heartbeat. */
@@ -15,7 +16,7 @@ export const NDJSON_FORMAT: StreamFormat = {
   preamble: () => '',
   subscribed: (channel, epoch, last) =>
     `${JSON.stringify({ subscribed: { channel, epoch, cursor: `${epoch}:${last}` } })}\n`,
-  message: (stream, m) => stream.write(m.frame(line)),
+  message: (stream, m) => stream.writeFramed(m, line),
   reset: (n) => `${JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } })}\n`,
   heartbeat: HEARTBEAT,
   close: (code, reason) => `${JSON.stringify({ close: { code, reason } })}\n`,

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createFramer, type Message } from '@herald/core';
+import type { Message } from '@herald/core';
+import { createFramer } from '@herald/core';
 import { HttpStream, type StreamFormat } from './http-stream.ts';
+import { streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
@@ -9,7 +11,7 @@ import type { TransportContext } from './transport.ts';
 const eventLine = (m: Message): string => (m.event === undefined ? '' : `event: ${m.event}\n`);
 
 /** One channel: `id` is the message's own cursor, shared by every subscriber. */
-const single = createFramer((m) => Buffer.from(`id: ${m.epoch}:${m.offset}\n${eventLine(m)}data: ${m.data}\n\n`));
+const single = streamFraming((m) => Buffer.from(`id: ${m.epoch}:${m.offset}\n${eventLine(m)}data: ${m.data}\n\n`));
 /** Many channels: `data` is the whole message; the `id` line (the stream's own cursor) is written before it. */
 const multi = createFramer((m) => Buffer.from(`${eventLine(m)}data: ${m.toJson()}\n\n`));
 
@@ -24,10 +26,10 @@ export const SSE_FORMAT: StreamFormat = {
   subscribed: () => '',
   message(stream, m, cursor) {
     if (cursor === undefined) {
-      stream.write(m.frame(single));
+      stream.writeFramed(m, single);
     } else {
-      stream.write(`id: ${cursor}\n`);
-      stream.write(m.frame(multi));
+      // The id is this stream's own combined cursor: one write of id + shared frame.
+      stream.write(Buffer.concat([Buffer.from(`id: ${cursor}\n`), m.frame(multi)]));
     }
   },
   reset(n, cursor) {
