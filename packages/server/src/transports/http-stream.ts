@@ -38,7 +38,7 @@ export class HttpStream implements Sink, LiveConnection {
   /** Multi-channel cursor bookkeeping: what this stream has written, per channel index. */
   private readonly positions: Array<Position | undefined>;
   private readonly index = new Map<string, number>();
-  /** Deliveries held until every channel's start position is known (multi streams that need cursors). */
+  /** Deliveries held until every channel's start position is known (multi-channel streams). */
   private queue: Array<Message | ResetNotice> | undefined;
   /** The TCP socket; after the headers every write goes straight to it. */
   private socket: Socket | null = null;
@@ -54,7 +54,7 @@ export class HttpStream implements Sink, LiveConnection {
     this.transport = format.transport;
     this.positions = target.channels.map(() => undefined);
     for (const [i, c] of target.channels.entries()) this.index.set(c, i);
-    if (target.multi && format.needsCursor) this.queue = [];
+    if (target.multi) this.queue = [];
   }
 
   /** Sends the headers, subscribes every channel and keeps the stream alive until it ends. */
@@ -73,17 +73,20 @@ export class HttpStream implements Sink, LiveConnection {
     ctx.streams.add(this);
     res.on('close', () => this.cleanup());
     req.socket.setNoDelay(true);
-    for (let i = 0; i < this.target.channels.length; i++) {
-      const channel = this.target.channels[i] as string;
-      if (this.ended) return;
-      const { subscription } = await ctx.hub.subscribe(channel, this, this.target.cursors[i], (p) => {
-        this.positions[i] = { ...p };
-        this.write(this.format.subscribed(channel, p.epoch, p.last));
-        if (this.queue !== undefined && this.positions.every((x) => x !== undefined)) this.flushQueue();
-      });
-      if (this.ended) ctx.hub.unsubscribe(subscription);
-      else this.subscriptions.push(subscription);
-    }
+    // Subscribe every channel at once: each announces its position as soon as it is known, and
+    // deliveries wait (queue) until all are announced, so a multi-channel stream starts with every
+    // `subscribed` line and SSE ids always cover every channel.
+    await Promise.all(
+      this.target.channels.map(async (channel, i) => {
+        const { subscription } = await ctx.hub.subscribe(channel, this, this.target.cursors[i], (p) => {
+          this.positions[i] = { ...p };
+          this.write(this.format.subscribed(channel, p.epoch, p.last));
+          if (this.queue !== undefined && this.positions.every((x) => x !== undefined)) this.flushQueue();
+        });
+        if (this.ended) ctx.hub.unsubscribe(subscription);
+        else this.subscriptions.push(subscription);
+      }),
+    );
   }
 
   deliver(message: Message): void {
