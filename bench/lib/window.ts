@@ -1,0 +1,155 @@
+// One measurement window: publish at a fixed rate for a while, wait for late deliveries,
+// then gather deliveries, latencies and every process's CPU time over the window.
+import { summarize } from './latency.ts';
+import type { BenchOptions } from './options.ts';
+import {
+  busySeconds,
+  type CpuTime,
+  cpuDelta,
+  cpuTime,
+  machineTicks,
+  netCounters,
+  stealShare,
+  sumCpu,
+} from './procfs.ts';
+import { follow, startBar } from './progress.ts';
+import type { Bound, CpuShare, WindowResult } from './results.ts';
+import type { Session } from './session.ts';
+
+/** A process using this share of a core or more is taken as saturated. */
+const SATURATED = 0.85;
+/** Drain ends early when no delivery arrived for this long. */
+const STALL_MS = 2000;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function selfCpu(): CpuTime {
+  const u = process.cpuUsage();
+  return { user: u.user / 1e6, system: u.system / 1e6 };
+}
+
+function share(cpu: CpuTime, wallSeconds: number): CpuShare {
+  return { ...cpu, share: wallSeconds > 0 ? (cpu.user + cpu.system) / wallSeconds : 0 };
+}
+
+function bound(server: number, load: number): Bound {
+  if (server >= SATURATED && load >= SATURATED) return 'both';
+  if (server >= SATURATED) return 'server';
+  if (load >= SATURATED) return 'load';
+  return 'neither';
+}
+
+export interface WindowSpec {
+  label: string;
+  rate: number;
+  batch: number;
+  durationS: number;
+}
+
+export async function runWindow(session: Session, opts: BenchOptions, spec: WindowSpec): Promise<WindowResult> {
+  const { pool, publisher, hub } = session;
+  const loadPids = [...pool.pids, publisher.pid];
+  await pool.collect(); // start from zero: anything before this belongs to no window
+  const wallStart = performance.now();
+  const ticksStart = machineTicks();
+  const netStart = netCounters();
+  const serverStart = cpuTime(hub.pid);
+  const loadStart = [...loadPids.map(cpuTime), selfCpu()];
+
+  const total = Math.round(spec.rate * spec.durationS);
+  const bar = startBar(spec.label, total, '| delivered {delivered} | p99 {p99} ms', { delivered: 0, p99: '-' });
+  const stopBar = follow(bar, () => {
+    const p = pool.progress();
+    return { value: publisher.latest.sent, payload: { delivered: p.received, p99: p.p99Ms.toFixed(1) } };
+  });
+  const done = await publisher
+    .run({
+      type: 'publish',
+      url: session.channelUrl,
+      apiKey: opts.apiKey,
+      rate: spec.rate,
+      durationMs: spec.durationS * 1000,
+      batch: spec.batch,
+      size: opts.size,
+      maxInFlight: 64,
+      answerWaitMs: opts.drain * 1000,
+    })
+    .finally(stopBar);
+  // Saturation is judged over the publishing period only: the drain that follows is mostly idle.
+  const publishWall = (performance.now() - wallStart) / 1000;
+  const serverAtPublishEnd = cpuDelta(serverStart, cpuTime(hub.pid));
+  const loadAtPublishEnd = cpuDelta(sumCpu(loadStart), sumCpu([...loadPids.map(cpuTime), selfCpu()]));
+
+  // Late deliveries: wait until all expected arrived, nothing moves any more, or the drain bound.
+  // Unanswered POSTs may still be published: count them as expected (a hub that lost them shows < 100 %).
+  const expected = (done.accepted + done.unanswered) * session.subscribers;
+  const drainEnd = Date.now() + opts.drain * 1000;
+  let last = pool.progress().received;
+  let lastChange = Date.now();
+  while (Date.now() < drainEnd && pool.progress().received < expected && Date.now() - lastChange < STALL_MS) {
+    await sleep(100);
+    const now = pool.progress().received;
+    if (now !== last) {
+      last = now;
+      lastChange = Date.now();
+    }
+  }
+  const stats = await pool.collect();
+  const server = cpuDelta(serverStart, cpuTime(hub.pid));
+  const load = cpuDelta(sumCpu(loadStart), sumCpu([...loadPids.map(cpuTime), selfCpu()]));
+  const ticksEnd = machineTicks();
+  const steal = stealShare(ticksStart, ticksEnd);
+  const windowSeconds = (performance.now() - wallStart) / 1000;
+  // Whatever else ran on the machine meanwhile (other users of a shared box): noise to report.
+  const others = busySeconds(ticksStart, ticksEnd) - (server.user + server.system + load.user + load.system);
+  const netEnd = netCounters();
+
+  const received = stats.reduce((a, s) => a + s.received, 0);
+  const stale = stats.reduce((a, s) => a + s.stale, 0);
+  const lastReceiveAt = Math.max(0, ...stats.map((s) => s.lastReceiveAt));
+  const spanMs = lastReceiveAt - done.startedAt;
+  const closes: Record<string, number> = {};
+  for (const s of stats) for (const [k, v] of Object.entries(s.closes)) closes[k] = (closes[k] ?? 0) + v;
+  const serverShare = share(serverAtPublishEnd, publishWall);
+  const loadShare = share(loadAtPublishEnd, publishWall);
+  return {
+    rate: spec.rate,
+    batch: spec.batch,
+    seconds: spec.durationS,
+    published: {
+      sent: done.sent,
+      accepted: done.accepted,
+      failed: done.failed,
+      unanswered: done.unanswered,
+      skipped: done.skipped,
+      errors: done.errors,
+    },
+    subscribers: session.subscribers,
+    expected,
+    received,
+    stale,
+    deliveryRatio: expected > 0 ? received / expected : 0,
+    deliveredPerSec: spanMs > 0 ? received / (spanMs / 1000) : 0,
+    latency: summarize(stats.map((s) => s.latency)),
+    publishRtt: summarize([done.rtt]),
+    minPerConnection: Math.min(...stats.map((s) => s.minPerConnection)),
+    maxPerConnection: Math.max(...stats.map((s) => s.maxPerConnection)),
+    closes,
+    cpu: { wallSeconds: publishWall, server: serverShare, load: loadShare },
+    serverUsPerDelivery: {
+      user: received > 0 ? (server.user * 1e6) / received : Number.NaN,
+      system: received > 0 ? (server.system * 1e6) / received : Number.NaN,
+    },
+    loadUsPerDelivery: {
+      user: received > 0 ? (load.user * 1e6) / received : Number.NaN,
+      system: received > 0 ? (load.system * 1e6) / received : Number.NaN,
+    },
+    stealShare: steal,
+    othersCores: windowSeconds > 0 ? Math.max(0, others) / windowSeconds : 0,
+    net: {
+      backlogDrops: netEnd.backlogDrops - netStart.backlogDrops,
+      retransmits: netEnd.retransmits - netStart.retransmits,
+    },
+    bound: bound(serverShare.share, loadShare.share),
+  };
+}

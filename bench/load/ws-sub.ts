@@ -1,0 +1,45 @@
+// One WebSocket subscriber bound to a channel URL (contract section 6).
+import WebSocket from 'ws';
+import type { Tally } from './tally.ts';
+import { sentAtFromBuffer } from './timestamp.ts';
+
+export interface Closable {
+  close(): void;
+}
+
+/** Resolves once the socket is open; rejects on handshake error or timeout. */
+export function openWs(url: string, localAddress: string, timeoutMs: number, tally: Tally): Promise<Closable> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), {
+      localAddress,
+      handshakeTimeout: timeoutMs,
+      // The hub decides compression; the bench offers none so every peer sends the same bytes.
+      perMessageDeflate: false,
+      // Valid UTF-8 is the server's job; checking it here would only cost load-generator CPU.
+      skipUTF8Validation: true,
+    });
+    const slot = tally.slot();
+    let isOpen = false;
+    ws.on('open', () => {
+      isOpen = true;
+      tally.opened();
+      resolve({ close: () => ws.terminate() });
+    });
+    ws.on('message', (data, isBinary) => {
+      if (isBinary || !Buffer.isBuffer(data)) return;
+      const sentAt = sentAtFromBuffer(data);
+      if (!Number.isNaN(sentAt)) tally.deliver(slot, sentAt);
+    });
+    ws.on('error', (err) => {
+      if (!isOpen) reject(err);
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      reject(new Error(`ws upgrade answered ${res.statusCode}`));
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('close', (code) => {
+      if (isOpen) tally.closed(`ws ${code}`);
+    });
+  });
+}

@@ -1,0 +1,16 @@
+// Herald without its CLI: createHerald + the in-memory engine, run from source with tsx.
+// Lets the bench measure the hub before (or without) a build, and isolates the CLI's own
+// setup (config, logging) from the hub when the two peers disagree.
+import { MemoryEngine } from '@herald/core';
+import { createHerald } from '@herald/server';
+
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+};
+
+const herald = createHerald({ engine: new MemoryEngine(), apiKeys: [arg('--api-key', 'bench-key')] });
+console.log(`herald (library) on ${await herald.listen(Number(arg('--port', '8080')), '127.0.0.1')}`);
+process.once('SIGTERM', () => {
+  void herald.close().finally(() => process.exit(0));
+});

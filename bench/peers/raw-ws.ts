@@ -1,0 +1,79 @@
+// The floor: the least work a Node hub can do per delivery. One publish = the frame built once,
+// the same Buffer written to every socket; no history, no auth, no backpressure policy.
+// It speaks just enough of Herald's wire contract for the bench: WebSocket and SSE on
+// /v1/channels/{ch}/messages, POST {"data":…} (or an array) answered 201, GET /healthz.
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import * as wsModule from 'ws';
+import { WebSocketServer } from 'ws';
+
+// ws's ESM entry exports Sender (the framer), but @types/ws does not declare it.
+type FrameFn = (
+  data: Buffer,
+  o: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean },
+) => Buffer[];
+const frame = (wsModule as unknown as { Sender: { frame: FrameFn } }).Sender.frame;
+const wsFrame = (text: string): Buffer =>
+  Buffer.concat(frame(Buffer.from(text), { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }));
+
+const PATH = /^\/v1\/channels\/([A-Za-z0-9][A-Za-z0-9_.:@-]{0,127})\/messages(?:\?|$)/;
+const wsSockets = new Map<string, Set<Duplex>>();
+const sseSockets = new Map<string, Set<Duplex>>();
+let offset = 0;
+const join = (map: Map<string, Set<Duplex>>, ch: string, socket: Duplex): void => {
+  const set = map.get(ch) ?? map.set(ch, new Set()).get(ch)!;
+  set.add(socket);
+  socket.on('close', () => set.delete(socket));
+};
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  return body;
+};
+
+const publish = (ch: string, body: string): void => {
+  const parsed: unknown = JSON.parse(body);
+  for (const item of (Array.isArray(parsed) ? parsed : [parsed]) as Array<{ data: unknown }>) {
+    const ws = wsFrame(JSON.stringify({ channel: ch, offset: ++offset, data: item.data, time: Date.now() }));
+    const sse = Buffer.from(`id: raw:${offset}\ndata: ${JSON.stringify(item.data)}\n\n`);
+    for (const socket of wsSockets.get(ch) ?? []) socket.write(ws);
+    for (const socket of sseSockets.get(ch) ?? []) socket.write(sse);
+  }
+};
+
+const server = createServer((req, res) => {
+  const ch = PATH.exec(req.url ?? '')?.[1];
+  if (req.url === '/healthz') res.end('ok');
+  else if (ch === undefined) res.writeHead(404).end();
+  else if (req.method === 'POST') {
+    readBody(req)
+      .then((body) => {
+        publish(ch, body);
+        res.writeHead(201, { 'content-type': 'application/json' }).end(`{"channel":"${ch}","offset":${offset}}`);
+      })
+      .catch(() => res.writeHead(400).end());
+  } else if (req.headers.accept !== 'text/event-stream') res.writeHead(406).end();
+  else {
+    // Close-delimited body (no chunked framing), then raw bytes straight to the socket.
+    res.useChunkedEncodingByDefault = false;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'close' });
+    res.flushHeaders();
+    res.socket?.write('retry: 1000\n\n');
+    if (res.socket) join(sseSockets, ch, res.socket);
+  }
+});
+
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+server.on('upgrade', (req, socket, head) => {
+  const ch = PATH.exec(req.url ?? '')?.[1];
+  if (ch === undefined) socket.destroy();
+  else
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.send(JSON.stringify({ subscribed: { channel: ch, epoch: 'raw', cursor: `raw:${offset}` } }));
+      join(wsSockets, ch, socket);
+    });
+});
+
+const port = Number(process.argv[process.argv.indexOf('--port') + 1] || 8080);
+server.listen(port, '127.0.0.1', () => console.log(`raw-ws floor on http://127.0.0.1:${port}`));
+process.on('SIGTERM', () => process.exit(0));
