@@ -3,6 +3,7 @@ import type { AppendResult, ChannelState, Engine } from './engine.ts';
 import { HeraldError } from './errors.ts';
 import type { Message } from './message.ts';
 import { DEFAULT_NAMESPACE, type NamespaceSettings, Namespaces } from './namespaces.ts';
+import { Presence } from './presence.ts';
 import { resolveCursor } from './resume.ts';
 import type { Sink } from './sink.ts';
 import { Subscription } from './subscription.ts';
@@ -55,6 +56,8 @@ export const SLOW_CONSUMER_CODE = 4100;
 export class Hub {
   readonly namespaces: Namespaces;
   readonly engine: Engine;
+  /** Members of channels whose namespace enables presence (transports join and leave them). */
+  readonly presence = new Presence();
   /** Messages accepted for publishing since start. */
   published = 0;
   private readonly live = new Map<string, Set<Subscription>>();
@@ -146,7 +149,7 @@ export class Hub {
     onPosition: (position: { epoch: string; last: number }) => void = () => {},
   ): Promise<{ subscription: Subscription; epoch: string; last: number }> {
     const limits = this.settings(channel).history;
-    const subscription = new Subscription(channel, sink, this.engine, () => limits, this.onError);
+    const subscription = new Subscription(channel, sink, this.engine, limits, this.onError);
     let set = this.live.get(channel);
     if (set === undefined) {
       set = new Set();

@@ -30,7 +30,7 @@ export class Subscription {
     readonly channel: string,
     readonly sink: Sink,
     private readonly engine: Engine,
-    private readonly limits: () => HistoryLimits,
+    private readonly limits: HistoryLimits,
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -43,7 +43,7 @@ export class Subscription {
     cursor: Cursor | undefined,
     onPosition: (position: { epoch: string; last: number }) => void,
   ): Promise<{ epoch: string; last: number }> {
-    const state = await this.engine.state(this.channel, this.limits());
+    const state = await this.engine.state(this.channel, this.limits);
     this.epoch = state.epoch;
     const start = cursor === undefined ? undefined : resolveCursor(cursor, state);
     this.last = start === undefined ? state.last : start.from - 1;
@@ -92,7 +92,7 @@ export class Subscription {
     this.syncing = true;
     for (;;) {
       if (this.closed) return;
-      const page = await this.engine.read(this.channel, this.last + 1, PAGE, this.limits());
+      const page = await this.engine.read(this.channel, this.last + 1, PAGE, this.limits);
       if (this.closed) return;
       if (page.state.epoch !== this.epoch) {
         // The channel's past was lost: report it, then continue in the new epoch.
