@@ -1,15 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openNdjson } from '../helpers/clients.ts';
 import { eventsUrl, messagesUrl, publish, publishRange, uniqueChannel } from '../helpers/http.ts';
-import { startServer } from '../helpers/hub.ts';
-import type { TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 // HTTP streaming (NDJSON), contract section 5.
 describe('NDJSON streaming', () => {
   let server: TestServer;
   const closers: Array<() => void> = [];
   beforeAll(async () => {
-    server = await startServer();
+    server = await startTestServer();
   });
   afterEach(() => {
     for (const close of closers.splice(0)) close();
@@ -63,27 +62,22 @@ describe('NDJSON streaming', () => {
     expect(line).toEqual({ reset: { channel, epoch, from: 5 } });
   });
 
-  it('/v1/events streams many channels: a subscribed line per channel before its messages', async () => {
+  it('/v1/events streams many channels: it starts with one subscribed line per channel', async () => {
     const a = uniqueChannel('a');
     const b = uniqueChannel('b');
     const ea = await publishRange(server, a, 1, 2);
     const eb = await publishRange(server, b, 1, 1);
     const stream = await ndjson(eventsUrl(server, [a, b], { after: `${ea}:1,${eb}:1` }));
-    const got = await lines(stream, 3);
-    expect(got[0]).toEqual({ subscribed: { channel: a, epoch: ea, cursor: `${ea}:1` } });
-    expect(got).toContainEqual({ subscribed: { channel: b, epoch: eb, cursor: `${eb}:1` } });
-    expect(got).toContainEqual({ channel: a, offset: 2, data: 2, time: expect.any(Number) });
+    // docs/protocol.md section 10: "NDJSON over many channels starts with one subscribed line per channel".
+    const [first, second, third] = await lines(stream, 3);
+    expect([first, second]).toEqual(
+      expect.arrayContaining([
+        { subscribed: { channel: a, epoch: ea, cursor: `${ea}:1` } },
+        { subscribed: { channel: b, epoch: eb, cursor: `${eb}:1` } },
+      ]),
+    );
+    expect(third).toEqual({ channel: a, offset: 2, data: 2, time: expect.any(Number) });
     await publish(server, b, 'to b');
     expect(await lines(stream, 1)).toEqual([{ channel: b, offset: 2, data: 'to b', time: expect.any(Number) }]);
-  });
-
-  // docs/protocol.md section 10: "NDJSON over many channels starts with one subscribed line per channel".
-  it('/v1/events NDJSON starts with all the subscribed lines (docs/protocol.md section 10)', async () => {
-    const a = uniqueChannel('a');
-    const b = uniqueChannel('b');
-    const ea = await publishRange(server, a, 1, 2);
-    const eb = await publishRange(server, b, 1, 1);
-    const stream = await ndjson(eventsUrl(server, [a, b], { after: `${ea}:1,${eb}:1` }));
-    expect((await lines(stream, 2)).map((l) => Object.keys(l as object)[0])).toEqual(['subscribed', 'subscribed']);
   });
 });

@@ -1,0 +1,46 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { HeraldInit } from '@herald/server';
+
+/** A hub running in a child process (see child-server.ts). */
+export interface ChildServer {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly process: ChildProcess;
+  /** Ends the child (closing its stdin makes it shut down) and waits for it to exit. */
+  close(): Promise<void>;
+}
+
+/** Starts a hub in a child process with JSON-serializable options; resolves with its URL. */
+export function startChildServer(options: Partial<Omit<HeraldInit, 'engine' | 'logger'>> = {}): Promise<ChildServer> {
+  const script = fileURLToPath(new URL('./child-server.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('the child hub did not start within 15 s'));
+    }, 15_000);
+    child.once('exit', (code) => reject(new Error(`the child hub exited with ${code}`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n')[0];
+      if (!out.includes('\n') || line === undefined) return;
+      clearTimeout(timer);
+      resolve({
+        url: line.trim(),
+        apiKey: 'test-key',
+        process: child,
+        async close() {
+          child.stdin?.end();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+          await exited;
+          clearTimeout(timer);
+        },
+      });
+    });
+  });
+}

@@ -1,0 +1,185 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openEventSource, openSse, type SseFrame } from '../helpers/clients.ts';
+import { errorCode, eventsUrl, messagesUrl, post, publish, publishRange, uniqueChannel } from '../helpers/http.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+type SseEvent = Extract<SseFrame, { kind: 'event' }>;
+const isEvent = (f: SseFrame): f is SseEvent => f.kind === 'event';
+
+// Server-Sent Events, contract section 4.
+describe('SSE', () => {
+  let server: TestServer;
+  const closers: Array<() => void> = [];
+  beforeAll(async () => {
+    server = await startTestServer({ sseRetryMs: 1_234 });
+  });
+  afterEach(() => {
+    for (const close of closers.splice(0)) close();
+  });
+  afterAll(() => server.close());
+
+  async function sse(url: string, headers: Record<string, string> = {}) {
+    const stream = await openSse(url, headers);
+    closers.push(() => stream.close());
+    return stream;
+  }
+
+  /** The next `n` events (comments and retry skipped). */
+  async function events(stream: Awaited<ReturnType<typeof sse>>, n: number): Promise<SseEvent[]> {
+    const out: SseEvent[] = [];
+    while (out.length < n) {
+      const frame = await stream.frames.next();
+      if (isEvent(frame)) out.push(frame);
+    }
+    return out;
+  }
+
+  it('headers, retry first, then id/event/data per message, byte for byte', async () => {
+    const channel = uniqueChannel();
+    const { epoch } = await publish(server, channel, 'old');
+    const stream = await sse(messagesUrl(server, channel));
+    expect(stream.response.status).toBe(200);
+    expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(stream.response.headers.get('cache-control')).toBe('no-cache');
+    expect(stream.response.headers.get('x-accel-buffering')).toBe('no');
+    expect(await stream.frames.next()).toEqual({ kind: 'retry', ms: 1_234 });
+    await publish(server, channel, { team: 'A' }, { event: 'goal' });
+    await publish(server, channel, { score: '2-1' });
+    await events(stream, 2);
+    expect(stream.raw()).toBe(
+      `retry: 1234\n\nid: ${epoch}:2\nevent: goal\ndata: {"team":"A"}\n\nid: ${epoch}:3\ndata: {"score":"2-1"}\n\n`,
+    );
+  });
+
+  it('a reset is an event named herald.reset with the epoch and the first offset delivered', async () => {
+    const channel = uniqueChannel();
+    const epoch = await publishRange(server, channel, 1, 3);
+    const stream = await sse(messagesUrl(server, channel, { after: 'elsewhere:9' }));
+    const [reset, first] = await events(stream, 2);
+    expect(reset?.event).toBe('herald.reset');
+    expect(JSON.parse(reset?.data ?? '')).toMatchObject({ epoch, from: 1 });
+    expect(first).toEqual({ kind: 'event', id: `${epoch}:1`, event: undefined, data: '1' });
+  });
+
+  it('a reset carries an id, so reconnecting with it does not report the reset again', async () => {
+    const channel = uniqueChannel();
+    const epoch = await publishRange(server, channel, 1, 2);
+    const first = await sse(messagesUrl(server, channel, { after: 'gone:9' }));
+    const [reset] = await events(first, 1);
+    expect(reset).toMatchObject({ event: 'herald.reset', id: `${epoch}:0` });
+    first.close();
+    const again = await sse(messagesUrl(server, channel, { after: 'gone:9' }), { 'last-event-id': reset?.id ?? '' });
+    expect((await events(again, 2)).map((e) => [e.event, e.id])).toEqual([
+      [undefined, `${epoch}:1`],
+      [undefined, `${epoch}:2`],
+    ]);
+  });
+
+  it('resumes from the Last-Event-ID header, which wins over ?after', async () => {
+    const channel = uniqueChannel();
+    const epoch = await publishRange(server, channel, 1, 8);
+    const stream = await sse(messagesUrl(server, channel, { after: `${epoch}:2` }), {
+      'last-event-id': `${epoch}:5`,
+    });
+    const got = await events(stream, 3);
+    expect(got.map((e) => e.id)).toEqual([`${epoch}:6`, `${epoch}:7`, `${epoch}:8`]);
+    await publish(server, channel, 9);
+    expect((await events(stream, 1))[0]?.id).toBe(`${epoch}:9`);
+  });
+
+  it('/v1/events streams many channels: data is the whole message, id one cursor for all', async () => {
+    const a = uniqueChannel('a');
+    const b = uniqueChannel('b');
+    const ea = await publishRange(server, a, 1, 1);
+    const eb = await publishRange(server, b, 1, 1);
+    const stream = await sse(eventsUrl(server, [a, b], { after: `${ea}:1,${eb}:1` }));
+    await publish(server, b, 'to b', { event: 'note' });
+    await publish(server, a, 'to a');
+    const [first, second] = await events(stream, 2);
+    expect(first?.event).toBe('note');
+    expect(JSON.parse(first?.data ?? '')).toEqual({
+      channel: b,
+      offset: 2,
+      event: 'note',
+      data: 'to b',
+      time: expect.any(Number),
+    });
+    expect(first?.id).toBe(`${ea}:1,${eb}:2`);
+    expect(JSON.parse(second?.data ?? '')).toEqual({ channel: a, offset: 2, data: 'to a', time: expect.any(Number) });
+    expect(second?.id).toBe(`${ea}:2,${eb}:2`);
+    // Reconnecting with the last id gets only what came after it.
+    stream.close();
+    await publish(server, a, 'missed');
+    const again = await sse(eventsUrl(server, [a, b]), { 'last-event-id': second?.id ?? '' });
+    const [missed] = await events(again, 1);
+    expect(JSON.parse(missed?.data ?? '')).toMatchObject({ channel: a, offset: 3, data: 'missed' });
+  });
+
+  it('field injection: CR, LF, "data:", "id:", "retry:", U+2028 and U+0000 in data make exactly one event', async () => {
+    const channel = uniqueChannel();
+    const nasty = 'a\r\ndata: forged\n\nid: x\rretry: 1\u2028b\u0000c';
+    await publish(server, channel, 'before');
+    const es = openEventSource(messagesUrl(server, channel, { after: '0' }));
+    closers.push(() => es.close());
+    expect(JSON.parse((await es.events.next()).data)).toBe('before');
+    await publish(server, channel, nasty);
+    await publish(server, channel, { nested: nasty });
+    await publish(server, channel, 'after');
+    const got = await es.events.take(3);
+    expect(got.map((e) => JSON.parse(e.data))).toEqual([nasty, { nested: nasty }, 'after']);
+    expect(got.map((e) => e.lastEventId.replace(/^.*:/, ''))).toEqual(['2', '3', '4']);
+    // Raw view: no id or retry line but ours.
+    const stream = await sse(messagesUrl(server, channel, { after: '0' }));
+    await events(stream, 4);
+    const lines = stream.raw().split(/\r\n|\r|\n/);
+    expect(lines.filter((l) => l.startsWith('retry:'))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('id:'))).toHaveLength(4);
+    expect(lines.filter((l) => l.startsWith('data:'))).toHaveLength(4);
+  });
+
+  it.each(['bad\nname', 'x\rdata: y', 'a b', ''])('an event name %j is a 400', async (event) => {
+    const res = await post(server, `/v1/channels/${uniqueChannel()}/messages`, { data: 1, event });
+    expect(res.status).toBe(400);
+    expect(await errorCode(res)).toBe('bad_request');
+  });
+});
+
+// A browser-like EventSource reconnects by itself when the server ends the stream (here: the connection
+// lifetime cap, close code 4201), resumes through Last-Event-ID and never sees a message twice.
+describe('EventSource reconnecting', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ maxConnectionLifetimeMs: 250, streamHeartbeatMs: 50, sseRetryMs: 30 });
+  });
+  afterAll(() => server.close());
+
+  it('gets every message exactly once across reconnects', async () => {
+    const channel = uniqueChannel();
+    const { epoch } = await publish(server, channel, 1);
+    const es = openEventSource(messagesUrl(server, channel, { after: `${epoch}:0` }), ['herald.close']);
+    try {
+      let n = 1;
+      const total = 60;
+      while (n < total) {
+        await publish(server, channel, ++n);
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+      await es.events.waitFor(
+        () => es.events.all.some((e) => e.type === 'message' && JSON.parse(e.data) === total),
+        5_000,
+        `message ${total}`,
+      );
+      const messages = es.events.all.filter((e) => e.type === 'message');
+      expect(messages.map((e) => JSON.parse(e.data))).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      expect(messages.map((e) => e.lastEventId)).toEqual(messages.map((_, i) => `${epoch}:${i + 1}`));
+      const closes = es.events.all.filter((e) => e.type === 'herald.close');
+      expect(closes.length).toBeGreaterThanOrEqual(1);
+      expect(JSON.parse(closes[0]?.data ?? '')).toMatchObject({ code: 4201 });
+      expect(es.opens()).toBeGreaterThanOrEqual(2);
+      // Every reconnect sent the last id it had, while the URL still carries ?after=E:0.
+      expect(es.requests.slice(1).every((h) => h['Last-Event-ID']?.startsWith(`${epoch}:`))).toBe(true);
+    } finally {
+      es.close();
+    }
+  });
+});
