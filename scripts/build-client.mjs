@@ -1,9 +1,11 @@
 // Builds the client SDK bundles with esbuild:
-//   packages/client/dist/herald.esm.js   ESM, platform-neutral entry (bundlers, browsers, Node 22+)
+//   packages/client/dist/herald.esm.js   ESM, platform-neutral entry (bundlers, Deno, Node 22+)
 //   packages/client/dist/herald.node.js  ESM, Node entry (`ws` kept external: installed with the package)
-//   packages/client/dist/herald.min.js   IIFE, global `Herald`, minified, browser platform (served as /herald.js)
-// and prints the gzipped size of the browser file. Usage: node scripts/build-client.mjs
-import { readFileSync } from 'node:fs';
+//   packages/client/dist/herald.min.js   IIFE setting `window.Herald`, minified, browser entry (served as /herald.js)
+// and prints the size of the browser file, raw and gzipped. Usage: node scripts/build-client.mjs
+// Files are written to a temporary name and renamed, so a hub serving /herald.js meanwhile (tests run
+// in parallel) never reads half a file.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -11,9 +13,9 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = join(root, 'packages/client');
-const common = { bundle: true, target: 'es2022', legalComments: 'none', logLevel: 'warning' };
+const common = { bundle: true, target: 'es2022', legalComments: 'none', logLevel: 'warning', write: false };
 
-await Promise.all([
+const results = await Promise.all([
   build({
     ...common,
     entryPoints: [join(pkg, 'src/index.ts')],
@@ -32,17 +34,24 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: [join(pkg, 'src/index.ts')],
+    entryPoints: [join(pkg, 'src/global.ts')],
     outfile: join(pkg, 'dist/herald.min.js'),
     format: 'iife',
-    globalName: 'Herald',
     platform: 'browser',
     minify: true,
   }),
 ]);
 
-const min = readFileSync(join(pkg, 'dist/herald.min.js'));
+mkdirSync(join(pkg, 'dist'), { recursive: true });
+for (const file of results.flatMap((r) => r.outputFiles)) {
+  const temporary = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(temporary, file.contents);
+  renameSync(temporary, file.path);
+}
+
+const min = results[2].outputFiles[0].contents;
 const gz = gzipSync(min, { level: 9 }).length;
 console.log(
-  `herald.min.js: ${(min.length / 1024).toFixed(1)} KB, ${(gz / 1024).toFixed(2)} KB gzipped (target < 8 KB)`,
+  `herald.min.js: ${min.length} B (${(min.length / 1024).toFixed(1)} KB), ` +
+    `${gz} B (${(gz / 1024).toFixed(2)} KB) gzipped -9 (target < 8 KB)`,
 );

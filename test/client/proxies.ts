@@ -9,6 +9,12 @@ export interface TcpProxy {
   cut(): void;
   /** Stops forwarding on every current connection without closing it; new connections work. */
   freeze(): void;
+  /**
+   * Stops reading from the hub on every current connection (a client that does not keep up): the
+   * hub's send buffer fills. `resume()` forwards what was held back, then the rest.
+   */
+  stall(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -17,6 +23,7 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const port = Number(new URL(target).port);
   const live = new Set<[Socket, Socket]>();
   const frozen = new Set<Socket>();
+  const stalled = new Set<[Socket, Socket]>();
   const server = createNetServer((client) => {
     const upstream = netConnect(port, '127.0.0.1');
     const pair: [Socket, Socket] = [client, upstream];
@@ -53,7 +60,21 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
       }
       live.clear();
     },
+    stall() {
+      for (const pair of live) {
+        pair[1].unpipe(pair[0]);
+        pair[1].pause();
+        stalled.add(pair);
+      }
+    },
+    resume() {
+      // A paused socket does not notice the hub closing it (STACK.md pitfall 18): resuming lets the
+      // held-back data, then the close, through.
+      for (const [client, upstream] of stalled) upstream.pipe(client);
+      stalled.clear();
+    },
     async close() {
+      stalled.clear();
       cut();
       for (const s of frozen) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Subscription } from './subscription.ts';
-import { jwtExpiry, refreshDelay } from './token.ts';
+import { Timers } from './timers.ts';
+import { jwtExpiry, refreshDelay, TokenSource } from './token.ts';
 import { pollDelay } from './transports/poll.ts';
 import { eventsUrl, httpBase, toWsUrl } from './urls.ts';
 
@@ -27,6 +28,35 @@ describe('small rules', () => {
     expect(jwtExpiry('opaque-api-key')).toBeUndefined();
     expect(refreshDelay(1000, 0)).toBe(940_000);
     expect(refreshDelay(10, 0)).toBe(8000);
+  });
+
+  it('starts no refresh timer once the client closed during a refresh in flight', async () => {
+    vi.useFakeTimers();
+    try {
+      const jwt = (exp: number): string => `h.${btoa(JSON.stringify({ exp })).replace(/=+$/, '')}.s`;
+      let answer: (token: string) => void = () => {};
+      const tokens = new TokenSource(undefined, (refresh) =>
+        refresh ? new Promise<string>((resolve) => (answer = resolve)) : jwt(Date.now() / 1000 + 10),
+      );
+      await tokens.current();
+      const timers = new Timers();
+      let open = true;
+      const used: string[] = [];
+      tokens.keepFresh(
+        timers,
+        (t) => used.push(t),
+        () => open,
+      );
+      await vi.advanceTimersByTimeAsync(8000); // 80 % of 10 s: the refresh starts
+      open = false;
+      timers.clearAll(); // what close() does
+      answer(jwt(Date.now() / 1000 + 10));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(used).toEqual([]);
+      expect(timers.size).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('iterates messages and ends the loop on unsubscribe / with the error on failure', async () => {

@@ -59,6 +59,8 @@ export interface ResolvedOptions {
   pauseWhenHidden: boolean;
   reportFallbacks: boolean;
   random: () => number;
+  /** Where the working transport is remembered (null: nowhere). */
+  storage: StorageLike | null;
   timings: TransportTimings;
 }
 
@@ -73,7 +75,7 @@ function defaultStorage(): StorageLike | null {
 }
 
 /** Applies defaults. */
-export function resolveOptions(o: ConnectOptions): ResolvedOptions & { storage: StorageLike | null } {
+export function resolveOptions(o: ConnectOptions): ResolvedOptions {
   return {
     backoff: { ...DEFAULT_BACKOFF, ...o.backoff },
     ping: o.heartbeat?.ping ?? 20_000, // under common 30-60 s idle cuts

@@ -31,12 +31,27 @@ export type EventSourceConstructor = new (url: string) => EventSourceLike;
 /** A fetch implementation (the global one by default). */
 export type FetchLike = typeof fetch;
 
+/** One Server-Sent Event: its `event` and `id` fields (when given) and its joined `data` lines. */
+export interface SseEvent {
+  event?: string | undefined;
+  data: string;
+  id?: string | undefined;
+}
+
+/**
+ * Creates a push parser for one event stream: feed it decoded text; it calls `onEvent` per event and
+ * `onOther` for comments and `retry:` (the hub's heartbeats, which only feed the watchdog).
+ */
+export type SseParserFactory = (onEvent: (event: SseEvent) => void, onOther: () => void) => (text: string) => void;
+
 /** The platform APIs a client runs on, resolved once at connect time. */
 export interface Platform {
   fetch: FetchLike | undefined;
   /** Opens a WebSocket, putting the token in a header where the platform allows, else in `?token=`. */
   openWebSocket: ((url: string, token: string | undefined) => WebSocketLike) | undefined;
   EventSource: EventSourceConstructor | undefined;
+  /** Parses SSE read through fetch (entries differ: the browser bundle carries a smaller one). */
+  sseParser: SseParserFactory | undefined;
 }
 
 /** Options naming platform APIs explicitly (tests, old browsers, React Native, Node without globals). */
@@ -53,7 +68,7 @@ export function withToken(url: string, token: string | undefined): string {
 }
 
 /** Builds a platform from explicit options, falling back to the globals of the current runtime. */
-export function globalPlatform(options: PlatformOptions): Platform {
+export function globalPlatform(options: PlatformOptions, sseParser: SseParserFactory): Platform {
   const g = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchLike };
   const WS = options.WebSocket ?? g.WebSocket;
   // Bound: a browser throws "Illegal invocation" when fetch is called as another object's method.
@@ -63,6 +78,7 @@ export function globalPlatform(options: PlatformOptions): Platform {
     openWebSocket: WS === undefined ? undefined : (url, token) => new WS(withToken(url, token)),
     // Only used when given: the fetch-based reader sees heartbeats, which EventSource hides.
     EventSource: options.EventSource,
+    sseParser,
   };
 }
 

@@ -8,6 +8,7 @@ function state(over: Partial<PolicyState> = {}): PolicyState {
     attempts: 0,
     lifetimeMs: 10_000,
     canReauth: false,
+    anonymous: false,
     backoff: { base: 1000, cap: 8000 },
     random: () => 0.5,
     selector: new TransportSelector(['websocket', 'sse']),
@@ -46,6 +47,10 @@ describe('decide (reconnect policy)', () => {
 
   it('probes channels when a multi-channel request is refused', () => {
     expect(decide({ kind: 'http', status: 403, opened: false, reason: 'x' }, state())).toMatchObject({ type: 'probe' });
+    // Without a token a 401 means "this channel needs credentials": find which one, keep the others.
+    const http401: Failure = { kind: 'http', status: 401, opened: false, reason: 'x' };
+    expect(decide(http401, state({ anonymous: true }))).toMatchObject({ type: 'probe', error: { status: 401 } });
+    expect(decide(closed(4001), state({ anonymous: true }))).toMatchObject({ type: 'fatal' });
   });
 
   it('falls back at once, and honours Retry-After on overload', () => {

@@ -9,7 +9,7 @@ export type Action =
   | { type: 'fatal'; error: HeraldError }
   /** Get a fresh token, then reconnect at once. */
   | { type: 'reauth' }
-  /** A multi-channel request was refused (400/403): find out which channels, drop them, go on. */
+  /** A multi-channel request was refused (400/403/401 without token): find which channels, drop them, go on. */
   | { type: 'probe'; error: HeraldError }
   | { type: 'retry'; delay: number; catchUp: boolean; fallback?: Fallback };
 
@@ -21,6 +21,8 @@ export interface PolicyState {
   lifetimeMs: number;
   /** A `getToken` callback exists and has not just been tried for this failure. */
   canReauth: boolean;
+  /** The client sends no token: a 401 then concerns a channel that needs credentials, not the client. */
+  anonymous: boolean;
   backoff: BackoffOptions;
   random: () => number;
   selector: TransportSelector;
@@ -39,6 +41,7 @@ function closeError(failure: Failure): HeraldError {
 /**
  * The reconnect rules (contract sections 4, 6, 7a, 8) in one pure function:
  * - auth (401, close 4001, 4200 token expired): re-authenticate once with `getToken(true)`, else stop;
+ *   a 401 to a client without a token is about channels: find which ones, as for 403;
  * - close codes: 4000-4099 stop, 4100-4199 back off (4100 slow consumer: catch up by pull first),
  *   1000/1001/4200-4299 reconnect at once (backoff only if that keeps failing);
  * - 400/403 answers stop (after finding which channel was refused);
@@ -50,6 +53,12 @@ export function decide(failure: Failure, s: PolicyState): Action {
     failure.status === 401 || code === CLOSE_CODES.unauthorized || code === CLOSE_CODES.token_expired;
   if (unauthorized) {
     if (s.canReauth) return { type: 'reauth' };
+    if (s.anonymous && failure.kind === 'http') {
+      return {
+        type: 'probe',
+        error: failure.error ?? new HeraldError('unauthorized', failure.reason, { status: 401 }),
+      };
+    }
     return { type: 'fatal', error: failure.error ?? closeError(failure) };
   }
   const jitter = (floor = 0): number => backoffDelay(s.attempts, s.backoff, s.random, floor);

@@ -1,40 +1,21 @@
 import { watchEnvironment } from './environment.ts';
 import { HeraldError as Err, type HeraldError } from './errors.ts';
-import type { Frame } from './frames.ts';
+import type { Host } from './host.ts';
 import type { HttpContext } from './http.ts';
 import { recallTransport, rememberTransport } from './memory.ts';
-import { type ConnectOptions, type ResolvedOptions, resolveOptions, type StorageLike } from './options.ts';
+import { type ConnectOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import type { Platform } from './platform.ts';
 import { decide, failureOf, fallbackOf, openTimeoutFailure } from './policy.ts';
-import { catchUp, pinPositions, probeChannels, reporter } from './recovery.ts';
+import { prepare, probeChannels, reporter } from './recovery.ts';
 import { type Fallback, TransportSelector } from './selector.ts';
 import { type ConnectionState, nextState, type StateEvent } from './state.ts';
 import type { Subscription } from './subscription.ts';
 import { Timers } from './timers.ts';
 import { TokenSource } from './token.ts';
-import { transportFactory } from './transports/index.ts';
-import {
-  type Connection,
-  type Failure,
-  isMultiplexed,
-  type PublishResult,
-  type Sink,
-  TRANSPORTS,
-} from './transports/types.ts';
+import { transportFactory, usableTransports } from './transports/index.ts';
+import { type Connection, type Failure, isMultiplexed, type Sink } from './transports/types.ts';
 import { httpBase } from './urls.ts';
 import { Watchdog } from './watchdog.ts';
-
-/** What the reconnector needs from the client that owns the subscriptions. */
-export interface Host {
-  subscriptions(): Subscription[];
-  /** Applies a frame; false = a hole was found, resume from the cursors. */
-  frame(frame: Frame): boolean;
-  denied(channel: string, error: HeraldError): void;
-  state(event: StateEvent): void;
-  fatal(error: HeraldError): void;
-  /** Where a channel is now, to pin a live subscription's start. */
-  resolve(channel: string): Promise<string>;
-}
 
 /**
  * Keeps one connection alive for a client: opens the selected transport, watches it (open timer,
@@ -45,10 +26,8 @@ export interface Host {
 export class Reconnector {
   readonly http: HttpContext;
   readonly #o: ResolvedOptions;
-  readonly #storage: StorageLike | null;
   readonly #platform: Platform;
   readonly #host: Host;
-  readonly #base: string;
   readonly #tokens: TokenSource;
   readonly #selector: TransportSelector;
   readonly #life = new AbortController();
@@ -70,18 +49,14 @@ export class Reconnector {
   constructor(url: string, options: ConnectOptions, platform: Platform, host: Host) {
     const o = resolveOptions(options);
     this.#o = o;
-    this.#storage = o.storage;
     this.#platform = platform;
     this.#host = host;
-    this.#base = httpBase(url);
     this.#tokens = new TokenSource(options.token, options.getToken);
-    const usable = (options.transports ?? [...TRANSPORTS]).filter((t) => transportFactory(t, platform) !== undefined);
-    if (usable.length === 0) throw new Err('unsupported', 'none of the requested transports works on this platform');
-    this.#selector = new TransportSelector(usable, recallTransport(this.#storage));
+    this.#selector = new TransportSelector(usableTransports(options.transports, platform), recallTransport(o.storage));
     this.#watchdog = new Watchdog(this.#timers, { ping: o.ping, timeout: o.heartbeatTimeout });
     this.#state = { state: 'connecting', transport: this.#selector.current };
     const f = platform.fetch ?? (() => Promise.reject(new Err('unsupported', 'no fetch implementation')));
-    this.http = { base: this.#base, fetch: f, headers: (extra) => this.#headers(extra), signal: this.#life.signal };
+    this.http = { base: httpBase(url), fetch: f, headers: (extra) => this.#headers(extra), signal: this.#life.signal };
     this.#report = o.reportFallbacks ? reporter(this.http) : () => {};
     this.#detachEnvironment = watchEnvironment({
       visibility: (hidden) => this.#visibility(hidden),
@@ -113,24 +88,34 @@ export class Reconnector {
   }
 
   /** Publishing over the open socket, if there is one. */
-  publisher(): ((channel: string, data: unknown, event: string | undefined) => Promise<PublishResult>) | undefined {
+  publisher(): Connection['publish'] {
     const conn = this.#conn;
-    if (conn?.publish === undefined || conn.phase !== 'open') return undefined;
-    return (channel, data, event) => conn.publish?.(channel, data, event) as Promise<PublishResult>;
+    return conn?.phase === 'open' ? conn.publish?.bind(conn) : undefined;
   }
 
   /** Stops everything. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#gen++;
     this.#timers.clearAll();
     this.#life.abort();
     this.#detachEnvironment();
+    const closing = this.#discard();
+    this.#setState('closed', { reason: 'closed' });
+    await closing;
+  }
+
+  /** Drops the current connection; its late callbacks carry an old generation and are ignored. */
+  #discard(): Promise<void> | undefined {
+    this.#gen++;
     const conn = this.#conn;
     this.#conn = undefined;
-    this.#setState('closed', { reason: 'closed' });
-    await conn?.close();
+    return conn?.close();
+  }
+
+  /** No token is sent: a 401 is then about a channel that needs credentials, not about the client. */
+  get #anonymous(): boolean {
+    return this.#tokens.value === undefined;
   }
 
   #headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -148,43 +133,41 @@ export class Reconnector {
     if (this.#closed || this.#paused) return;
     const gen = ++this.#gen;
     const name = this.#selector.current;
-    const subs = this.#host.subscriptions();
     const stale = (): boolean => gen !== this.#gen || this.#closed;
     try {
-      await this.#tokens.current();
-      this.#scheduleTokenRefresh();
+      const needed = await prepare({
+        http: this.http,
+        host: this.#host,
+        tokens: this.#tokens,
+        catchUp: this.#catchUp,
+        stale,
+        multiplexed: isMultiplexed(name),
+      });
       if (stale()) return;
-      if (!isMultiplexed(name)) {
-        if (subs.length === 0) {
-          // Nothing to receive and publishing goes over HTTP: no connection is needed until a subscribe.
-          this.#setState('open');
-          return;
-        }
-        await pinPositions(this.#host, stale);
-      }
-      if (this.#catchUp) {
-        await catchUp(this.http, this.#host, stale);
-        this.#catchUp = false;
+      this.#catchUp = false;
+      // Nothing to receive and publishing goes over HTTP: no connection is needed until a subscribe.
+      if (!needed) {
+        this.#setState('open');
+        return;
       }
     } catch (err) {
       if (!stale()) this.#failed(gen, failureOf(err));
       return;
+    } finally {
+      this.#scheduleTokenRefresh();
     }
-    if (stale()) return;
     const factory = transportFactory(name, this.#platform);
     if (factory === undefined) return;
     const sink: Sink = {
       opened: () => gen === this.#gen && this.#opened(),
       alive: () => this.#watchdog.feed(),
-      frame: (frame) => {
-        if (gen === this.#gen && !this.#host.frame(frame)) this.#restart();
-      },
+      frame: (frame) => gen === this.#gen && !this.#host.frame(frame) && this.#restart(),
       denied: (channel, error) => gen === this.#gen && this.#host.denied(channel, error),
       failed: (failure) => this.#failed(gen, failure),
     };
     this.#conn = factory(
       {
-        base: this.#base,
+        base: this.http.base,
         platform: this.#platform,
         token: this.#tokens.value,
         timings: this.#o.timings,
@@ -202,7 +185,7 @@ export class Reconnector {
     this.#everOpen = true;
     this.#reauthed = false;
     this.#setState('open');
-    rememberTransport(this.#storage, this.#selector.current);
+    rememberTransport(this.#o.storage, this.#selector.current);
     const conn = this.#conn;
     if (conn?.watched) {
       const gen = this.#gen;
@@ -227,10 +210,7 @@ export class Reconnector {
 
   #failed(gen: number, failure: Failure): void {
     if (gen !== this.#gen || this.#closed) return;
-    this.#gen++;
-    const conn = this.#conn;
-    this.#conn = undefined;
-    void conn?.close();
+    void this.#discard();
     this.#timers.clear('open', 'watchdog', 'upgrade');
     const lifetimeMs = this.#openedAt === undefined ? 0 : Date.now() - this.#openedAt;
     this.#openedAt = undefined;
@@ -239,6 +219,7 @@ export class Reconnector {
       attempts: this.#attempts,
       lifetimeMs,
       canReauth: this.#tokens.refreshable && !this.#reauthed,
+      anonymous: this.#anonymous,
       backoff: this.#o.backoff,
       random: this.#o.random,
       selector: this.#selector,
@@ -272,7 +253,7 @@ export class Reconnector {
   /** A multi-channel request was refused: drop the channels refused alone; stop if none is. */
   async #probe(error: HeraldError, waiting: ConnectionState): Promise<void> {
     this.#setState(waiting, { reason: error.message });
-    const dropped = await probeChannels(this.#host.subscriptions(), this.#host);
+    const dropped = await probeChannels(this.#host.subscriptions(), this.#host, this.#anonymous);
     if (this.#closed) return;
     if (dropped === 0) this.#host.fatal(error);
     else this.#restart();
@@ -280,10 +261,7 @@ export class Reconnector {
 
   #restart(): void {
     if (this.#closed) return;
-    this.#gen++;
-    const conn = this.#conn;
-    this.#conn = undefined;
-    void conn?.close();
+    void this.#discard();
     this.#timers.clear('open', 'watchdog', 'upgrade', 'retry');
     void this.#attempt();
   }
@@ -295,21 +273,22 @@ export class Reconnector {
   }
 
   #scheduleTokenRefresh(): void {
-    this.#tokens.keepFresh(this.#timers, (token) => {
-      const conn = this.#conn;
-      if (conn?.auth !== undefined && conn.phase === 'open') conn.auth(token);
-      else if (conn?.watched) this.#restart(); // a stream carries its token from the start
-    });
+    // Only while not closed: close() cleared the timers, and a new one would keep a Node process alive.
+    const active = (): boolean => !this.#closed;
+    this.#tokens.keepFresh(this.#timers, (token) => this.#useToken(token), active);
+  }
+
+  #useToken(token: string): void {
+    const conn = this.#conn;
+    if (conn?.auth !== undefined && conn.phase === 'open') conn.auth(token);
+    else if (conn?.watched) this.#restart(); // a stream carries its token from the start
   }
 
   #visibility(hidden: boolean): void {
     const polling = this.#selector.current === 'poll' || this.#selector.current === 'longpoll';
     if (hidden && polling && this.#o.pauseWhenHidden && !this.#paused) {
       this.#paused = true;
-      this.#gen++;
-      const conn = this.#conn;
-      this.#conn = undefined;
-      void conn?.close();
+      void this.#discard();
     } else if (!hidden && this.#paused) {
       this.#paused = false;
       this.#restart();

@@ -1,38 +1,68 @@
 import { HeraldError } from './errors.ts';
 import { parsePullBody } from './frames.ts';
+import type { Host } from './host.ts';
 import { errorFrom, type HttpContext } from './http.ts';
-import type { Host } from './reconnector.ts';
 import type { Fallback } from './selector.ts';
 import type { Subscription } from './subscription.ts';
+import type { TokenSource } from './token.ts';
 import { multiAfter } from './transports/types.ts';
 import { eventsUrl } from './urls.ts';
 
 /** Most pages read in one catch-up; then the live connection takes over from the cursors anyway. */
 const MAX_CATCH_UP_PAGES = 50;
 
+/** What {@link prepare} works with. */
+export interface Preparation {
+  http: HttpContext;
+  host: Host;
+  tokens: TokenSource;
+  /** The transport carries subscriptions itself (WebSocket): nothing to pin. */
+  multiplexed: boolean;
+  /** The last connection was cut as a slow consumer. */
+  catchUp: boolean;
+  stale: () => boolean;
+}
+
+/**
+ * What an attempt does before it opens a transport: gets a token, pins live subscriptions for an
+ * HTTP transport (whose request names every cursor), and catches up by pull after a slow-consumer
+ * cut. Resolves false when an HTTP transport has nothing to receive: no connection is needed then.
+ */
+export async function prepare(p: Preparation): Promise<boolean> {
+  await p.tokens.current();
+  if (p.stale()) return true;
+  if (!p.multiplexed) {
+    if (p.host.subscriptions().length === 0) return false;
+    await pinPositions(p.host, p.stale, p.tokens.value === undefined);
+  }
+  if (p.catchUp) await catchUp(p.http, p.host, p.stale);
+  return true;
+}
+
 /**
  * Pins the start of live subscriptions (no cursor yet) before opening a `/v1/events` transport: the
  * multi-channel cursor needs every position, and a reconnect later must resume from "when the app
  * subscribed", not from "whenever the next connection opened". Channels the hub refuses are
- * reported to their subscription and dropped; other errors abort the attempt.
+ * reported to their subscription and dropped; other errors abort the attempt. `anonymous`: the
+ * client sends no token (see {@link isRefusal}).
  */
-export async function pinPositions(host: Host, stale: () => boolean): Promise<void> {
+export async function pinPositions(host: Host, stale: () => boolean, anonymous: boolean): Promise<void> {
   // Re-read: a subscribe() while the previous round was in flight must be pinned too.
   for (let round = 0; round < 3; round++) {
     const loose = host.subscriptions().filter((s) => !s.position.known);
     if (loose.length === 0 || stale()) return;
-    await pin(loose, host, stale);
+    await pin(loose, host, stale, anonymous);
   }
 }
 
-async function pin(loose: Subscription[], host: Host, stale: () => boolean): Promise<void> {
+async function pin(loose: Subscription[], host: Host, stale: () => boolean, anonymous: boolean): Promise<void> {
   const results = await Promise.allSettled(loose.map((s) => host.resolve(s.channel)));
   if (stale()) return;
   let failure: unknown;
   results.forEach((result, i) => {
     const sub = loose[i] as Subscription;
     if (result.status === 'fulfilled') sub.position.pin(result.value);
-    else if (isRefusal(result.reason)) host.denied(sub.channel, result.reason);
+    else if (isRefusal(result.reason, anonymous)) host.denied(sub.channel, result.reason);
     else failure ??= result.reason;
   });
   if (failure !== undefined) throw failure;
@@ -96,15 +126,16 @@ function send(http: HttpContext, fallback: Fallback): void {
 }
 
 /**
- * Asks for each channel alone after a multi-channel request was refused (400/403): the channels
- * refused alone are reported to their subscription and dropped. Returns how many were dropped.
+ * Asks for each channel alone after a multi-channel request was refused (400/403, or 401 without a
+ * token): the channels refused alone are reported to their subscription and dropped. Returns how
+ * many were dropped.
  */
-export async function probeChannels(subs: Subscription[], host: Host): Promise<number> {
+export async function probeChannels(subs: Subscription[], host: Host, anonymous: boolean): Promise<number> {
   const results = await Promise.allSettled(subs.map((s) => host.resolve(s.channel)));
   let dropped = 0;
   results.forEach((result, i) => {
     const sub = subs[i] as Subscription;
-    if (result.status === 'rejected' && isRefusal(result.reason)) {
+    if (result.status === 'rejected' && isRefusal(result.reason, anonymous)) {
       host.denied(sub.channel, result.reason);
       dropped++;
     }
@@ -112,6 +143,12 @@ export async function probeChannels(subs: Subscription[], host: Host): Promise<n
   return dropped;
 }
 
-function isRefusal(err: unknown): err is HeraldError {
-  return err instanceof HeraldError && [400, 403, 404].includes(err.status ?? 0);
+/**
+ * True when the hub refused one channel rather than the client: 400/403/404, and 401 when the client
+ * sends no token (that channel needs credentials; the others may not). With a token, a 401 means
+ * the token itself is bad, which the reconnect policy handles for the whole client.
+ */
+function isRefusal(err: unknown, anonymous: boolean): err is HeraldError {
+  const status = err instanceof HeraldError ? (err.status ?? 0) : 0;
+  return [400, 403, 404].includes(status) || (anonymous && status === 401);
 }

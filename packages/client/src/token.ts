@@ -70,19 +70,20 @@ export class TokenSource {
   }
 
   /**
-   * Refreshes a JWT shortly before it expires, for as long as the timers run (close() clears them),
-   * and hands each new token to `use` (the WebSocket sends it as `op: auth`; streams reopen).
+   * Refreshes a JWT shortly before it expires, while `active()` (close() clears the timers, and a
+   * refresh still in flight then must not start a new one), and hands each new token to `use` (the
+   * WebSocket sends it as `op: auth`; streams reopen).
    */
-  keepFresh(timers: Timers, use: (token: string) => void): void {
+  keepFresh(timers: Timers, use: (token: string) => void, active: () => boolean): void {
     const delay = this.refreshIn();
-    if (delay === undefined || timers.has('token')) return;
+    if (delay === undefined || timers.has('token') || !active()) return;
     timers.set('token', delay, () => {
       this.refresh().then(
         (token) => {
-          if (token !== undefined) use(token);
-          this.keepFresh(timers, use);
+          if (token !== undefined && active()) use(token);
+          this.keepFresh(timers, use, active);
         },
-        () => this.keepFresh(timers, use),
+        () => this.keepFresh(timers, use, active),
       );
     });
   }

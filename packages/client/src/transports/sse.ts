@@ -1,27 +1,23 @@
-import { createParser } from 'eventsource-parser';
+import { HeraldError } from '../errors.ts';
 import { parseSseEvent } from '../frames.ts';
 import { openFetchStream } from './fetch-stream.ts';
 import type { Connection, Sink, TransportContext } from './types.ts';
 
 /**
- * Server-Sent Events over fetch, parsed by `eventsource-parser` (contract section 4). The client
+ * Server-Sent Events over fetch (contract section 4), parsed by the platform's SSE parser. The client
  * resumes with `?after=` from its own cursors rather than letting the stream retry by itself, so
  * reconnects, transport switches and catch-up all follow one rule.
  */
 export function openSseTransport(ctx: TransportContext, sink: Sink): Connection {
+  const parser = ctx.platform.sseParser;
+  if (parser === undefined) throw new HeraldError('unsupported', 'no SSE parser');
   return openFetchStream(ctx, sink, {
     accept: 'text/event-stream',
-    feeder(channels, emit) {
-      const parser = createParser({
-        onEvent(event) {
-          emit.live();
-          const frame = parseSseEvent(event, channels);
-          if (frame !== undefined) emit.frame(frame);
-        },
-        onRetry: emit.live,
-        onComment: emit.live,
-      });
-      return (text) => parser.feed(text);
-    },
+    feeder: (channels, emit) =>
+      parser((event) => {
+        emit.live();
+        const frame = parseSseEvent(event, channels);
+        if (frame !== undefined) emit.frame(frame);
+      }, emit.live),
   });
 }

@@ -1,0 +1,19 @@
+/**
+ * Herald client SDK, browser entry (the `browser` export condition and the hub's /herald.js): the
+ * same API and behaviour as the default entry, with a compact SSE parser instead of
+ * `eventsource-parser`, to keep the script small.
+ */
+import { HeraldClient } from './client.ts';
+import type { ConnectOptions } from './options.ts';
+import { globalPlatform } from './platform.ts';
+import { liteSseParser } from './transports/sse-lite.ts';
+
+export * from './api.ts';
+
+/**
+ * Connects to a Herald hub at `url` (`https://hub.example.com`). Nothing is sent until the next
+ * microtask, so subscriptions made right away share the first connection.
+ */
+export function connect(url: string, options: ConnectOptions = {}): HeraldClient {
+  return new HeraldClient(url, options, globalPlatform(options, liteSseParser));
+}

@@ -1,0 +1,166 @@
+import { mkdirSync } from 'node:fs';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { publishDirect } from '../client/helpers.ts';
+import { type HttpProxy, startHttpProxy } from '../client/proxies.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { BUNDLE, CHROMIUM_FLAGS, ensureBundle, type PageServer, startPageServer } from './setup.ts';
+
+/** What the test page (see setup.ts) exposes on `window`. */
+interface TestWindow {
+  got: unknown[];
+  stored(): unknown[];
+  states: Array<{ state: string; transport: string; fallback?: string }>;
+  ready(): boolean;
+}
+
+const SHOTS = 'test-results';
+let browser: Browser;
+let server: TestServer;
+let pages: PageServer;
+let context: BrowserContext | undefined;
+let proxy: HttpProxy | undefined;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  ensureBundle();
+  mkdirSync(SHOTS, { recursive: true });
+  [browser, server] = await Promise.all([
+    chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS }),
+    startTestServer({
+      clientBundlePath: BUNDLE,
+      allowedOrigins: ['*'],
+      streamHeartbeatMs: 500,
+      shutdownTimeoutMs: 100,
+    }),
+  ]);
+  pages = await startPageServer(server.apiKey);
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await pages?.close();
+  await server?.close();
+});
+
+afterEach(async () => {
+  await context?.close();
+  context = undefined;
+  await proxy?.close();
+  proxy = undefined;
+  expect(pageErrors.splice(0)).toEqual([]);
+});
+
+/** A page in a fresh context (own localStorage and sessionStorage). */
+async function freshPage(): Promise<Page> {
+  context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  return page;
+}
+
+/** Opens the test page against `hub` and waits until its subscription is live. */
+async function open(page: Page, hub: string, channel: string, transports?: string): Promise<void> {
+  const only = transports === undefined ? '' : `&transports=${transports}`;
+  await page.goto(`${pages.url}/?hub=${encodeURIComponent(hub)}&channel=${channel}${only}`);
+  await page.waitForFunction(() => (window as unknown as TestWindow).ready(), undefined, { timeout: 10_000 });
+}
+
+function received(page: Page): Promise<unknown[]> {
+  return page.evaluate(() => (window as unknown as TestWindow).got);
+}
+
+function states(page: Page): Promise<TestWindow['states']> {
+  return page.evaluate(() => (window as unknown as TestWindow).states);
+}
+
+async function publish(channel: string, from: number, to: number): Promise<void> {
+  for (let i = from; i <= to; i++) await publishDirect(server.url, server.apiKey, channel, i);
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+describe('browser bundle served at /herald.js, in headless Chromium', () => {
+  it('receives messages over WebSocket', async () => {
+    const page = await freshPage();
+    await open(page, server.url, 'b-ws');
+    await publish('b-ws', 1, 3);
+    await page.waitForFunction(() => (window as unknown as TestWindow).got.length >= 3);
+    expect(await received(page)).toEqual([1, 2, 3]);
+    expect(await states(page)).toContainEqual(expect.objectContaining({ state: 'open', transport: 'websocket' }));
+    expect(server.herald.stats.connections.ws).toBeGreaterThanOrEqual(1);
+    await page.screenshot({ path: `${SHOTS}/browser-websocket.png` });
+  });
+
+  it('falls back when a proxy refuses the upgrade, reports why, and still receives', async () => {
+    proxy = await startHttpProxy(server.url, { buffer: false });
+    const page = await freshPage();
+    await open(page, proxy.url, 'b-fallback');
+    await publish('b-fallback', 1, 3);
+    await page.waitForFunction(() => (window as unknown as TestWindow).got.length >= 3);
+    expect(await received(page)).toEqual([1, 2, 3]);
+    const open_ = (await states(page)).filter((s) => s.state === 'open');
+    expect(open_.at(-1)).toEqual({ state: 'open', transport: 'sse', fallback: 'upgrade_refused' });
+    expect(proxy.requests.some((r) => r.startsWith('UPGRADE /v1/ws'))).toBe(true);
+    const reports = proxy.reports;
+    await expect
+      .poll(() => reports)
+      .toContainEqual({
+        fallback: { from: 'websocket', to: 'sse', reason: 'upgrade_refused' },
+      });
+    await page.screenshot({ path: `${SHOTS}/browser-fallback.png` });
+  });
+
+  it('works without a WebSocket API at all (next transport first)', async () => {
+    const page = await freshPage();
+    await page.addInitScript(() => {
+      delete (window as { WebSocket?: unknown }).WebSocket;
+    });
+    await open(page, server.url, 'b-nows');
+    await publish('b-nows', 1, 2);
+    await page.waitForFunction(() => (window as unknown as TestWindow).got.length >= 2);
+    expect(await received(page)).toEqual([1, 2]);
+    expect((await states(page)).at(-1)).toMatchObject({ state: 'open', transport: 'sse' });
+  });
+
+  it.each(['sse', 'stream', 'longpoll', 'poll'])('receives over %s forced alone', async (transport) => {
+    const page = await freshPage();
+    const channel = `b-only-${transport}`;
+    await open(page, server.url, channel, transport);
+    await publish(channel, 1, 3);
+    await page.waitForFunction(() => (window as unknown as TestWindow).got.length >= 3);
+    expect(await received(page)).toEqual([1, 2, 3]);
+    expect((await states(page)).at(-1)).toMatchObject({ state: 'open', transport });
+  });
+
+  it('resumes after a reload from the cursor stored in localStorage, with no loss or duplicate', async () => {
+    const page = await freshPage();
+    const channel = 'b-reload';
+    await open(page, server.url, channel);
+    await publish(channel, 1, 3);
+    await page.waitForFunction(() => (window as unknown as TestWindow).stored().length >= 3);
+
+    // Messages published while the page unloads, loads and reconnects must come after the reload.
+    const reloading = page.reload();
+    for (let i = 4; i <= 8; i++) {
+      await publishDirect(server.url, server.apiKey, channel, i);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+    await reloading;
+    await page.waitForFunction(() => (window as unknown as TestWindow).ready(), undefined, { timeout: 10_000 });
+    await publish(channel, 9, 10);
+    await page.waitForFunction(() => (window as unknown as TestWindow).stored().length >= 10);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // a duplicate would show up now
+
+    const stored = await page.evaluate(() => (window as unknown as TestWindow).stored());
+    expect(stored).toEqual(range(1, 10));
+    const afterReload = await received(page);
+    // This page load started from the stored cursor, not from the start nor from "now".
+    expect(afterReload).toEqual(range(11 - afterReload.length, 10));
+    expect(afterReload.length).toBeGreaterThanOrEqual(2);
+    expect(afterReload.length).toBeLessThan(10);
+    await page.screenshot({ path: `${SHOTS}/browser-reload.png` });
+  });
+});
