@@ -10,6 +10,7 @@ import {
   type ServeConfig,
 } from './config/resolve.ts';
 import { CONFIG_FLAG, SETTINGS } from './config/settings.ts';
+import { type DemoOptions, demo } from './demo/demo.ts';
 import type { CliIo } from './io.ts';
 import { type PublishOptions, publish } from './publish.ts';
 import { serve } from './serve/serve.ts';
@@ -20,9 +21,10 @@ export interface Actions {
   serve(config: ServeConfig, io: CliIo): Promise<number>;
   publish(options: PublishOptions, io: CliIo): Promise<number>;
   subscribe(options: SubscribeOptions, io: CliIo): Promise<number>;
+  demo(options: DemoOptions, io: CliIo): Promise<number>;
 }
 
-const ACTIONS: Actions = { serve, publish, subscribe };
+const ACTIONS: Actions = { serve, publish, subscribe, demo };
 const DEFAULT_URL = 'http://localhost:8080';
 
 /** Runs the CLI with `argv` (without `node` and the script) and resolves with the exit code. */
@@ -66,7 +68,7 @@ export function createProgram(io: CliIo, actions: Actions, done: (code: number) 
   serveCommand.action(async (opts: { config?: string }, command: Command) => {
     const raw: RawSetting[] = [];
     for (const { setting, attribute } of attributes) {
-      const value = command.getOptionValue(attribute) as string | string[] | undefined;
+      const value = command.getOptionValue(attribute) as string | string[] | boolean | undefined;
       if (value === undefined) continue;
       raw.push({ setting, value, source: command.getOptionValueSource(attribute) === 'env' ? 'env' : 'cli' });
     }
@@ -99,6 +101,16 @@ export function createProgram(io: CliIo, actions: Actions, done: (code: number) 
     .addOption(keyOption())
     .action(async (channel: string, opts: Omit<SubscribeOptions, 'channel'>) => {
       done(await actions.subscribe({ ...opts, channel }, io));
+    });
+
+  program
+    .command('demo')
+    .description('publish realistic demo traffic to a running hub (every demo page comes alive) until Ctrl-C')
+    .option('--duration <seconds>', 'stop after this many seconds', positiveInt)
+    .addOption(urlOption())
+    .addOption(keyOption())
+    .action(async (opts: DemoOptions) => {
+      done(await actions.demo(opts, io));
     });
 
   return program;

@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Engine, MessageListener } from './engine.ts';
-import { Hub, SLOW_CONSUMER_CODE } from './hub.ts';
+import { Hub } from './hub.ts';
 import { MemoryEngine } from './memory-engine.ts';
 import type { Message } from './message.ts';
 import type { ResetNotice, Sink } from './sink.ts';
+import { SLOW_CONSUMER_CODE } from './slow-consumers.ts';
 
 /** A sink that records what the core delivers, with a settable backlog. */
 class RecordingSink implements Sink {
@@ -91,19 +92,28 @@ describe('Hub', () => {
     hub.close();
   });
 
-  it('cuts a subscriber whose backlog passes the bound as a slow consumer', async () => {
-    const hub = new Hub({ engine: new MemoryEngine({ sweepIntervalMs: 0 }), maxBacklogBytes: 1000 });
-    const slow = new RecordingSink();
-    const fine = new RecordingSink();
-    await hub.subscribe('c', slow, undefined);
-    await hub.subscribe('c', fine, undefined);
-    await hub.publish('c', data(1));
-    expect(slow.closedWith).toBeUndefined();
-    slow.unsent = 5000;
-    await hub.publish('c', data(2));
-    expect(slow.closedWith).toBe(SLOW_CONSUMER_CODE);
-    expect(fine.closedWith).toBeUndefined();
-    hub.close();
+  it('cuts a subscriber whose backlog stays over the bound past the grace, or passes four times it', async () => {
+    vi.useFakeTimers();
+    try {
+      const hub = new Hub({ engine: new MemoryEngine({ sweepIntervalMs: 0 }), maxBacklogBytes: 1000 });
+      const slow = new RecordingSink();
+      const burst = new RecordingSink();
+      const flooded = new RecordingSink();
+      for (const sink of [slow, burst, flooded]) await hub.subscribe('c', sink, undefined);
+      slow.unsent = 2000; // over the bound and stays there
+      burst.unsent = 2000; // over the bound, then drains within the grace
+      flooded.unsent = 5000; // over four times the bound
+      await hub.publish('c', data(1));
+      expect(flooded.closedWith).toBe(SLOW_CONSUMER_CODE);
+      expect(slow.closedWith).toBeUndefined();
+      burst.unsent = 0;
+      vi.advanceTimersByTime(1_500);
+      expect(slow.closedWith).toBe(SLOW_CONSUMER_CODE);
+      expect(burst.closedWith).toBeUndefined();
+      hub.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('wakes a long poll on publish and times out otherwise', async () => {

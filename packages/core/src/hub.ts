@@ -6,6 +6,7 @@ import { DEFAULT_NAMESPACE, type NamespaceSettings, Namespaces } from './namespa
 import { Presence } from './presence.ts';
 import { resolveCursor } from './resume.ts';
 import type { Sink } from './sink.ts';
+import { SlowConsumerGuard } from './slow-consumers.ts';
 import { Subscription } from './subscription.ts';
 
 /** Options of the hub. Units in the names or comments. */
@@ -46,9 +47,6 @@ export interface ChannelInfo {
   readonly subscribers: Record<string, number>;
 }
 
-/** The slow-consumer cut: 4100, "reconnect with backoff" (contract sections 6 and 7a). */
-export const SLOW_CONSUMER_CODE = 4100;
-
 /**
  * The hub: publishes into the engine, fans new messages out to live subscriptions, answers pulls,
  * and wakes long polls. It knows no transport: live connections are {@link Sink}s.
@@ -64,7 +62,7 @@ export class Hub {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly rates = new Map<string, { at: number; interval: number }>();
   private readonly pollBounds: { min: number; max: number };
-  private readonly maxBacklog: number;
+  private readonly slow: SlowConsumerGuard;
   private readonly onError: (error: unknown) => void;
   private readonly stopFeed: () => void;
   private readonly rateSweeper: NodeJS.Timeout;
@@ -73,7 +71,7 @@ export class Hub {
     this.engine = options.engine;
     this.namespaces = options.namespaces ?? new Namespaces(DEFAULT_NAMESPACE);
     this.pollBounds = { min: 500, max: 15_000, ...options.pollIntervalMs };
-    this.maxBacklog = options.maxBacklogBytes ?? 1024 * 1024;
+    this.slow = new SlowConsumerGuard(options.maxBacklogBytes ?? 1024 * 1024);
     this.onError = options.onError ?? (() => {});
     this.stopFeed = this.engine.onMessages((channel, messages) => this.fanOut(channel, messages));
     this.rateSweeper = setInterval(() => this.sweepRates(), 60_000);
@@ -96,7 +94,7 @@ export class Hub {
         throw new HeraldError('bad_request', 'event must match ^[A-Za-z0-9_.:-]{1,64}$');
       }
       if (input.data === undefined) throw new HeraldError('bad_request', 'data is required');
-      const data = JSON.stringify(input.data);
+      const data = stringifyData(input.data);
       if (data.length > ns.maxMessageBytes || Buffer.byteLength(data) > ns.maxMessageBytes) {
         throw new HeraldError('too_large', `data is larger than ${ns.maxMessageBytes} bytes`);
       }
@@ -263,6 +261,7 @@ export class Hub {
   close(): void {
     this.stopFeed();
     clearInterval(this.rateSweeper);
+    this.slow.close();
     for (const set of this.live.values()) for (const sub of set) sub.stop();
     this.live.clear();
   }
@@ -272,7 +271,7 @@ export class Hub {
     if (subs !== undefined) {
       for (const sub of subs) {
         sub.offer(messages);
-        if (sub.sink.backlog() > this.maxBacklog) sub.sink.close(SLOW_CONSUMER_CODE, 'slow consumer');
+        this.slow.check(sub.sink);
       }
     }
     const waiting = this.waiters.get(channel);
@@ -295,5 +294,18 @@ export class Hub {
   private sweepRates(): void {
     const old = Date.now() - 10 * 60_000;
     for (const [channel, rate] of this.rates) if (rate.at < old) this.rates.delete(channel);
+  }
+}
+
+/**
+ * Compact JSON text of a message's data. JSON.parse accepts any nesting depth but JSON.stringify
+ * recurses, so data nested tens of thousands deep throws RangeError here: a 400, not a 500.
+ */
+function stringifyData(data: unknown): string {
+  try {
+    return JSON.stringify(data);
+  } catch (error) {
+    if (error instanceof RangeError) throw new HeraldError('bad_request', 'data is nested too deeply');
+    throw error;
   }
 }

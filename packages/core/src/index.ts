@@ -5,6 +5,8 @@ export * from './hub.ts';
 export * from './memory-engine.ts';
 export * from './message.ts';
 export * from './namespaces.ts';
+export * from './presence.ts';
 export * from './resume.ts';
 export * from './sink.ts';
+export * from './slow-consumers.ts';
 export * from './subscription.ts';

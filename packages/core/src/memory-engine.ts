@@ -8,6 +8,8 @@ import type {
   ReadResult,
 } from './engine.ts';
 import { newEpoch } from './epoch.ts';
+import { HeraldError } from './errors.ts';
+import { evictOldest } from './history-budget.ts';
 import { Message } from './message.ts';
 
 interface MemoryChannel {
@@ -19,6 +21,8 @@ interface MemoryChannel {
   head: number;
   limits: HistoryLimits;
   lastActivity: number;
+  /** Approximate bytes held by `items[head..]` (see {@link messageBytes}). */
+  bytes: number;
   /** Idempotency key -> first result; insertion-ordered so the oldest is evicted first. */
   keys: Map<string, { result: AppendResult; time: number }>;
 }
@@ -29,6 +33,35 @@ export interface MemoryEngineOptions {
   sweepIntervalMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** History bytes over all channels; past it the oldest messages of any channel go first. 0 = no limit. */
+  maxHistoryBytes?: number;
+  /** History bytes of one channel; past it its oldest messages go (the newest always stays). 0 = no limit. */
+  maxChannelHistoryBytes?: number;
+  /** Channels held at once; past it a new channel is refused with 503 (after idle ones are forgotten). 0 = no limit. */
+  maxChannels?: number;
+}
+
+/**
+ * Defaults of the memory engine's budgets (RELIABILITY T14): sized so that one process stays far below
+ * Node's default heap with every channel full, yet a busy application fits (1,000 messages of 16 KiB
+ * in one channel; 100,000 channels).
+ */
+export const MEMORY_ENGINE_DEFAULTS = {
+  maxHistoryBytes: 256 * 1024 * 1024,
+  maxChannelHistoryBytes: 16 * 1024 * 1024,
+  maxChannels: 100_000,
+} as const;
+
+/** Fixed cost counted per message on top of its text: the object, its fields, array slots. */
+const MESSAGE_OVERHEAD_BYTES = 160;
+
+/**
+ * What a message is counted as against the budgets: its JSON text, event and channel name (string
+ * lengths) plus a fixed overhead. Framings cached for delivery are not counted: they live while
+ * subscribers read and add at most one copy per transport in use.
+ */
+export function messageBytes(m: Message): number {
+  return m.data.length + (m.event?.length ?? 0) + m.channel.length + MESSAGE_OVERHEAD_BYTES;
 }
 
 /**
@@ -42,9 +75,19 @@ export class MemoryEngine implements Engine {
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout | undefined;
   private held = 0;
+  private bytes = 0;
+  private readonly maxBytes: number;
+  private readonly maxChannelBytes: number;
+  private readonly maxChannels: number;
+  /** Channels never written to, oldest first: forgotten first when the channel cap is reached. */
+  private readonly unwritten = new Set<string>();
+  private lastCapSweep = Number.NEGATIVE_INFINITY;
 
   constructor(options: MemoryEngineOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.maxBytes = options.maxHistoryBytes ?? MEMORY_ENGINE_DEFAULTS.maxHistoryBytes;
+    this.maxChannelBytes = options.maxChannelHistoryBytes ?? MEMORY_ENGINE_DEFAULTS.maxChannelHistoryBytes;
+    this.maxChannels = options.maxChannels ?? MEMORY_ENGINE_DEFAULTS.maxChannels;
     const every = options.sweepIntervalMs ?? 10_000;
     if (every > 0) {
       this.sweeper = setInterval(() => this.sweep(), every);
@@ -69,10 +112,15 @@ export class MemoryEngine implements Engine {
       const m = new Message(channel, ch.epoch, ++ch.last, input.event, input.data, now);
       ch.items.push(m);
       written.push(m);
+      const size = messageBytes(m);
+      ch.bytes += size;
+      this.bytes += size;
     }
     this.held += written.length;
+    if (ch.last === written.length) this.unwritten.delete(channel); // its first write
     ch.lastActivity = now;
     this.trim(ch, now);
+    if (this.maxBytes > 0 && this.bytes > this.maxBytes) this.evict();
     const result: AppendResult = {
       epoch: ch.epoch,
       messages: written.map((m) => ({ offset: m.offset, time: m.time })),
@@ -117,19 +165,31 @@ export class MemoryEngine implements Engine {
     return this.held;
   }
 
+  /** Approximate bytes of history held over all channels (see {@link messageBytes}). */
+  historyBytes(): number {
+    return this.bytes;
+  }
+
+  /** Channels held (empty ones included, until they are forgotten). */
+  channelCount(): number {
+    return this.channels.size;
+  }
+
   /** Trims by age and drops idle empty channels. Runs on a timer; public for tests. */
   sweep(): void {
     const now = this.now();
     for (const [name, ch] of this.channels) {
       this.trim(ch, now);
       const empty = ch.head === ch.items.length;
-      if (empty && now - ch.lastActivity > ch.limits.maxAgeMs) this.channels.delete(name);
+      if (empty && now - ch.lastActivity > ch.limits.maxAgeMs) this.forget(name);
     }
   }
 
   private channel(name: string, limits: HistoryLimits): MemoryChannel {
     let ch = this.channels.get(name);
     if (ch === undefined) {
+      if (this.maxChannels > 0 && this.channels.size >= this.maxChannels) this.makeRoom();
+      this.unwritten.add(name);
       ch = {
         epoch: newEpoch(),
         last: 0,
@@ -137,6 +197,7 @@ export class MemoryEngine implements Engine {
         head: 0,
         limits,
         lastActivity: this.now(),
+        bytes: 0,
         keys: new Map(),
       };
       this.channels.set(name, ch);
@@ -148,16 +209,76 @@ export class MemoryEngine implements Engine {
   private trim(ch: MemoryChannel, now: number): void {
     const { size, maxAgeMs } = ch.limits;
     const before = ch.head;
-    while (ch.items.length - ch.head > size) ch.head++;
+    while (ch.items.length - ch.head > size) this.dropOldest(ch);
     const oldest = now - maxAgeMs;
-    while (ch.head < ch.items.length && (ch.items[ch.head] as Message).time < oldest) ch.head++;
-    if (ch.head === before) return;
-    this.held -= ch.head - before;
-    // Compact once the dead prefix dominates, so trimming stays O(1) amortized.
+    while (ch.head < ch.items.length && (ch.items[ch.head] as Message).time < oldest) this.dropOldest(ch);
+    while (this.maxChannelBytes > 0 && ch.bytes > this.maxChannelBytes && ch.items.length - ch.head > 1) {
+      this.dropOldest(ch);
+    }
+    if (ch.head !== before) this.compact(ch);
+  }
+
+  /** Drops a channel's oldest message from history; returns its size. */
+  private dropOldest(ch: MemoryChannel): number {
+    const m = ch.items[ch.head] as Message;
+    ch.items[ch.head] = undefined as unknown as Message; // let it be collected before compaction
+    ch.head++;
+    this.held--;
+    const size = messageBytes(m);
+    ch.bytes -= size;
+    this.bytes -= size;
+    return size;
+  }
+
+  /** Compacts once the dead prefix dominates, so trimming stays O(1) amortized. */
+  private compact(ch: MemoryChannel): void {
     if (ch.head > 64 && ch.head * 2 > ch.items.length) {
       ch.items = ch.items.slice(ch.head);
       ch.head = 0;
     }
+  }
+
+  /** Over the total budget: frees the oldest messages of all channels down to 90% of it (hysteresis). */
+  private evict(): void {
+    const touched = new Set<MemoryChannel>();
+    evictOldest(
+      this.channels.values(),
+      this.bytes - this.maxBytes * 0.9,
+      (ch) => (ch.head < ch.items.length ? (ch.items[ch.head] as Message).time : undefined),
+      (ch) => {
+        touched.add(ch);
+        return this.dropOldest(ch);
+      },
+    );
+    for (const ch of touched) this.compact(ch);
+  }
+
+  /**
+   * At the channel cap: forgets idle empty channels, then the oldest channel never written to (a
+   * read of a fresh name creates one, so these are what a flood of random names leaves). Refuses
+   * with 503 when every channel holds history.
+   */
+  private makeRoom(): void {
+    const now = this.now();
+    if (now - this.lastCapSweep >= 1_000) {
+      this.lastCapSweep = now;
+      this.sweep();
+    }
+    if (this.channels.size < this.maxChannels) return;
+    const victim = this.unwritten.values().next().value;
+    if (victim !== undefined) {
+      this.forget(victim);
+      return;
+    }
+    throw new HeraldError('unavailable', 'the hub holds as many channels as it may; retry later', 5);
+  }
+
+  private forget(name: string): void {
+    const ch = this.channels.get(name);
+    if (ch === undefined) return;
+    while (ch.head < ch.items.length) this.dropOldest(ch);
+    this.channels.delete(name);
+    this.unwritten.delete(name);
   }
 
   private remember(ch: MemoryChannel, key: string, result: AppendResult, now: number): void {

@@ -12,6 +12,7 @@ export const ERROR_CATALOG = {
   not_acceptable: { status: 406, close: 4000, message: 'None of the accepted media types can be served.' },
   too_large: { status: 413, close: 1009, message: 'The message or request body is too large.' },
   unsupported_media_type: { status: 415, close: 4000, message: 'The body must be application/json.' },
+  range_not_satisfiable: { status: 416, close: 4000, message: 'The requested range is outside the blob.' },
   rate_limited: { status: 429, close: 4101, message: 'Too many requests; retry later.' },
   internal: { status: 500, close: 1011, message: 'An internal error occurred.' },
   unavailable: { status: 503, close: 4102, message: 'The service is temporarily unavailable; retry later.' },

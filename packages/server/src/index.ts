@@ -1,5 +1,6 @@
 export type { Principal } from './auth/authenticator.ts';
 export type { JwtOptions } from './auth/jwt.ts';
+export { normalizeOrigin } from './http/cors.ts';
 export { DEFAULTS, type HeraldOptions } from './options.ts';
 export { createHerald, type HeraldInit, type HeraldServer } from './server.ts';
 export { ServerStats, TRANSPORTS, type TransportName } from './stats.ts';

@@ -40,8 +40,36 @@ export interface HeraldOptions {
   shutdownTimeoutMs: number;
   /** The browser SDK bundle served at `/herald.js`, if any. */
   clientBundlePath: string | undefined;
-  /** Origins allowed for CORS and WebSocket upgrades; `['*']` allows any (no credentials then). */
+  /** Where `PUT /v1/blobs/{name}` stores blobs (the CLI uses `<data>/blobs`); undefined = in memory. */
+  blobDir: string | undefined;
+  /** Largest blob accepted, bytes (413 beyond). */
+  maxBlobBytes: number;
+  /** How often `GET /v1/stats/stream` sends a snapshot, ms. */
+  statsIntervalMs: number;
+  /** A built web directory (web/dist) whose pages and assets are served at `/`, `/demo/*`, `/dashboard`, `/assets/*`. */
+  webDir: string | undefined;
+  /**
+   * Origins allowed for CORS and WebSocket upgrades (`https://app.example.com`). `*` allows any origin
+   * without CORS credentials; listed origins are echoed with credentials allowed. When `*` is not in
+   * the list, a request or upgrade whose `Origin` is not listed (`null` included) is refused with 403.
+   */
   allowedOrigins: string[];
+  /** Live connections (WebSocket, SSE, NDJSON) per client address (IPv6: per /64); 0 = no limit. */
+  maxConnectionsPerIp: number;
+  /** Long polls held at once per client address; 0 = no limit. */
+  maxLongPollsPerIp: number;
+  /** Messages a second one connection (HTTP keep-alive socket or WebSocket) may publish; 0 = no limit. */
+  maxPublishRatePerConnection: number;
+  /** Messages a second one API key, JWT subject or anonymous address may publish; 0 = no limit. */
+  maxPublishRatePerPrincipal: number;
+  /** Frames a second one WebSocket may send (beyond: closed with 4101); 0 = no limit. */
+  maxWsOpsPerSecond: number;
+  /** Peer addresses of reverse proxies whose `X-Forwarded-For` names the client (for per-address limits). */
+  trustedProxies: string[];
+  /** Time to receive a request's headers, ms (slowloris); also how long a silent connection may stay. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request (headers and body), ms. */
+  requestTimeoutMs: number;
 }
 
 /** Defaults, sized for one busy application (contract section 8). */
@@ -62,5 +90,19 @@ export const DEFAULTS: Omit<HeraldOptions, 'engine' | 'defaultNamespace'> = {
   maxSubscriptionsPerConnection: 1_000,
   shutdownTimeoutMs: 10_000,
   allowedOrigins: ['*'],
+  // Per-client limits: a reverse proxy is one address, so these leave room for a busy application
+  // behind one (contract section 8); publishing is limited well above 1,000 messages a second.
+  maxConnectionsPerIp: 5_000,
+  maxLongPollsPerIp: 2_000,
+  maxPublishRatePerConnection: 2_000, // messages/s, bursts of 2 s
+  maxPublishRatePerPrincipal: 5_000, // messages/s, bursts of 2 s
+  maxWsOpsPerSecond: 5_000, // frames/s, bursts of 2 s
+  trustedProxies: [],
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
   clientBundlePath: undefined,
+  blobDir: undefined,
+  maxBlobBytes: 64 * 1024 * 1024, // 64 MiB
+  statsIntervalMs: 1_000,
+  webDir: undefined,
 };

@@ -15,7 +15,7 @@ export type RouteMatch =
   | { kind: 'method_not_allowed'; allow: string }
   | { kind: 'not_found' };
 
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
 
 /** Path routing on find-my-way, with 405 + Allow for a known path and a wrong method. */
 export class Router {

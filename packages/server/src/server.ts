@@ -2,17 +2,27 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DEFAULT_NAMESPACE, HeraldError, Hub, Namespaces } from '@herald/core';
+import { type Cursor, ERROR_CATALOG } from '@herald/protocol';
 import { pino } from 'pino';
 import { WebSocketServer } from 'ws';
+import { handleBlobPut } from './api/blob-upload.ts';
+import { createBlobContext, handleBlobDelete, handleBlobGet } from './api/blobs.ts';
 import { handleClientReport } from './api/client-reports.ts';
 import { handleChannelInfo, handleHealth, handleMetrics, handleReady, handleStats } from './api/operations.ts';
+import { handlePresence } from './api/presence.ts';
 import { handleMultiPublish, handlePublish } from './api/publish.ts';
 import { staticFile } from './api/static-file.ts';
-import { Authenticator } from './auth/authenticator.ts';
+import { StatsStream } from './api/stats-stream.ts';
+import { webRoutes } from './api/web-assets.ts';
+import { Authenticator, type Principal } from './auth/authenticator.ts';
 import { Ticker } from './heartbeat.ts';
+import { answerClientError } from './http/client-error.ts';
 import { Cors } from './http/cors.ts';
 import { channelParam, cursorParam, waitParam } from './http/query.ts';
-import { refuseUpgrade, sendError } from './http/respond.ts';
+import { redact } from './http/redact.ts';
+import { refuseUpgrade, sendError, toHeraldError } from './http/respond.ts';
+import { Limits, validateLimits } from './limits/limits.ts';
+import { closeIfSilent } from './limits/silent-connections.ts';
 import { createMetrics } from './metrics.ts';
 import { DEFAULTS, type HeraldOptions } from './options.ts';
 import { Router } from './router.ts';
@@ -51,6 +61,7 @@ export function createHerald(init: HeraldInit): HeraldServer {
     ...stripUndefined(init),
     engine: init.engine,
   };
+  validateLimits(options);
   const logger = options.logger ?? pino({ level: 'silent' });
   const hub = new Hub({
     engine: options.engine,
@@ -70,13 +81,21 @@ export function createHerald(init: HeraldInit): HeraldServer {
     logger,
     auth: new Authenticator(options.apiKeys, options.jwt),
     cors: new Cors(options.allowedOrigins),
+    limits: new Limits(options),
     streams: new Ticker(options.streamHeartbeatMs, options.maxConnectionLifetimeMs, jwtEnabled),
     sockets: new Ticker(options.wsPingMs, options.maxConnectionLifetimeMs, jwtEnabled),
     polls: new Set(),
     draining: () => draining,
   };
   const ops = { hub, stats, registry: metrics.registry, draining: () => draining };
-  const publishCtx = { hub, maxBodyBytes: options.maxBodyBytes };
+  const blobCtx = createBlobContext(hub, options, (error) => logger.warn({ err: error }, 'blob store'));
+  const statsStream = new StatsStream(hub, stats, ctx.streams, {
+    intervalMs: options.statsIntervalMs,
+    retryMs: options.sseRetryMs,
+    maxBacklogBytes: options.maxBacklogBytes,
+    draining: () => draining,
+  });
+  const publishCtx = { hub, maxBodyBytes: options.maxBodyBytes, limits: ctx.limits };
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxFrameBytes,
@@ -89,6 +108,24 @@ export function createHerald(init: HeraldInit): HeraldServer {
   router.on('GET', '/readyz', (req, res) => handleReady(ops, req, res));
   router.on('GET', '/metrics', (req, res) => handleMetrics(ops, req, res));
   router.on('GET', '/v1/stats', (req, res) => handleStats(ops, req, res));
+  router.on('GET', '/v1/stats/stream', async (req, res, _p, q) =>
+    statsStream.handle(req, res, await ctx.auth.authenticate(req, q)),
+  );
+  router.on('GET', '/v1/channels/:channel/presence', async (req, res, p, q) =>
+    handlePresence(hub, req, res, p.channel, await ctx.auth.authenticate(req, q)),
+  );
+  // Blobs (contract section 5).
+  router.on('PUT', '/v1/blobs/:name', async (req, res, p, q) =>
+    handleBlobPut(blobCtx, req, res, p.name, await ctx.auth.authenticate(req, q)),
+  );
+  for (const method of ['GET', 'HEAD'] as const) {
+    router.on(method, '/v1/blobs/:name', async (req, res, p, q) =>
+      handleBlobGet(blobCtx, req, res, p.name, await ctx.auth.authenticate(req, q)),
+    );
+  }
+  router.on('DELETE', '/v1/blobs/:name', async (req, res, p, q) =>
+    handleBlobDelete(blobCtx, req, res, p.name, await ctx.auth.authenticate(req, q)),
+  );
   router.on('GET', '/v1/channels/:channel', async (req, res, p, q) =>
     handleChannelInfo(ops, req, res, p.channel, await ctx.auth.authenticate(req, q)),
   );
@@ -100,6 +137,10 @@ export function createHerald(init: HeraldInit): HeraldServer {
   router.on('POST', '/v1/client-reports', (req, res) => handleClientReport(stats, req, res));
   if (options.clientBundlePath !== undefined) {
     router.on('GET', '/herald.js', staticFile(options.clientBundlePath, 'text/javascript; charset=utf-8'));
+  }
+  // Demo pages and dashboard (web/dist): one exact route per file, read once here.
+  for (const { path, handler } of options.webDir === undefined ? [] : webRoutes(options.webDir)) {
+    router.on('GET', path, handler);
   }
   router.on('POST', '/v1/publish', async (req, res, _p, q) =>
     handleMultiPublish(publishCtx, req, res, await ctx.auth.authenticate(req, q)),
@@ -128,10 +169,18 @@ export function createHerald(init: HeraldInit): HeraldServer {
   }
 
   let inFlight = 0;
+  // Shared listeners (no closure per request): a closure here would keep this request's URL and
+  // route match alive for as long as a stream stays open.
+  function onFinish(this: ServerResponse): void {
+    stats.countRequest(this.statusCode);
+  }
+  function onClose(): void {
+    inFlight--;
+  }
   function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     inFlight++;
-    res.on('finish', () => stats.countRequest(res.statusCode));
-    res.on('close', () => inFlight--);
+    res.on('finish', onFinish);
+    res.on('close', onClose);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
@@ -143,6 +192,14 @@ export function createHerald(init: HeraldInit): HeraldServer {
       ctx.cors.preflight(req, res);
       return;
     }
+    try {
+      ctx.cors.assertAllowed(req, res);
+    } catch (error) {
+      sendError(res, error);
+      return;
+    }
+    // CORS headers on every answer, errors included, so a browser can read a 404 or 405.
+    ctx.cors.apply(req, res);
     const match = router.match(req.method ?? 'GET', url.pathname);
     if (match.kind === 'not_found') {
       sendError(res, new HeraldError('not_found', `no route ${url.pathname}`));
@@ -152,7 +209,6 @@ export function createHerald(init: HeraldInit): HeraldServer {
       sendError(res, new HeraldError('method_not_allowed'), { allow: match.allow });
       return;
     }
-    ctx.cors.apply(req, res);
     Promise.resolve()
       .then(() => match.handler(req, res, match.params, url.searchParams))
       .catch((error: unknown) => {
@@ -170,7 +226,7 @@ export function createHerald(init: HeraldInit): HeraldServer {
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (draining) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
     if (!ctx.cors.allows(req.headers.origin)) throw new HeraldError('forbidden', 'origin not allowed');
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseUrl(req.url);
     const query = url.searchParams;
     const match = router.match('GET', url.pathname);
     const bound = match.kind === 'found' && /^\/v1\/channels\/[^/]+\/messages\/?$/.test(url.pathname);
@@ -178,27 +234,58 @@ export function createHerald(init: HeraldInit): HeraldServer {
     const principal = await ctx.auth.authenticate(req, query);
     if (socket.destroyed) return;
     if (!bound) {
-      wss.handleUpgrade(req, socket, head, (ws) => serveMuxSocket(ctx, ws, socket, principal));
+      holdConnection(req, socket);
+      acceptMux(req, socket, head, principal);
       return;
     }
     const channel = channelParam(match.params.channel);
     const cursor = cursorParam(query.get('after') ?? undefined);
     principal.assertSubscribe(channel, hub.settings(channel));
+    holdConnection(req, socket);
+    acceptBound(req, socket, head, channel, cursor, principal);
+  }
+
+  /** Counts a WebSocket against its address's connection limit (429 beyond) until its socket closes. */
+  function holdConnection(req: IncomingMessage, socket: Duplex): void {
+    const address = ctx.limits.address(req);
+    socket.once('close', ctx.limits.holdConnection(address));
+    ctx.limits.remember(socket, address);
+  }
+
+  // The accept functions are separate so the socket's callbacks close over what they use only, not
+  // over the upgrade request and its headers (which would then live as long as the socket).
+  function acceptMux(req: IncomingMessage, socket: Duplex, head: Buffer, principal: Principal): void {
+    wss.handleUpgrade(req, socket, head, (ws) => serveMuxSocket(ctx, ws, socket, principal));
+  }
+
+  function acceptBound(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    channel: string,
+    cursor: Cursor | undefined,
+    principal: Principal,
+  ): void {
     wss.handleUpgrade(req, socket, head, (ws) => {
-      serveBoundSocket(ctx, ws, socket, req, channel, cursor, principal).catch((error: unknown) => {
-        logger.error({ err: error }, 'bound socket failed');
-        ws.close(1011, 'internal error');
+      serveBoundSocket(ctx, ws, socket, channel, cursor, principal).catch((error: unknown) => {
+        const e = toHeraldError(error);
+        if (e.code === 'internal') logger.error({ err: error }, 'bound socket failed');
+        ws.close(ERROR_CATALOG[e.code].close, e.message.slice(0, 120));
       });
     });
   }
 
-  const http = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 });
+  const http = createServer({
+    requestTimeout: options.requestTimeoutMs,
+    headersTimeout: options.headersTimeoutMs,
+    // Node checks those timeouts only this often (default 30 s, which would triple a 10 s slowloris cut).
+    connectionsCheckingInterval: Math.min(1_000, options.headersTimeoutMs),
+    keepAliveTimeout: 5_000,
+  });
+  http.on('connection', (socket) => closeIfSilent(socket, options.headersTimeoutMs));
   http.on('request', handleRequest);
   http.on('upgrade', handleUpgrade);
-  http.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  http.on('clientError', answerClientError);
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
@@ -244,9 +331,13 @@ export function createHerald(init: HeraldInit): HeraldServer {
   };
 }
 
-/** Removes `?token=` values before a URL reaches a log line. */
-function redact(url: string | undefined): string | undefined {
-  return url?.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
+/** The request target as a URL; a target that is not one is a 400, not an internal error. */
+function parseUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    throw new HeraldError('bad_request', 'invalid URL');
+  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

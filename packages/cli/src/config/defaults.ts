@@ -1,9 +1,14 @@
-import { DEFAULT_NAMESPACE } from '@herald/core';
+import { DEFAULT_NAMESPACE, MEMORY_ENGINE_DEFAULTS } from '@herald/core';
 import { DEFAULTS } from '@herald/server';
 import type { ConfigLayer } from './schema.ts';
 
 /** Defaults of the CLI's own settings; the server's come from its DEFAULTS. */
-export const CLI_DEFAULTS = { host: '127.0.0.1', port: 8080, logLevel: 'info' } as const satisfies ConfigLayer;
+export const CLI_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  logLevel: 'info',
+  demo: false,
+} as const satisfies ConfigLayer;
 
 /**
  * Every default in config file shape, for `--help` and docs/config.md. Built from the same constants
@@ -19,11 +24,23 @@ export const CONFIG_DEFAULTS = {
   maxBodyBytes: DEFAULTS.maxBodyBytes,
   maxFrameBytes: DEFAULTS.maxFrameBytes,
   maxBacklogBytes: DEFAULTS.maxBacklogBytes,
+  maxBlobBytes: DEFAULTS.maxBlobBytes,
   sseRetryMs: DEFAULTS.sseRetryMs,
   pollIntervalMs: { ...DEFAULTS.pollIntervalMs },
   maxSubscriptionsPerConnection: DEFAULTS.maxSubscriptionsPerConnection,
   shutdownTimeoutMs: DEFAULTS.shutdownTimeoutMs,
   allowedOrigins: [...DEFAULTS.allowedOrigins],
+  maxConnectionsPerIp: DEFAULTS.maxConnectionsPerIp,
+  maxLongPollsPerIp: DEFAULTS.maxLongPollsPerIp,
+  maxPublishRatePerConnection: DEFAULTS.maxPublishRatePerConnection,
+  maxPublishRatePerPrincipal: DEFAULTS.maxPublishRatePerPrincipal,
+  maxWsOpsPerSecond: DEFAULTS.maxWsOpsPerSecond,
+  trustedProxies: [...DEFAULTS.trustedProxies],
+  headersTimeoutMs: DEFAULTS.headersTimeoutMs,
+  requestTimeoutMs: DEFAULTS.requestTimeoutMs,
+  maxHistoryBytes: MEMORY_ENGINE_DEFAULTS.maxHistoryBytes,
+  maxChannelHistoryBytes: MEMORY_ENGINE_DEFAULTS.maxChannelHistoryBytes,
+  maxChannels: MEMORY_ENGINE_DEFAULTS.maxChannels,
   jwt: {},
   defaultNamespace: {
     historySize: DEFAULT_NAMESPACE.history.size,

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DEFAULT_NAMESPACE, type NamespaceSettings } from '@herald/core';
+import {
+  DEFAULT_NAMESPACE,
+  MEMORY_ENGINE_DEFAULTS,
+  type MemoryEngineOptions,
+  type NamespaceSettings,
+} from '@herald/core';
 import { DEFAULTS, type HeraldOptions } from '@herald/server';
 import { CLI_DEFAULTS } from './defaults.ts';
 import { ConfigError, describeIssues, dotted } from './errors.ts';
@@ -23,11 +28,20 @@ export type ServerTunables = Pick<
   | 'maxBodyBytes'
   | 'maxFrameBytes'
   | 'maxBacklogBytes'
+  | 'maxBlobBytes'
   | 'sseRetryMs'
   | 'pollIntervalMs'
   | 'maxSubscriptionsPerConnection'
   | 'shutdownTimeoutMs'
   | 'allowedOrigins'
+  | 'maxConnectionsPerIp'
+  | 'maxLongPollsPerIp'
+  | 'maxPublishRatePerConnection'
+  | 'maxPublishRatePerPrincipal'
+  | 'maxWsOpsPerSecond'
+  | 'trustedProxies'
+  | 'headersTimeoutMs'
+  | 'requestTimeoutMs'
   | 'clientBundlePath'
 >;
 
@@ -40,13 +54,17 @@ export interface ServeConfig {
   /** SQLite location (absolute), or undefined for the in-memory engine. */
   readonly data: string | undefined;
   readonly logLevel: LogLevel;
+  /** Run the demo traffic simulator in-process (`--demo`). */
+  readonly demo: boolean;
   readonly server: ServerTunables;
+  /** Budgets of the in-memory engine (unused with `data`). */
+  readonly memory: Required<Pick<MemoryEngineOptions, 'maxHistoryBytes' | 'maxChannelHistoryBytes' | 'maxChannels'>>;
 }
 
 /** A flag or variable value as commander reports it. */
 export interface RawSetting {
   readonly setting: Setting;
-  readonly value: string | string[];
+  readonly value: string | string[] | boolean;
   readonly source: 'cli' | 'env';
 }
 
@@ -119,6 +137,12 @@ export function resolveServeConfig(layers: readonly ConfigLayer[]): ServeConfig 
     apiKeys: c.apiKeys ?? [],
     data: c.data === undefined ? undefined : resolve(c.data),
     logLevel: c.logLevel ?? CLI_DEFAULTS.logLevel,
+    demo: c.demo ?? CLI_DEFAULTS.demo,
+    memory: {
+      maxHistoryBytes: c.maxHistoryBytes ?? MEMORY_ENGINE_DEFAULTS.maxHistoryBytes,
+      maxChannelHistoryBytes: c.maxChannelHistoryBytes ?? MEMORY_ENGINE_DEFAULTS.maxChannelHistoryBytes,
+      maxChannels: c.maxChannels ?? MEMORY_ENGINE_DEFAULTS.maxChannels,
+    },
     server: {
       jwt: { ...c.jwt },
       clientBundlePath: c.clientBundle === undefined ? undefined : resolve(c.clientBundle),
@@ -133,11 +157,20 @@ export function resolveServeConfig(layers: readonly ConfigLayer[]): ServeConfig 
       maxBodyBytes: c.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
       maxFrameBytes: c.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
       maxBacklogBytes: c.maxBacklogBytes ?? DEFAULTS.maxBacklogBytes,
+      maxBlobBytes: c.maxBlobBytes ?? DEFAULTS.maxBlobBytes,
       sseRetryMs: c.sseRetryMs ?? DEFAULTS.sseRetryMs,
       pollIntervalMs,
       maxSubscriptionsPerConnection: c.maxSubscriptionsPerConnection ?? DEFAULTS.maxSubscriptionsPerConnection,
       shutdownTimeoutMs: c.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
       allowedOrigins: c.allowedOrigins ?? DEFAULTS.allowedOrigins,
+      maxConnectionsPerIp: c.maxConnectionsPerIp ?? DEFAULTS.maxConnectionsPerIp,
+      maxLongPollsPerIp: c.maxLongPollsPerIp ?? DEFAULTS.maxLongPollsPerIp,
+      maxPublishRatePerConnection: c.maxPublishRatePerConnection ?? DEFAULTS.maxPublishRatePerConnection,
+      maxPublishRatePerPrincipal: c.maxPublishRatePerPrincipal ?? DEFAULTS.maxPublishRatePerPrincipal,
+      maxWsOpsPerSecond: c.maxWsOpsPerSecond ?? DEFAULTS.maxWsOpsPerSecond,
+      trustedProxies: c.trustedProxies ?? DEFAULTS.trustedProxies,
+      headersTimeoutMs: c.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
+      requestTimeoutMs: c.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     },
   };
 }

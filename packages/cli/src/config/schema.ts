@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { normalizeOrigin } from '@herald/server';
 import { z } from 'zod';
 
 // Every message says what is expected, because it is printed after the key path
@@ -13,6 +15,25 @@ const list = (item: z.ZodString, what: string) => z.array(item, { error: `expect
 const ms = positiveInt('a positive integer (milliseconds)');
 /** Bytes, at least 1. */
 const bytes = positiveInt('a positive integer (bytes)');
+
+/** A limit: 0 turns it off. */
+const limit = (unit: string) => nonNegativeInt(`0 (no limit) or a positive integer (${unit})`);
+/** `*` or an origin as browsers send it (`https://app.example.com`, no path); normalized like the server does. */
+const origin = z.string({ error: 'expected an origin or *' }).refine(
+  (o) => {
+    if (o === '*') return true;
+    try {
+      normalizeOrigin(o);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected * or an origin such as https://app.example.com (scheme://host[:port], no path)' },
+);
+const ipAddress = z.string({ error: 'expected an IP address' }).refine((a) => isIP(a) !== 0, {
+  error: 'expected an IP address (a proxy peer address, e.g. 10.0.0.5)',
+});
 
 const PORT_ERROR = 'expected a port number (0-65535; 0 = any free port)';
 
@@ -70,14 +91,27 @@ export const configSchema = z.strictObject(
     maxBodyBytes: z.optional(bytes),
     maxFrameBytes: z.optional(bytes),
     maxBacklogBytes: z.optional(bytes),
+    maxBlobBytes: z.optional(bytes),
     sseRetryMs: z.optional(ms),
     pollIntervalMs: z.optional(
       z.strictObject({ min: z.optional(ms), max: z.optional(ms) }, { error: 'expected an object { min, max }' }),
     ),
     maxSubscriptionsPerConnection: z.optional(positiveInt()),
     shutdownTimeoutMs: z.optional(ms),
-    allowedOrigins: z.optional(list(text('an origin or *'), 'a list of origins')),
+    allowedOrigins: z.optional(list(origin, 'a list of origins')),
+    maxConnectionsPerIp: z.optional(limit('connections')),
+    maxLongPollsPerIp: z.optional(limit('long polls')),
+    maxPublishRatePerConnection: z.optional(limit('messages a second')),
+    maxPublishRatePerPrincipal: z.optional(limit('messages a second')),
+    maxWsOpsPerSecond: z.optional(limit('frames a second')),
+    trustedProxies: z.optional(list(ipAddress, 'a list of IP addresses')),
+    headersTimeoutMs: z.optional(ms),
+    requestTimeoutMs: z.optional(ms),
+    maxHistoryBytes: z.optional(limit('bytes')),
+    maxChannelHistoryBytes: z.optional(limit('bytes')),
+    maxChannels: z.optional(limit('channels')),
     clientBundle: z.optional(text('a file path')),
+    demo: z.optional(flag),
     jwt: z.optional(jwtSchema),
     defaultNamespace: z.optional(namespaceSchema),
     namespaces: z.optional(

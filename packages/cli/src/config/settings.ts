@@ -1,5 +1,5 @@
 /** How a flag's or environment variable's text becomes a config value. */
-export type SettingKind = 'text' | 'number' | 'list';
+export type SettingKind = 'text' | 'number' | 'list' | 'boolean';
 
 /** One `herald serve` setting that exists as a flag, an environment variable and a config file key. */
 export interface Setting {
@@ -98,6 +98,13 @@ export const SETTINGS: readonly Setting[] = [
     description: 'unsent bytes per connection before a slow consumer is cut',
   },
   {
+    flags: '--max-blob-bytes <bytes>',
+    env: 'HERALD_MAX_BLOB_BYTES',
+    path: ['maxBlobBytes'],
+    kind: 'number',
+    description: 'largest blob (PUT /v1/blobs/{name})',
+  },
+  {
     flags: '--sse-retry-ms <ms>',
     env: 'HERALD_SSE_RETRY_MS',
     path: ['sseRetryMs'],
@@ -141,6 +148,83 @@ export const SETTINGS: readonly Setting[] = [
       'origin allowed for CORS and WebSocket (repeatable; * = any; the variable takes a comma-separated list)',
   },
   {
+    flags: '--max-connections-per-ip <n>',
+    env: 'HERALD_MAX_CONNECTIONS_PER_IP',
+    path: ['maxConnectionsPerIp'],
+    kind: 'number',
+    description: 'live connections (WebSocket, SSE, NDJSON) per client address (0 = no limit)',
+  },
+  {
+    flags: '--max-long-polls-per-ip <n>',
+    env: 'HERALD_MAX_LONG_POLLS_PER_IP',
+    path: ['maxLongPollsPerIp'],
+    kind: 'number',
+    description: 'long polls held at once per client address (0 = no limit)',
+  },
+  {
+    flags: '--max-publish-rate-per-connection <n>',
+    env: 'HERALD_MAX_PUBLISH_RATE_PER_CONNECTION',
+    path: ['maxPublishRatePerConnection'],
+    kind: 'number',
+    description: 'messages a second one connection may publish (0 = no limit)',
+  },
+  {
+    flags: '--max-publish-rate-per-principal <n>',
+    env: 'HERALD_MAX_PUBLISH_RATE_PER_PRINCIPAL',
+    path: ['maxPublishRatePerPrincipal'],
+    kind: 'number',
+    description: 'messages a second one API key, JWT subject or anonymous address may publish (0 = no limit)',
+  },
+  {
+    flags: '--max-ws-ops-per-second <n>',
+    env: 'HERALD_MAX_WS_OPS_PER_SECOND',
+    path: ['maxWsOpsPerSecond'],
+    kind: 'number',
+    description: 'frames a second one WebSocket may send (0 = no limit)',
+  },
+  {
+    flags: '--trusted-proxy <address>',
+    env: 'HERALD_TRUSTED_PROXIES',
+    path: ['trustedProxies'],
+    kind: 'list',
+    description: 'reverse proxy address whose X-Forwarded-For names the client (repeatable; comma-separated variable)',
+  },
+  {
+    flags: '--headers-timeout-ms <ms>',
+    env: 'HERALD_HEADERS_TIMEOUT_MS',
+    path: ['headersTimeoutMs'],
+    kind: 'number',
+    description: 'time to receive request headers (slowloris guard)',
+  },
+  {
+    flags: '--request-timeout-ms <ms>',
+    env: 'HERALD_REQUEST_TIMEOUT_MS',
+    path: ['requestTimeoutMs'],
+    kind: 'number',
+    description: 'time to receive a whole request',
+  },
+  {
+    flags: '--max-history-bytes <bytes>',
+    env: 'HERALD_MAX_HISTORY_BYTES',
+    path: ['maxHistoryBytes'],
+    kind: 'number',
+    description: 'in-memory history over all channels; oldest messages go first beyond it (0 = no limit)',
+  },
+  {
+    flags: '--max-channel-history-bytes <bytes>',
+    env: 'HERALD_MAX_CHANNEL_HISTORY_BYTES',
+    path: ['maxChannelHistoryBytes'],
+    kind: 'number',
+    description: 'in-memory history of one channel (0 = no limit)',
+  },
+  {
+    flags: '--max-channels <n>',
+    env: 'HERALD_MAX_CHANNELS',
+    path: ['maxChannels'],
+    kind: 'number',
+    description: 'channels held in memory at once (0 = no limit)',
+  },
+  {
     flags: '--jwt-secret <secret>',
     env: 'HERALD_JWT_SECRET',
     path: ['jwt', 'secret'],
@@ -176,6 +260,15 @@ export const SETTINGS: readonly Setting[] = [
     description: 'browser SDK served at /herald.js (without it: packages/client/dist/herald.min.js when built)',
   },
   {
+    // An optional value, so `--demo` alone turns it on and HERALD_DEMO=false (or --demo false) turns it off.
+    flags: '--demo [on]',
+    env: 'HERALD_DEMO',
+    path: ['demo'],
+    kind: 'boolean',
+    description:
+      'publish simulated demo traffic in-process, preload the demo video and open the demo namespaces (see docs/config.md)',
+  },
+  {
     flags: '--history-size <n>',
     env: 'HERALD_HISTORY_SIZE',
     path: ['defaultNamespace', 'historySize'],
@@ -202,7 +295,8 @@ export const SETTINGS: readonly Setting[] = [
 export const CONFIG_FLAG = { flags: '--config <file>', env: 'HERALD_CONFIG' } as const;
 
 /** Converts a flag's or variable's text to the type its key expects; the schema then checks the value. */
-export function convert(kind: SettingKind, raw: string | string[], fromEnv: boolean): unknown {
+export function convert(kind: SettingKind, raw: string | string[] | boolean, fromEnv: boolean): unknown {
+  if (typeof raw === 'boolean') return raw;
   if (kind === 'list') {
     const items = Array.isArray(raw) ? raw : [raw];
     // Only variables are comma-separated: a flag value is taken as written, so a key may hold a comma.
@@ -215,6 +309,12 @@ export function convert(kind: SettingKind, raw: string | string[], fromEnv: bool
   }
   const value = Array.isArray(raw) ? (raw.at(-1) ?? '') : raw;
   if (kind === 'text') return value;
+  if (kind === 'boolean') {
+    // Words people write for on and off; anything else is left for the schema to refuse.
+    if (/^(?:1|true|yes|on)$/i.test(value.trim())) return true;
+    if (/^(?:0|false|no|off)$/i.test(value.trim())) return false;
+    return value;
+  }
   const trimmed = value.trim();
   // Number('') is 0 and Number('0x10') is 16: accept plain decimals only, leave the rest for the schema to refuse.
   return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed;

@@ -1,4 +1,4 @@
-import { type Engine, MemoryEngine } from '@herald/core';
+import { type Engine, MemoryEngine, type MemoryEngineOptions } from '@herald/core';
 import { ConfigError } from '../config/errors.ts';
 
 /** The engine `serve` runs on, and one line saying where history lives. */
@@ -12,10 +12,13 @@ const SQLITE_HELP =
   'Install it with `npm install better-sqlite3@12.11.1` (it compiles from source when no prebuilt binary ' +
   'can be downloaded: python3, make and a C++ compiler), or leave out --data to keep history in memory.';
 
-/** In-memory engine, or SQLite in `data`. The SQLite engine is loaded only when asked for (it is optional). */
-export async function openEngine(data: string | undefined): Promise<OpenedEngine> {
+/**
+ * In-memory engine (within `memory`'s budgets), or SQLite in `data`. The SQLite engine is loaded only
+ * when asked for (it is optional).
+ */
+export async function openEngine(data: string | undefined, memory: MemoryEngineOptions = {}): Promise<OpenedEngine> {
   if (data === undefined) {
-    return { engine: new MemoryEngine(), description: 'in memory (lost on restart; --data DIR keeps it)' };
+    return { engine: new MemoryEngine(memory), description: 'in memory (lost on restart; --data DIR keeps it)' };
   }
   let sqlite: typeof import('@herald/engine-sqlite');
   try {

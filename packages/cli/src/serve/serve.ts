@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { createHerald, type HeraldServer } from '@herald/server';
 import { pino } from 'pino';
 import type { ServeConfig } from '../config/resolve.ts';
+import { startInProcessDemo } from '../demo/in-process.ts';
+import { withDemoNamespaces } from '../demo/namespaces.ts';
 import type { CliIo } from '../io.ts';
+import { blobDirFor } from './blob-dir.ts';
 import { findClientBundle } from './client-bundle.ts';
 import { openEngine } from './engine.ts';
 import { untilShutdown } from './shutdown.ts';
@@ -16,11 +19,14 @@ export async function serve(config: ServeConfig, io: CliIo): Promise<number> {
   const generated = config.apiKeys.length === 0;
   // 18 random bytes: 144 bits, 24 URL-safe characters, easy to paste into a curl command.
   const apiKeys = generated ? [randomBytes(18).toString('base64url')] : [...config.apiKeys];
-  const { engine, description } = await openEngine(config.data);
+  const { engine, description } = await openEngine(config.data, config.memory);
   const clientBundlePath = config.server.clientBundlePath ?? findClientBundle();
+  // Blobs live beside SQLite history; --demo opens the namespaces the demo pages write to.
+  const namespaces = config.demo ? withDemoNamespaces(config.server.namespaces) : config.server.namespaces;
+  const overrides = { blobDir: blobDirFor(config.data), namespaces };
   let herald: HeraldServer;
   try {
-    herald = createHerald({ ...config.server, clientBundlePath, engine, apiKeys, logger });
+    herald = createHerald({ ...config.server, ...overrides, clientBundlePath, engine, apiKeys, logger });
   } catch (error) {
     // A bad JWT key, say: release the engine (SQLite holds a file) before reporting.
     await engine.close();
@@ -37,7 +43,15 @@ export async function serve(config: ServeConfig, io: CliIo): Promise<number> {
   io.out(`API key: ${keyLine(apiKeys, generated)}\n`);
   io.out(`History: ${description}\n`);
   logger.info({ url, engine: config.data === undefined ? 'memory' : 'sqlite' }, 'listening');
-  return untilShutdown(io, logger, config.server.shutdownTimeoutMs, () => herald.close());
+  const demo = config.demo ? await startInProcessDemo(herald, url, apiKeys[0] ?? '', logger) : undefined;
+  if (demo !== undefined) {
+    const video = demo.video === undefined ? 'no demo video' : 'blob demo-video stored';
+    io.out(`Demo: simulated traffic on; ${video}; anonymous publish open on notifications, scores, chat, board\n`);
+  }
+  return untilShutdown(io, logger, config.server.shutdownTimeoutMs, async () => {
+    await demo?.stop();
+    await herald.close();
+  });
 }
 
 function keyLine(keys: readonly string[], generated: boolean): string {

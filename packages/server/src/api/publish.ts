@@ -6,6 +6,7 @@ import type { Principal } from '../auth/authenticator.ts';
 import { readJsonBody } from '../http/body.ts';
 import { channelParam } from '../http/query.ts';
 import { sendJson, toHeraldError } from '../http/respond.ts';
+import type { Limits } from '../limits/limits.ts';
 
 const item = z.object({ data: z.unknown(), event: z.string().optional() }).loose();
 const single = z.union([item, z.array(item).min(1).max(1000)]);
@@ -20,6 +21,8 @@ const multi = z.object({
 export interface PublishContext {
   readonly hub: Hub;
   readonly maxBodyBytes: number;
+  /** Publish rates per connection and per principal (429 beyond). */
+  readonly limits: Limits;
 }
 
 /**
@@ -41,6 +44,12 @@ export async function handlePublish(
     throw new HeraldError('bad_request', 'the body is {"data": …, "event"?: "name"} or an array of such objects');
   }
   const batch = Array.isArray(parsed.data);
+  ctx.limits.admitPublish(
+    req.socket,
+    principal,
+    ctx.limits.address(req),
+    batch ? (parsed.data as unknown[]).length : 1,
+  );
   const inputs: PublishInput[] = (batch ? (parsed.data as PublishInput[]) : [parsed.data as PublishInput]).map((m) => ({
     data: m.data,
     event: m.event,
@@ -72,6 +81,7 @@ export async function handleMultiPublish(
   if (!parsed.success) {
     throw new HeraldError('bad_request', 'the body is {"messages": [{"channel", "data", "event"?}, …]}');
   }
+  ctx.limits.admitPublish(req.socket, principal, ctx.limits.address(req), parsed.data.messages.length);
   const results = [];
   for (const m of parsed.data.messages) {
     try {

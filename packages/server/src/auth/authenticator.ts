@@ -7,6 +7,11 @@ import { type JwtGrant, type JwtOptions, JwtVerifier } from './jwt.ts';
 /** Who is asking, and what they may do. */
 export interface Principal {
   readonly kind: 'key' | 'jwt' | 'anonymous';
+  /**
+   * Who to charge publish rates to: `key:<n>` for the n-th API key, `jwt:<sub>` (or a digest of the
+   * token when it has no `sub`); undefined for anonymous clients, which are charged by address.
+   */
+  readonly id: string | undefined;
   /** When the credentials expire (ms since the epoch); undefined = never. */
   readonly expiresAt: number | undefined;
   /** May subscribe to `channel`; otherwise throws 401 (no credentials) or 403 (not these). */
@@ -15,15 +20,14 @@ export interface Principal {
   assertPublish(channel: string, settings: NamespaceSettings): void;
 }
 
-const KEY: Principal = {
-  kind: 'key',
-  expiresAt: undefined,
-  assertSubscribe: () => {},
-  assertPublish: () => {},
-};
+/** The principal of the `index`-th API key: may do anything. */
+function keyPrincipal(index: number): Principal {
+  return { kind: 'key', id: `key:${index}`, expiresAt: undefined, assertSubscribe: () => {}, assertPublish: () => {} };
+}
 
 const ANONYMOUS: Principal = {
   kind: 'anonymous',
+  id: undefined,
   expiresAt: undefined,
   assertSubscribe(channel, settings) {
     if (!settings.anonymousSubscribe)
@@ -35,9 +39,10 @@ const ANONYMOUS: Principal = {
 };
 
 /** A token holder may do what its claims name, and never less than an anonymous client. */
-function jwtPrincipal(grant: JwtGrant): Principal {
+function jwtPrincipal(grant: JwtGrant, token: string): Principal {
   return {
     kind: 'jwt',
+    id: grant.subject === undefined ? `jwt#${digest(token).toString('base64url', 0, 12)}` : `jwt:${grant.subject}`,
     expiresAt: grant.expiresAt,
     assertSubscribe(channel, settings) {
       if (settings.anonymousSubscribe || matchesAny(grant.subscribe, channel)) return;
@@ -56,10 +61,12 @@ function jwtPrincipal(grant: JwtGrant): Principal {
  */
 export class Authenticator {
   private readonly digests: Buffer[];
+  private readonly keys: Principal[];
   private readonly jwt: JwtVerifier;
 
   constructor(apiKeys: readonly string[], jwt: JwtOptions = {}) {
     this.digests = apiKeys.map(digest);
+    this.keys = apiKeys.map((_, i) => keyPrincipal(i));
     this.jwt = new JwtVerifier(jwt);
   }
 
@@ -74,19 +81,26 @@ export class Authenticator {
 
   /** The principal of a token (API key or JWT); rejects with 401 when it is invalid. */
   authenticateToken(token: string): Promise<Principal> | Principal {
-    if (this.isApiKey(token)) return KEY;
-    if (this.jwt.enabled && JwtVerifier.looksLikeJwt(token)) return this.jwt.verify(token).then(jwtPrincipal);
+    // No key is this long: skip hashing it (the JWT verifier refuses such tokens with its usual answer).
+    const key = token.length > MAX_TOKEN_LENGTH ? undefined : this.apiKey(token);
+    if (key !== undefined) return key;
+    if (this.jwt.enabled && JwtVerifier.looksLikeJwt(token)) {
+      return this.jwt.verify(token).then((grant) => jwtPrincipal(grant, token));
+    }
     throw new HeraldError('unauthorized', 'invalid credentials');
   }
 
   /** Compares in constant time over digests, so neither content nor length leaks through timing. */
-  private isApiKey(token: string): boolean {
+  private apiKey(token: string): Principal | undefined {
     const d = digest(token);
-    let match = false;
-    for (const known of this.digests) match = timingSafeEqual(d, known) || match;
+    let match: Principal | undefined;
+    for (const [i, known] of this.digests.entries()) if (timingSafeEqual(d, known)) match ??= this.keys[i];
     return match;
   }
 }
+
+/** Longest credential looked at, characters (JWTs are refused above 8 KiB by the verifier too). */
+const MAX_TOKEN_LENGTH = 8192;
 
 function bearer(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;

@@ -116,5 +116,5 @@ function patterns(claim: unknown): RegExp[] {
 }
 
 function invalid(): HeraldError {
-  return new HeraldError('unauthorized', 'invalid or expired token');
+  return new HeraldError('unauthorized', 'invalid credentials');
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
 
@@ -33,7 +34,10 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse, ma
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(Buffer.concat(chunks, size).toString('utf8'));
+      const bytes = Buffer.concat(chunks, size);
+      // Invalid UTF-8 would otherwise be stored as U+FFFD silently: refuse it, as WebSockets do (1007).
+      if (!isUtf8(bytes)) reject(new HeraldError('bad_request', 'the body is not valid UTF-8'));
+      else resolve(bytes.toString('utf8'));
     };
     const onError = (error: Error): void => {
       cleanup();
@@ -56,7 +60,7 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse, ma
 }
 
 /** Drops the unread rest of a body and closes the connection shortly after the answer is sent. */
-function discard(req: IncomingMessage, res: ServerResponse): void {
+export function discard(req: IncomingMessage, res: ServerResponse): void {
   if (req.complete) return;
   res.shouldKeepAlive = false;
   req.on('data', () => {});

@@ -1,32 +1,55 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeraldError } from '@herald/core';
+import { sendError } from './respond.ts';
 
 const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key, Last-Event-ID';
+const ALLOW_METHODS = 'GET, POST, PUT, OPTIONS';
 const EXPOSE_HEADERS = 'ETag, Herald-Poll-Interval, Retry-After';
+/** An origin as browsers send it: `scheme://host[:port]`, nothing after. */
+const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#@*]+$/;
 
-/** CORS for the configured origins: `*` (no credentials) or an allowlist echoed with `Vary: Origin`. */
+/**
+ * CORS and the Origin check (contract section 7, RELIABILITY T8/T9).
+ *
+ * - `*` in the list: any origin may use the hub, answered `Access-Control-Allow-Origin: *` and never
+ *   with credentials. Safe because Herald has no ambient credentials: it sets and reads no cookies and
+ *   accepts no HTTP auth a browser would attach by itself; a token reaches it only when the page's own
+ *   script sends it (`Authorization` or `?token=`), so another site cannot borrow a user's session.
+ * - Listed origins are echoed with `Access-Control-Allow-Credentials: true` and `Vary: Origin`.
+ * - Without `*`, a request or WebSocket upgrade from any other origin (`null` included) is refused
+ *   with 403 before anything else happens, and a preflight from it gets no CORS headers.
+ */
 export class Cors {
   private readonly any: boolean;
   private readonly allowed: Set<string>;
 
   constructor(origins: readonly string[]) {
     this.any = origins.includes('*');
-    this.allowed = new Set(origins.filter((o) => o !== '*'));
+    this.allowed = new Set(origins.filter((o) => o !== '*').map(normalizeOrigin));
   }
 
-  /** True when `origin` (absent for same-origin and non-browser clients) may use the hub. */
+  /** True when `origin` (absent for same-origin GETs and non-browser clients) may use the hub. */
   allows(origin: string | undefined): boolean {
-    return origin === undefined || this.any || this.allowed.has(origin);
+    return origin === undefined || this.any || this.allowed.has(origin.toLowerCase());
+  }
+
+  /** Refuses (403) a request whose origin is not allowed; the answer still says it varies by Origin. */
+  assertAllowed(req: IncomingMessage, res: ServerResponse): void {
+    if (this.allows(req.headers.origin)) return;
+    addVary(res);
+    throw new HeraldError('forbidden', 'origin not allowed');
   }
 
   /** Adds the CORS headers of an actual request. */
   apply(req: IncomingMessage, res: ServerResponse): void {
+    // With a list, answers differ by Origin, so caches (immutable pages are CDN-cacheable) must key on it.
+    if (this.allowed.size > 0) addVary(res);
     const origin = req.headers.origin;
-    if (origin === undefined) return;
-    if (this.allowed.has(origin)) {
+    if (origin !== undefined && this.allowed.has(origin.toLowerCase())) {
       res.setHeader('access-control-allow-origin', origin);
       res.setHeader('access-control-allow-credentials', 'true');
-      res.setHeader('vary', 'Origin');
     } else if (this.any) {
+      // Sent even without Origin: a cached answer then serves browsers too, and it never varies.
       res.setHeader('access-control-allow-origin', '*');
     } else {
       return;
@@ -34,15 +57,38 @@ export class Cors {
     res.setHeader('access-control-expose-headers', EXPOSE_HEADERS);
   }
 
-  /** Answers a preflight (`OPTIONS`). */
+  /** Answers a preflight (`OPTIONS`): 204 with the allowed methods and headers, 403 for a refused origin. */
   preflight(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.allows(req.headers.origin)) {
+      addVary(res);
+      sendError(res, new HeraldError('forbidden', 'origin not allowed'));
+      return;
+    }
     this.apply(req, res);
     if (res.hasHeader('access-control-allow-origin')) {
-      res.setHeader('access-control-allow-methods', 'GET, POST, PUT, OPTIONS');
+      res.setHeader('access-control-allow-methods', ALLOW_METHODS);
       res.setHeader('access-control-allow-headers', ALLOW_HEADERS);
       res.setHeader('access-control-max-age', '600');
     }
     res.writeHead(204);
     res.end();
   }
+}
+
+/**
+ * Validates and normalizes a configured origin (lower case, no trailing `/`). Throws for anything that
+ * is not `scheme://host[:port]`, e.g. a path, a wildcard host or `null` (which many unrelated pages send).
+ */
+export function normalizeOrigin(origin: string): string {
+  const o = origin.toLowerCase().replace(/\/$/, '');
+  if (!ORIGIN.test(o)) {
+    throw new Error(`allowedOrigins: ${JSON.stringify(origin)} is not an origin (scheme://host[:port]) or *`);
+  }
+  return o;
+}
+
+function addVary(res: ServerResponse): void {
+  const vary = res.getHeader('vary');
+  if (vary === undefined) res.setHeader('vary', 'Origin');
+  else if (!/\borigin\b/i.test(String(vary))) res.setHeader('vary', `${String(vary)}, Origin`);
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Message, ResetNotice, Sink, Subscription } from '@herald/core';
-import { formatMultiCursor } from '@herald/protocol';
+import { ERROR_CATALOG, formatMultiCursor } from '@herald/protocol';
 import type { LiveConnection } from '../heartbeat.ts';
+import { toHeraldError } from '../http/respond.ts';
 import { asChunk, type StreamFraming } from './stream-framing.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
@@ -37,7 +38,6 @@ export class HttpStream implements Sink, LiveConnection {
   private ended = false;
   /** Multi-channel cursor bookkeeping: what this stream has written, per channel index. */
   private readonly positions: Array<Position | undefined>;
-  private readonly index = new Map<string, number>();
   /** Deliveries held until every channel's start position is known (multi-channel streams). */
   private queue: Array<Message | ResetNotice> | undefined;
   /** The TCP socket; after the headers every write goes straight to it. */
@@ -53,7 +53,6 @@ export class HttpStream implements Sink, LiveConnection {
   ) {
     this.transport = format.transport;
     this.positions = target.channels.map(() => undefined);
-    for (const [i, c] of target.channels.entries()) this.index.set(c, i);
     if (target.multi) this.queue = [];
   }
 
@@ -86,7 +85,13 @@ export class HttpStream implements Sink, LiveConnection {
         if (this.ended) ctx.hub.unsubscribe(subscription);
         else this.subscriptions.push(subscription);
       }),
-    );
+    ).catch((error: unknown) => {
+      // The headers are out: end with a final close event carrying the error's code (e.g. 4102 when
+      // the engine refuses a new channel), so clients back off instead of seeing a cut connection.
+      const e = toHeraldError(error);
+      this.shutdown(ERROR_CATALOG[e.code].close, e.message);
+      if (e.code === 'internal') throw error;
+    });
   }
 
   deliver(message: Message): void {
@@ -178,8 +183,8 @@ export class HttpStream implements Sink, LiveConnection {
   /** Records what this stream has written for `channel`; returns the combined cursor when frames need it. */
   private advance(channel: string, epoch: string, last: number): string | undefined {
     if (!this.target.multi || !this.format.needsCursor) return undefined;
-    const i = this.index.get(channel);
-    if (i !== undefined) this.positions[i] = { epoch, last };
+    const i = this.target.channels.indexOf(channel);
+    if (i !== -1) this.positions[i] = { epoch, last };
     return formatMultiCursor(
       this.positions.map((p) => (p === undefined ? 'start' : { epoch: p.epoch, offset: p.last })),
     );

@@ -53,6 +53,7 @@ export async function handleLongPoll(
   const limit = limitParam(query.get('limit') ?? undefined);
   if (ctx.draining()) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
   target = await startAtEnd(ctx, target);
+  const release = ctx.limits.holdLongPoll(ctx.limits.address(req));
   const abort = new AbortController();
   const onClose = (): void => abort.abort();
   res.on('close', onClose);
@@ -76,6 +77,7 @@ export async function handleLongPoll(
     abort.abort();
     if (!res.destroyed) sendPull(ctx, req, res, target, answer, 'longpoll');
   } finally {
+    release();
     res.off('close', onClose);
     ctx.polls.delete(abort);
     ctx.stats.connections.longpoll--;

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Message } from '@herald/core';
 import { createFramer } from '@herald/core';
+import { ERROR_CATALOG } from '@herald/protocol';
+import { toHeraldError } from '../http/respond.ts';
 import { HttpStream, type StreamFormat } from './http-stream.ts';
 import { streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
@@ -62,5 +64,24 @@ export async function handleSse(
     res.end(`retry: ${ctx.options.sseRetryMs}\n\n${SSE_FORMAT.close(4102, 'unavailable, retry')}`);
     return;
   }
+  const release = holdConnection(ctx, req, res);
+  if (release === undefined) return;
+  res.once('close', release);
   await new HttpStream(ctx, res, SSE_FORMAT, target).open(req);
+}
+
+/**
+ * Holds a live-connection slot for the client's address. Over the limit the answer is still 200 (an
+ * EventSource stops for good on anything else): `retry:` as long as Retry-After and a close event 4101
+ * (reconnect with backoff). Returns the release, or undefined when the stream was refused and ended.
+ */
+function holdConnection(ctx: TransportContext, req: IncomingMessage, res: ServerResponse): (() => void) | undefined {
+  try {
+    return ctx.limits.holdConnection(ctx.limits.address(req));
+  } catch (error) {
+    const e = toHeraldError(error);
+    res.writeHead(200, { 'content-type': SSE_FORMAT.contentType, 'cache-control': 'no-cache' });
+    res.end(`retry: ${(e.retryAfter ?? 5) * 1000}\n\n${SSE_FORMAT.close(ERROR_CATALOG[e.code].close, e.message)}`);
+    return undefined;
+  }
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Ticker } from '../heartbeat.ts';
 import type { Cors } from '../http/cors.ts';
+import type { Limits } from '../limits/limits.ts';
 import type { HeraldOptions } from '../options.ts';
 import type { ServerStats } from '../stats.ts';
 
@@ -13,6 +14,8 @@ export interface TransportContext {
   readonly stats: ServerStats;
   readonly auth: Authenticator;
   readonly cors: Cors;
+  /** Per-client limits (connections, long polls, publish rates, frames). */
+  readonly limits: Limits;
   readonly logger: Logger;
   /** Heartbeats and lifetime of SSE and NDJSON streams. */
   readonly streams: Ticker;

@@ -1,6 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createFramer } from '@herald/core';
+import { createFramer, type ResetNotice } from '@herald/core';
 import type { Cursor } from '@herald/protocol';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
@@ -9,6 +8,8 @@ import { WsConnection } from './ws-connection.ts';
 import { textFrame } from './ws-frame.ts';
 
 const frame = createFramer((m) => textFrame(Buffer.from(m.toJson())));
+const resetFrame = (n: ResetNotice): string =>
+  JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } });
 
 /**
  * A WebSocket bound to one channel (`GET /v1/channels/{ch}/messages` + Upgrade): frames are the NDJSON
@@ -18,21 +19,13 @@ export async function serveBoundSocket(
   ctx: TransportContext,
   ws: WebSocket,
   socket: Duplex,
-  _req: IncomingMessage,
   channel: string,
   cursor: Cursor | undefined,
   principal: Principal,
 ): Promise<void> {
-  const conn = new WsConnection(
-    ctx,
-    ws,
-    socket,
-    frame,
-    (n) => JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } }),
-    principal,
-  );
+  const conn = new WsConnection(ctx, ws, socket, frame, resetFrame, principal);
   ws.on('message', (data, isBinary) => {
-    conn.touch();
+    if (!conn.admit()) return;
     const text = isBinary ? '' : data.toString();
     let ref: unknown;
     try {

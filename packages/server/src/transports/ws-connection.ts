@@ -1,8 +1,16 @@
 import type { Duplex } from 'node:stream';
-import type { Framer, Message, ResetNotice, Sink, Subscription } from '@herald/core';
+import {
+  type Framer,
+  type Message,
+  type ResetNotice,
+  type Sink,
+  SLOW_CONSUMER_CODE,
+  type Subscription,
+} from '@herald/core';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection } from '../heartbeat.ts';
+import type { TokenBucket } from '../limits/token-bucket.ts';
 import type { TransportContext } from './transport.ts';
 
 /** How long a closing socket may take to flush its close frame before it is cut. */
@@ -17,18 +25,24 @@ export class WsConnection implements Sink, LiveConnection {
   readonly openedAt = Date.now();
   /** Live subscriptions by channel (`undefined` while a subscribe is in flight). */
   readonly subscriptions = new Map<string, Subscription | undefined>();
+  /** Run once when the connection ends, after its subscriptions are dropped (presence leaves, …). */
+  readonly onEnd: Array<() => void> = [];
   private alive = true;
   private closed = false;
+  /** Frames the peer may still send (maxWsOpsPerSecond); undefined = unlimited. */
+  private readonly frames: TokenBucket | undefined;
 
   constructor(
     readonly ctx: TransportContext,
     readonly ws: WebSocket,
-    private readonly socket: Duplex,
+    /** The TCP socket (also the key of per-connection limits). */
+    readonly socket: Duplex,
     /** Builds complete WebSocket frames (see ws-frame.ts). */
     private readonly framer: Framer,
     private readonly resetFrame: (notice: ResetNotice) => string,
     public principal: Principal,
   ) {
+    this.frames = ctx.limits.socketFrames();
     ctx.stats.connections.ws++;
     ctx.sockets.add(this);
     ws.on('pong', () => {
@@ -105,15 +119,24 @@ export class WsConnection implements Sink, LiveConnection {
     this.cleanup();
   }
 
-  /** Counts the peer as alive (any frame from it is as good as a pong). */
-  touch(): void {
+  /**
+   * Admits one frame from the peer: counts it as alive (any frame is as good as a pong) and charges its frame budget. A peer over the
+   * budget is closed with 4101 (rate limited: reconnect with backoff) and the frame is ignored.
+   */
+  admit(): boolean {
     this.alive = true;
+    if (this.frames === undefined || this.closed) return !this.closed;
+    if (this.frames.take(1, this.ctx.limits.now()) === 0) return true;
+    this.shutdown(4101, 'rate limited: too many frames');
+    return false;
   }
 
   private sendRaw(bytes: Buffer): void {
     if (this.closed || this.ws.readyState !== 1) return;
     this.ws.send(bytes, { binary: false });
     this.ctx.stats.bytesOut.ws += bytes.length;
+    // Replies to a peer that sends but never reads (pings, errors) must not pile up in memory either.
+    if (this.backlog() > this.ctx.options.maxBacklogBytes) this.shutdown(SLOW_CONSUMER_CODE, 'slow consumer');
   }
 
   private cleanup(): void {
@@ -123,5 +146,6 @@ export class WsConnection implements Sink, LiveConnection {
     this.ctx.stats.connections.ws--;
     for (const s of this.subscriptions.values()) if (s !== undefined) this.ctx.hub.unsubscribe(s);
     this.subscriptions.clear();
+    for (const end of this.onEnd.splice(0)) end();
   }
 }

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { createFramer, HeraldError } from '@herald/core';
+import { createFramer, HeraldError, type ResetNotice } from '@herald/core';
 import { isChannelName, parseCursor } from '@herald/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
@@ -7,8 +7,12 @@ import { toHeraldError } from '../http/respond.ts';
 import type { TransportContext } from './transport.ts';
 import { WsConnection } from './ws-connection.ts';
 import { textFrame } from './ws-frame.ts';
+import { answerPresence, clientId, joinPresence, leavePresence, subscribeInfo } from './ws-presence.ts';
 
 const frame = createFramer((m) => textFrame(Buffer.from(`{"op":"message",${m.toJson().slice(1)}`)));
+
+const resetFrame = (n: ResetNotice): string =>
+  JSON.stringify({ op: 'reset', channel: n.channel, epoch: n.epoch, from: n.from });
 
 type Ref = number | string | undefined;
 type Fields = Record<string, unknown>;
@@ -18,16 +22,9 @@ type Fields = Record<string, unknown>;
  * answered by `ok` or `error` with the request's `ref`. A bad frame gets an error and the socket stays.
  */
 export function serveMuxSocket(ctx: TransportContext, ws: WebSocket, socket: Duplex, principal: Principal): void {
-  const conn = new WsConnection(
-    ctx,
-    ws,
-    socket,
-    frame,
-    (n) => JSON.stringify({ op: 'reset', channel: n.channel, epoch: n.epoch, from: n.from }),
-    principal,
-  );
+  const conn = new WsConnection(ctx, ws, socket, frame, resetFrame, principal);
   ws.on('message', (data, isBinary) => {
-    conn.touch();
+    if (!conn.admit()) return;
     let ref: Ref;
     try {
       const op = parseOp(data, isBinary);
@@ -70,6 +67,8 @@ async function handleOp(conn: WsConnection, op: Fields, ref: Ref): Promise<void>
       return publish(conn, op, ref);
     case 'auth':
       return auth(conn, op, ref);
+    case 'presence':
+      return answerPresence(conn, channelField(op), ref);
     default:
       throw new HeraldError('bad_request', 'unknown op');
   }
@@ -84,6 +83,9 @@ async function subscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void
   if (op.after !== undefined && cursor === undefined)
     throw new HeraldError('bad_request', 'a cursor is "<epoch>:<offset>" or "0"');
   conn.principal.assertSubscribe(channel, ctx.hub.settings(channel));
+  // Presence namespaces: the socket joins once its position is announced, with its optional info.
+  const info = subscribeInfo(conn, channel, op.info);
+  const client = info === undefined ? undefined : clientId(conn);
   if (conn.subscriptions.has(channel)) throw new HeraldError('bad_request', `already subscribed to ${channel}`);
   if (conn.subscriptions.size >= ctx.options.maxSubscriptionsPerConnection) {
     throw new HeraldError(
@@ -93,9 +95,10 @@ async function subscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void
   }
   conn.subscriptions.set(channel, undefined);
   try {
-    const { subscription } = await ctx.hub.subscribe(channel, conn, cursor, (p) =>
-      conn.send(JSON.stringify({ op: 'ok', ref, channel, epoch: p.epoch, cursor: `${p.epoch}:${p.last}` })),
-    );
+    const { subscription } = await ctx.hub.subscribe(channel, conn, cursor, (p) => {
+      conn.send(JSON.stringify({ op: 'ok', ref, channel, epoch: p.epoch, cursor: `${p.epoch}:${p.last}`, client }));
+      if (info !== undefined && conn.subscriptions.has(channel)) joinPresence(conn, channel, info);
+    });
     // Unsubscribed (or closed) while history was replayed: drop it.
     if (conn.subscriptions.has(channel) && conn.subscriptions.get(channel) === undefined) {
       conn.subscriptions.set(channel, subscription);
@@ -104,6 +107,7 @@ async function subscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void
     }
   } catch (error) {
     conn.subscriptions.delete(channel);
+    leavePresence(conn, channel);
     throw error;
   }
 }
@@ -114,6 +118,7 @@ async function unsubscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<vo
   const subscription = conn.subscriptions.get(channel);
   conn.subscriptions.delete(channel);
   if (subscription !== undefined) conn.ctx.hub.unsubscribe(subscription);
+  leavePresence(conn, channel);
   conn.send(JSON.stringify({ op: 'ok', ref, channel }));
 }
 
@@ -124,6 +129,7 @@ async function publish(conn: WsConnection, op: Fields, ref: Ref): Promise<void> 
     throw new HeraldError('bad_request', 'event must be a string');
   if (!('data' in op)) throw new HeraldError('bad_request', 'data is required');
   conn.principal.assertPublish(channel, ctx.hub.settings(channel));
+  ctx.limits.admitPublish(conn.socket, conn.principal, ctx.limits.addressOf(conn.socket), 1);
   const result = await ctx.hub.publish(channel, [{ event: op.event as string | undefined, data: op.data }]);
   const m = result.messages[0];
   if (m === undefined) throw new HeraldError('internal');
@@ -160,5 +166,6 @@ function validRef(ref: unknown): boolean {
 function replyError(conn: WsConnection, ref: Ref, error: unknown): void {
   const e = toHeraldError(error);
   if (e.code === 'internal') conn.ctx.logger.error({ err: error }, 'websocket op failed');
-  conn.send(JSON.stringify({ op: 'error', ref, code: e.code, message: e.message }));
+  // retryAfter (seconds) only for rate_limited / unavailable; undefined drops out of the JSON.
+  conn.send(JSON.stringify({ op: 'error', ref, code: e.code, message: e.message, retryAfter: e.retryAfter }));
 }

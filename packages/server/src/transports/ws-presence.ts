@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import {
+  assertPresenceEnabled,
+  MAX_PRESENCE_LISTED,
+  type PresenceChange,
+  type PresenceInfo,
+  type PresenceSink,
+  presenceInfo,
+} from '@herald/core';
+import type { WsConnection } from './ws-connection.ts';
+
+/** A multiplexed socket's presence identity: its client id and the channels it is a member of. */
+interface Membership {
+  readonly client: string;
+  readonly sink: PresenceSink;
+  readonly channels: Set<string>;
+}
+
+// Kept beside the connection rather than on it, so presence stays out of the shared socket class.
+const memberships = new WeakMap<WsConnection, Membership>();
+
+// Every member of a channel gets the same change object: serialize it once for all of them.
+let lastChange: PresenceChange | undefined;
+let lastFrame = '';
+
+function frameOf(change: PresenceChange): string {
+  if (change !== lastChange) {
+    lastChange = change;
+    const { client, info } = change.member;
+    lastFrame = JSON.stringify({ op: change.kind, channel: change.channel, client, info });
+  }
+  return lastFrame;
+}
+
+function membership(conn: WsConnection): Membership {
+  let m = memberships.get(conn);
+  if (m === undefined) {
+    // 6 random bytes: 8 URL-safe characters, unique enough among one hub's live sockets.
+    const created: Membership = {
+      client: randomBytes(6).toString('base64url'),
+      sink: { presence: (change) => conn.send(frameOf(change)) },
+      channels: new Set(),
+    };
+    m = created;
+    memberships.set(conn, m);
+    conn.onEnd.push(() => {
+      for (const channel of created.channels) conn.ctx.hub.presence.leave(channel, created.client);
+      created.channels.clear();
+    });
+  }
+  return m;
+}
+
+/** The client id of a socket (made on first use): how other members see it. */
+export function clientId(conn: WsConnection): string {
+  return membership(conn).client;
+}
+
+/**
+ * The `info` of a subscribe op, checked (object, at most 1 KiB) even where presence is off so a
+ * client learns of a bad one; `undefined` when the channel's namespace does not track presence
+ * (the info is then ignored).
+ */
+export function subscribeInfo(conn: WsConnection, channel: string, info: unknown): PresenceInfo | undefined {
+  const checked = presenceInfo(info);
+  return conn.ctx.hub.settings(channel).presence ? checked : undefined;
+}
+
+/** Makes the socket a member of `channel`; the other members get a `join` frame. */
+export function joinPresence(conn: WsConnection, channel: string, info: PresenceInfo): void {
+  const m = membership(conn);
+  m.channels.add(channel);
+  conn.ctx.hub.presence.join(channel, m.client, info, m.sink);
+}
+
+/** Ends the socket's membership of `channel` (if any); the other members get a `leave` frame. */
+export function leavePresence(conn: WsConnection, channel: string): void {
+  const m = memberships.get(conn);
+  if (m === undefined || !m.channels.delete(channel)) return;
+  conn.ctx.hub.presence.leave(channel, m.client);
+}
+
+/**
+ * `{"op":"presence","ref","channel"}`: answers `{"op":"ok","ref","channel","client","members","count"}`,
+ * `client` being this socket's own id. Needs subscribe rights; `not_found` where presence is off.
+ */
+export function answerPresence(conn: WsConnection, channel: string, ref: number | string | undefined): void {
+  const { hub } = conn.ctx;
+  const settings = hub.settings(channel);
+  conn.principal.assertSubscribe(channel, settings);
+  assertPresenceEnabled(channel, settings);
+  const members = hub.presence.members(channel, MAX_PRESENCE_LISTED);
+  const count = hub.presence.count(channel);
+  conn.send(JSON.stringify({ op: 'ok', ref, channel, client: clientId(conn), members, count }));
+}
