@@ -1,6 +1,6 @@
 // Build step run by `npm ci` (prepare), `npm run build` and `npm start` (prestart): bundles the CLI
 // with the @herald/* workspace packages into packages/cli/dist, so `node packages/cli/bin/herald.js`
-// and `npx herald` run plain JavaScript. Then builds the browser SDK when its script exists.
+// and `npx herald` run plain JavaScript. Then builds the browser SDK and the web pages when their scripts exist.
 // `--cli` builds the CLI only (the CLI tests use it, so they never rewrite the SDK bundle while
 // browser tests serve it).
 import { existsSync, rmSync } from 'node:fs';
@@ -51,9 +51,18 @@ async function buildClient() {
   if (typeof module.default === 'function') await module.default();
 }
 
+// The demo pages and dashboard (web/dist, served by `herald serve`), when their script exists.
+async function buildWeb() {
+  const script = join(root, 'scripts/build-web.mjs');
+  if (!existsSync(script)) return;
+  const module = await import(pathToFileURL(script).href);
+  await module.default();
+}
+
 try {
   await buildCli();
   if (!process.argv.includes('--cli')) await buildClient();
+  if (!process.argv.includes('--cli')) await buildWeb();
 } catch (error) {
   console.error(`build failed: ${error instanceof Error ? error.message : error}`);
   process.exit(1);

@@ -9,6 +9,7 @@ import { blobDirFor } from './blob-dir.ts';
 import { findClientBundle } from './client-bundle.ts';
 import { openEngine } from './engine.ts';
 import { untilShutdown } from './shutdown.ts';
+import { findWebDir } from './web-dir.ts';
 
 /**
  * `herald serve`: opens the engine, starts the hub, prints where it listens and the API key, then
@@ -23,7 +24,8 @@ export async function serve(config: ServeConfig, io: CliIo): Promise<number> {
   const clientBundlePath = config.server.clientBundlePath ?? findClientBundle();
   // Blobs live beside SQLite history; --demo opens the namespaces the demo pages write to.
   const namespaces = config.demo ? withDemoNamespaces(config.server.namespaces) : config.server.namespaces;
-  const overrides = { blobDir: blobDirFor(config.data), namespaces };
+  // The demo pages and dashboard, when web/dist is built in this checkout.
+  const overrides = { blobDir: blobDirFor(config.data), namespaces, webDir: findWebDir() };
   let herald: HeraldServer;
   try {
     herald = createHerald({ ...config.server, ...overrides, clientBundlePath, engine, apiKeys, logger });
@@ -42,6 +44,7 @@ export async function serve(config: ServeConfig, io: CliIo): Promise<number> {
   io.out(`Herald listening on ${url}${allInterfacesHint(config.host, url)}\n`);
   io.out(`API key: ${keyLine(apiKeys, generated)}\n`);
   io.out(`History: ${description}\n`);
+  if (overrides.webDir !== undefined) io.out(`Pages: ${url}/ (demos) and ${url}/dashboard (needs the API key)\n`);
   logger.info({ url, engine: config.data === undefined ? 'memory' : 'sqlite' }, 'listening');
   const demo = config.demo ? await startInProcessDemo(herald, url, apiKeys[0] ?? '', logger) : undefined;
   if (demo !== undefined) {

@@ -75,6 +75,8 @@ export function webRoutes(dir: string): WebRoute[] {
 
 /** Where a file is served, or undefined for files that are not part of the site. */
 function urlPath(rel: string): string | undefined {
+  // Plain names only: `:` and `*` mean parameters and wildcards to the router.
+  if (!/^[A-Za-z0-9._/-]+$/.test(rel)) return undefined;
   if (rel.startsWith('assets/')) return `/${rel}`;
   if (rel.includes('/') || !rel.endsWith('.html')) return undefined;
   const name = rel.slice(0, -'.html'.length);

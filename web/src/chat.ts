@@ -1,0 +1,133 @@
+import type { Message, Subscription } from '@herald/client';
+import { byId, el, showError } from './lib/dom.ts';
+import { clock } from './lib/format.ts';
+import { connectHub } from './lib/hub.ts';
+import { type Member, Presence } from './lib/presence.ts';
+import { publishOrAsk } from './lib/publish.ts';
+
+const ROOMS = ['lobby', 'random', 'help'];
+const NAME_KEY = 'herald:chat-name';
+
+const list = byId<HTMLOListElement>('messages');
+const members = byId('members');
+const nameInput = byId<HTMLFormElement>('name-form').elements.namedItem('name') as HTMLInputElement;
+nameInput.value = localStorage.getItem(NAME_KEY) ?? `guest-${Math.floor(Math.random() * 9000 + 1000)}`;
+
+let room = ROOMS[0] ?? 'lobby';
+let sub: Subscription | undefined;
+let joinedAt = 0;
+
+/** A leave announced this recently before a join of the same socket is a rename, not a departure. */
+const RENAME_MS = 400;
+const leaving = new Map<string, { name: string; timer: ReturnType<typeof setTimeout> }>();
+
+const nameOf = (m: Member): string | undefined => (typeof m.info.name === 'string' ? m.info.name : undefined);
+
+const presence = new Presence({
+  members(channel, all, self) {
+    if (channel !== `chat:${room}`) return;
+    // Every WebSocket subscriber is a member; tabs that only watch (the index page) have no name.
+    const named = all.filter((m) => nameOf(m) !== undefined);
+    const items = named.map((m) => el('li', undefined, `${nameOf(m)}${m.client === self ? ' (you)' : ''}`));
+    const watching = all.length - named.length;
+    if (watching > 0) items.push(el('li', 'muted small', `+ ${watching} watching without a name`));
+    members.replaceChildren(...items);
+    byId('member-count').textContent = `(${named.length})`;
+  },
+  change(channel, kind, member) {
+    const name = nameOf(member);
+    if (channel !== `chat:${room}` || name === undefined) return;
+    const left = leaving.get(member.client);
+    if (kind === 'leave') {
+      const timer = setTimeout(() => {
+        leaving.delete(member.client);
+        system(`${name} left`);
+      }, RENAME_MS);
+      leaving.set(member.client, { name, timer });
+    } else if (left !== undefined) {
+      clearTimeout(left.timer);
+      leaving.delete(member.client);
+      if (left.name !== name) system(`${left.name} is now ${name}`);
+    } else system(`${name} joined`);
+  },
+});
+const herald = connectHub({ WebSocket: presence.socketClass() });
+
+function line(item: HTMLLIElement): void {
+  // Stick to the bottom only when the reader is already there (reading history is not interrupted).
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  list.append(item);
+  while (list.children.length > 300) list.firstElementChild?.remove();
+  if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+function system(text: string): void {
+  line(el('li', 'system', text));
+}
+
+function show(m: Message): void {
+  const d = (typeof m.data === 'object' && m.data !== null ? m.data : { text: String(m.data) }) as Record<
+    string,
+    unknown
+  >;
+  // History replays first; anything published before this page joined is shown dimmed.
+  const item = el('li', m.time < joinedAt ? 'history' : 'live');
+  item.append(el('span', 'who', String(d.name ?? 'anonymous')), String(d.text ?? JSON.stringify(d)));
+  item.append(el('span', 'when', clock(m.time)));
+  line(item);
+}
+
+function join(next: string): void {
+  presence.forget(`chat:${room}`);
+  room = next;
+  sub?.unsubscribe();
+  list.replaceChildren();
+  joinedAt = Date.now();
+  byId('room-title').textContent = `#${room}`;
+  for (const b of document.querySelectorAll<HTMLButtonElement>('#rooms button')) {
+    b.className = b.dataset.room === room ? '' : 'secondary';
+  }
+  // `after: '0'`: every message still in the room's history, then live.
+  listen('0');
+}
+
+/** Subscribes to the current room from `after`, joining its presence with the current name. */
+function listen(after: string): void {
+  presence.want(`chat:${room}`, { name: nameInput.value });
+  sub = herald.subscribe(`chat:${room}`, { after });
+  sub.on('message', show);
+  sub.on('error', (e) => showError(`cannot join #${room}: ${e.message}`));
+}
+
+byId('rooms').append(
+  ...ROOMS.map((r) => {
+    const b = el('button', 'secondary', `#${r}`);
+    b.type = 'button';
+    b.dataset.room = r;
+    b.addEventListener('click', () => join(r));
+    return b;
+  }),
+);
+
+byId('name-form').addEventListener('submit', (event) => event.preventDefault());
+nameInput.addEventListener('change', () => {
+  localStorage.setItem(NAME_KEY, nameInput.value);
+  // Presence info is given on subscribe: subscribe again from where this one is (nothing lost or repeated).
+  const cursor = sub?.cursor ?? '0';
+  sub?.unsubscribe();
+  listen(cursor);
+});
+
+const say = byId<HTMLFormElement>('say');
+say.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = say.elements.namedItem('text') as HTMLInputElement;
+  const text = input.value.trim();
+  if (text === '') return;
+  input.value = '';
+  publishOrAsk(herald, `chat:${room}`, { name: nameInput.value, text }, { event: 'msg' }).catch((e: unknown) =>
+    showError(`not sent: ${(e as Error).message}`),
+  );
+});
+
+join(room);

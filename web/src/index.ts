@@ -1,0 +1,19 @@
+import { byId } from './lib/dom.ts';
+import { clock } from './lib/format.ts';
+import { connectHub } from './lib/hub.ts';
+
+/**
+ * The landing page shows that the hub is alive: it listens to the demo simulator's channels and
+ * prints the latest message, so a newcomer sees live traffic before clicking anything.
+ */
+const FEEDS = ['scores:live', 'news:live', 'chat:lobby', 'notifications:demo', 'ticker:HRLD'];
+
+const herald = connectHub();
+const live = byId('live');
+let seen = 0;
+for (const channel of FEEDS) {
+  herald.subscribe(channel).on('message', (m) => {
+    seen++;
+    live.textContent = `Live: ${seen} message${seen === 1 ? '' : 's'} since you opened this page, the latest on ${m.channel} at ${clock(m.time)}: ${JSON.stringify(m.data).slice(0, 120)}`;
+  });
+}
