@@ -1,23 +1,36 @@
 // `npm run bench`: starts the hub under test and the load generators as separate processes
-// (pinned to different cores), runs the chosen scenario for each peer, interleaved when
-// several are named, and prints the tables. See docs/performance.md.
+// (pinned to different cores), runs each case of the plan for each peer, interleaved, and prints
+// the tables (and, for suites, the summary with ratios and the charts). See docs/performance.md.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { writeCharts } from './lib/chart.ts';
 import { installCleanup, stopAll } from './lib/children.ts';
-import { type BenchOptions, parseOptions, type ScenarioName } from './lib/options.ts';
+import type { BenchOptions, ScenarioName } from './lib/options.ts';
+import { parseOptions } from './lib/options.ts';
+import { PEER_SPECS } from './lib/peers.ts';
 import { printReport, writeJson } from './lib/report.ts';
-import type { RunResult, WindowResult } from './lib/results.ts';
-import { closeSession, openSession, type Session } from './lib/session.ts';
-import { fanoutScenario, rampSteps } from './scenarios/fanout.ts';
+import { emptyRun, type RunResult } from './lib/results.ts';
+import { bytesScenario } from './scenarios/bytes.ts';
+import { channelsScenario } from './scenarios/channels.ts';
+import type { Scenario } from './scenarios/context.ts';
+import { fanoutScenario } from './scenarios/fanout.ts';
+import { ingestScenario } from './scenarios/ingest.ts';
 import { latencyScenario } from './scenarios/latency.ts';
 import { memoryScenario } from './scenarios/memory.ts';
+import { pollingScenario } from './scenarios/polling.ts';
+import { rampSteps } from './scenarios/ramp.ts';
+import { describePlan } from './suite/estimate.ts';
+import { buildPlan, type Case } from './suite/plan.ts';
 
-type Scenario = (session: Session, opts: BenchOptions, label: string) => Promise<WindowResult[]>;
 const scenarios: Record<ScenarioName, Scenario> = {
   latency: latencyScenario,
   fanout: fanoutScenario,
   memory: memoryScenario,
+  channels: channelsScenario,
+  ingest: ingestScenario,
+  polling: pollingScenario,
+  bytes: bytesScenario,
 };
 
 function machine(): Record<string, string> {
@@ -30,70 +43,81 @@ function machine(): Record<string, string> {
   };
 }
 
-/** Upper bound for the whole invocation, so a wedged hub or client cannot hang it forever. */
-function deadlineSeconds(opts: BenchOptions): number {
-  const steps =
-    opts.scenario === 'fanout' ? rampSteps(opts.rate, opts.maxRate).length : opts.scenario === 'latency' ? 1 : 0;
-  const connect = 40 + (opts.subs * opts.transports.length) / 100;
-  const publishing = (steps + 1) * (opts.warmup + opts.duration + opts.drain + 20);
-  return opts.repeat * opts.peers.length * (30 + connect + publishing);
+/** Upper bound for one peer's run of a case, so a wedged hub or client cannot hang the bench. */
+function caseSeconds(c: Case): number {
+  const o = c.opts;
+  const windows =
+    c.scenario === 'fanout' || c.scenario === 'channels'
+      ? rampSteps(o.rate, o.maxRate, o.rampFactor).length + 1
+      : c.scenario === 'latency' || c.scenario === 'bytes'
+        ? 2
+        : 0;
+  const connect = (o.subs * o.transports.length) / 100 + (o.transports.length * 2 * o.settleMs) / 1000;
+  const http = c.scenario === 'ingest' || c.scenario === 'polling' ? 3 * (o.duration + 15) : 0;
+  return 40 + connect + http + windows * (o.warmup + o.duration + o.drain + 20);
+}
+
+async function runCase(c: Case, runs: RunResult[]): Promise<void> {
+  console.log(`\n# ${c.id} — ${c.title}`);
+  for (let repetition = 1; repetition <= c.opts.repeat; repetition++) {
+    for (const name of c.peers) {
+      const peer = PEER_SPECS[name];
+      const result = emptyRun(c.id, name, c.scenario, repetition);
+      runs.push(result);
+      const missing = peer.missing();
+      if (missing) {
+        result.skipped = missing;
+        console.log(`${c.id}: ${name} skipped: ${missing}`);
+        continue;
+      }
+      const label = `${name}-r${repetition}-${Date.now().toString(36)}`;
+      try {
+        result.skipped = await scenarios[c.scenario]({ opts: c.opts, peer, label, result });
+        if (result.skipped) console.log(`${c.id}: ${name} skipped: ${result.skipped}`);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        console.error(`bench: ${c.id} ${label} failed: ${message}`);
+        result.notes.push(`run failed: ${message}`);
+      } finally {
+        await stopAll(); // anything a failed run left behind
+      }
+    }
+  }
 }
 
 async function main(): Promise<void> {
   installCleanup();
-  const opts = parseOptions(process.argv);
+  const opts: BenchOptions = parseOptions(process.argv);
   if (opts.pin) {
     // The orchestrator belongs with the load, off the hub's core.
     execFileSync('taskset', ['-p', '-c', opts.loadCpus, String(process.pid)], { stdio: 'ignore' });
   }
+  const plan = buildPlan(opts);
+  if (opts.dryRun) {
+    console.log(describePlan(plan));
+    return;
+  }
   const info = machine();
+  const budget = plan.reduce((a, c) => a + c.opts.repeat * c.peers.length * caseSeconds(c), 0);
   console.log(
-    `bench ${opts.scenario}: peers ${opts.peers.join(',')} × ${opts.repeat}; ${info.nproc} × ${info.cpu}; node ${info.node}`,
+    `bench: ${plan.map((c) => c.id).join(', ')}; ${info.nproc} × ${info.cpu}; node ${info.node}; deadline ${Math.round(budget)} s`,
   );
   const watchdog = setTimeout(() => {
-    console.error(`bench: deadline of ${deadlineSeconds(opts)} s passed; stopping everything`);
+    console.error(`bench: deadline of ${Math.round(budget)} s passed; stopping everything`);
     void stopAll().finally(() => process.exit(2));
-  }, deadlineSeconds(opts) * 1000);
+  }, budget * 1000);
   watchdog.unref();
 
+  const started = Date.now();
   const runs: RunResult[] = [];
-  const stamp = Date.now().toString(36);
-  for (let repetition = 1; repetition <= opts.repeat; repetition++) {
-    for (const peer of opts.peers) {
-      const label = `${peer}-r${repetition}-${stamp}`;
-      const result: RunResult = {
-        peer,
-        scenario: opts.scenario,
-        repetition,
-        memory: { baselineRssBytes: 0, transports: [] },
-        windows: [],
-        hubCrashed: false,
-        notes: [],
-      };
-      runs.push(result);
-      let session: Session | undefined;
-      try {
-        session = await openSession(opts, peer, label);
-        result.memory = session.memory;
-        result.notes.push(...session.notes);
-        result.windows = await scenarios[opts.scenario](session, opts, label);
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        console.error(`bench: ${label} failed: ${message}`);
-        result.notes.push(`run failed: ${message}`);
-      } finally {
-        if (session) {
-          const stopped = await closeSession(session);
-          result.hubCrashed = stopped.crashed;
-          if (stopped.crashed) result.notes.push(`hub log tail:\n${stopped.logTail}`);
-        }
-        await stopAll(); // anything a failed session left behind
-      }
-    }
-  }
+  for (const c of plan) await runCase(c, runs);
   clearTimeout(watchdog);
-  printReport(opts, runs);
-  if (opts.json) writeJson(opts.json, opts, runs, info);
+  const seconds = (Date.now() - started) / 1000;
+  const markdown = printReport(opts, plan, runs, seconds);
+  if (opts.json) {
+    writeJson(opts.json, opts, plan, runs, info, markdown, seconds);
+    if (opts.chart && opts.suite.length > 0) await writeCharts(opts.json.replace(/\.json$/, ''), plan, runs);
+  }
 }
 
 main().catch(async (err: unknown) => {

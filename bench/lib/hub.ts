@@ -1,16 +1,18 @@
 // Starts the hub under test (Herald or a peer) as its own pinned process and waits until it answers.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
-import { profileArgs, spawnTracked, stopChild } from './children.ts';
+import { nchanWorkerPid } from '../peers/nchan.ts';
+import { spawnTracked, stopChild } from './children.ts';
+import { hubCommand } from './hub-command.ts';
 import type { PeerName } from './options.ts';
 
-const HERALD_BIN = 'packages/cli/bin/herald.js';
 export const TMP_DIR = 'bench/results/tmp';
 
 export interface Hub {
   peer: PeerName;
+  /** the process that serves connections (nginx: the worker), for CPU and memory */
   pid: number;
   /** http://127.0.0.1:<port> */
   origin: string;
@@ -38,17 +40,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-function command(config: HubConfig, port: number): { command: string; args: string[] } {
-  if (config.peer === 'raw-ws' || config.peer === 'herald-lib') {
-    const script = `bench/peers/${config.peer}.ts`;
-    const args = [...profileArgs(), '--import', 'tsx', script, '--port', String(port), '--api-key', config.apiKey];
-    return { command: process.execPath, args };
-  }
-  if (!existsSync(HERALD_BIN)) throw new Error(`${HERALD_BIN} not found: run \`npm run build\` first`);
-  const args = [HERALD_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--api-key', config.apiKey];
-  return { command: process.execPath, args: [...profileArgs(), ...args, ...config.heraldArgs] };
-}
-
 function healthy(origin: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = get(`${origin}/healthz`, { agent: false, timeout: 1000 }, (res) => {
@@ -73,7 +64,7 @@ export async function startHub(config: HubConfig, timeoutMs = 20_000): Promise<H
   const port = await freePort();
   const logFile = `${TMP_DIR}/${config.peer}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`;
   const log = openSync(logFile, 'w');
-  const { command: cmd, args } = command(config, port);
+  const { command: cmd, args, forks } = hubCommand(config.peer, port, config.apiKey, config.heraldArgs, TMP_DIR);
   const child = spawnTracked({
     command: cmd,
     args,
@@ -89,8 +80,9 @@ export async function startHub(config: HubConfig, timeoutMs = 20_000): Promise<H
       );
     }
     if (await healthy(origin)) {
-      if (child.pid === undefined) throw new Error(`${config.peer}: no pid`);
-      return { peer: config.peer, pid: child.pid, origin, logFile, child };
+      const pid = child.pid !== undefined && forks ? nchanWorkerPid(child.pid) : child.pid;
+      if (pid === undefined) throw new Error(`${config.peer}: no pid`);
+      return { peer: config.peer, pid, origin, logFile, child };
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,7 +1,25 @@
 // Messages between the orchestrator (bench/run.ts) and its load processes.
 // Sent with serialization: 'advanced' (structured clone), so arrays of numbers cross cheaply.
 
-export type Transport = 'ws' | 'sse';
+export type Transport = 'ws' | 'sse' | 'ndjson' | 'longpoll' | 'poll';
+
+/**
+ * Which wire protocol a subscriber speaks for its transport: Herald's contract (also what the
+ * raw-ws floor imitates), Nchan's (same WS/SSE framing; long-poll and poll by Last-Modified/ETag),
+ * or Socket.IO's (Engine.IO v4 packets over a WebSocket).
+ */
+export type Dialect = 'herald' | 'nchan' | 'socketio';
+
+/** Bytes on the wire of one transport's sockets (client side, headers and framing included). */
+export interface Traffic {
+  received: number;
+  /** bytes read from the sockets (server to client) */
+  bytesIn: number;
+  /** bytes written to the sockets (client to server: requests, pongs) */
+  bytesOut: number;
+  /** HTTP requests sent (poll and long-poll) */
+  requests: number;
+}
 
 /** Latency histogram as [value µs (8 significant bits), count] pairs: mergeable across processes. */
 export type LatencyBuckets = Array<[number, number]>;
@@ -11,9 +29,16 @@ export type LatencyBuckets = Array<[number, number]>;
 export interface ConnectCommand {
   type: 'connect';
   transport: Transport;
-  /** full URL of the channel, e.g. http://127.0.0.1:8080/v1/channels/bench/messages */
+  dialect: Dialect;
+  /**
+   * full URL of the channel, e.g. http://127.0.0.1:8080/v1/channels/bench/messages; `{i}` in it is
+   * replaced by the connection's index (firstIndex, firstIndex + 1, …): one channel per connection
+   */
   url: string;
+  firstIndex: number;
   count: number;
+  /** poll subscribers: ms between polls */
+  pollIntervalMs: number;
   /** source addresses, used round-robin (spreads connections past the ephemeral port limit) */
   localAddresses: string[];
   concurrency: number;
@@ -63,6 +88,8 @@ export interface SubscriberStats {
   stale: number;
   /** connections that closed during the window, by close code / reason */
   closes: Record<string, number>;
+  /** per transport: deliveries and bytes on the wire during the window */
+  traffic: Partial<Record<Transport, Traffic>>;
 }
 
 export interface StatsReply extends SubscriberStats {
@@ -75,7 +102,12 @@ export type SubscriberReply = ConnectedReply | ProgressReply | StatsReply;
 
 export interface PublishCommand {
   type: 'publish';
+  /** channel URL; with channels > 1, `{i}` in it is replaced by a random channel index per message */
   url: string;
+  /** 1 = every message to `url`; N = each message to a random one of N channels */
+  channels: number;
+  /** with channels > 1 and batch > 1: the many-channel endpoint (POST /v1/publish) and the channel name template */
+  multi: { url: string; channel: string } | undefined;
   apiKey: string;
   /** messages per second */
   rate: number;
@@ -113,6 +145,33 @@ export interface PublishDone {
   endedAt: number;
   /** POST round trip, µs */
   rtt: LatencyBuckets;
+  /** mean JSON size of the messages' data, bytes: the payload a transport's overhead is measured against */
+  dataBytes: number;
 }
 
 export type PublisherReply = PublishProgress | PublishDone;
+
+// ---- WebSocket publisher process (ingest over `/v1/ws` op publish) ----
+
+export interface WsPublishCommand {
+  type: 'ws-publish';
+  /** ws://…/v1/ws */
+  url: string;
+  channel: string;
+  apiKey: string;
+  connections: number;
+  /** publishes in flight per connection (pipelined, acknowledged by ref) */
+  window: number;
+  durationMs: number;
+  size: number;
+}
+
+export interface WsPublishDone {
+  type: 'done';
+  acked: number;
+  failed: number;
+  errors: string[];
+  seconds: number;
+  /** publish → ok round trip, µs */
+  rtt: LatencyBuckets;
+}

@@ -2,7 +2,7 @@
 // over processes and source addresses, and gathers their counters.
 import type { ChildProcess } from 'node:child_process';
 import { spawnBenchScript, stopChild, waitExit } from './children.ts';
-import type { ConnectedReply, StatsReply, SubscriberCommand, SubscriberReply, Transport } from './ipc.ts';
+import type { ConnectedReply, Dialect, StatsReply, SubscriberCommand, SubscriberReply, Transport } from './ipc.ts';
 import { nowMs } from './latency.ts';
 
 const SUBSCRIBER_SCRIPT = 'bench/load/subscriber.ts';
@@ -56,6 +56,18 @@ class Worker {
   }
 }
 
+export interface ConnectSpec {
+  transport: Transport;
+  dialect: Dialect;
+  /** channel URL; `{i}` = one channel per connection, numbered from firstIndex */
+  url: string;
+  firstIndex: number;
+  count: number;
+  connsPerAddress: number;
+  concurrency: number;
+  pollIntervalMs: number;
+}
+
 export interface ConnectResult {
   opened: number;
   failed: number;
@@ -76,23 +88,31 @@ export class LoadPool {
   }
 
   /** Opens `count` subscribers of one transport, shared out across the processes. */
-  async connect(
-    transport: Transport,
-    url: string,
-    count: number,
-    connsPerAddress: number,
-    concurrency: number,
-  ): Promise<ConnectResult> {
+  async connect(spec: ConnectSpec): Promise<ConnectResult> {
+    const { count, connsPerAddress } = spec;
     const n = this.workers.length;
     // Generous bound: ~100 handshakes/s would already be pathological on loopback.
     const timeoutMs = 30_000 + (count / n) * 10;
+    let firstIndex = spec.firstIndex;
     const replies = this.workers.map((worker, i) => {
       const share = Math.floor(count / n) + (i < count % n ? 1 : 0);
       const addresses = Math.max(1, Math.ceil(share / connsPerAddress));
       const localAddresses = Array.from({ length: addresses }, (_, k) => sourceAddress(this.addressCursor + k));
       this.addressCursor += addresses;
       const pending = worker.next('connected', timeoutMs);
-      worker.send({ type: 'connect', transport, url, count: share, localAddresses, concurrency, timeoutMs: 10_000 });
+      worker.send({
+        type: 'connect',
+        transport: spec.transport,
+        dialect: spec.dialect,
+        url: spec.url,
+        firstIndex,
+        count: share,
+        localAddresses,
+        concurrency: spec.concurrency,
+        timeoutMs: 10_000,
+        pollIntervalMs: spec.pollIntervalMs,
+      });
+      firstIndex += share;
       return pending;
     });
     const results: ConnectedReply[] = await Promise.all(replies);

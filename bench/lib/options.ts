@@ -2,19 +2,32 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Transport } from './ipc.ts';
 
-export const PEERS = ['herald', 'herald-lib', 'raw-ws'] as const;
+export const PEERS = ['herald', 'herald-lib', 'raw-ws', 'socketio', 'nchan', 'http-floor'] as const;
 export type PeerName = (typeof PEERS)[number];
-export const SCENARIOS = ['latency', 'fanout', 'memory'] as const;
+export const SCENARIOS = ['latency', 'fanout', 'memory', 'channels', 'ingest', 'polling', 'bytes'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
-const TRANSPORTS: readonly Transport[] = ['ws', 'sse'];
+/** The measurements of the ingest (single, batch, ws) and polling (get, conditional) scenarios. */
+export const RATE_KINDS = ['single', 'batch', 'ws', 'get', 'conditional'] as const;
+export type RateKind = (typeof RATE_KINDS)[number];
+export const TRANSPORTS: readonly Transport[] = ['ws', 'sse', 'ndjson', 'longpoll', 'poll'];
+/** Issue 6's scenario letters; `--suite` runs their presets (bench/suite/presets.ts). */
+export const SUITE_LETTERS = ['A', 'B', 'C', 'D', 'E', 'F'] as const;
+export type SuiteLetter = (typeof SUITE_LETTERS)[number];
 
 export interface BenchOptions {
   peers: PeerName[];
+  /** set when --peer/--peers was given: presets then keep to these peers */
+  peersGiven: boolean;
   scenario: ScenarioName;
+  /** issue 6 presets to run instead of the single --scenario; empty = none */
+  suite: SuiteLetter[];
+  quick: boolean;
   transports: Transport[];
   subs: number;
   rate: number;
   maxRate: number;
+  /** fanout/channels: each ramp step multiplies the rate by this */
+  rampFactor: number;
   duration: number;
   warmup: number;
   drain: number;
@@ -27,10 +40,35 @@ export interface BenchOptions {
   connsPerWorker: number;
   connsPerAddress: number;
   connectConcurrency: number;
+  /** most connections one hub process is given at once (its open-file limit is 20,000 here) */
+  maxHubConns: number;
+  /** wait after connecting before memory is read, ms */
+  settleMs: number;
+  /** poll subscribers: time between polls, ms */
+  pollIntervalMs: number;
+  /** wrk and the WebSocket publisher: connections */
+  httpConns: number;
+  /** ingest: messages per batch POST */
+  ingestBatch: number;
+  /** ingest/polling: which measurements to run (e.g. to profile one alone) */
+  kinds: RateKind[];
   apiKey: string;
   heraldArgs: string[];
   json: string | undefined;
+  /** write the fan-out / memory charts (SVG + PNG) next to the JSON */
+  chart: boolean;
+  /** print the plan and its expected duration, run nothing */
+  dryRun: boolean;
+  /** options given on the command line: suite presets do not override these */
+  explicit: Array<keyof BenchOptions>;
 }
+
+/** commander's option names that differ from BenchOptions' keys */
+const RENAMED: Record<string, keyof BenchOptions> = {
+  settle: 'settleMs',
+  pollInterval: 'pollIntervalMs',
+  heraldArg: 'heraldArgs',
+};
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -56,6 +94,10 @@ function listOf<T extends string>(allowed: readonly T[]) {
   };
 }
 
+function suiteList(value: string): SuiteLetter[] {
+  return value.toLowerCase() === 'all' ? [...SUITE_LETTERS] : listOf(SUITE_LETTERS)(value.toUpperCase());
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -66,10 +108,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .addOption(new Option('--peer <name>', 'hub under test').choices(PEERS))
     .option('--peers <list>', `hubs to run interleaved in one invocation (${PEERS.join(',')})`, listOf(PEERS))
     .addOption(new Option('--scenario <name>', 'what to measure').choices(SCENARIOS).default('latency'))
-    .option('--transports <list>', 'subscriber transports (ws,sse)', listOf(TRANSPORTS), ['ws', 'sse'])
+    .option('--suite <letters>', "issue 6 presets: A..F, comma-separated, or 'all' (overrides --scenario)", suiteList)
+    .option('--quick', 'reduced presets (N = 1,000, short steps; all of A-F unless --suite is given)')
+    .option('--transports <list>', `subscriber transports (${TRANSPORTS.join(',')})`, listOf(TRANSPORTS), ['ws', 'sse'])
     .option('--subs <n>', 'subscribers per transport', positiveInt, 1000)
-    .option('--rate <n>', 'messages published per second (fanout: first step)', positiveNumber, 100)
-    .option('--max-rate <n>', 'fanout: highest step', positiveNumber, 20000)
+    .option('--rate <n>', 'messages published per second (fanout/channels: first step)', positiveNumber, 100)
+    .option('--max-rate <n>', 'fanout/channels: highest step', positiveNumber, 20000)
+    .option('--ramp-factor <x>', 'fanout/channels: rate multiplier per step', positiveNumber, 2)
     .option('--duration <s>', 'publishing time per run or step, seconds', positiveNumber, 10)
     .option('--warmup <s>', 'publishing before measuring (JIT, buffers), seconds; 0 = none', Number, 2)
     .option('--drain <s>', 'longest wait for late deliveries after publishing stops, seconds', positiveNumber, 10)
@@ -82,18 +127,31 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .option('--conns-per-worker <n>', 'connections per load process', positiveInt, 15000)
     .option('--conns-per-address <n>', 'connections per source address (127.0.x.y)', positiveInt, 1000)
     .option('--connect-concurrency <n>', 'handshakes in flight per load process', positiveInt, 200)
+    .option('--max-hub-conns <n>', 'most connections given to one hub process at once', positiveInt, 19500)
+    .option('--settle <ms>', 'wait after connecting before memory is read, ms', positiveInt, 1500)
+    .option('--poll-interval <ms>', 'poll subscribers: time between polls, ms', positiveInt, 1000)
+    .option('--http-conns <n>', 'ingest/polling: wrk connections and WebSocket publishers', positiveInt, 64)
+    .option('--ingest-batch <n>', 'ingest: messages per batch POST', positiveInt, 100)
+    .option('--kinds <list>', `ingest/polling: measurements to run (${RATE_KINDS.join(',')})`, listOf(RATE_KINDS), [
+      ...RATE_KINDS,
+    ])
     .option('--api-key <key>', 'API key the hub is started with and the publisher uses', 'bench-key')
     .option('--herald-arg <arg>', 'extra argument for `herald serve` (repeatable)', collect, [])
-    .option('--json [file]', 'write the results as JSON (default file: bench/results/<date>-<scenario>.json)');
+    .option('--json [file]', 'write the results as JSON (default file: bench/results/<date>-<scenario>.json)')
+    .option('--no-chart', 'suites: do not write the SVG/PNG charts')
+    .option('--dry-run', 'print the cases, peers and expected duration; run nothing');
   program.parse(argv as string[], { from: 'node' });
   const o = program.opts<{
     peer?: PeerName;
     peers?: PeerName[];
     scenario: ScenarioName;
+    suite?: SuiteLetter[];
+    quick?: boolean;
     transports: Transport[];
     subs: number;
     rate: number;
     maxRate: number;
+    rampFactor: number;
     duration: number;
     warmup: number;
     drain: number;
@@ -106,19 +164,39 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     connsPerWorker: number;
     connsPerAddress: number;
     connectConcurrency: number;
+    maxHubConns: number;
+    settle: number;
+    pollInterval: number;
+    httpConns: number;
+    ingestBatch: number;
+    kinds: RateKind[];
     apiKey: string;
     heraldArg: string[];
     json?: string | true;
+    chart: boolean;
+    dryRun?: boolean;
   }>();
   if (!Number.isFinite(o.warmup) || o.warmup < 0) program.error('--warmup: expected a number >= 0');
+  if (o.rampFactor <= 1) program.error('--ramp-factor: expected a number > 1');
+  const quick = o.quick === true;
+  const explicit = Object.keys(o)
+    .filter((k) => program.getOptionValueSource(k) === 'cli')
+    .map((k) => RENAMED[k] ?? (k as keyof BenchOptions));
+  const suite = o.suite ?? (quick ? [...SUITE_LETTERS] : []);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const name = suite.length > 0 ? `suite-${quick ? 'quick-' : ''}${suite.join('')}` : o.scenario;
+  const peersGiven = o.peers !== undefined || o.peer !== undefined;
   return {
     peers: o.peers ?? [o.peer ?? 'herald'],
+    peersGiven,
     scenario: o.scenario,
+    suite,
+    quick,
     transports: [...new Set(o.transports)],
     subs: o.subs,
     rate: o.rate,
     maxRate: o.maxRate,
+    rampFactor: o.rampFactor,
     duration: o.duration,
     warmup: o.warmup,
     drain: o.drain,
@@ -131,8 +209,19 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     connsPerWorker: o.connsPerWorker,
     connsPerAddress: o.connsPerAddress,
     connectConcurrency: o.connectConcurrency,
+    maxHubConns: o.maxHubConns,
+    settleMs: o.settle,
+    pollIntervalMs: o.pollInterval,
+    httpConns: o.httpConns,
+    ingestBatch: o.ingestBatch,
+    kinds: o.kinds,
     apiKey: o.apiKey,
     heraldArgs: o.heraldArg,
-    json: o.json === true ? `bench/results/${stamp}-${o.scenario}.json` : o.json,
+    // Suites always keep their numbers: a full run takes long and the chart is drawn from it.
+    json:
+      o.json === true || (o.json === undefined && suite.length > 0) ? `bench/results/${stamp}-${name}.json` : o.json,
+    chart: o.chart,
+    dryRun: o.dryRun === true,
+    explicit,
   };
 }

@@ -36,6 +36,21 @@ export function cpuTime(pid: number): CpuTime {
   }
 }
 
+/**
+ * CPU time of this process's children that have exited and been reaped (cutime + cstime): the way
+ * to account a short-lived child such as wrk, whose /proc entry is gone when it is done.
+ */
+export function reapedChildrenCpu(): CpuTime {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // cutime (16) and cstime (17) are at 13 and 14.
+    return { user: Number(fields[13]) / TICKS_PER_SECOND, system: Number(fields[14]) / TICKS_PER_SECOND };
+  } catch {
+    return { user: 0, system: 0 };
+  }
+}
+
 export function cpuDelta(before: CpuTime, after: CpuTime): CpuTime {
   return { user: after.user - before.user, system: after.system - before.system };
 }

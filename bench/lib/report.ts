@@ -1,26 +1,24 @@
-// Result tables, printed as Markdown so they can go straight into BENCHMARKS.md.
+// Per-case result tables, printed as Markdown so they can go straight into BENCHMARKS.md; the
+// suite summary (ratios, targets) is in report-summary.ts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Case } from '../suite/plan.ts';
+import { kilo, num, pct, table } from './format.ts';
+import type { Transport } from './ipc.ts';
 import type { BenchOptions } from './options.ts';
+import { bytesTable, exchangeTable, ratesTable } from './report-rates.ts';
+import { summary } from './report-summary.ts';
 import type { RunResult, WindowResult } from './results.ts';
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-const num = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-const pct = (n: number): string => (Number.isFinite(n) ? `${(n * 100).toFixed(1)}%` : '-');
-const kilo = (n: number): string => (n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : num(n));
 
 function closes(w: WindowResult): string {
   const entries = Object.entries(w.closes);
   return entries.length === 0 ? '0' : entries.map(([k, v]) => `${v}×${k}`).join(', ');
 }
 
+const measuredRuns = (runs: readonly RunResult[]): RunResult[] => runs.filter((r) => r.skipped === undefined);
+
 export function deliveryTable(runs: readonly RunResult[]): string {
-  const rows = runs.flatMap((r) =>
+  const rows = measuredRuns(runs).flatMap((r) =>
     r.windows.map((w) => [
       r.peer,
       String(r.repetition),
@@ -38,29 +36,13 @@ export function deliveryTable(runs: readonly RunResult[]): string {
       w.bound,
     ]),
   );
-  return table(
-    [
-      'peer',
-      'rep',
-      'subs',
-      'msg/s offered',
-      'published',
-      'delivered/s',
-      'delivered',
-      'p50 ms',
-      'p99 ms',
-      'max ms',
-      'POST p99 ms',
-      'dropped conns',
-      'lo drops / retrans',
-      'CPU-bound',
-    ],
-    rows,
-  );
+  const header = ['peer', 'rep', 'subs', 'msg/s offered', 'published', 'delivered/s', 'delivered', 'p50 ms'];
+  header.push('p99 ms', 'max ms', 'POST p99 ms', 'dropped conns', 'lo drops / retrans', 'CPU-bound');
+  return table(header, rows);
 }
 
 export function resourceTable(runs: readonly RunResult[]): string {
-  const rows = runs.flatMap((r) =>
+  const rows = measuredRuns(runs).flatMap((r) =>
     r.windows.map((w) => [
       r.peer,
       String(r.repetition),
@@ -73,106 +55,106 @@ export function resourceTable(runs: readonly RunResult[]): string {
       num(w.othersCores, 2),
     ]),
   );
-  const header = [
-    'peer',
-    'rep',
-    'msg/s',
-    'hub CPU',
-    'load CPU',
-    'hub µs/delivery user / sys',
-    'load µs/delivery user / sys',
-    'steal',
-    'other procs (cores)',
-  ];
+  const header = ['peer', 'rep', 'msg/s', 'hub CPU', 'load CPU', 'hub µs/delivery user / sys'];
+  header.push('load µs/delivery user / sys', 'steal', 'other procs (cores)');
   return table(header, rows);
 }
 
+/** KB per connection per transport; for Herald also the V8 heap's part of it. */
 export function memoryTable(runs: readonly RunResult[]): string {
-  const rows = runs.map((r) => {
-    const t = (name: string): string => {
-      const m = r.memory.transports.find((x) => x.transport === name);
-      return m ? `${num(m.kbPerConnection, 1)} (${m.connections})` : '-';
+  const measured = measuredRuns(runs);
+  const transports = [...new Set(measured.flatMap((r) => r.memory.transports.map((m) => m.transport)))];
+  const rows = measured.map((r) => {
+    const cell = (t: Transport): string => {
+      const m = r.memory.transports.find((x) => x.transport === t);
+      if (!m) return '-';
+      const heap =
+        m.heapDeltaBytes === undefined || m.connections === 0
+          ? ''
+          : `, heap ${num(m.heapDeltaBytes / 1024 / m.connections, 1)} = ${pct(m.heapDeltaBytes / m.rssDeltaBytes)}`;
+      return `${num(m.kbPerConnection, 1)} (${m.connections}${heap})`;
     };
-    const total = r.memory.transports.reduce((a, m) => a + m.rssDeltaBytes, r.memory.baselineRssBytes);
-    return [
-      r.peer,
-      String(r.repetition),
-      num(r.memory.baselineRssBytes / 1048576, 1),
-      num(total / 1048576, 1),
-      t('ws'),
-      t('sse'),
-    ];
+    return [r.peer, String(r.repetition), num(r.memory.baselineRssBytes / 1048576, 1), ...transports.map(cell)];
   });
-  const header = ['peer', 'rep', 'hub RSS idle MB', 'hub RSS connected MB', 'KB per WS (conns)', 'KB per SSE (conns)'];
-  return table(header, rows);
-}
-
-export function fanoutSummary(runs: readonly RunResult[]): string {
-  const rows = runs.map((r) => {
-    const best = r.windows.reduce<WindowResult | undefined>(
-      (b, w) => (!b || w.deliveredPerSec > b.deliveredPerSec ? w : b),
-      undefined,
-    );
-    const under100 = r.windows
-      .filter((w) => w.latency.p99Ms < 100 && w.deliveryRatio >= 0.95)
-      .reduce<WindowResult | undefined>((b, w) => (!b || w.deliveredPerSec > b.deliveredPerSec ? w : b), undefined);
-    return [
-      r.peer,
-      String(r.repetition),
-      best ? `${kilo(best.deliveredPerSec)} (at ${kilo(best.rate)} msg/s, ${best.bound})` : '-',
-      under100 ? `${kilo(under100.deliveredPerSec)} (at ${kilo(under100.rate)} msg/s)` : '-',
-    ];
-  });
-  return table(['peer', 'rep', 'max delivered/s', 'best with p99 < 100 ms'], rows);
-}
-
-export function printReport(opts: BenchOptions, runs: readonly RunResult[]): void {
-  const out: string[] = [];
-  out.push(
-    `\n## ${opts.scenario}: ${opts.transports.map((t) => `${opts.subs} ${t}`).join(' + ')} subscribers, ${opts.size} B messages\n`,
+  return table(
+    ['peer', 'rep', 'hub RSS idle MB', ...transports.map((t) => `KB per ${t} (conns, heap KB = share)`)],
+    rows,
   );
-  if (opts.scenario !== 'memory') out.push(deliveryTable(runs), '');
-  if (opts.scenario === 'fanout') out.push(fanoutSummary(runs), '');
-  if (opts.scenario !== 'memory') out.push(resourceTable(runs), '');
-  out.push(memoryTable(runs), '');
+}
+
+export function caseReport(c: Case, runs: readonly RunResult[]): string {
+  const own = runs.filter((r) => r.caseId === c.id);
+  const out: string[] = [`\n## ${c.id} — ${c.title}\n`];
+  const o = c.opts;
+  if (['latency', 'fanout', 'channels', 'bytes'].includes(c.scenario)) {
+    out.push(`${o.size} B messages, ${o.duration} s per window, warm-up ${o.warmup} s\n`);
+    out.push(deliveryTable(own), '', resourceTable(own), '');
+  }
+  if (c.scenario === 'bytes') out.push(bytesTable(own), '');
+  if (c.scenario === 'ingest' || c.scenario === 'polling') {
+    out.push(`wrk: 1 thread, ${o.httpConns} connections, ${o.duration} s per row\n`, ratesTable(own), '');
+  }
+  if (c.scenario === 'polling') out.push(exchangeTable(own), '');
+  // A handful of subscribers (bytes) says nothing about memory per connection.
+  if (c.scenario !== 'bytes' && own.some((r) => r.memory.transports.length > 0)) out.push(memoryTable(own), '');
+  if (c.scenario === 'bytes')
+    out.push('Latency columns mix every transport (poll subscribers wait up to one interval).\n');
+  for (const r of own) {
+    const who = `${r.peer} rep ${r.repetition}`;
+    if (r.skipped) out.push(`skipped (${who}): ${r.skipped}`);
+    for (const note of r.notes) out.push(`note (${who}): ${note}`);
+    for (const w of r.windows) {
+      const at = `${who}, ${kilo(w.rate)}/s`;
+      for (const e of w.published.errors) out.push(`publish error (${at}): ${e}`);
+      if (w.net.backlogDrops > 0)
+        out.push(`kernel (${at}): ${w.net.backlogDrops} packets dropped by the loopback backlog (200 ms RTO each)`);
+      if (w.published.unanswered > 0)
+        out.push(
+          `POSTs unanswered (${at}): ${w.published.unanswered} messages had no answer ${o.drain} s after publishing`,
+        );
+      if (w.stale > 0) out.push(`backlog (${at}): ${w.stale} deliveries of earlier windows' messages, not counted`);
+      if (w.published.skipped > 0) out.push(`publisher fell behind (${at}): ${w.published.skipped} messages not sent`);
+    }
+    for (const rate of r.rates) if (rate.errors) out.push(`errors (${who}, ${rate.name}): ${rate.errors}`);
+    if (r.hubCrashed) out.push(`HUB CRASHED during ${who}`);
+  }
+  return out.join('\n');
+}
+
+/** Prints every case's tables (and the suite summary); returns the whole report as Markdown. */
+export function printReport(
+  opts: BenchOptions,
+  plan: readonly Case[],
+  runs: readonly RunResult[],
+  seconds: number,
+): string {
+  const out: string[] = plan.map((c) => caseReport(c, runs));
+  if (opts.suite.length > 0) out.push(summary(plan, runs));
   out.push(
+    '',
     opts.pin
       ? `hub pinned to CPU ${opts.serverCpus}, load + orchestrator to CPU ${opts.loadCpus} (taskset). CPU-bound = a side used >= 85% of a core.`
       : 'not pinned (--no-pin). CPU-bound = a side used >= 85% of a core.',
+    `Herald ran with its per-client limits lifted (bench/lib/hub-command.ts). Whole run: ${Math.round(seconds)} s.`,
   );
-  for (const r of runs) {
-    for (const note of r.notes) out.push(`note (${r.peer} rep ${r.repetition}): ${note}`);
-    for (const w of r.windows) {
-      for (const e of w.published.errors) out.push(`publish error (${r.peer} rep ${r.repetition}): ${e}`);
-      if (w.net.backlogDrops > 0)
-        out.push(
-          `kernel (${r.peer} rep ${r.repetition}, ${w.rate}/s): ${w.net.backlogDrops} packets dropped by the loopback backlog: their messages waited >= 200 ms (TCP retransmission timeout); see docs/performance.md`,
-        );
-      if (w.published.unanswered > 0)
-        out.push(
-          `POSTs unanswered (${r.peer} rep ${r.repetition}, ${w.rate}/s): ${w.published.unanswered} messages had no answer ${opts.drain} s after publishing ended`,
-        );
-      if (w.stale > 0)
-        out.push(
-          `backlog (${r.peer} rep ${r.repetition}, ${w.rate}/s): ${w.stale} deliveries of earlier messages (warm-up / previous step) arrived during this window, not counted`,
-        );
-      if (w.published.skipped > 0)
-        out.push(
-          `publisher fell behind (${r.peer} rep ${r.repetition}, ${w.rate}/s): ${w.published.skipped} messages not sent`,
-        );
-    }
-    if (r.hubCrashed) out.push(`HUB CRASHED during ${r.peer} rep ${r.repetition}`);
-  }
-  console.log(out.join('\n'));
+  const text = out.join('\n');
+  console.log(text);
+  return text;
 }
 
 export function writeJson(
   file: string,
   opts: BenchOptions,
+  plan: readonly Case[],
   runs: readonly RunResult[],
   machine: Record<string, string>,
+  markdown: string,
+  seconds: number,
 ): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), machine, options: opts, runs }, null, 2)}\n`);
-  console.log(`\nJSON written to ${file}`);
+  const cases = plan.map((c) => ({ id: c.id, title: c.title, scenario: c.scenario, peers: c.peers, options: c.opts }));
+  const body = { date: new Date().toISOString(), seconds, machine, options: opts, cases, runs };
+  writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
+  writeFileSync(file.replace(/\.json$/, '.md'), `${markdown}\n`);
+  console.log(`\nJSON written to ${file} (tables: ${file.replace(/\.json$/, '.md')})`);
 }

@@ -1,5 +1,5 @@
 // Shapes of what a run measured: printed as tables and written as JSON.
-import type { Transport } from './ipc.ts';
+import type { Traffic, Transport } from './ipc.ts';
 import type { LatencySummary } from './latency.ts';
 import type { PeerName, ScenarioName } from './options.ts';
 import type { CpuTime } from './procfs.ts';
@@ -11,6 +11,8 @@ export interface TransportMemory {
   rssDeltaBytes: number;
   /** (RSS after − RSS before) / connections, KiB */
   kbPerConnection: number;
+  /** V8 heap used after − before (from the hub's /v1/stats), when the hub reports it */
+  heapDeltaBytes: number | undefined;
 }
 
 export interface MemoryResult {
@@ -28,6 +30,8 @@ export interface CpuShare extends CpuTime {
 export type Bound = 'server' | 'load' | 'both' | 'neither';
 
 export interface WindowResult {
+  /** what the window is within its run (e.g. "low rate"); empty for plain steps */
+  label: string;
   /** offered publish rate, messages/s */
   rate: number;
   batch: number;
@@ -41,6 +45,8 @@ export interface WindowResult {
     errors: string[];
   };
   subscribers: number;
+  /** deliveries each accepted message should make (subscribers on its channel) */
+  perMessage: number;
   expected: number;
   received: number;
   /** deliveries of earlier windows' messages that arrived during this one (not in `received`) */
@@ -64,15 +70,68 @@ export interface WindowResult {
   /** machine-wide, during the window: loopback backlog drops and TCP retransmissions */
   net: { backlogDrops: number; retransmits: number };
   bound: Bound;
+  /** per transport: deliveries and client-side bytes on the wire */
+  traffic: Partial<Record<Transport, Traffic>>;
+  /** mean JSON size of a message's data, bytes */
+  dataBytes: number;
+}
+
+/** A closed-loop request-rate measurement (wrk, or the WebSocket publisher). */
+export interface RateResult {
+  name: string;
+  requestsPerSec: number;
+  /** messages accepted per second (a batch request carries several) */
+  messagesPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** non-2xx/3xx answers and socket errors, as reported by the tool */
+  errors: string;
+  server: CpuShare;
+  load: CpuShare;
+  /** hub CPU per request, µs (user / system) */
+  serverUsPerRequest: { user: number; system: number };
+  bound: Bound;
+  othersCores: number;
+}
+
+/** Size of one HTTP exchange on the wire (polling's 304). */
+export interface ExchangeBytes {
+  name: string;
+  status: number;
+  requestBytes: number;
+  responseBytes: number;
 }
 
 export interface RunResult {
+  /** which case of the plan (e.g. "A ws 1k"); the same for every peer of that case */
+  caseId: string;
   peer: PeerName;
   scenario: ScenarioName;
   repetition: number;
+  /** the peer could not run this case: the reason */
+  skipped: string | undefined;
   memory: MemoryResult;
-  /** latency: one window; fanout: one per ramp step; memory: none */
+  /** latency: one window; fanout/channels: one per ramp step; bytes: one per rate; memory: none */
   windows: WindowResult[];
+  /** ingest and polling */
+  rates: RateResult[];
+  exchanges: ExchangeBytes[];
   hubCrashed: boolean;
   notes: string[];
+}
+
+export function emptyRun(caseId: string, peer: PeerName, scenario: ScenarioName, repetition: number): RunResult {
+  return {
+    caseId,
+    peer,
+    scenario,
+    repetition,
+    skipped: undefined,
+    memory: { baselineRssBytes: 0, transports: [] },
+    windows: [],
+    rates: [],
+    exchanges: [],
+    hubCrashed: false,
+    notes: [],
+  };
 }

@@ -1,69 +1,122 @@
-// One hub process with its subscribers connected: the common first half of every scenario.
-// Server memory is read before and after each transport's connections, giving KB per connection.
+// One hub process with its subscribers connected: the common first half of the delivery and
+// memory scenarios. Server memory is read before and after each transport's connections, giving
+// KB per connection (and, for Herald, the V8 heap's share of it from /v1/stats).
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { stopAll } from './children.ts';
 import { type Hub, startHub, stopHub, TMP_DIR } from './hub.ts';
 import type { Transport } from './ipc.ts';
 import { LoadPool } from './load-pool.ts';
-import type { BenchOptions, PeerName } from './options.ts';
+import type { BenchOptions } from './options.ts';
+import { type PeerSpec, publishUrl, subscribeUrl } from './peers.ts';
 import { rssBytes } from './procfs.ts';
 import { follow, startBar } from './progress.ts';
 import { Publisher } from './publisher-client.ts';
 import type { MemoryResult } from './results.ts';
+import { heapUsed } from './stats.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-/** Time for the hub to finish per-connection setup and for RSS to settle before it is read. */
-const SETTLE_MS = 1500;
+
+export interface SessionPlan {
+  transports: readonly Transport[];
+  /** subscribers per transport */
+  subs: number;
+  /** true: every subscriber on its own channel (scenario D); false: all on one channel */
+  channelPerConnection: boolean;
+}
 
 export interface Session {
   hub: Hub;
+  peer: PeerSpec;
   pool: LoadPool;
   publisher: Publisher;
+  /** channel name; with channelPerConnection, a template with `{i}` */
+  channel: string;
+  /** POST URL of the channel (or template) */
   channelUrl: string;
+  /** number of channels messages are spread over */
+  channels: number;
   subscribers: number;
+  /** deliveries one accepted message should make */
+  perMessage: number;
   memory: MemoryResult;
   notes: string[];
   logFd: number;
 }
 
-export async function openSession(opts: BenchOptions, peer: PeerName, label: string): Promise<Session> {
+/** Short channel names: their length is part of every WebSocket message's bytes (scenario F). */
+function channelName(): string {
+  return `b${randomBytes(4).toString('hex')}`;
+}
+
+export async function openSession(
+  opts: BenchOptions,
+  peer: PeerSpec,
+  label: string,
+  plan: SessionPlan,
+): Promise<Session> {
   const loadCpus = opts.pin ? opts.loadCpus : undefined;
   const hub = await startHub({
-    peer,
+    peer: peer.name,
     cpus: opts.pin ? opts.serverCpus : undefined,
     apiKey: opts.apiKey,
     heraldArgs: opts.heraldArgs,
   });
   const logFd = openSync(`${TMP_DIR}/load-${label}.log`, 'w');
-  const total = opts.transports.length * opts.subs;
+  const total = plan.transports.length * plan.subs;
   const pool = new LoadPool(Math.max(1, Math.ceil(total / opts.connsPerWorker)), loadCpus, logFd);
   const publisher = new Publisher(loadCpus, logFd);
   // A fresh channel per run: nothing left over from an earlier run can be delivered.
-  const channelUrl = `${hub.origin}/v1/channels/bench-${label}/messages`;
+  const base = channelName();
+  const channel = plan.channelPerConnection ? `${base}-{i}` : base;
   const notes: string[] = [];
-  await sleep(SETTLE_MS);
+  await sleep(opts.settleMs);
   const baselineRssBytes = rssBytes(hub.pid) ?? 0;
   const memory: MemoryResult = { baselineRssBytes, transports: [] };
   let subscribers = 0;
-  for (const transport of opts.transports) {
+  for (const transport of plan.transports) {
     const before = rssBytes(hub.pid) ?? 0;
-    const bar = startBar(`${label} connect ${transport}`, opts.subs);
+    const heapBefore = peer.heapStats ? await heapUsed(hub.origin) : undefined;
+    const bar = startBar(`${label} connect ${transport}`, plan.subs);
     const stop = follow(bar, () => ({ value: Math.max(0, pool.progress().open - subscribers) }));
-    const result = await pool.connect(transport, channelUrl, opts.subs, opts.connsPerAddress, opts.connectConcurrency);
+    const result = await pool.connect({
+      transport,
+      dialect: peer.dialect,
+      url: subscribeUrl(peer, hub.origin, channel, transport),
+      firstIndex: subscribers,
+      count: plan.subs,
+      connsPerAddress: opts.connsPerAddress,
+      concurrency: opts.connectConcurrency,
+      pollIntervalMs: opts.pollIntervalMs,
+    });
     stop();
     if (result.failed > 0) notes.push(`${transport}: ${result.failed} connections failed: ${result.errors.join('; ')}`);
-    await sleep(SETTLE_MS);
+    await sleep(opts.settleMs);
     const after = rssBytes(hub.pid) ?? 0;
+    const heapAfter = peer.heapStats ? await heapUsed(hub.origin) : undefined;
     subscribers += result.opened;
     memory.transports.push({
-      transport: transport satisfies Transport,
+      transport,
       connections: result.opened,
       failed: result.failed,
       rssDeltaBytes: after - before,
       kbPerConnection: result.opened > 0 ? (after - before) / 1024 / result.opened : Number.NaN,
+      heapDeltaBytes: heapBefore !== undefined && heapAfter !== undefined ? heapAfter - heapBefore : undefined,
     });
   }
-  return { hub, pool, publisher, channelUrl, subscribers, memory, notes, logFd };
+  return {
+    hub,
+    peer,
+    pool,
+    publisher,
+    channel,
+    channelUrl: publishUrl(hub.origin, channel),
+    channels: plan.channelPerConnection ? subscribers : 1,
+    subscribers,
+    perMessage: plan.channelPerConnection ? 1 : subscribers,
+    memory,
+    notes,
+    logFd,
+  };
 }
 
 export async function closeSession(session: Session): Promise<{ crashed: boolean; logTail: string }> {
@@ -71,9 +124,4 @@ export async function closeSession(session: Session): Promise<{ crashed: boolean
   const stopped = await stopHub(session.hub);
   closeSync(session.logFd);
   return stopped;
-}
-
-/** On a failure halfway: make sure nothing of this session keeps running. */
-export async function abandonSession(): Promise<void> {
-  await stopAll();
 }

@@ -1,5 +1,7 @@
 // One measurement window: publish at a fixed rate for a while, wait for late deliveries,
 // then gather deliveries, latencies and every process's CPU time over the window.
+
+import type { Traffic, Transport } from './ipc.ts';
 import { summarize } from './latency.ts';
 import type { BenchOptions } from './options.ts';
 import {
@@ -23,16 +25,16 @@ const STALL_MS = 2000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function selfCpu(): CpuTime {
+export function selfCpu(): CpuTime {
   const u = process.cpuUsage();
   return { user: u.user / 1e6, system: u.system / 1e6 };
 }
 
-function share(cpu: CpuTime, wallSeconds: number): CpuShare {
+export function share(cpu: CpuTime, wallSeconds: number): CpuShare {
   return { ...cpu, share: wallSeconds > 0 ? (cpu.user + cpu.system) / wallSeconds : 0 };
 }
 
-function bound(server: number, load: number): Bound {
+export function boundOf(server: number, load: number): Bound {
   if (server >= SATURATED && load >= SATURATED) return 'both';
   if (server >= SATURATED) return 'server';
   if (load >= SATURATED) return 'load';
@@ -40,7 +42,10 @@ function bound(server: number, load: number): Bound {
 }
 
 export interface WindowSpec {
+  /** progress bar label */
   label: string;
+  /** what the window is within its run, kept in the result (e.g. "low rate") */
+  name?: string;
   rate: number;
   batch: number;
   durationS: number;
@@ -66,6 +71,11 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
     .run({
       type: 'publish',
       url: session.channelUrl,
+      channels: session.channels,
+      multi:
+        session.channels > 1 && spec.batch > 1
+          ? { url: `${hub.origin}/v1/publish`, channel: session.channel }
+          : undefined,
       apiKey: opts.apiKey,
       rate: spec.rate,
       durationMs: spec.durationS * 1000,
@@ -82,7 +92,7 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
 
   // Late deliveries: wait until all expected arrived, nothing moves any more, or the drain bound.
   // Unanswered POSTs may still be published: count them as expected (a hub that lost them shows < 100 %).
-  const expected = (done.accepted + done.unanswered) * session.subscribers;
+  const expected = (done.accepted + done.unanswered) * session.perMessage;
   const drainEnd = Date.now() + opts.drain * 1000;
   let last = pool.progress().received;
   let lastChange = Date.now();
@@ -112,7 +122,20 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
   for (const s of stats) for (const [k, v] of Object.entries(s.closes)) closes[k] = (closes[k] ?? 0) + v;
   const serverShare = share(serverAtPublishEnd, publishWall);
   const loadShare = share(loadAtPublishEnd, publishWall);
+  const traffic: Partial<Record<Transport, Traffic>> = {};
+  for (const s of stats) {
+    for (const [t, v] of Object.entries(s.traffic) as Array<[Transport, Traffic]>) {
+      const acc = traffic[t] ?? { received: 0, bytesIn: 0, bytesOut: 0, requests: 0 };
+      traffic[t] = {
+        received: acc.received + v.received,
+        bytesIn: acc.bytesIn + v.bytesIn,
+        bytesOut: acc.bytesOut + v.bytesOut,
+        requests: acc.requests + v.requests,
+      };
+    }
+  }
   return {
+    label: spec.name ?? '',
     rate: spec.rate,
     batch: spec.batch,
     seconds: spec.durationS,
@@ -125,6 +148,7 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
       errors: done.errors,
     },
     subscribers: session.subscribers,
+    perMessage: session.perMessage,
     expected,
     received,
     stale,
@@ -150,6 +174,8 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
       backlogDrops: netEnd.backlogDrops - netStart.backlogDrops,
       retransmits: netEnd.retransmits - netStart.retransmits,
     },
-    bound: bound(serverShare.share, loadShare.share),
+    bound: boundOf(serverShare.share, loadShare.share),
+    traffic,
+    dataBytes: done.dataBytes,
   };
 }

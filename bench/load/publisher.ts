@@ -1,23 +1,44 @@
 // Load process: publishes at a fixed rate (open loop: the schedule does not wait for the hub)
-// by HTTP POST, one message or a JSON-array batch per request. Each message's data carries
-// its send time on the shared monotonic clock, so subscribers in other processes can
-// compute publish→receive latency.
+// by HTTP POST, one message or a JSON-array batch per request, to one channel or to random
+// channels of many. Each message's data carries its send time on the shared monotonic clock,
+// so subscribers in other processes can compute publish→receive latency.
 import { Agent, request } from 'node:http';
 import type { PublishCommand, PublisherReply } from '../lib/ipc.ts';
 import { LatencyRecorder, nowMs } from '../lib/latency.ts';
+import { dataJson, padFor } from './payload.ts';
 
 function send(reply: PublisherReply): void {
   process.send?.(reply);
 }
 
-function messageJson(pad: string): string {
-  const t = Math.round(nowMs() * 1000) / 1000;
-  return `{"data":{"t":${t},"pad":"${pad}"}}`;
+interface Post {
+  url: string;
+  body: string;
+}
+
+/** What one POST carries: a message or a batch, to the channel (or a random one of many). */
+function postFor(cmd: PublishCommand, pad: string, count: (dataBytes: number) => void): Post {
+  const data = (): string => {
+    const d = dataJson(pad);
+    count(d.length);
+    return d;
+  };
+  const pick = (): string => String(Math.floor(Math.random() * cmd.channels));
+  if (cmd.channels > 1 && cmd.batch > 1 && cmd.multi !== undefined) {
+    const { channel, url } = cmd.multi;
+    const items = Array.from(
+      { length: cmd.batch },
+      () => `{"channel":"${channel.replace('{i}', pick())}","data":${data()}}`,
+    );
+    return { url, body: `{"messages":[${items.join(',')}]}` };
+  }
+  const url = cmd.channels > 1 ? cmd.url.replace('{i}', pick()) : cmd.url;
+  if (cmd.batch === 1) return { url, body: `{"data":${data()}}` };
+  return { url, body: `[${Array.from({ length: cmd.batch }, () => `{"data":${data()}}`).join(',')}]` };
 }
 
 async function publish(cmd: PublishCommand): Promise<void> {
-  // {"t":<~16 chars>,"pad":""} is about 31 bytes; the pad brings data to cmd.size.
-  const pad = 'x'.repeat(Math.max(0, cmd.size - 31));
+  const pad = padFor(cmd.size);
   const agent = new Agent({ keepAlive: true, maxSockets: cmd.maxInFlight });
   const rtt = new LatencyRecorder();
   const errors = new Set<string>();
@@ -26,39 +47,45 @@ async function publish(cmd: PublishCommand): Promise<void> {
   let failed = 0;
   let skipped = 0;
   let inFlight = 0;
+  let dataBytes = 0;
+  let dataCount = 0;
+  const count = (n: number): void => {
+    dataBytes += n;
+    dataCount++;
+  };
 
   const post = (): void => {
-    const body =
-      cmd.batch === 1 ? messageJson(pad) : `[${Array.from({ length: cmd.batch }, () => messageJson(pad)).join(',')}]`;
+    const { url, body } = postFor(cmd, pad, count);
     const started = nowMs();
     inFlight++;
     sent += cmd.batch;
-    const req = request(cmd.url, {
+    const req = request(url, {
       method: 'POST',
       agent,
       headers: { authorization: `Bearer ${cmd.apiKey}`, 'content-type': 'application/json' },
     });
-    const finish = (ok: boolean, error?: string): void => {
+    const finish = (ok: number, error?: string): void => {
       inFlight--;
       rtt.record(nowMs() - started);
-      if (ok) accepted += cmd.batch;
-      else failed += cmd.batch;
+      accepted += ok;
+      failed += cmd.batch - ok;
       if (error !== undefined && errors.size < 5) errors.add(error);
     };
     req.on('response', (res) => {
-      if (res.statusCode === 201) {
-        res.resume();
-        res.on('end', () => finish(true));
-        return;
-      }
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         text += chunk;
       });
-      res.on('end', () => finish(false, `HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        // 201 (Herald), 200 (many-channel publish: one result per item), 202 (Nchan, no subscriber).
+        if (status < 200 || status > 299) return finish(0, `HTTP ${status}: ${text.slice(0, 200)}`);
+        const itemErrors = text.split('"error"').length - 1;
+        finish(cmd.batch - itemErrors, itemErrors > 0 ? `item errors: ${text.slice(0, 200)}` : undefined);
+      });
     });
-    req.on('error', (err) => finish(false, err.message));
+    req.on('error', (err) => finish(0, err.message));
     req.end(body);
   };
 
@@ -98,6 +125,7 @@ async function publish(cmd: PublishCommand): Promise<void> {
     startedAt,
     endedAt,
     rtt: rtt.drain(),
+    dataBytes: dataCount > 0 ? dataBytes / dataCount : 0,
   });
 }
 

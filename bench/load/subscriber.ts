@@ -1,10 +1,13 @@
-// Load process: opens WebSocket / SSE subscribers on the orchestrator's command and
-// reports deliveries and latencies. Runs as its own process (pinned to the load core)
-// so that the hub's CPU and the client's CPU can be measured apart.
-import type { ConnectCommand, SubscriberCommand, SubscriberReply } from '../lib/ipc.ts';
-import { openSse } from './sse-sub.ts';
+// Load process: opens subscribers on the orchestrator's command and reports deliveries,
+// latencies and bytes on the wire. Runs as its own process (pinned to the load core) so that
+// the hub's CPU and the client's CPU can be measured apart.
+import type { ConnectCommand, Dialect, SubscriberCommand, SubscriberReply, Transport } from '../lib/ipc.ts';
+import type { Closable, Opener } from './open-spec.ts';
+import { openLongPoll, openPoll } from './pull-sub.ts';
+import { openSocketIo } from './sio-sub.ts';
+import { openNdjson, openSse } from './stream-sub.ts';
 import { Tally } from './tally.ts';
-import { type Closable, openWs } from './ws-sub.ts';
+import { openWs } from './ws-sub.ts';
 
 const tally = new Tally();
 const connections: Closable[] = [];
@@ -13,8 +16,24 @@ function send(reply: SubscriberReply): void {
   process.send?.(reply);
 }
 
+function opener(transport: Transport, dialect: Dialect): Opener {
+  switch (transport) {
+    case 'ws':
+      return dialect === 'socketio' ? openSocketIo : openWs;
+    case 'sse':
+      return openSse;
+    case 'ndjson':
+      return openNdjson;
+    case 'longpoll':
+      return openLongPoll(dialect);
+    case 'poll':
+      return openPoll(dialect);
+  }
+}
+
 async function connect(cmd: ConnectCommand): Promise<void> {
-  const open = cmd.transport === 'ws' ? openWs : openSse;
+  const open = opener(cmd.transport, cmd.dialect);
+  const perConnection = cmd.url.includes('{i}');
   const errors = new Set<string>();
   let opened = 0;
   let failed = 0;
@@ -24,8 +43,11 @@ async function connect(cmd: ConnectCommand): Promise<void> {
     while (next < cmd.count) {
       const i = next++;
       const localAddress = cmd.localAddresses[i % cmd.localAddresses.length] ?? '127.0.0.1';
+      const url = perConnection ? cmd.url.replace('{i}', String(cmd.firstIndex + i)) : cmd.url;
       try {
-        connections.push(await open(cmd.url, localAddress, cmd.timeoutMs, tally));
+        connections.push(
+          await open({ url, localAddress, timeoutMs: cmd.timeoutMs, tally, pollIntervalMs: cmd.pollIntervalMs }),
+        );
         opened++;
       } catch (err) {
         failed++;
@@ -46,7 +68,7 @@ function shutdown(): void {
   for (const c of connections) c.close();
   // Give the close frames / FINs a moment, then leave even if a socket lingers.
   setTimeout(() => process.exit(0), 200).unref();
-  process.disconnect?.();
+  if (process.connected) process.disconnect();
 }
 
 process.on('message', (cmd: SubscriberCommand) => {
@@ -55,8 +77,4 @@ process.on('message', (cmd: SubscriberCommand) => {
   else shutdown();
 });
 // The orchestrator died or gave up on us: never outlive it.
-process.on('disconnect', () => {
-  clearInterval(progress);
-  for (const c of connections) c.close();
-  setTimeout(() => process.exit(0), 200).unref();
-});
+process.on('disconnect', shutdown);

@@ -1,10 +1,14 @@
-// Per-process delivery counters shared by the WebSocket and SSE subscribers.
-import type { SubscriberStats } from '../lib/ipc.ts';
+// Per-process delivery counters shared by every subscriber kind.
+import type { SubscriberStats, Traffic, Transport } from '../lib/ipc.ts';
 import { LatencyRecorder, nowMs } from '../lib/latency.ts';
+import { TrafficMeter } from './traffic.ts';
 
 export class Tally {
   /** messages per connection slot in the current window */
   private perSlot: number[] = [];
+  /** the meter of each slot's transport (one lookup per delivery, no map access) */
+  private slotMeter: TrafficMeter[] = [];
+  private meters = new Map<Transport, TrafficMeter>();
   private closes = new Map<string, number>();
   private recorder = new LatencyRecorder();
   received = 0;
@@ -14,9 +18,20 @@ export class Tally {
   private since = 0;
   open = 0;
 
-  /** Reserves a slot for a new connection. */
-  slot(): number {
+  /** The byte meter of a transport (subscribers hand it their sockets). */
+  meter(transport: Transport): TrafficMeter {
+    let m = this.meters.get(transport);
+    if (m === undefined) {
+      m = new TrafficMeter();
+      this.meters.set(transport, m);
+    }
+    return m;
+  }
+
+  /** Reserves a slot for a new connection of `transport`. */
+  slot(transport: Transport): number {
     this.perSlot.push(0);
+    this.slotMeter.push(this.meter(transport));
     return this.perSlot.length - 1;
   }
 
@@ -29,6 +44,8 @@ export class Tally {
     const now = nowMs();
     this.recorder.record(now - sentAt);
     this.perSlot[slot] = (this.perSlot[slot] ?? 0) + 1;
+    const meter = this.slotMeter[slot];
+    if (meter !== undefined) meter.received++;
     this.received++;
     this.lastReceiveAt = now;
   }
@@ -55,6 +72,8 @@ export class Tally {
       if (n < min) min = n;
       if (n > max) max = n;
     }
+    const traffic: Partial<Record<Transport, Traffic>> = {};
+    for (const [transport, meter] of this.meters) traffic[transport] = meter.collect();
     const stats: SubscriberStats = {
       received: this.received,
       lastReceiveAt: this.lastReceiveAt,
@@ -64,6 +83,7 @@ export class Tally {
       open: this.open,
       stale: this.stale,
       closes: Object.fromEntries(this.closes),
+      traffic,
     };
     this.perSlot.fill(0);
     this.closes.clear();

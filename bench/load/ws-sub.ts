@@ -1,14 +1,11 @@
-// One WebSocket subscriber bound to a channel URL (contract section 6).
+// One WebSocket subscriber bound to a channel URL (contract section 6); Nchan's WebSocket
+// subscriber sends the published body as one text frame, so the same client serves it.
 import WebSocket from 'ws';
-import type { Tally } from './tally.ts';
+import type { Closable, OpenSpec } from './open-spec.ts';
 import { sentAtFromBuffer } from './timestamp.ts';
 
-export interface Closable {
-  close(): void;
-}
-
 /** Resolves once the socket is open; rejects on handshake error or timeout. */
-export function openWs(url: string, localAddress: string, timeoutMs: number, tally: Tally): Promise<Closable> {
+export function openWs({ url, localAddress, timeoutMs, tally }: OpenSpec): Promise<Closable> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url.replace(/^http/, 'ws'), {
       localAddress,
@@ -18,8 +15,10 @@ export function openWs(url: string, localAddress: string, timeoutMs: number, tal
       // Valid UTF-8 is the server's job; checking it here would only cost load-generator CPU.
       skipUTF8Validation: true,
     });
-    const slot = tally.slot();
+    const slot = tally.slot('ws');
+    const meter = tally.meter('ws');
     let isOpen = false;
+    ws.on('upgrade', (res) => meter.watch(res.socket));
     ws.on('open', () => {
       isOpen = true;
       tally.opened();

@@ -1,8 +1,10 @@
 // The floor: the least work a Node hub can do per delivery. One publish = the frame built once,
 // the same Buffer written to every socket; no history, no auth, no backpressure policy.
-// It speaks just enough of Herald's wire contract for the bench: WebSocket and SSE on
-// /v1/channels/{ch}/messages, POST {"data":…} (or an array) answered 201, GET /healthz.
-import { createServer, type IncomingMessage } from 'node:http';
+// It speaks just enough of Herald's wire contract for the bench: WebSocket, SSE and held long
+// polls on /v1/channels/{ch}/messages, POST {"data":…} (or an array) answered 201, POST
+// /v1/publish (many channels), GET /healthz. Long polls are answered with the next message only
+// (no history: a message published between two polls is not seen; only memory is measured with them).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import * as wsModule from 'ws';
 import { WebSocketServer } from 'ws';
@@ -19,11 +21,12 @@ const wsFrame = (text: string): Buffer =>
 const PATH = /^\/v1\/channels\/([A-Za-z0-9][A-Za-z0-9_.:@-]{0,127})\/messages(?:\?|$)/;
 const wsSockets = new Map<string, Set<Duplex>>();
 const sseSockets = new Map<string, Set<Duplex>>();
+const polls = new Map<string, Set<ServerResponse>>();
 let offset = 0;
-const join = (map: Map<string, Set<Duplex>>, ch: string, socket: Duplex): void => {
+const join = <T extends Duplex | ServerResponse>(map: Map<string, Set<T>>, ch: string, item: T): void => {
   const set = map.get(ch) ?? map.set(ch, new Set()).get(ch)!;
-  set.add(socket);
-  socket.on('close', () => set.delete(socket));
+  set.add(item);
+  item.on('close', () => set.delete(item));
 };
 const readBody = async (req: IncomingMessage): Promise<string> => {
   let body = '';
@@ -31,20 +34,41 @@ const readBody = async (req: IncomingMessage): Promise<string> => {
   return body;
 };
 
+const publishOne = (ch: string, data: unknown): void => {
+  const json = JSON.stringify(data);
+  const ws = wsFrame(`{"channel":"${ch}","offset":${++offset},"data":${json},"time":${Date.now()}}`);
+  const sse = Buffer.from(`id: raw:${offset}\ndata: ${json}\n\n`);
+  for (const socket of wsSockets.get(ch) ?? []) socket.write(ws);
+  for (const socket of sseSockets.get(ch) ?? []) socket.write(sse);
+  const held = polls.get(ch);
+  if (held !== undefined && held.size > 0) {
+    const body = `{"cursor":"raw:${offset}","messages":[{"offset":${offset},"data":${json}}]}`;
+    for (const res of held) res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    held.clear();
+  }
+};
+
 const publish = (ch: string, body: string): void => {
   const parsed: unknown = JSON.parse(body);
-  for (const item of (Array.isArray(parsed) ? parsed : [parsed]) as Array<{ data: unknown }>) {
-    const ws = wsFrame(JSON.stringify({ channel: ch, offset: ++offset, data: item.data, time: Date.now() }));
-    const sse = Buffer.from(`id: raw:${offset}\ndata: ${JSON.stringify(item.data)}\n\n`);
-    for (const socket of wsSockets.get(ch) ?? []) socket.write(ws);
-    for (const socket of sseSockets.get(ch) ?? []) socket.write(sse);
-  }
+  for (const item of (Array.isArray(parsed) ? parsed : [parsed]) as Array<{ data: unknown }>) publishOne(ch, item.data);
+};
+
+const publishMany = (body: string): void => {
+  const { messages } = JSON.parse(body) as { messages: Array<{ channel: string; data: unknown }> };
+  for (const m of messages) publishOne(m.channel, m.data);
 };
 
 const server = createServer((req, res) => {
   const ch = PATH.exec(req.url ?? '')?.[1];
   if (req.url === '/healthz') res.end('ok');
-  else if (ch === undefined) res.writeHead(404).end();
+  else if (req.url === '/v1/publish' && req.method === 'POST') {
+    readBody(req)
+      .then((body) => {
+        publishMany(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"results":[]}');
+      })
+      .catch(() => res.writeHead(400).end());
+  } else if (ch === undefined) res.writeHead(404).end();
   else if (req.method === 'POST') {
     readBody(req)
       .then((body) => {
@@ -52,15 +76,15 @@ const server = createServer((req, res) => {
         res.writeHead(201, { 'content-type': 'application/json' }).end(`{"channel":"${ch}","offset":${offset}}`);
       })
       .catch(() => res.writeHead(400).end());
-  } else if (req.headers.accept !== 'text/event-stream') res.writeHead(406).end();
-  else {
+  } else if (req.headers.accept === 'text/event-stream') {
     // Close-delimited body (no chunked framing), then raw bytes straight to the socket.
     res.useChunkedEncodingByDefault = false;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'close' });
     res.flushHeaders();
     res.socket?.write('retry: 1000\n\n');
     if (res.socket) join(sseSockets, ch, res.socket);
-  }
+  } else if (req.url?.includes('wait=')) join(polls, ch, res);
+  else res.writeHead(204).end();
 });
 
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });

@@ -1,0 +1,109 @@
+// What each hub under test can do, so a scenario runs the parts a peer supports and says why it
+// skips the rest. Herald (CLI or library) speaks the whole contract; the others speak enough of
+// it for the same load generator (publish by HTTP POST; subscribe by WebSocket, SSE, …).
+import { nchanMissing } from '../peers/nchan.ts';
+import type { Dialect, Transport } from './ipc.ts';
+import type { PeerName } from './options.ts';
+
+export interface PeerSpec {
+  name: PeerName;
+  dialect: Dialect;
+  /** transports it delivers on (fan-out, latency, channels, bytes) */
+  transports: readonly Transport[];
+  /** transports it can hold idle (memory) */
+  idle: readonly Transport[];
+  /** a JSON-array batch on one channel's POST publishes several messages */
+  batch: boolean;
+  /** POST /v1/publish with {"messages":[{channel,data},…]} */
+  multiPublish: boolean;
+  /** publish over a WebSocket (`/v1/ws` op publish) */
+  wsPublish: boolean;
+  /** GET /v1/stats reports memory.heapUsed */
+  heapStats: boolean;
+  /** polling (E): GET answers with an ETag / Last-Modified and 304 to a conditional GET */
+  polling: boolean;
+  /** why it cannot run on this machine, or undefined */
+  missing(): string | undefined;
+}
+
+const HERALD_TRANSPORTS: readonly Transport[] = ['ws', 'sse', 'ndjson', 'longpoll', 'poll'];
+const always = (): undefined => undefined;
+
+const herald = (name: PeerName): PeerSpec => ({
+  name,
+  dialect: 'herald',
+  transports: HERALD_TRANSPORTS,
+  idle: HERALD_TRANSPORTS,
+  batch: true,
+  multiPublish: true,
+  wsPublish: true,
+  heapStats: true,
+  polling: true,
+  missing: always,
+});
+
+export const PEER_SPECS: Record<PeerName, PeerSpec> = {
+  herald: herald('herald'),
+  'herald-lib': herald('herald-lib'),
+  'raw-ws': {
+    name: 'raw-ws',
+    dialect: 'herald',
+    transports: ['ws', 'sse'],
+    idle: ['ws', 'sse', 'longpoll'],
+    batch: true,
+    multiPublish: true,
+    wsPublish: false,
+    heapStats: false,
+    polling: false,
+    missing: always,
+  },
+  socketio: {
+    name: 'socketio',
+    dialect: 'socketio',
+    transports: ['ws'],
+    idle: ['ws'],
+    batch: true,
+    multiPublish: true,
+    wsPublish: false,
+    heapStats: false,
+    polling: false,
+    missing: always,
+  },
+  nchan: {
+    name: 'nchan',
+    dialect: 'nchan',
+    transports: ['ws', 'sse', 'longpoll', 'poll'],
+    idle: ['ws', 'sse', 'longpoll'],
+    batch: false,
+    multiPublish: false,
+    wsPublish: false,
+    heapStats: false,
+    polling: true,
+    missing: nchanMissing,
+  },
+  'http-floor': {
+    name: 'http-floor',
+    dialect: 'herald',
+    transports: [],
+    idle: [],
+    batch: false,
+    multiPublish: false,
+    wsPublish: false,
+    heapStats: false,
+    polling: true,
+    missing: always,
+  },
+};
+
+/** The URL a subscriber of `transport` opens for `channel` on this peer. */
+export function subscribeUrl(peer: PeerSpec, origin: string, channel: string, transport: Transport): string {
+  const path = `/v1/channels/${channel}/messages`;
+  if (peer.dialect === 'nchan' && transport === 'longpoll') return `${origin}/lp${path}`;
+  if (peer.dialect === 'nchan' && transport === 'poll') return `${origin}/poll${path}`;
+  return `${origin}${path}`;
+}
+
+/** The URL a publisher POSTs to for `channel`. */
+export function publishUrl(origin: string, channel: string): string {
+  return `${origin}/v1/channels/${channel}/messages`;
+}

@@ -1,0 +1,163 @@
+// The suite summary: one compact table per issue-6 scenario with ratios to the raw-ws floor and
+// to Socket.IO (or the node:http floor) of the same case and repetition, then the targets.
+import type { Case } from '../suite/plan.ts';
+import { kilo, num, pct, ratio, table } from './format.ts';
+import type { Transport } from './ipc.ts';
+import type { RunResult } from './results.ts';
+import { bestUnder100, kbPer, maxStep, measured, same } from './select.ts';
+import { targetsTable } from './targets.ts';
+
+function rampTable(plan: readonly Case[], runs: readonly RunResult[], letter: 'A' | 'D'): string {
+  const scenario = letter === 'A' ? 'fanout' : 'channels';
+  const rows = plan
+    .filter((c) => c.letter === letter && c.scenario === scenario)
+    .flatMap((c) =>
+      measured(runs, c.id).map((r) => {
+        const top = maxStep(r);
+        const good = bestUnder100(r);
+        const delivered = top?.deliveredPerSec;
+        return [
+          c.id,
+          r.peer,
+          String(r.repetition),
+          top ? `${kilo(top.deliveredPerSec)} (${pct(top.deliveryRatio)} at ${kilo(top.rate)}/s)` : '-',
+          ratio(delivered, maxStep(same(runs, r, 'raw-ws'))?.deliveredPerSec),
+          ratio(delivered, maxStep(same(runs, r, 'socketio'))?.deliveredPerSec),
+          good ? `${kilo(good.deliveredPerSec)} (p99 ${num(good.latency.p99Ms, 1)} ms)` : '-',
+          top ? `${num(top.serverUsPerDelivery.user, 2)} / ${num(top.serverUsPerDelivery.system, 2)}` : '-',
+          top?.bound ?? '-',
+        ];
+      }),
+    );
+  const header = ['case', 'peer', 'rep', 'max delivered/s', '× raw-ws', '× socketio', 'best step with p99 < 100 ms'];
+  header.push('hub µs/delivery user / sys (at max)', 'CPU-bound (at max)');
+  return table(header, rows);
+}
+
+function latencyTable(plan: readonly Case[], runs: readonly RunResult[]): string {
+  const rows = plan
+    .filter((c) => c.letter === 'B')
+    .flatMap((c) =>
+      measured(runs, c.id).map((r) => {
+        const w = r.windows[0];
+        const floor = same(runs, r, 'raw-ws')?.windows[0];
+        return [
+          c.id,
+          r.peer,
+          String(r.repetition),
+          w ? pct(w.deliveryRatio) : '-',
+          num(w?.latency.p50Ms ?? Number.NaN, 1),
+          num(w?.latency.p99Ms ?? Number.NaN, 1),
+          num(w?.latency.maxMs ?? Number.NaN, 1),
+          ratio(w?.latency.p99Ms, floor?.latency.p99Ms),
+          w ? `${num(w.serverUsPerDelivery.user, 2)} / ${num(w.serverUsPerDelivery.system, 2)}` : '-',
+          w?.bound ?? '-',
+        ];
+      }),
+    );
+  const header = ['case', 'peer', 'rep', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'p99 × raw-ws'];
+  header.push('hub µs/delivery user / sys', 'CPU-bound');
+  return table(header, rows);
+}
+
+const MEMORY_ORDER: Transport[] = ['ws', 'sse', 'ndjson', 'longpoll'];
+
+function memorySummary(plan: readonly Case[], runs: readonly RunResult[]): string {
+  const rows = plan
+    .filter((c) => c.letter === 'C')
+    .flatMap((c) =>
+      measured(runs, c.id).map((r) => {
+        const cells = MEMORY_ORDER.map((t) => {
+          const m = r.memory.transports.find((x) => x.transport === t);
+          if (!m) return '-';
+          const heap = m.heapDeltaBytes === undefined ? '' : ` (heap ${pct(m.heapDeltaBytes / m.rssDeltaBytes)})`;
+          return `${num(m.kbPerConnection, 1)}${heap}`;
+        });
+        return [
+          c.id,
+          r.peer,
+          String(r.repetition),
+          ...cells,
+          ratio(kbPer(r, 'ws'), kbPer(same(runs, r, 'raw-ws'), 'ws')),
+          ratio(kbPer(r, 'ws'), kbPer(same(runs, r, 'socketio'), 'ws')),
+        ];
+      }),
+    );
+  const header = [
+    'case',
+    'peer',
+    'rep',
+    'KB/WS',
+    'KB/SSE',
+    'KB/NDJSON',
+    'KB/long-poll',
+    'WS × raw-ws',
+    'WS × socketio',
+  ];
+  return table(header, rows);
+}
+
+function httpSummary(plan: readonly Case[], runs: readonly RunResult[], letter: 'D' | 'E'): string {
+  const scenario = letter === 'D' ? 'ingest' : 'polling';
+  const rows = plan
+    .filter((c) => c.letter === letter && c.scenario === scenario)
+    .flatMap((c) =>
+      measured(runs, c.id).flatMap((r) =>
+        r.rates.map((x) => {
+          const floor = same(runs, r, 'http-floor')?.rates.find((f) => f.name === x.name);
+          const wire = r.exchanges[0];
+          return [
+            c.id,
+            r.peer,
+            String(r.repetition),
+            x.name,
+            kilo(x.requestsPerSec),
+            Number.isFinite(x.messagesPerSec) ? kilo(x.messagesPerSec) : '-',
+            ratio(x.requestsPerSec, floor?.requestsPerSec),
+            x.bound,
+            letter === 'E' && wire ? `${wire.requestBytes} + ${wire.responseBytes} B` : '',
+          ];
+        }),
+      ),
+    );
+  const header = ['case', 'peer', 'rep', 'kind', 'req/s', 'msg/s', '× node:http floor', 'CPU-bound'];
+  header.push(letter === 'E' ? '304 on the wire (request + response)' : '');
+  return table(header, rows);
+}
+
+function bytesSummary(plan: readonly Case[], runs: readonly RunResult[]): string {
+  const rows = plan
+    .filter((c) => c.letter === 'F')
+    .flatMap((c) =>
+      measured(runs, c.id).flatMap((r) => {
+        const transports = [...new Set(r.windows.flatMap((w) => Object.keys(w.traffic) as Transport[]))];
+        return transports.map((t) => {
+          const cells = r.windows.flatMap((w) => {
+            const x = w.traffic[t];
+            if (!x || x.received === 0) return ['-', '-'];
+            return [num((x.bytesIn + x.bytesOut) / x.received, 0), num(x.bytesIn / x.received - w.dataBytes, 0)];
+          });
+          return [r.peer, String(r.repetition), t, ...cells];
+        });
+      }),
+    );
+  const header = ['peer', 'rep', 'transport', 'low rate: B/msg (in+out)', 'low: overhead in B/msg'];
+  header.push('high rate: B/msg (in+out)', 'high: overhead in B/msg');
+  return table(header, rows);
+}
+
+export function summary(plan: readonly Case[], runs: readonly RunResult[]): string {
+  const letters = new Set(plan.map((c) => c.letter));
+  const out: string[] = ['\n# Summary (ratios within the same case and repetition)'];
+  if (letters.has('A')) out.push('\n## A fan-out\n', rampTable(plan, runs, 'A'));
+  if (letters.has('B')) out.push('\n## B latency at a fixed load\n', latencyTable(plan, runs));
+  if (letters.has('C'))
+    out.push('\n## C memory per idle connection (hub RSS; Herald: heap share)\n', memorySummary(plan, runs));
+  if (plan.some((c) => c.scenario === 'channels'))
+    out.push('\n## D many channels (one subscriber each)\n', rampTable(plan, runs, 'D'));
+  if (plan.some((c) => c.scenario === 'ingest')) out.push('\n## D ingest\n', httpSummary(plan, runs, 'D'));
+  if (letters.has('E')) out.push('\n## E polling\n', httpSummary(plan, runs, 'E'));
+  if (letters.has('F')) out.push('\n## F bytes on the wire per delivered message\n', bytesSummary(plan, runs));
+  out.push('\n## Targets (issue 6; Herald, every repetition)\n', targetsTable(plan, runs));
+  return out.join('\n');
+}

@@ -1,0 +1,177 @@
+// Issue 6's targets, checked on Herald's results of every repetition. A target whose case was not
+// run (e.g. 10k in --quick) says so instead of passing.
+import type { Case } from '../suite/plan.ts';
+import { num, table } from './format.ts';
+import type { Transport } from './ipc.ts';
+import type { PeerName } from './options.ts';
+import type { RunResult } from './results.ts';
+import { kbPer, maxStep } from './select.ts';
+
+interface Check {
+  target: string;
+  /** one value per repetition of Herald, NaN when the peer it is compared with is missing */
+  values: number[];
+  ok: (v: number) => boolean;
+  unit: string;
+  digits: number;
+}
+
+function heraldRuns(runs: readonly RunResult[], caseId: string): RunResult[] {
+  const peers: PeerName[] = ['herald', 'herald-lib'];
+  return runs.filter((r) => r.caseId === caseId && peers.includes(r.peer) && r.skipped === undefined);
+}
+
+function peerRun(runs: readonly RunResult[], caseId: string, rep: number, peer: PeerName): RunResult | undefined {
+  return runs.find((r) => r.caseId === caseId && r.repetition === rep && r.peer === peer && r.skipped === undefined);
+}
+
+const rate = (r: RunResult | undefined, name: string): number =>
+  r?.rates.find((x) => x.name.startsWith(name))?.messagesPerSec ?? Number.NaN;
+const reqs = (r: RunResult | undefined, name: string): number =>
+  r?.rates.find((x) => x.name.startsWith(name))?.requestsPerSec ?? Number.NaN;
+
+function overhead(r: RunResult, t: Transport): number {
+  // The worse of the low and the high rate.
+  const values = r.windows.map((w) => {
+    const x = w.traffic[t];
+    return x && x.received > 0 ? x.bytesIn / x.received - w.dataBytes : Number.NaN;
+  });
+  return values.some(Number.isNaN) || values.length === 0 ? Number.NaN : Math.max(...values);
+}
+
+function checks(plan: readonly Case[], runs: readonly RunResult[]): Check[] {
+  const ids = new Set(plan.map((c) => c.id));
+  const out: Check[] = [];
+  const per = (caseId: string, f: (r: RunResult) => number): number[] =>
+    ids.has(caseId) ? heraldRuns(runs, caseId).map(f) : [];
+  const delivered = (r: RunResult | undefined): number => maxStep(r)?.deliveredPerSec ?? Number.NaN;
+  for (const n of ['1k', '10k']) {
+    const id = `A ws ${n}`;
+    out.push({
+      target: `A WS ${n}: max delivered/s ≥ 0.9× raw-ws`,
+      values: per(id, (r) => delivered(r) / delivered(peerRun(runs, id, r.repetition, 'raw-ws'))),
+      ok: (v) => v >= 0.9,
+      unit: '×',
+      digits: 2,
+    });
+    out.push({
+      target: `A WS ${n}: max delivered/s ≥ 1.5× Socket.IO`,
+      values: per(id, (r) => delivered(r) / delivered(peerRun(runs, id, r.repetition, 'socketio'))),
+      ok: (v) => v >= 1.5,
+      unit: '×',
+      digits: 2,
+    });
+    out.push({
+      target: `A WS ${n}: user CPU per delivery ≤ 3 µs`,
+      values: per(id, (r) => maxStep(r)?.serverUsPerDelivery.user ?? Number.NaN),
+      ok: (v) => v <= 3,
+      unit: ' µs',
+      digits: 2,
+    });
+  }
+  out.push({
+    target: 'A SSE 10k ≥ 0.9× WS 10k (Herald)',
+    values: per('A sse 10k', (r) => delivered(r) / delivered(peerRun(runs, 'A ws 10k', r.repetition, r.peer))),
+    ok: (v) => v >= 0.9,
+    unit: '×',
+    digits: 2,
+  });
+  out.push({
+    target: 'B 10k × 10 msg/s: 100% delivered',
+    values: per('B ws 10k', (r) => r.windows[0]?.deliveryRatio ?? Number.NaN),
+    ok: (v) => v >= 0.9995,
+    unit: '',
+    digits: 4,
+  });
+  out.push({
+    target: 'B 10k × 10 msg/s: p99 < 500 ms',
+    values: per('B ws 10k', (r) => r.windows[0]?.latency.p99Ms ?? Number.NaN),
+    ok: (v) => v < 500,
+    unit: ' ms',
+    digits: 1,
+  });
+  out.push({
+    target: 'B 1k × 10 msg/s: p99 < 50 ms',
+    values: per('B ws 1k', (r) => r.windows[0]?.latency.p99Ms ?? Number.NaN),
+    ok: (v) => v < 50,
+    unit: ' ms',
+    digits: 1,
+  });
+  const memoryCases = plan.filter((c) => c.letter === 'C').map((c) => c.id);
+  const limits: Array<[Transport, number]> = [
+    ['ws', 6],
+    ['sse', 7],
+    ['ndjson', 7],
+    ['longpoll', 6],
+  ];
+  for (const id of memoryCases) {
+    for (const [t, kb] of limits) {
+      out.push({
+        target: `C ${id.slice(7)} idle ${t} ≤ ${kb} KB`,
+        values: per(id, (r) => kbPer(r, t) ?? Number.NaN),
+        ok: (v) => v <= kb,
+        unit: ' KB',
+        digits: 1,
+      });
+    }
+  }
+  out.push({
+    target: 'D single POST ≥ 0.9× node:http floor',
+    values: per(
+      'D ingest',
+      (r) => reqs(r, 'single') / reqs(peerRun(runs, 'D ingest', r.repetition, 'http-floor'), 'single'),
+    ),
+    ok: (v) => v >= 0.9,
+    unit: '×',
+    digits: 2,
+  });
+  for (const kind of ['batch', 'WS publish']) {
+    out.push({
+      target: `D ${kind} ≥ 50k msg/s`,
+      values: per('D ingest', (r) => rate(r, kind)),
+      ok: (v) => v >= 50_000,
+      unit: ' msg/s',
+      digits: 0,
+    });
+  }
+  out.push({
+    target: 'E conditional GET (304) ≥ 0.9× node:http floor',
+    values: per(
+      'E polling',
+      (r) => reqs(r, 'GET 304') / reqs(peerRun(runs, 'E polling', r.repetition, 'http-floor'), 'GET 304'),
+    ),
+    ok: (v) => v >= 0.9,
+    unit: '×',
+    digits: 2,
+  });
+  out.push({
+    // The hub controls its answer; the request's size is the client's (wrk's is minimal, a browser's is not).
+    target: 'E a 304 answer ≤ 200 B on the wire',
+    values: per('E polling', (r) => r.exchanges[0]?.responseBytes ?? Number.NaN),
+    ok: (v) => v <= 200,
+    unit: ' B',
+    digits: 0,
+  });
+  for (const t of ['sse', 'ws'] as const) {
+    out.push({
+      target: `F ${t.toUpperCase()} overhead ≤ 40 B/msg beyond the JSON data (worse of both rates)`,
+      values: per('F bytes', (r) => overhead(r, t)),
+      ok: (v) => v <= 40,
+      unit: ' B',
+      digits: 0,
+    });
+  }
+  return out;
+}
+
+export function targetsTable(plan: readonly Case[], runs: readonly RunResult[]): string {
+  const rows = checks(plan, runs).map((c) => {
+    if (c.values.length === 0) return [c.target, 'not run', '-'];
+    const shown = c.values.map((v) => (Number.isNaN(v) ? 'n/a' : `${num(v, c.digits)}${c.unit}`)).join(', ');
+    const known = c.values.filter((v) => !Number.isNaN(v));
+    const passed = known.filter(c.ok).length;
+    const met = known.length === 0 ? 'n/a' : passed === known.length ? 'met' : passed === 0 ? 'NOT met' : 'partly';
+    return [c.target, shown, met];
+  });
+  return table(['target', 'Herald (each repetition)', 'status'], rows);
+}

@@ -1,0 +1,165 @@
+// Issue 6's scenarios A-F as cases, in a full and a --quick size. Options given on the command
+// line win over a preset's (e.g. `--suite A --duration 3`).
+import type { BenchOptions, PeerName } from '../lib/options.ts';
+import type { Case } from './plan.ts';
+
+/** Hubs compared on delivery: Herald, the floor, Socket.IO, Nchan (skipped when not installed). */
+const DELIVERY: PeerName[] = ['herald', 'raw-ws', 'socketio', 'nchan'];
+/** Hubs compared on HTTP request rates: Herald, the node:http floor, Nchan. */
+const HTTP: PeerName[] = ['herald', 'http-floor', 'nchan'];
+
+/** --quick keeps the headline comparison (A WS) with every peer and trims the rest. */
+const QUICK_PEERS: Record<string, PeerName[]> = {
+  'A sse': ['herald', 'raw-ws', 'nchan'],
+  B: ['herald', 'raw-ws'],
+  'D channels': ['herald', 'raw-ws'],
+  F: ['herald', 'raw-ws'],
+};
+
+const k = (n: number): string => (n >= 1000 ? `${n / 1000}k` : String(n));
+
+interface Sizes {
+  fanoutSubs: number[];
+  latencySubs: number[];
+  memorySubs: number[];
+  channelSubs: number;
+  /** every ramp step / fixed window, seconds */
+  step: number;
+  warmup: number;
+  drain: number;
+  rampFactor: number;
+  settleMs: number;
+  httpSeconds: number;
+  bytesSubs: number;
+  bytesSeconds: number;
+}
+
+const FULL: Sizes = {
+  fanoutSubs: [1000, 10000],
+  latencySubs: [1000, 10000],
+  memorySubs: [10000, 19000],
+  channelSubs: 10000,
+  step: 5,
+  warmup: 2,
+  drain: 10,
+  rampFactor: 1.5,
+  settleMs: 1500,
+  httpSeconds: 10,
+  bytesSubs: 20,
+  bytesSeconds: 10,
+};
+
+const QUICK: Sizes = {
+  fanoutSubs: [1000],
+  latencySubs: [1000],
+  memorySubs: [1000],
+  channelSubs: 1000,
+  step: 1,
+  warmup: 0.5,
+  drain: 3,
+  rampFactor: 2,
+  settleMs: 300,
+  httpSeconds: 2,
+  bytesSubs: 10,
+  bytesSeconds: 2,
+};
+
+export function presets(base: BenchOptions): Case[] {
+  const z = base.quick ? QUICK : FULL;
+  /** The preset's values, except where the command line said otherwise. */
+  const with_ = (preset: Partial<BenchOptions>): BenchOptions => {
+    const given = Object.fromEntries(base.explicit.map((key) => [key, base[key]]));
+    return { ...base, settleMs: z.settleMs, drain: z.drain, ...preset, ...given };
+  };
+  const quickPeers = (key: string, all: PeerName[]): PeerName[] => (base.quick ? (QUICK_PEERS[key] ?? all) : all);
+  const cases: Case[] = [];
+  for (const n of z.fanoutSubs) {
+    for (const t of ['ws', 'sse'] as const) {
+      cases.push({
+        id: `A ${t} ${k(n)}`,
+        letter: 'A',
+        title: `fan-out: ${n.toLocaleString('en')} ${t.toUpperCase()} subscribers on one channel, rate ramped`,
+        scenario: 'fanout',
+        peers: quickPeers(`A ${t}`, DELIVERY),
+        opts: with_({
+          transports: [t],
+          subs: n,
+          // Start near 5k (quick: 20k) deliveries/s; stop well past what one core can deliver (~200k/s).
+          rate: Math.max(1, (base.quick ? 20_000 : 5_000) / n),
+          maxRate: 400_000 / n,
+          rampFactor: z.rampFactor,
+          duration: z.step,
+          warmup: z.warmup,
+        }),
+      });
+    }
+  }
+  for (const n of z.latencySubs) {
+    cases.push({
+      id: `B ws ${k(n)}`,
+      letter: 'B',
+      title: `latency: ${n.toLocaleString('en')} WS subscribers × 10 msg/s`,
+      scenario: 'latency',
+      peers: quickPeers('B', DELIVERY),
+      opts: with_({ transports: ['ws'], subs: n, rate: 10, duration: base.quick ? 3 : 10, warmup: z.warmup * 2 }),
+    });
+  }
+  for (const n of z.memorySubs) {
+    cases.push({
+      id: `C idle ${k(n)}`,
+      letter: 'C',
+      title: `memory: ${n.toLocaleString('en')} idle connections per transport`,
+      scenario: 'memory',
+      peers: DELIVERY,
+      opts: with_({ transports: ['ws', 'sse', 'ndjson', 'longpoll'], subs: n }),
+    });
+  }
+  cases.push({
+    id: `D channels ${k(z.channelSubs)}`,
+    letter: 'D',
+    title: `many channels: ${z.channelSubs.toLocaleString('en')} WS subscribers, each on its own channel, random publishes`,
+    scenario: 'channels',
+    peers: quickPeers('D channels', DELIVERY),
+    opts: with_({
+      transports: ['ws'],
+      subs: z.channelSubs,
+      rate: base.quick ? 2000 : 1000,
+      maxRate: base.quick ? 16_000 : 128_000,
+      rampFactor: 2,
+      duration: z.step,
+      warmup: z.warmup,
+    }),
+  });
+  cases.push({
+    id: 'D ingest',
+    letter: 'D',
+    title: 'messages accepted per second, no subscribers',
+    scenario: 'ingest',
+    peers: HTTP,
+    opts: with_({ duration: z.httpSeconds }),
+  });
+  cases.push({
+    id: 'E polling',
+    letter: 'E',
+    title: 'plain GET (200) and conditional GET (304) with wrk',
+    scenario: 'polling',
+    peers: HTTP,
+    opts: with_({ duration: z.httpSeconds }),
+  });
+  cases.push({
+    id: 'F bytes',
+    letter: 'F',
+    title: 'bytes on the wire per delivered message, per transport, at a low and a high rate',
+    scenario: 'bytes',
+    peers: quickPeers('F', DELIVERY),
+    opts: with_({
+      transports: ['poll', 'longpoll', 'sse', 'ndjson', 'ws'],
+      subs: z.bytesSubs,
+      rate: 1,
+      maxRate: 200,
+      duration: z.bytesSeconds,
+      warmup: 0,
+    }),
+  });
+  return cases;
+}
