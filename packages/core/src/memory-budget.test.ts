@@ -36,7 +36,10 @@ describe('evictOldest', () => {
         lists,
         100,
         (l) => l[0],
-        (l) => (l.shift(), 10),
+        (l) => {
+          l.shift();
+          return 10;
+        },
       ),
     ).toBe(20);
   });

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { HeraldError } from '@herald/core';
-import { compileChannelPattern } from '@herald/protocol';
+import { type ChannelPattern, compileChannelPattern } from '@herald/protocol';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
 
 /** How JWTs are verified. At least one key source must be given for JWTs to be accepted. */
@@ -25,8 +25,8 @@ export interface JwtGrant {
   readonly subject: string | undefined;
   /** Expiry, ms since the epoch (`exp` is required). */
   readonly expiresAt: number;
-  readonly subscribe: RegExp[];
-  readonly publish: RegExp[];
+  readonly subscribe: ChannelPattern[];
+  readonly publish: ChannelPattern[];
 }
 
 type KeySource = { alg: 'HS256'; key: Uint8Array } | { alg: 'RS256' | 'ES256'; key: KeyObject };
@@ -105,7 +105,7 @@ function grant(payload: JWTPayload): JwtGrant {
   };
 }
 
-function patterns(claim: unknown): RegExp[] {
+function patterns(claim: unknown): ChannelPattern[] {
   if (claim === undefined) return [];
   if (!Array.isArray(claim) || claim.length > 1000) throw invalid();
   return claim.map((p) => {

@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
 import { sendError } from './respond.ts';
 
-const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key, Last-Event-ID';
-const ALLOW_METHODS = 'GET, POST, PUT, OPTIONS';
-const EXPOSE_HEADERS = 'ETag, Herald-Poll-Interval, Retry-After';
+// What the publish, pull, stream and blob endpoints read from a browser (Last-Event-ID: a cursor holds
+// `:`, a CORS-unsafe byte, so a cross-origin EventSource reconnect always preflights; RELIABILITY 5).
+const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key, Last-Event-ID, If-None-Match, Range, If-Range';
+const ALLOW_METHODS = 'GET, HEAD, POST, PUT, DELETE, OPTIONS';
+const EXPOSE_HEADERS = 'ETag, Herald-Poll-Interval, Retry-After, Content-Range, Accept-Ranges';
 /** An origin as browsers send it: `scheme://host[:port]`, nothing after. */
 const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#@*]+$/;
 
