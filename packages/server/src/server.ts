@@ -2,37 +2,22 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DEFAULT_NAMESPACE, HeraldError, Hub, Namespaces } from '@herald/core';
-import { type Cursor, ERROR_CATALOG } from '@herald/protocol';
 import { pino } from 'pino';
-import { WebSocketServer } from 'ws';
-import { handleBlobPut } from './api/blob-upload.ts';
-import { createBlobContext, handleBlobDelete, handleBlobGet } from './api/blobs.ts';
-import { handleClientReport } from './api/client-reports.ts';
-import { handleChannelInfo, handleHealth, handleMetrics, handleReady, handleStats } from './api/operations.ts';
-import { handlePresence } from './api/presence.ts';
-import { handleMultiPublish, handlePublish } from './api/publish.ts';
-import { staticFile } from './api/static-file.ts';
+import { createBlobContext } from './api/blobs.ts';
 import { StatsStream } from './api/stats-stream.ts';
-import { webRoutes } from './api/web-assets.ts';
-import { Authenticator, type Principal } from './auth/authenticator.ts';
+import { Authenticator } from './auth/authenticator.ts';
 import { Ticker } from './heartbeat.ts';
 import { answerClientError } from './http/client-error.ts';
 import { Cors } from './http/cors.ts';
-import { channelParam, cursorParam, waitParam } from './http/query.ts';
 import { redact } from './http/redact.ts';
-import { refuseUpgrade, sendError, toHeraldError } from './http/respond.ts';
+import { sendError } from './http/respond.ts';
 import { Limits, validateLimits } from './limits/limits.ts';
 import { closeIfSilent } from './limits/silent-connections.ts';
 import { createMetrics } from './metrics.ts';
 import { DEFAULTS, type HeraldOptions } from './options.ts';
-import { Router } from './router.ts';
+import { createRouter } from './routes.ts';
 import { ServerStats } from './stats.ts';
-import { handleLongPoll, handlePoll } from './transports/long-poll.ts';
-import { handleNdjson } from './transports/ndjson.ts';
-import { handleSse } from './transports/sse.ts';
-import type { TransportContext } from './transports/transport.ts';
-import { serveBoundSocket } from './transports/ws-bound.ts';
-import { serveMuxSocket } from './transports/ws-mux.ts';
+import { createUpgradeHandler, type TransportContext } from './transports/index.ts';
 
 /** A running hub: attach its handlers to your own server, or let it own one with `listen`. */
 export interface HeraldServer {
@@ -96,77 +81,9 @@ export function createHerald(init: HeraldInit): HeraldServer {
     draining: () => draining,
   });
   const publishCtx = { hub, maxBodyBytes: options.maxBodyBytes, limits: ctx.limits };
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: options.maxFrameBytes,
-    perMessageDeflate: false,
-    clientTracking: false,
-  });
 
-  const router = new Router();
-  router.on('GET', '/healthz', (req, res) => handleHealth(ops, req, res));
-  router.on('GET', '/readyz', (req, res) => handleReady(ops, req, res));
-  router.on('GET', '/metrics', (req, res) => handleMetrics(ops, req, res));
-  router.on('GET', '/v1/stats', (req, res) => handleStats(ops, req, res));
-  router.on('GET', '/v1/stats/stream', async (req, res, _p, q) =>
-    statsStream.handle(req, res, await ctx.auth.authenticate(req, q)),
-  );
-  router.on('GET', '/v1/channels/:channel/presence', async (req, res, p, q) =>
-    handlePresence(hub, req, res, p.channel, await ctx.auth.authenticate(req, q)),
-  );
-  // Blobs (contract section 5).
-  router.on('PUT', '/v1/blobs/:name', async (req, res, p, q) =>
-    handleBlobPut(blobCtx, req, res, p.name, await ctx.auth.authenticate(req, q)),
-  );
-  for (const method of ['GET', 'HEAD'] as const) {
-    router.on(method, '/v1/blobs/:name', async (req, res, p, q) =>
-      handleBlobGet(blobCtx, req, res, p.name, await ctx.auth.authenticate(req, q)),
-    );
-  }
-  router.on('DELETE', '/v1/blobs/:name', async (req, res, p, q) =>
-    handleBlobDelete(blobCtx, req, res, p.name, await ctx.auth.authenticate(req, q)),
-  );
-  router.on('GET', '/v1/channels/:channel', async (req, res, p, q) =>
-    handleChannelInfo(ops, req, res, p.channel, await ctx.auth.authenticate(req, q)),
-  );
-  router.on('GET', '/v1/channels/:channel/messages', (req, res, p, q) => subscribeOrPull(req, res, q, p.channel));
-  router.on('GET', '/v1/events', (req, res, _p, q) => subscribeOrPull(req, res, q, undefined));
-  router.on('POST', '/v1/channels/:channel/messages', async (req, res, p, q) =>
-    handlePublish(publishCtx, req, res, p.channel, await ctx.auth.authenticate(req, q)),
-  );
-  router.on('POST', '/v1/client-reports', (req, res) => handleClientReport(stats, req, res));
-  if (options.clientBundlePath !== undefined) {
-    router.on('GET', '/herald.js', staticFile(options.clientBundlePath, 'text/javascript; charset=utf-8'));
-  }
-  // Demo pages and dashboard (web/dist): one exact route per file, read once here.
-  for (const { path, handler } of options.webDir === undefined ? [] : webRoutes(options.webDir)) {
-    router.on('GET', path, handler);
-  }
-  router.on('POST', '/v1/publish', async (req, res, _p, q) =>
-    handleMultiPublish(publishCtx, req, res, await ctx.auth.authenticate(req, q)),
-  );
-
-  /** One URL, every transport: chosen by Upgrade (elsewhere), Accept and `wait` (contract section 3). */
-  async function subscribeOrPull(
-    req: IncomingMessage,
-    res: ServerResponse,
-    query: URLSearchParams,
-    channel: string | undefined,
-  ): Promise<void> {
-    const accept = req.headers.accept ?? '*/*';
-    if (accept.includes('text/event-stream')) return handleSse(ctx, req, res, query, channel);
-    if (accept.includes('application/x-ndjson')) return handleNdjson(ctx, req, res, query, channel);
-    if (!/(?:^|[\s,])(?:\*\/\*|application\/\*|application\/json)/.test(accept)) {
-      throw new HeraldError(
-        'not_acceptable',
-        'this URL serves application/json, text/event-stream or application/x-ndjson',
-      );
-    }
-    const waitMs = waitParam(query.get('wait') ?? undefined, options.longPollMaxMs);
-    if (query.getAll('wait').length > 1) throw new HeraldError('bad_request', 'parameter wait is given more than once');
-    if (waitMs > 0) return handleLongPoll(ctx, req, res, query, channel, waitMs);
-    return handlePoll(ctx, req, res, query, channel);
-  }
+  const router = createRouter({ ctx, ops, blobCtx, publishCtx, statsStream });
+  const handleUpgrade = createUpgradeHandler(ctx, router);
 
   let inFlight = 0;
   // Shared listeners (no closure per request): a closure here would keep this request's URL and
@@ -215,64 +132,6 @@ export function createHerald(init: HeraldInit): HeraldServer {
         if (!(error instanceof HeraldError)) logger.error({ err: error, url: redact(req.url) }, 'request failed');
         sendError(res, error);
       });
-  }
-
-  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => {});
-    upgrade(req, socket, head).catch((error: unknown) => refuseUpgrade(socket, error));
-  }
-
-  /** Checks an upgrade (draining, origin, route, credentials, cursor) before accepting it. */
-  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if (draining) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
-    if (!ctx.cors.allows(req.headers.origin)) throw new HeraldError('forbidden', 'origin not allowed');
-    const url = parseUrl(req.url);
-    const query = url.searchParams;
-    const match = router.match('GET', url.pathname);
-    const bound = match.kind === 'found' && /^\/v1\/channels\/[^/]+\/messages\/?$/.test(url.pathname);
-    if (url.pathname !== '/v1/ws' && !bound) throw new HeraldError('not_found', 'no WebSocket endpoint here');
-    const principal = await ctx.auth.authenticate(req, query);
-    if (socket.destroyed) return;
-    if (!bound) {
-      holdConnection(req, socket);
-      acceptMux(req, socket, head, principal);
-      return;
-    }
-    const channel = channelParam(match.params.channel);
-    const cursor = cursorParam(query.get('after') ?? undefined);
-    principal.assertSubscribe(channel, hub.settings(channel));
-    holdConnection(req, socket);
-    acceptBound(req, socket, head, channel, cursor, principal);
-  }
-
-  /** Counts a WebSocket against its address's connection limit (429 beyond) until its socket closes. */
-  function holdConnection(req: IncomingMessage, socket: Duplex): void {
-    const address = ctx.limits.address(req);
-    socket.once('close', ctx.limits.holdConnection(address));
-    ctx.limits.remember(socket, address);
-  }
-
-  // The accept functions are separate so the socket's callbacks close over what they use only, not
-  // over the upgrade request and its headers (which would then live as long as the socket).
-  function acceptMux(req: IncomingMessage, socket: Duplex, head: Buffer, principal: Principal): void {
-    wss.handleUpgrade(req, socket, head, (ws) => serveMuxSocket(ctx, ws, socket, principal));
-  }
-
-  function acceptBound(
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    channel: string,
-    cursor: Cursor | undefined,
-    principal: Principal,
-  ): void {
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      serveBoundSocket(ctx, ws, socket, channel, cursor, principal).catch((error: unknown) => {
-        const e = toHeraldError(error);
-        if (e.code === 'internal') logger.error({ err: error }, 'bound socket failed');
-        ws.close(ERROR_CATALOG[e.code].close, e.message.slice(0, 120));
-      });
-    });
   }
 
   const http = createServer({
@@ -329,15 +188,6 @@ export function createHerald(init: HeraldInit): HeraldServer {
     },
     close,
   };
-}
-
-/** The request target as a URL; a target that is not one is a 400, not an internal error. */
-function parseUrl(target: string | undefined): URL {
-  try {
-    return new URL(target ?? '/', 'http://localhost');
-  } catch {
-    throw new HeraldError('bad_request', 'invalid URL');
-  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

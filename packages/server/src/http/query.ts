@@ -40,3 +40,12 @@ export function waitParam(text: string | undefined, capMs: number): number {
     throw new HeraldError('bad_request', 'wait must be a number of seconds >= 0');
   return Math.min(capMs, Math.round(Number(text) * 1000));
 }
+
+/** The request target as a URL; a target that is not one is a 400, not an internal error. */
+export function parseUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    throw new HeraldError('bad_request', 'invalid URL');
+  }
+}

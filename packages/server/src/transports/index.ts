@@ -1,0 +1,33 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeraldError } from '@herald/core';
+import { waitParam } from '../http/query.ts';
+import { handleLongPoll, handlePoll } from './long-poll.ts';
+import { handleNdjson } from './ndjson.ts';
+import { handleSse } from './sse.ts';
+import type { TransportContext } from './transport.ts';
+
+export type { TransportContext } from './transport.ts';
+export { createUpgradeHandler } from './upgrade.ts';
+
+/** One URL, every transport: chosen by Upgrade (elsewhere), Accept and `wait` (contract section 3). */
+export async function subscribeOrPull(
+  ctx: TransportContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  channel: string | undefined,
+): Promise<void> {
+  const accept = req.headers.accept ?? '*/*';
+  if (accept.includes('text/event-stream')) return handleSse(ctx, req, res, query, channel);
+  if (accept.includes('application/x-ndjson')) return handleNdjson(ctx, req, res, query, channel);
+  if (!/(?:^|[\s,])(?:\*\/\*|application\/\*|application\/json)/.test(accept)) {
+    throw new HeraldError(
+      'not_acceptable',
+      'this URL serves application/json, text/event-stream or application/x-ndjson',
+    );
+  }
+  const waitMs = waitParam(query.get('wait') ?? undefined, ctx.options.longPollMaxMs);
+  if (query.getAll('wait').length > 1) throw new HeraldError('bad_request', 'parameter wait is given more than once');
+  if (waitMs > 0) return handleLongPoll(ctx, req, res, query, channel, waitMs);
+  return handlePoll(ctx, req, res, query, channel);
+}

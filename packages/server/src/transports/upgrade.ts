@@ -1,0 +1,89 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { HeraldError } from '@herald/core';
+import { type Cursor, ERROR_CATALOG } from '@herald/protocol';
+import { WebSocketServer } from 'ws';
+import type { Principal } from '../auth/authenticator.ts';
+import { channelParam, cursorParam, parseUrl } from '../http/query.ts';
+import { refuseUpgrade, toHeraldError } from '../http/respond.ts';
+import type { Router } from '../router.ts';
+import type { TransportContext } from './transport.ts';
+import { serveBoundSocket } from './ws-bound.ts';
+import { serveMuxSocket } from './ws-mux.ts';
+
+/**
+ * The server's 'upgrade' handler: WebSocket on `/v1/ws` (multiplexed) and on
+ * `/v1/channels/{ch}/messages` (bound). Everything is checked (draining, origin, route, credentials,
+ * cursor, per-address limit) before the 101; a refusal is an HTTP error answer on the raw socket.
+ */
+export function createUpgradeHandler(
+  ctx: TransportContext,
+  router: Router,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: ctx.options.maxFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => {});
+    upgrade(req, socket, head).catch((error: unknown) => refuseUpgrade(socket, error));
+  }
+
+  /** Checks an upgrade (draining, origin, route, credentials, cursor) before accepting it. */
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (ctx.draining()) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
+    if (!ctx.cors.allows(req.headers.origin)) throw new HeraldError('forbidden', 'origin not allowed');
+    const url = parseUrl(req.url);
+    const query = url.searchParams;
+    const match = router.match('GET', url.pathname);
+    const bound = match.kind === 'found' && /^\/v1\/channels\/[^/]+\/messages\/?$/.test(url.pathname);
+    if (url.pathname !== '/v1/ws' && !bound) throw new HeraldError('not_found', 'no WebSocket endpoint here');
+    const principal = await ctx.auth.authenticate(req, query);
+    if (socket.destroyed) return;
+    if (!bound) {
+      holdConnection(req, socket);
+      acceptMux(req, socket, head, principal);
+      return;
+    }
+    const channel = channelParam(match.params.channel);
+    const cursor = cursorParam(query.get('after') ?? undefined);
+    principal.assertSubscribe(channel, ctx.hub.settings(channel));
+    holdConnection(req, socket);
+    acceptBound(req, socket, head, channel, cursor, principal);
+  }
+
+  /** Counts a WebSocket against its address's connection limit (429 beyond) until its socket closes. */
+  function holdConnection(req: IncomingMessage, socket: Duplex): void {
+    const address = ctx.limits.address(req);
+    socket.once('close', ctx.limits.holdConnection(address));
+    ctx.limits.remember(socket, address);
+  }
+
+  // The accept functions are separate so the socket's callbacks close over what they use only, not
+  // over the upgrade request and its headers (which would then live as long as the socket).
+  function acceptMux(req: IncomingMessage, socket: Duplex, head: Buffer, principal: Principal): void {
+    wss.handleUpgrade(req, socket, head, (ws) => serveMuxSocket(ctx, ws, socket, principal));
+  }
+
+  function acceptBound(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    channel: string,
+    cursor: Cursor | undefined,
+    principal: Principal,
+  ): void {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      serveBoundSocket(ctx, ws, socket, channel, cursor, principal).catch((error: unknown) => {
+        const e = toHeraldError(error);
+        if (e.code === 'internal') ctx.logger.error({ err: error }, 'bound socket failed');
+        ws.close(ERROR_CATALOG[e.code].close, e.message.slice(0, 120));
+      });
+    });
+  }
+
+  return handleUpgrade;
+}
