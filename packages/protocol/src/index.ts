@@ -5,3 +5,4 @@ export * from './errors.ts';
 export * from './frames.ts';
 export * from './names.ts';
 export * from './reports.ts';
+export * from './stats.ts';

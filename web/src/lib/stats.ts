@@ -1,26 +1,7 @@
+import type { StatsSnapshot } from '@herald/protocol';
 import { askKey, forgetKey, storedKey } from './key.ts';
 
-/** Transports as the hub counts them (server stats). */
-export const HUB_TRANSPORTS = ['ws', 'sse', 'ndjson', 'longpoll', 'poll'] as const;
-export type HubTransport = (typeof HUB_TRANSPORTS)[number];
-type PerTransport = Record<HubTransport, number>;
-
-/** One `data:` of `GET /v1/stats/stream` (docs/http-api.md, "Stats stream"). */
-export interface StatsSnapshot {
-  time: number;
-  uptimeMs: number;
-  intervalMs: number;
-  connections: PerTransport & { total: number };
-  messages: { inPerSec: number; outPerSec: number; published: number; delivered: number };
-  deliveredPerSec: PerTransport;
-  bytesOutPerSec: PerTransport;
-  bytesOut: PerTransport;
-  subscriptions: number;
-  historyMessages: number | null;
-  topChannels: Array<{ channel: string; subscribers: number; historyLength: number }>;
-  eventLoopLagMs: { p50: number; p99: number; max: number };
-  memory: { rss: number; heapUsed: number; heapTotal: number };
-}
+export { HUB_TRANSPORTS, type HubTransport, type StatsSnapshot } from '@herald/protocol';
 
 /** What the dashboard hears from {@link watchStats}. */
 export interface StatsEvents {

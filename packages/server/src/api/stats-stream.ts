@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { HeraldError, type Hub } from '@herald/core';
+import type { StatsSnapshot } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection, Ticker } from '../heartbeat.ts';
 import { type ServerStats, TRANSPORTS, type TransportName } from '../stats.ts';
@@ -20,22 +21,7 @@ interface Sample {
   readonly bytesOut: PerTransport;
 }
 
-/** One dashboard update: what `GET /v1/stats/stream` sends as `data:` (documented in docs/http-api.md). */
-export interface StatsSnapshot {
-  time: number;
-  uptimeMs: number;
-  intervalMs: number;
-  connections: PerTransport & { total: number };
-  messages: { inPerSec: number; outPerSec: number; published: number; delivered: number };
-  deliveredPerSec: PerTransport;
-  bytesOutPerSec: PerTransport;
-  bytesOut: PerTransport;
-  subscriptions: number;
-  historyMessages: number | null;
-  topChannels: Array<{ channel: string; subscribers: number; historyLength: number }>;
-  eventLoopLagMs: { p50: number; p99: number; max: number };
-  memory: { rss: number; heapUsed: number; heapTotal: number };
-}
+export type { StatsSnapshot } from '@herald/protocol';
 
 /**
  * `GET /v1/stats/stream`: Server-Sent Events with a {@link StatsSnapshot} every `intervalMs`, for the

@@ -1,0 +1,23 @@
+/** Transports as the hub counts them in stats and metrics. */
+export const HUB_TRANSPORTS = ['ws', 'sse', 'ndjson', 'longpoll', 'poll'] as const;
+/** A transport name as the hub counts it. */
+export type HubTransport = (typeof HUB_TRANSPORTS)[number];
+/** A figure per transport. */
+export type PerTransport = Record<HubTransport, number>;
+
+/** One update of `GET /v1/stats/stream` (its `data:`), as the dashboard reads it (docs/http-api.md). */
+export interface StatsSnapshot {
+  time: number;
+  uptimeMs: number;
+  intervalMs: number;
+  connections: PerTransport & { total: number };
+  messages: { inPerSec: number; outPerSec: number; published: number; delivered: number };
+  deliveredPerSec: PerTransport;
+  bytesOutPerSec: PerTransport;
+  bytesOut: PerTransport;
+  subscriptions: number;
+  historyMessages: number | null;
+  topChannels: Array<{ channel: string; subscribers: number; historyLength: number }>;
+  eventLoopLagMs: { p50: number; p99: number; max: number };
+  memory: { rss: number; heapUsed: number; heapTotal: number };
+}
