@@ -63,6 +63,31 @@ export interface BenchOptions {
   explicit: Array<keyof BenchOptions>;
 }
 
+/** What commander hands back: the plain BenchOptions fields, plus the raw form of the others. */
+type RawOptions = Omit<
+  BenchOptions,
+  | 'peers'
+  | 'peersGiven'
+  | 'suite'
+  | 'quick'
+  | 'settleMs'
+  | 'pollIntervalMs'
+  | 'heraldArgs'
+  | 'json'
+  | 'dryRun'
+  | 'explicit'
+> & {
+  peer?: PeerName;
+  peers?: PeerName[];
+  suite?: SuiteLetter[];
+  quick?: boolean;
+  settle: number;
+  pollInterval: number;
+  heraldArg: string[];
+  json?: string | true;
+  dryRun?: boolean;
+};
+
 /** commander's option names that differ from BenchOptions' keys */
 const RENAMED: Record<string, keyof BenchOptions> = {
   settle: 'settleMs',
@@ -141,41 +166,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .option('--no-chart', 'suites: do not write the SVG/PNG charts')
     .option('--dry-run', 'print the cases, peers and expected duration; run nothing');
   program.parse(argv as string[], { from: 'node' });
-  const o = program.opts<{
-    peer?: PeerName;
-    peers?: PeerName[];
-    scenario: ScenarioName;
-    suite?: SuiteLetter[];
-    quick?: boolean;
-    transports: Transport[];
-    subs: number;
-    rate: number;
-    maxRate: number;
-    rampFactor: number;
-    duration: number;
-    warmup: number;
-    drain: number;
-    batch: number;
-    size: number;
-    repeat: number;
-    pin: boolean;
-    serverCpus: string;
-    loadCpus: string;
-    connsPerWorker: number;
-    connsPerAddress: number;
-    connectConcurrency: number;
-    maxHubConns: number;
-    settle: number;
-    pollInterval: number;
-    httpConns: number;
-    ingestBatch: number;
-    kinds: RateKind[];
-    apiKey: string;
-    heraldArg: string[];
-    json?: string | true;
-    chart: boolean;
-    dryRun?: boolean;
-  }>();
+  const o = program.opts<RawOptions>();
   if (!Number.isFinite(o.warmup) || o.warmup < 0) program.error('--warmup: expected a number >= 0');
   if (o.rampFactor <= 1) program.error('--ramp-factor: expected a number > 1');
   const quick = o.quick === true;
@@ -186,42 +177,21 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const name = suite.length > 0 ? `suite-${quick ? 'quick-' : ''}${suite.join('')}` : o.scenario;
   const peersGiven = o.peers !== undefined || o.peer !== undefined;
+  // The rest are BenchOptions fields under their own names, as commander parsed them.
+  const { peer, peers, suite: _suite, quick: _quick, settle, pollInterval, heraldArg, json, dryRun, ...plain } = o;
   return {
-    peers: o.peers ?? [o.peer ?? 'herald'],
+    ...plain,
+    peers: peers ?? [peer ?? 'herald'],
     peersGiven,
-    scenario: o.scenario,
     suite,
     quick,
     transports: [...new Set(o.transports)],
-    subs: o.subs,
-    rate: o.rate,
-    maxRate: o.maxRate,
-    rampFactor: o.rampFactor,
-    duration: o.duration,
-    warmup: o.warmup,
-    drain: o.drain,
-    batch: o.batch,
-    size: o.size,
-    repeat: o.repeat,
-    pin: o.pin,
-    serverCpus: o.serverCpus,
-    loadCpus: o.loadCpus,
-    connsPerWorker: o.connsPerWorker,
-    connsPerAddress: o.connsPerAddress,
-    connectConcurrency: o.connectConcurrency,
-    maxHubConns: o.maxHubConns,
-    settleMs: o.settle,
-    pollIntervalMs: o.pollInterval,
-    httpConns: o.httpConns,
-    ingestBatch: o.ingestBatch,
-    kinds: o.kinds,
-    apiKey: o.apiKey,
-    heraldArgs: o.heraldArg,
+    settleMs: settle,
+    pollIntervalMs: pollInterval,
+    heraldArgs: heraldArg,
     // Suites always keep their numbers: a full run takes long and the chart is drawn from it.
-    json:
-      o.json === true || (o.json === undefined && suite.length > 0) ? `bench/results/${stamp}-${name}.json` : o.json,
-    chart: o.chart,
-    dryRun: o.dryRun === true,
+    json: json === true || (json === undefined && suite.length > 0) ? `bench/results/${stamp}-${name}.json` : json,
+    dryRun: dryRun === true,
     explicit,
   };
 }
