@@ -23,7 +23,6 @@ export async function handlePoll(
     const state = await ctx.hub.state(target.channels[0] as string);
     const etag = `"${state.epoch}:${state.last}"`;
     if (inm === etag || inm === `W/${etag}`) {
-      ctx.cors.apply(req, res);
       res.writeHead(304, {
         etag,
         'herald-poll-interval': ctx.hub.pollIntervalMs(target.channels[0] as string),
@@ -33,7 +32,7 @@ export async function handlePoll(
       return;
     }
   }
-  sendPull(ctx, req, res, target, await pullPage(ctx, target, limit), 'poll');
+  sendPull(ctx, res, target, await pullPage(ctx, target, limit), 'poll');
 }
 
 /**
@@ -75,7 +74,7 @@ export async function handleLongPoll(
       }
     }
     abort.abort();
-    if (!res.destroyed) sendPull(ctx, req, res, target, answer, 'longpoll');
+    if (!res.destroyed) sendPull(ctx, res, target, answer, 'longpoll');
   } finally {
     release();
     res.off('close', onClose);

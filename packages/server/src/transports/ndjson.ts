@@ -31,7 +31,6 @@ export async function handleNdjson(
   channel: string | undefined,
 ): Promise<void> {
   const target = await parseTarget(ctx, req, query, channel, afterParam(query));
-  ctx.cors.apply(req, res);
   if (ctx.draining()) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
   if (!(await ctx.hub.engine.ready().catch(() => false))) throw new HeraldError('unavailable', 'the engine is down', 2);
   res.once('close', ctx.limits.holdConnection(ctx.limits.address(req)));

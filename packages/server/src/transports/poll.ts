@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Message, PullResult } from '@herald/core';
 import { formatMultiCursor, type Position } from '@herald/protocol';
 import { sendJson } from '../http/respond.ts';
@@ -80,7 +80,6 @@ function singleBody(channel: string, page: PullResult): string {
 /** Writes a pull answer: 200 with the page, 204 when nothing is new, with caching headers and the poll interval. */
 export function sendPull(
   ctx: TransportContext,
-  req: IncomingMessage,
   res: ServerResponse,
   target: Target,
   answer: PullAnswer,
@@ -99,7 +98,6 @@ export function sendPull(
       : answer.immutable
         ? 'private, max-age=60'
         : 'no-cache';
-  ctx.cors.apply(req, res);
   if (answer.body === undefined) {
     res.writeHead(204, headers);
     res.end();

@@ -58,7 +58,6 @@ export async function handleSse(
   const lastEventId = req.headers['last-event-id'];
   const resume = typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : afterParam(query);
   const target = await parseTarget(ctx, req, query, channel, resume);
-  ctx.cors.apply(req, res);
   if (ctx.draining() || !(await ctx.hub.engine.ready().catch(() => false))) {
     res.writeHead(200, { 'content-type': SSE_FORMAT.contentType, 'cache-control': 'no-cache' });
     res.end(`retry: ${ctx.options.sseRetryMs}\n\n${SSE_FORMAT.close(4102, 'unavailable, retry')}`);
