@@ -1,9 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, type ServeConfig } from '@herald/cli';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { recordingIo } from './io.ts';
+import { parseServe } from './io.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
 
@@ -11,19 +10,6 @@ function configFile(content: unknown, name = 'herald.json'): string {
   const path = join(dir, name);
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;
-}
-
-/** Parses `herald serve <args>` in-process; resolves with the config serve would run with, or the error. */
-async function parseServe(args: string[]): Promise<{ config?: ServeConfig; code: number; err: string }> {
-  const { io, err } = recordingIo();
-  let config: ServeConfig | undefined;
-  const code = await runCli(['serve', ...args], io, {
-    serve: async (c) => {
-      config = c;
-      return 0;
-    },
-  });
-  return { config, code, err: err.join('') };
 }
 
 afterEach(() => {
