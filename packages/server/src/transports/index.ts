@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
 import { waitParam } from '../http/query.ts';
-import { handleLongPoll, handlePoll } from './long-poll.ts';
+import { handleLongPoll } from './long-poll.ts';
 import { handleNdjson } from './ndjson.ts';
+import { handlePoll } from './poll.ts';
 import { handleSse } from './sse.ts';
 import type { TransportContext } from './transport.ts';
 

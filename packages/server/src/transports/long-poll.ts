@@ -6,36 +6,6 @@ import { afterParam, parseTarget, type Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
 /**
- * Plain pull (`GET` without `wait`): one page now. Without a cursor, `If-None-Match` with the
- * channel's ETag gets 304 before any history is read: the cheapest poll there is.
- */
-export async function handlePoll(
-  ctx: TransportContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  query: URLSearchParams,
-  channel: string | undefined,
-): Promise<void> {
-  const target = await parseTarget(ctx, req, query, channel, afterParam(query));
-  const limit = limitParam(query.get('limit') ?? undefined);
-  const inm = req.headers['if-none-match'];
-  if (inm !== undefined && !target.multi && target.cursors[0] === undefined) {
-    const state = await ctx.hub.state(target.channels[0] as string);
-    const etag = `"${state.epoch}:${state.last}"`;
-    if (inm === etag || inm === `W/${etag}`) {
-      res.writeHead(304, {
-        etag,
-        'herald-poll-interval': ctx.hub.pollIntervalMs(target.channels[0] as string),
-        'cache-control': 'no-cache',
-      });
-      res.end();
-      return;
-    }
-  }
-  sendPull(ctx, res, target, await pullPage(ctx, target, limit), 'poll');
-}
-
-/**
  * Long poll (`?wait=S`): answers at once when something is after the cursor, else holds the request
  * until a message arrives (then answers with everything available up to `limit`) or S seconds pass
  * (204). Without a cursor it waits for the next new message. A client that leaves frees it at once.

@@ -1,8 +1,9 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Message, PullResult } from '@herald/core';
 import { formatMultiCursor, type Position } from '@herald/protocol';
+import { limitParam } from '../http/query.ts';
 import { sendJson } from '../http/respond.ts';
-import type { Target } from './target.ts';
+import { afterParam, parseTarget, type Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
 /** The answer to a pull over one or many channels, before it is written. */
@@ -106,4 +107,34 @@ export function sendPull(
   ctx.stats.bytesOut[transport] += answer.body.length;
   ctx.stats.delivered[transport] += answer.messages;
   sendJson(res, 200, answer.body, headers);
+}
+
+/**
+ * Plain pull (`GET` without `wait`): one page now. Without a cursor, `If-None-Match` with the
+ * channel's ETag gets 304 before any history is read: the cheapest poll there is.
+ */
+export async function handlePoll(
+  ctx: TransportContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  channel: string | undefined,
+): Promise<void> {
+  const target = await parseTarget(ctx, req, query, channel, afterParam(query));
+  const limit = limitParam(query.get('limit') ?? undefined);
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined && !target.multi && target.cursors[0] === undefined) {
+    const state = await ctx.hub.state(target.channels[0] as string);
+    const etag = `"${state.epoch}:${state.last}"`;
+    if (inm === etag || inm === `W/${etag}`) {
+      res.writeHead(304, {
+        etag,
+        'herald-poll-interval': ctx.hub.pollIntervalMs(target.channels[0] as string),
+        'cache-control': 'no-cache',
+      });
+      res.end();
+      return;
+    }
+  }
+  sendPull(ctx, res, target, await pullPage(ctx, target, limit), 'poll');
 }
