@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, eventsUrl, messagesUrl, publish, publishRange, uniqueChannel } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -64,6 +65,24 @@ describe('plain pull', () => {
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).toBe(`"${epoch}:2"`);
     expect(((await changed.json()) as PullBody).messages.map((m) => m.data)).toEqual([1, 2]);
+  });
+
+  it('a 304 is at most 200 bytes on the wire, and carries CORS headers when a browser asks', async () => {
+    const channel = uniqueChannel();
+    await publish(server, channel, 1);
+    const etag = (await fetch(messagesUrl(server, channel))).headers.get('etag') as string;
+    const path = new URL(messagesUrl(server, channel)).pathname;
+    const plain = await rawExchange(server.url, `GET ${path} HTTP/1.1\r\nHost: x\r\nIf-None-Match: ${etag}\r\n\r\n`);
+    expect(plain).toMatch(/^HTTP\/1\.1 304 /);
+    expect(plain).toMatch(/\r\nherald-poll-interval: [0-9]+\r\n/i);
+    expect(plain).not.toMatch(/access-control/i);
+    expect(Buffer.byteLength(plain)).toBeLessThanOrEqual(200);
+    const browser = await rawExchange(
+      server.url,
+      `GET ${path} HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nIf-None-Match: ${etag}\r\n\r\n`,
+    );
+    expect(browser).toMatch(/^HTTP\/1\.1 304 /);
+    expect(browser).toMatch(/\r\naccess-control-allow-origin: \*\r\n/i);
   });
 
   it('204 when nothing is new after a cursor, with the poll interval', async () => {
@@ -156,4 +175,23 @@ describe('plain pull', () => {
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/** Sends one raw request and resolves with the answer's head (a 304 has no body), as on the wire. */
+function rawExchange(base: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(request));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.includes('\r\n\r\n')) {
+        socket.destroy();
+        resolve(text);
+      }
+    });
+    socket.on('error', reject);
+    socket.setTimeout(5_000, () => reject(new Error('no answer')));
+  });
 }

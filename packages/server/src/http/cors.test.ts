@@ -11,6 +11,7 @@ function fakeRes() {
     setHeader: (k: string, v: string) => headers.set(k.toLowerCase(), String(v)),
     getHeader: (k: string) => headers.get(k.toLowerCase()),
     hasHeader: (k: string) => headers.has(k.toLowerCase()),
+    removeHeader: (k: string) => headers.delete(k.toLowerCase()),
     writeHead: (s: number, h: Record<string, string | number> = {}) => {
       status = s;
       for (const [k, v] of Object.entries(h)) headers.set(k.toLowerCase(), String(v));
@@ -19,7 +20,8 @@ function fakeRes() {
   };
   return { res: res as unknown as ServerResponse, headers, status: () => status };
 }
-const req = (origin?: string) => ({ headers: origin === undefined ? {} : { origin } }) as IncomingMessage;
+const req = (origin?: string, method = 'GET') =>
+  ({ method, headers: origin === undefined ? {} : { origin } }) as IncomingMessage;
 
 describe('Cors with *', () => {
   const cors = new Cors(['*']);
@@ -30,6 +32,28 @@ describe('Cors with *', () => {
       cors.apply(req(o), res);
       expect(headers.get('access-control-allow-origin')).toBe('*');
       expect(headers.has('access-control-allow-credentials')).toBe(false);
+    }
+  });
+
+  it('leaves CORS headers off answers no cache stores and no browser asked for', () => {
+    const post = fakeRes();
+    cors.apply(req(undefined, 'POST'), post.res);
+    expect(post.headers.has('access-control-allow-origin')).toBe(false);
+    const browserPost = fakeRes();
+    cors.apply(req('https://a.example', 'POST'), browserPost.res);
+    expect(browserPost.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('trims a 304 for a client without Origin, and only then', () => {
+    for (const [origin, kept] of [
+      [undefined, false],
+      ['https://a.example', true],
+    ] as const) {
+      const { res, headers } = fakeRes();
+      cors.apply(req(origin), res);
+      cors.trimNotModified(req(origin), res);
+      expect(headers.has('access-control-allow-origin')).toBe(kept);
+      expect(headers.has('access-control-expose-headers')).toBe(kept);
     }
   });
 });

@@ -50,13 +50,25 @@ export class Cors {
     if (origin !== undefined && this.allowed.has(origin.toLowerCase())) {
       res.setHeader('access-control-allow-origin', origin);
       res.setHeader('access-control-allow-credentials', 'true');
-    } else if (this.any) {
-      // Sent even without Origin: a cached answer then serves browsers too, and it never varies.
+    } else if (this.any && (origin !== undefined || req.method === 'GET' || req.method === 'HEAD')) {
+      // Sent even without Origin on what a shared cache may store (GET, HEAD): a cached answer then
+      // serves browsers too, and it never varies. Answers to other methods are never stored.
       res.setHeader('access-control-allow-origin', '*');
     } else {
       return;
     }
     res.setHeader('access-control-expose-headers', EXPOSE_HEADERS);
+  }
+
+  /**
+   * A 304 creates no cache entry: a cache that revalidates keeps the stored answer's CORS headers
+   * (RFC 9111 section 4.3.4). So a 304 to a client that sent no Origin (no browser) goes without them,
+   * which keeps the most frequent answer of a polling client small.
+   */
+  trimNotModified(req: IncomingMessage, res: ServerResponse): void {
+    if (req.headers.origin !== undefined) return;
+    res.removeHeader('access-control-allow-origin');
+    res.removeHeader('access-control-expose-headers');
   }
 
   /** Answers a preflight (`OPTIONS`): 204 with the allowed methods and headers, 403 for a refused origin. */
