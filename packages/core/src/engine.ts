@@ -68,6 +68,11 @@ export interface Engine {
   read(channel: string, from: number, limit: number, limits: HistoryLimits): Promise<ReadResult>;
   /** The channel's state. Creates the channel (and its epoch) if it does not exist. */
   state(channel: string, limits: HistoryLimits): Promise<ChannelState>;
+  /**
+   * `state` without a promise, for engines that hold it in the process (memory, SQLite): conditional
+   * polls, the most frequent request of a polling client, are then answered in one synchronous step.
+   */
+  stateNow?(channel: string, limits: HistoryLimits): ChannelState;
   /** Registers a listener for new messages on every channel; returns a function that removes it. */
   onMessages(listener: MessageListener): () => void;
   /** Resolves true when the engine can serve requests. */

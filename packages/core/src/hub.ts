@@ -244,6 +244,11 @@ export class Hub {
     return this.engine.state(channel, this.settings(channel).history);
   }
 
+  /** The channel's state at once, when the engine can tell without a promise (see {@link Engine.stateNow}). */
+  stateNow(channel: string): ChannelState | undefined {
+    return this.engine.stateNow?.(channel, this.settings(channel).history);
+  }
+
   /** Epoch, offsets, history length and subscribers of `channel`. */
   async channelInfo(channel: string): Promise<ChannelInfo> {
     const state = await this.engine.state(channel, this.settings(channel).history);

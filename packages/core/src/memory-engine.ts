@@ -142,6 +142,10 @@ export class MemoryEngine implements Engine {
   }
 
   async state(channel: string, limits: HistoryLimits): Promise<ChannelState> {
+    return this.stateNow(channel, limits);
+  }
+
+  stateNow(channel: string, limits: HistoryLimits): ChannelState {
     const ch = this.channel(channel, limits);
     this.trim(ch, this.now());
     return stateOf(ch);

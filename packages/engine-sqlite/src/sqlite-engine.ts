@@ -208,6 +208,10 @@ export class SqliteEngine implements Engine {
   }
 
   async state(channel: string, limits: HistoryLimits): Promise<ChannelState> {
+    return this.stateNow(channel, limits);
+  }
+
+  stateNow(channel: string, limits: HistoryLimits): ChannelState {
     return this.stateTx(channel, limits, this.now());
   }
 

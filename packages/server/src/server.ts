@@ -10,6 +10,7 @@ import { Ticker } from './heartbeat.ts';
 import { answerClientError } from './http/client-error.ts';
 import { Cors } from './http/cors.ts';
 import { redact } from './http/redact.ts';
+import { splitTarget } from './http/request-target.ts';
 import { sendError } from './http/respond.ts';
 import { Limits, validateLimits } from './limits/limits.ts';
 import { closeIfSilent } from './limits/silent-connections.ts';
@@ -98,10 +99,8 @@ export function createHerald(init: HeraldInit): HeraldServer {
     inFlight++;
     res.on('finish', onFinish);
     res.on('close', onClose);
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost');
-    } catch {
+    const target = splitTarget(req.url);
+    if (target === undefined) {
       sendError(res, new HeraldError('bad_request', 'invalid URL'));
       return;
     }
@@ -117,21 +116,29 @@ export function createHerald(init: HeraldInit): HeraldServer {
     }
     // CORS headers on every answer, errors included, so a browser can read a 404 or 405.
     ctx.cors.apply(req, res);
-    const match = router.match(req.method ?? 'GET', url.pathname);
+    const match = router.match(req.method ?? 'GET', target.path);
     if (match.kind === 'not_found') {
-      sendError(res, new HeraldError('not_found', `no route ${url.pathname}`));
+      sendError(res, new HeraldError('not_found', `no route ${target.path}`));
       return;
     }
     if (match.kind === 'method_not_allowed') {
       sendError(res, new HeraldError('method_not_allowed'), { allow: match.allow });
       return;
     }
-    Promise.resolve()
-      .then(() => match.handler(req, res, match.params, url.searchParams))
-      .catch((error: unknown) => {
-        if (!(error instanceof HeraldError)) logger.error({ err: error, url: redact(req.url) }, 'request failed');
-        sendError(res, error);
-      });
+    // Called directly, not in a promise: handlers that can answer at once (a 304 poll) do so.
+    let pending: Promise<void> | void;
+    try {
+      pending = match.handler(req, res, match.params, target.query);
+    } catch (error) {
+      failRequest(req, res, error);
+      return;
+    }
+    pending?.catch((error: unknown) => failRequest(req, res, error));
+  }
+
+  function failRequest(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    if (!(error instanceof HeraldError)) logger.error({ err: error, url: redact(req.url) }, 'request failed');
+    sendError(res, error);
   }
 
   const http = createServer({

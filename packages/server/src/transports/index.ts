@@ -10,14 +10,17 @@ import type { TransportContext } from './transport.ts';
 export type { TransportContext } from './transport.ts';
 export { createUpgradeHandler } from './upgrade.ts';
 
-/** One URL, every transport: chosen by Upgrade (elsewhere), Accept and `wait` (contract section 3). */
-export async function subscribeOrPull(
+/**
+ * One URL, every transport: chosen by Upgrade (elsewhere), Accept and `wait` (contract section 3).
+ * Not `async`: a plain poll may be answered synchronously (see handlePoll); errors are thrown either way.
+ */
+export function subscribeOrPull(
   ctx: TransportContext,
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,
   channel: string | undefined,
-): Promise<void> {
+): Promise<void> | void {
   const accept = req.headers.accept ?? '*/*';
   if (accept.includes('text/event-stream')) return handleSse(ctx, req, res, query, channel);
   if (accept.includes('application/x-ndjson')) return handleNdjson(ctx, req, res, query, channel);

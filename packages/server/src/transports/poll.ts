@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Message, PullResult } from '@herald/core';
+import type { ChannelState, Message, PullResult } from '@herald/core';
 import { formatMultiCursor, type Position } from '@herald/protocol';
 import { limitParam } from '../http/query.ts';
 import { sendJson } from '../http/respond.ts';
@@ -111,30 +111,61 @@ export function sendPull(
 
 /**
  * Plain pull (`GET` without `wait`): one page now. Without a cursor, `If-None-Match` with the
- * channel's ETag gets 304 before any history is read: the cheapest poll there is.
+ * channel's ETag gets 304 before any history is read: the cheapest poll there is, and answered
+ * without a promise when the credentials and the engine allow (the request a polling client sends
+ * most often).
  */
-export async function handlePoll(
+export function handlePoll(
   ctx: TransportContext,
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,
   channel: string | undefined,
-): Promise<void> {
-  const target = await parseTarget(ctx, req, query, channel, afterParam(query));
+): Promise<void> | void {
+  const target = parseTarget(ctx, req, query, channel, afterParam(query));
+  if (target instanceof Promise) return target.then((t) => poll(ctx, req, res, query, t));
+  return poll(ctx, req, res, query, target);
+}
+
+function poll(
+  ctx: TransportContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  target: Target,
+): Promise<void> | void {
   const limit = limitParam(query.get('limit') ?? undefined);
   const inm = req.headers['if-none-match'];
-  if (inm !== undefined && !target.multi && target.cursors[0] === undefined) {
-    const state = await ctx.hub.state(target.channels[0] as string);
-    const etag = `"${state.epoch}:${state.last}"`;
-    if (inm === etag || inm === `W/${etag}`) {
-      res.writeHead(304, {
-        etag,
-        'herald-poll-interval': ctx.hub.pollIntervalMs(target.channels[0] as string),
-        'cache-control': 'no-cache',
-      });
-      res.end();
-      return;
-    }
+  if (inm === undefined || target.multi || target.cursors[0] !== undefined) return answerPull(ctx, res, target, limit);
+  const channel = target.channels[0] as string;
+  const state = ctx.hub.stateNow(channel);
+  if (state === undefined) {
+    return ctx.hub.state(channel).then((s) => answerConditional(ctx, req, res, target, limit, inm, s));
   }
+  return answerConditional(ctx, req, res, target, limit, inm, state);
+}
+
+function answerConditional(
+  ctx: TransportContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: Target,
+  limit: number,
+  inm: string,
+  state: ChannelState,
+): Promise<void> | void {
+  const etag = `"${state.epoch}:${state.last}"`;
+  if (inm !== etag && inm !== `W/${etag}`) return answerPull(ctx, res, target, limit);
+  const channel = target.channels[0] as string;
+  ctx.cors.trimNotModified(req, res);
+  res.writeHead(304, {
+    etag,
+    'herald-poll-interval': ctx.hub.pollIntervalMs(channel),
+    'cache-control': 'no-cache',
+  });
+  res.end();
+}
+
+async function answerPull(ctx: TransportContext, res: ServerResponse, target: Target, limit: number): Promise<void> {
   sendPull(ctx, res, target, await pullPage(ctx, target, limit), 'poll');
 }

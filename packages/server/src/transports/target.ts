@@ -16,16 +16,29 @@ export interface Target {
 
 /**
  * Parses and authorizes the channels and cursor of a request. `resume` is the cursor text to use
- * (the SSE transport passes Last-Event-ID when present, contract section 4).
+ * (the SSE transport passes Last-Event-ID when present, contract section 4). Synchronous unless the
+ * credentials need an asynchronous check (a JWT): a poll with an API key or none then takes no
+ * promise at all.
  */
-export async function parseTarget(
+export function parseTarget(
   ctx: TransportContext,
   req: IncomingMessage,
   query: URLSearchParams,
   pathChannel: string | undefined,
   resume: string | undefined,
-): Promise<Target> {
-  const principal = await ctx.auth.authenticate(req, query);
+): Target | Promise<Target> {
+  const principal = ctx.auth.authenticate(req, query);
+  if (principal instanceof Promise) return principal.then((p) => buildTarget(ctx, query, pathChannel, resume, p));
+  return buildTarget(ctx, query, pathChannel, resume, principal);
+}
+
+function buildTarget(
+  ctx: TransportContext,
+  query: URLSearchParams,
+  pathChannel: string | undefined,
+  resume: string | undefined,
+  principal: Principal,
+): Target {
   let target: Target;
   if (pathChannel !== undefined) {
     const channel = channelParam(pathChannel);

@@ -1,0 +1,28 @@
+/** A request target split into the path the router matches and the parsed query. */
+export interface RequestTarget {
+  readonly path: string;
+  readonly query: URLSearchParams;
+}
+
+/**
+ * Splits `req.url` without building a URL object (a third of a poll's own CPU time went there). An
+ * origin-form target (`/path?query`, what clients send) is split at the first `?`; an absolute-form
+ * one (`http://host/path`, what a proxy may send) goes through the URL parser. Undefined = not a
+ * target this server answers (e.g. `*`), a 400.
+ */
+export function splitTarget(url: string | undefined): RequestTarget | undefined {
+  if (url === undefined || url.length === 0) return undefined;
+  if (url.charCodeAt(0) === 47 /* / */) {
+    // `//x` would be read by a URL parser as a host: here it is just a path no route matches.
+    const q = url.indexOf('?');
+    if (q === -1) return { path: url, query: new URLSearchParams() };
+    return { path: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
+  }
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+    return { path: parsed.pathname, query: parsed.searchParams };
+  } catch {
+    return undefined;
+  }
+}
