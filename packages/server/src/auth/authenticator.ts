@@ -63,6 +63,12 @@ export class Authenticator {
   private readonly digests: Buffer[];
   private readonly keys: Principal[];
   private readonly jwt: JwtVerifier;
+  /**
+   * The API key each keep-alive connection last proved, so a backend publishing over one connection
+   * pays the digest once, not per request. Comparing a token with the one the same connection already
+   * presented tells an attacker nothing it did not send itself, so a plain comparison is safe here.
+   */
+  private readonly provenKeys = new WeakMap<object, { token: string; principal: Principal }>();
 
   constructor(apiKeys: readonly string[], jwt: JwtOptions = {}) {
     this.digests = apiKeys.map(digest);
@@ -76,7 +82,14 @@ export class Authenticator {
     const tokens = query.getAll('token');
     if (tokens.length > 1) throw new HeraldError('bad_request', 'parameter token is given more than once');
     const token = header ?? tokens[0];
-    return token === undefined ? ANONYMOUS : this.authenticateToken(token);
+    if (token === undefined) return ANONYMOUS;
+    const proven = this.provenKeys.get(req.socket);
+    if (proven !== undefined && proven.token === token) return proven.principal;
+    const principal = this.authenticateToken(token);
+    if (!(principal instanceof Promise) && principal.kind === 'key') {
+      this.provenKeys.set(req.socket, { token, principal });
+    }
+    return principal;
   }
 
   /** The principal of a token (API key or JWT); rejects with 401 when it is invalid. */

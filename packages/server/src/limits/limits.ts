@@ -103,6 +103,11 @@ export class Limits {
     }
   }
 
+  /** {@link admitPublish} for an HTTP request; the client's address is only worked out when it is charged. */
+  admitRequestPublish(req: IncomingMessage, principal: Principal, count: number): void {
+    this.admitPublish(req.socket, principal, principal.id === undefined ? this.address(req) : '', count);
+  }
+
   /** A fresh frame budget for one WebSocket, or undefined when frames are not limited. */
   socketFrames(): TokenBucket | undefined {
     const rate = this.options.maxWsOpsPerSecond;
