@@ -1,7 +1,8 @@
 // Messages between the orchestrator (bench/run.ts) and its load processes.
 // Sent with serialization: 'advanced' (structured clone), so arrays of numbers cross cheaply.
 
-export type Transport = 'ws' | 'sse' | 'ndjson' | 'longpoll' | 'poll';
+/** `wsc`: a WebSocket that negotiates Herald's compact message frames (subprotocol herald.compact). */
+export type Transport = 'ws' | 'wsc' | 'sse' | 'ndjson' | 'longpoll' | 'poll';
 
 /**
  * Which wire protocol a subscriber speaks for its transport: Herald's contract (also what the

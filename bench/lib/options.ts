@@ -9,7 +9,7 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 /** The measurements of the ingest (single, batch, ws) and polling (get, conditional) scenarios. */
 export const RATE_KINDS = ['single', 'batch', 'ws', 'get', 'conditional'] as const;
 export type RateKind = (typeof RATE_KINDS)[number];
-export const TRANSPORTS: readonly Transport[] = ['ws', 'sse', 'ndjson', 'longpoll', 'poll'];
+export const TRANSPORTS: readonly Transport[] = ['ws', 'wsc', 'sse', 'ndjson', 'longpoll', 'poll'];
 /** Issue 6's scenario letters; `--suite` runs their presets (bench/suite/presets.ts). */
 export const SUITE_LETTERS = ['A', 'B', 'C', 'D', 'E', 'F'] as const;
 export type SuiteLetter = (typeof SUITE_LETTERS)[number];

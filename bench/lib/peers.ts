@@ -26,14 +26,15 @@ export interface PeerSpec {
   missing(): string | undefined;
 }
 
-const HERALD_TRANSPORTS: readonly Transport[] = ['ws', 'sse', 'ndjson', 'longpoll', 'poll'];
+const HERALD_IDLE: readonly Transport[] = ['ws', 'sse', 'ndjson', 'longpoll', 'poll'];
 const always = (): undefined => undefined;
 
 const herald = (name: PeerName): PeerSpec => ({
   name,
   dialect: 'herald',
-  transports: HERALD_TRANSPORTS,
-  idle: HERALD_TRANSPORTS,
+  // Compact frames change what a message costs on the wire, not what an idle socket holds.
+  transports: [...HERALD_IDLE, 'wsc'],
+  idle: HERALD_IDLE,
   batch: true,
   multiPublish: true,
   wsPublish: true,

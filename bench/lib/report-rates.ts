@@ -51,7 +51,7 @@ export function exchangeTable(runs: readonly RunResult[]): string {
   return table(['peer', 'rep', 'exchange', 'status', 'request B', 'response B', 'total B'], rows);
 }
 
-const ORDER: Transport[] = ['poll', 'longpoll', 'sse', 'ndjson', 'ws'];
+const ORDER: Transport[] = ['poll', 'longpoll', 'sse', 'ndjson', 'ws', 'wsc'];
 
 /** Bytes on the wire per delivered message, per transport and rate; overhead = bytes in − JSON data. */
 export function bytesTable(runs: readonly RunResult[]): string {

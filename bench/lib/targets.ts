@@ -152,9 +152,13 @@ function checks(plan: readonly Case[], runs: readonly RunResult[]): Check[] {
     unit: ' B',
     digits: 0,
   });
-  for (const t of ['sse', 'ws'] as const) {
+  for (const [t, name] of [
+    ['sse', 'SSE'],
+    ['ws', 'WS'],
+    ['wsc', 'WS compact frames'],
+  ] as const) {
     out.push({
-      target: `F ${t.toUpperCase()} overhead ≤ 40 B/msg beyond the JSON data (worse of both rates)`,
+      target: `F ${name} overhead ≤ 40 B/msg beyond the JSON data (worse of both rates)`,
       values: per('F bytes', (r) => overhead(r, t)),
       ok: (v) => v <= 40,
       unit: ' B',

@@ -7,7 +7,7 @@ import { openLongPoll, openPoll } from './pull-sub.ts';
 import { openSocketIo } from './sio-sub.ts';
 import { openNdjson, openSse } from './stream-sub.ts';
 import { Tally } from './tally.ts';
-import { openWs } from './ws-sub.ts';
+import { openWs, openWsCompact } from './ws-sub.ts';
 
 const tally = new Tally();
 const connections: Closable[] = [];
@@ -20,6 +20,8 @@ function opener(transport: Transport, dialect: Dialect): Opener {
   switch (transport) {
     case 'ws':
       return dialect === 'socketio' ? openSocketIo : openWs;
+    case 'wsc':
+      return openWsCompact;
     case 'sse':
       return openSse;
     case 'ndjson':

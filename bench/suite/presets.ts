@@ -153,7 +153,7 @@ export function presets(base: BenchOptions): Case[] {
     scenario: 'bytes',
     peers: quickPeers('F', DELIVERY),
     opts: with_({
-      transports: ['poll', 'longpoll', 'sse', 'ndjson', 'ws'],
+      transports: ['poll', 'longpoll', 'sse', 'ndjson', 'ws', 'wsc'],
       subs: z.bytesSubs,
       rate: 1,
       maxRate: 200,

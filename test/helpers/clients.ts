@@ -90,8 +90,8 @@ export interface WsClient {
 }
 
 /** Opens a WebSocket and resolves once it is open (rejects with the HTTP status if the upgrade is refused). */
-export function openWs(url: string, options: ClientOptions = {}): Promise<WsClient> {
-  const ws = new WebSocket(url.replace(/^http/, 'ws'), options);
+export function openWs(url: string, options: ClientOptions = {}, protocols: string[] = []): Promise<WsClient> {
+  const ws = new WebSocket(url.replace(/^http/, 'ws'), protocols, options);
   const frames = new Inbox<Record<string, unknown>>();
   ws.on('message', (data, isBinary) => {
     const text = isBinary ? '' : data.toString();

@@ -171,4 +171,35 @@ describe('WebSocket', () => {
       expect(await client.frames.next()).toEqual({ op: 'pong', ref: 2 });
     });
   });
+
+  describe('compact message frames (subprotocol herald.compact)', () => {
+    it('a bound socket gets {o,t,e?,d} without the channel; other frames keep their shape', async () => {
+      const channel = uniqueChannel();
+      const epoch = await publishRange(server, channel, 1, 1);
+      const client = await openWs(messagesUrl(server, channel, { after: `${epoch}:0` }), {}, ['herald.compact']);
+      open.push(client);
+      expect(client.ws.protocol).toBe('herald.compact');
+      expect(await client.frames.take(2)).toEqual([
+        { subscribed: { channel, epoch, cursor: `${epoch}:0` } },
+        { o: 1, t: expect.any(Number), d: 1 },
+      ]);
+      await publish(server, channel, { team: 'A' }, { event: 'goal' });
+      expect(await client.frames.next()).toEqual({ o: 2, t: expect.any(Number), e: 'goal', d: { team: 'A' } });
+    });
+
+    it('a multiplexed socket gets {c,o,t,d}; a socket that offers nothing gets the default frames', async () => {
+      const channel = uniqueChannel();
+      const compact = await openWs(`${server.url}/v1/ws`, { headers: auth(server) }, ['other', 'herald.compact']);
+      const plain = await ws(`${server.url}/v1/ws`);
+      open.push(compact);
+      expect(plain.ws.protocol).toBe('');
+      for (const c of [compact, plain]) {
+        c.send({ op: 'subscribe', ref: 1, channel });
+        expect(await c.frames.next()).toMatchObject({ op: 'ok', ref: 1, channel });
+      }
+      await publish(server, channel, 'x');
+      expect(await compact.frames.next()).toEqual({ c: channel, o: 1, t: expect.any(Number), d: 'x' });
+      expect(await plain.frames.next()).toEqual(message(channel, 1, 'x'));
+    });
+  });
 });

@@ -18,6 +18,20 @@ describe('frame parsing', () => {
     expect(parseWsFrame('{"op":"message","channel":"a","offset":"7","data":1}')).toBeUndefined();
   });
 
+  it('reads compact message frames (subprotocol herald.compact), event optional', () => {
+    expect(parseWsFrame('{"c":"a","o":7,"t":5,"e":"m","d":{"x":1}}')).toEqual({
+      type: 'message',
+      message: { channel: 'a', offset: 7, event: 'm', data: { x: 1 }, time: 5 },
+    });
+    expect(parseWsFrame('{"c":"a","o":8,"t":6,"d":null}')).toEqual({
+      type: 'message',
+      message: { channel: 'a', offset: 8, data: null, time: 6 },
+    });
+    for (const bad of ['{"c":"a","o":"7","t":5,"d":1}', '{"c":"a","o":7,"t":5}', '{"o":7,"t":5,"d":1}', '{}']) {
+      expect(parseWsFrame(bad), bad).toBeUndefined();
+    }
+  });
+
   it('reads NDJSON lines; an empty line is a heartbeat', () => {
     expect(parseNdjsonLine('{"subscribed":{"channel":"a","epoch":"e","cursor":"e:3"}}')).toEqual({
       type: 'start',

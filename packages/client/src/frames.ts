@@ -43,6 +43,16 @@ export function toMessage(value: unknown, channel?: string): WireMessage | undef
   return message;
 }
 
+/** Reads a compact message frame (subprotocol `herald.compact`); `channel` for bound sockets. */
+export function toCompactMessage(value: Json, channel?: string): WireMessage | undefined {
+  const ch = typeof value.c === 'string' ? value.c : channel;
+  const { o, t, e } = value;
+  if (ch === undefined || typeof o !== 'number' || !Number.isSafeInteger(o) || !('d' in value)) return undefined;
+  const message: WireMessage = { channel: ch, offset: o, data: value.d, time: typeof t === 'number' ? t : 0 };
+  if (typeof e === 'string') message.event = e;
+  return message;
+}
+
 /** Reads a reset object. */
 export function toReset(value: unknown, channel?: string): WireReset | undefined {
   if (!isObject(value)) return undefined;
@@ -76,6 +86,11 @@ export function parseWsFrame(text: string): Frame | Reply | 'pong' | undefined {
       return { ref, ok: false, body: value };
     case 'pong':
       return 'pong';
+    case undefined: {
+      // A compact message frame has no op (subprotocol herald.compact).
+      const message = toCompactMessage(value);
+      return message && { type: 'message', message };
+    }
     default:
       return undefined;
   }

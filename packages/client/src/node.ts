@@ -3,6 +3,7 @@
  * package (Node 20 has no global WebSocket) and carry the token in an `Authorization` header
  * instead of the URL. SSE, NDJSON and polling use Node's global fetch.
  */
+import { COMPACT_PROTOCOL } from '@herald/protocol';
 import WebSocket from 'ws';
 import { HeraldClient } from './client.ts';
 import type { ConnectOptions } from './options.ts';
@@ -16,7 +17,11 @@ export function connect(url: string, options: ConnectOptions = {}): HeraldClient
   const platform = globalPlatform(options, eventsourceParser);
   if (options.WebSocket === undefined) {
     platform.openWebSocket = (address, token): WebSocketLike =>
-      new WebSocket(address, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+      new WebSocket(
+        address,
+        COMPACT_PROTOCOL,
+        token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } },
+      );
   }
   return new HeraldClient(url, options, platform);
 }

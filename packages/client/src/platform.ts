@@ -1,3 +1,4 @@
+import { COMPACT_PROTOCOL } from '@herald/protocol';
 /**
  * The slice of a WebSocket the SDK uses: the browser's `WebSocket` and the `ws` package both fit.
  * Handlers take `never` so that both platforms' own event types are accepted; the SDK reads only
@@ -14,7 +15,7 @@ export interface WebSocketLike {
 }
 
 /** A WebSocket constructor such as the browser's global `WebSocket`. */
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 /** The slice of an EventSource the SDK uses (browser global or the `eventsource` package). */
 export interface EventSourceLike {
@@ -75,7 +76,8 @@ export function globalPlatform(options: PlatformOptions, sseParser: SseParserFac
   const f = options.fetch ?? (g.fetch === undefined ? undefined : g.fetch.bind(globalThis));
   return {
     fetch: f,
-    openWebSocket: WS === undefined ? undefined : (url, token) => new WS(withToken(url, token)),
+    // Offers compact message frames; a hub (or an injected class) that does not take them up sends the default ones.
+    openWebSocket: WS === undefined ? undefined : (url, token) => new WS(withToken(url, token), COMPACT_PROTOCOL),
     // Only used when given: the fetch-based reader sees heartbeats, which EventSource hides.
     EventSource: options.EventSource,
     sseParser,

@@ -1,4 +1,10 @@
 /** A message as clients see it (contract section 1). `data` is any JSON value. */
+/**
+ * The WebSocket subprotocol for compact message frames: `{"c"?,"o","t","e"?,"d"}` for channel
+ * (multiplexed sockets only), offset, time, event and data. Every other frame keeps its shape.
+ */
+export const COMPACT_PROTOCOL = 'herald.compact';
+
 export interface WireMessage {
   channel: string;
   offset: number;

@@ -9,6 +9,7 @@ import { refuseUpgrade, toHeraldError } from '../http/respond.ts';
 import type { Router } from '../router.ts';
 import type { TransportContext } from './transport.ts';
 import { serveBoundSocket } from './ws-bound.ts';
+import { selectProtocol } from './ws-compact.ts';
 import { serveMuxSocket } from './ws-mux.ts';
 
 /**
@@ -25,6 +26,7 @@ export function createUpgradeHandler(
     maxPayload: ctx.options.maxFrameBytes,
     perMessageDeflate: false,
     clientTracking: false,
+    handleProtocols: selectProtocol,
   });
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -1,9 +1,10 @@
 import type { Duplex } from 'node:stream';
 import { createFramer, type ResetNotice } from '@herald/core';
-import type { Cursor } from '@herald/protocol';
+import { COMPACT_PROTOCOL, type Cursor } from '@herald/protocol';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import type { TransportContext } from './transport.ts';
+import { compactBoundFrame } from './ws-compact.ts';
 import { WsConnection } from './ws-connection.ts';
 import { textFrame } from './ws-frame.ts';
 
@@ -23,7 +24,8 @@ export async function serveBoundSocket(
   cursor: Cursor | undefined,
   principal: Principal,
 ): Promise<void> {
-  const conn = new WsConnection(ctx, ws, socket, frame, resetFrame, principal);
+  const framer = ws.protocol === COMPACT_PROTOCOL ? compactBoundFrame : frame;
+  const conn = new WsConnection(ctx, ws, socket, framer, resetFrame, principal);
   ws.on('message', (data, isBinary) => {
     if (!conn.admit()) return;
     const text = isBinary ? '' : data.toString();

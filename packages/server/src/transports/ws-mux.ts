@@ -1,10 +1,11 @@
 import type { Duplex } from 'node:stream';
 import { createFramer, HeraldError, type ResetNotice } from '@herald/core';
-import { isChannelName, parseCursor } from '@herald/protocol';
+import { COMPACT_PROTOCOL, isChannelName, parseCursor } from '@herald/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import { toHeraldError } from '../http/respond.ts';
 import type { TransportContext } from './transport.ts';
+import { compactMuxFrame } from './ws-compact.ts';
 import { WsConnection } from './ws-connection.ts';
 import { textFrame } from './ws-frame.ts';
 import { answerPresence, clientId, joinPresence, leavePresence, subscribeInfo } from './ws-presence.ts';
@@ -22,7 +23,8 @@ type Fields = Record<string, unknown>;
  * answered by `ok` or `error` with the request's `ref`. A bad frame gets an error and the socket stays.
  */
 export function serveMuxSocket(ctx: TransportContext, ws: WebSocket, socket: Duplex, principal: Principal): void {
-  const conn = new WsConnection(ctx, ws, socket, frame, resetFrame, principal);
+  const framer = ws.protocol === COMPACT_PROTOCOL ? compactMuxFrame : frame;
+  const conn = new WsConnection(ctx, ws, socket, framer, resetFrame, principal);
   ws.on('message', (data, isBinary) => {
     if (!conn.admit()) return;
     let ref: Ref;
