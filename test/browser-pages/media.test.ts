@@ -23,11 +23,13 @@ afterAll(async () => {
 });
 
 it('plays the blob while it loads over Range requests, and downloads it in 206 chunks', async () => {
-  const { page } = await h.open('/demo/media');
   const statuses: number[] = [];
-  page.on('response', (r) => {
-    if (r.url().endsWith('/v1/blobs/demo-video') && r.request().method() === 'GET') statuses.push(r.status());
-  });
+  // Listening before the page loads: the player's first Range request may be answered during goto.
+  const { page } = await h.open('/demo/media', undefined, (p) =>
+    p.on('response', (r) => {
+      if (r.url().endsWith('/v1/blobs/demo-video') && r.request().method() === 'GET') statuses.push(r.status());
+    }),
+  );
   await page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 2, undefined, {
     timeout: 10_000,
   });

@@ -32,8 +32,11 @@ export interface PagesHarness {
   readonly browser: Browser;
   /** Console errors and uncaught exceptions of every page opened through {@link open}. */
   readonly errors: string[];
-  /** Opens `path` (of `base`, default the harness's hub) in a new context (own storage) and collects its errors. */
-  open(path: string, base?: string): Promise<{ context: BrowserContext; page: Page }>;
+  /**
+   * Opens `path` (of `base`, default the harness's hub) in a new context (own storage) and collects its
+   * errors; `prepare` runs before the page loads (to see its first requests).
+   */
+  open(path: string, base?: string, prepare?: (page: Page) => void): Promise<{ context: BrowserContext; page: Page }>;
   /** Another hub serving the same pages with other options (closed with the harness). */
   otherHub(options: Partial<HeraldInit>): Promise<TestServer>;
   /** Publishes with the hub's API key over plain HTTP; resolves with the offset. */
@@ -70,7 +73,7 @@ export async function startPages(options: Partial<HeraldInit> = {}): Promise<Pag
     hub,
     browser,
     errors,
-    async open(path, base = hub.url) {
+    async open(path, base = hub.url, prepare) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       contexts.push(context);
       const page = await context.newPage();
@@ -78,6 +81,7 @@ export async function startPages(options: Partial<HeraldInit> = {}): Promise<Pag
       page.on('console', (m) => {
         if (m.type() === 'error') errors.push(`${path}: ${m.text()}`);
       });
+      prepare?.(page);
       await page.goto(`${base}${path}`);
       return { context, page };
     },
