@@ -67,6 +67,26 @@ describe('plain pull', () => {
     expect(((await changed.json()) as PullBody).messages.map((m) => m.data)).toEqual([1, 2]);
   });
 
+  it('/v1/events without cursors has an ETag too: 304 until any of its channels changes', async () => {
+    const [a, b] = [uniqueChannel(), uniqueChannel()];
+    await publish(server, a, 1);
+    const first = await fetch(eventsUrl(server, [a, b]));
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag') as string;
+    expect(etag).toMatch(/^"m\.[A-Za-z0-9_-]{27}"$/);
+    const again = await fetch(eventsUrl(server, [a, b]), { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expectPollInterval(again);
+    // Another order is another answer (the cursor is positional), so another tag.
+    const swapped = await fetch(eventsUrl(server, [b, a]), { headers: { 'if-none-match': etag } });
+    expect(swapped.status).toBe(200);
+    await publish(server, b, 2);
+    const changed = await fetch(eventsUrl(server, [a, b]), { headers: { 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    expect(((await changed.json()) as { messages: unknown[] }).messages).toHaveLength(2);
+  });
+
   it('a 304 is at most 200 bytes on the wire, and carries CORS headers when a browser asks', async () => {
     const channel = uniqueChannel();
     await publish(server, channel, 1);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChannelState, Message, PullResult } from '@herald/core';
 import { formatMultiCursor, type Position } from '@herald/protocol';
@@ -27,7 +28,7 @@ export async function pullPage(ctx: TransportContext, target: Target, limit: num
     const channel = target.channels[0] as string;
     const cursor = target.cursors[0];
     const page = await ctx.hub.pull(channel, cursor, limit);
-    const etag = cursor === undefined ? `"${page.state.epoch}:${page.state.last}"` : undefined;
+    const etag = cursor === undefined ? etagOf([page.state]) : undefined;
     if (page.messages.length === 0 && page.reset === undefined)
       return { body: undefined, etag, immutable: false, messages: 0 };
     return {
@@ -41,6 +42,8 @@ export async function pullPage(ctx: TransportContext, target: Target, limit: num
   const messages: string[] = [];
   const resets: string[] = [];
   const cursors: Position[] = [];
+  /** Each channel's state as read for this page: the ETag of a pull without cursors. */
+  const states: Array<Pick<ChannelState, 'epoch' | 'last'>> = [];
   let more = false;
   for (let i = 0; i < target.channels.length; i++) {
     const channel = target.channels[i] as string;
@@ -48,11 +51,13 @@ export async function pullPage(ctx: TransportContext, target: Target, limit: num
     if (remaining === 0) {
       // The page is full: this channel keeps its position (or starts at its current end).
       const state = await ctx.hub.state(channel);
+      states.push(state);
       cursors.push(cursor !== undefined && cursor !== 'start' ? cursor : { epoch: state.epoch, offset: state.last });
       more ||= cursor !== undefined;
       continue;
     }
     const page = await ctx.hub.pull(channel, cursor, remaining);
+    states.push(page.state);
     for (const m of page.messages) messages.push(m.toJson());
     if (page.reset !== undefined) resets.push(JSON.stringify({ channel, ...page.reset }));
     cursors.push({ epoch: page.state.epoch, offset: page.last });
@@ -66,7 +71,21 @@ export async function pullPage(ctx: TransportContext, target: Target, limit: num
   const body = `{"cursor":${JSON.stringify(formatMultiCursor(cursors))},"messages":[${messages.join(',')}]${
     more ? ',"more":true' : ''
   }${resets.length > 0 ? `,"resets":[${resets.join(',')}]` : ''}}`;
-  return { body, etag: undefined, immutable: false, messages: messages.length };
+  return { body, etag: anyCursor ? undefined : etagOf(states), immutable: false, messages: messages.length };
+}
+
+/**
+ * The ETag of a pull without cursors: `"<epoch>:<last>"` for one channel (contract section 3); for
+ * several, a digest of every channel's `<epoch>:<last>` in request order (a tag names one version of
+ * the answer, so any publish to any of them changes it; a digest keeps it short for many channels).
+ */
+function etagOf(states: ReadonlyArray<Pick<ChannelState, 'epoch' | 'last'>>): string {
+  if (states.length === 1) {
+    const only = states[0] as ChannelState;
+    return `"${only.epoch}:${only.last}"`;
+  }
+  const versions = states.map((s) => `${s.epoch}:${s.last}`).join(',');
+  return `"m.${createHash('sha256').update(versions).digest('base64url').slice(0, 27)}"`;
 }
 
 function singleBody(channel: string, page: PullResult): string {
@@ -88,9 +107,7 @@ export function sendPull(
 ): void {
   const channel = target.channels[0] as string;
   const settings = ctx.hub.settings(channel);
-  const headers: Record<string, string | number> = {
-    'herald-poll-interval': Math.min(...target.channels.map((c) => ctx.hub.pollIntervalMs(c))),
-  };
+  const headers: Record<string, string | number> = { 'herald-poll-interval': pollInterval(ctx, target) };
   if (answer.etag !== undefined) headers.etag = answer.etag;
   const publicChannel = target.principal.kind === 'anonymous' || settings.anonymousSubscribe;
   headers['cache-control'] =
@@ -110,8 +127,8 @@ export function sendPull(
 }
 
 /**
- * Plain pull (`GET` without `wait`): one page now. Without a cursor, `If-None-Match` with the
- * channel's ETag gets 304 before any history is read: the cheapest poll there is, and answered
+ * Plain pull (`GET` without `wait`): one page now. Without cursors, `If-None-Match` with the
+ * channels' ETag gets 304 before any history is read: the cheapest poll there is, and answered
  * without a promise when the credentials and the engine allow (the request a polling client sends
  * most often).
  */
@@ -136,13 +153,25 @@ function poll(
 ): Promise<void> | void {
   const limit = limitParam(query.get('limit') ?? undefined);
   const inm = req.headers['if-none-match'];
-  if (inm === undefined || target.multi || target.cursors[0] !== undefined) return answerPull(ctx, res, target, limit);
-  const channel = target.channels[0] as string;
-  const state = ctx.hub.stateNow(channel);
-  if (state === undefined) {
-    return ctx.hub.state(channel).then((s) => answerConditional(ctx, req, res, target, limit, inm, s));
+  if (inm === undefined || target.cursors.some((c) => c !== undefined)) return answerPull(ctx, res, target, limit);
+  const states = statesNow(ctx, target.channels);
+  if (states === undefined) {
+    return Promise.all(target.channels.map((c) => ctx.hub.state(c))).then((s) =>
+      answerConditional(ctx, req, res, target, limit, inm, s),
+    );
   }
-  return answerConditional(ctx, req, res, target, limit, inm, state);
+  return answerConditional(ctx, req, res, target, limit, inm, states);
+}
+
+/** Every channel's state without a promise, or undefined when the engine cannot tell so. */
+function statesNow(ctx: TransportContext, channels: readonly string[]): ChannelState[] | undefined {
+  const states: ChannelState[] = [];
+  for (const channel of channels) {
+    const state = ctx.hub.stateNow(channel);
+    if (state === undefined) return undefined;
+    states.push(state);
+  }
+  return states;
 }
 
 function answerConditional(
@@ -152,18 +181,24 @@ function answerConditional(
   target: Target,
   limit: number,
   inm: string,
-  state: ChannelState,
+  states: readonly ChannelState[],
 ): Promise<void> | void {
-  const etag = `"${state.epoch}:${state.last}"`;
+  const etag = etagOf(states);
   if (inm !== etag && inm !== `W/${etag}`) return answerPull(ctx, res, target, limit);
-  const channel = target.channels[0] as string;
   ctx.cors.trimNotModified(req, res);
   res.writeHead(304, {
     etag,
-    'herald-poll-interval': ctx.hub.pollIntervalMs(channel),
+    'herald-poll-interval': pollInterval(ctx, target),
     'cache-control': 'no-cache',
   });
   res.end();
+}
+
+/** The shortest suggested interval of the target's channels. */
+function pollInterval(ctx: TransportContext, target: Target): number {
+  let interval = Number.POSITIVE_INFINITY;
+  for (const channel of target.channels) interval = Math.min(interval, ctx.hub.pollIntervalMs(channel));
+  return interval;
 }
 
 async function answerPull(ctx: TransportContext, res: ServerResponse, target: Target, limit: number): Promise<void> {
