@@ -10,7 +10,11 @@ import type { Router } from '../router.ts';
 import type { TransportContext } from './transport.ts';
 import { serveBoundSocket } from './ws-bound.ts';
 import { selectProtocol } from './ws-compact.ts';
+import { HeraldWebSocket } from './ws-connection.ts';
 import { serveMuxSocket } from './ws-mux.ts';
+
+/** Shared by every upgrading socket (a closure each would live as long as the socket). */
+function ignoreError(): void {}
 
 /**
  * The server's 'upgrade' handler: WebSocket on `/v1/ws` (multiplexed) and on
@@ -27,10 +31,13 @@ export function createUpgradeHandler(
     perMessageDeflate: false,
     clientTracking: false,
     handleProtocols: selectProtocol,
+    // Hands ws's events to the connection without per-socket listeners (ws-connection.ts).
+    WebSocket: HeraldWebSocket,
   });
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => {});
+    // Until ws takes the socket (it adds its own 'error' listener), an error must not crash the process.
+    socket.on('error', ignoreError);
     upgrade(req, socket, head).catch((error: unknown) => refuseUpgrade(socket, error));
   }
 
@@ -60,7 +67,8 @@ export function createUpgradeHandler(
   /** Counts a WebSocket against its address's connection limit (429 beyond) until its socket closes. */
   function holdConnection(req: IncomingMessage, socket: Duplex): void {
     const address = ctx.limits.address(req);
-    socket.once('close', ctx.limits.holdConnection(address));
+    // 'close' comes once: `on` spares the wrapper `once` allocates per socket.
+    socket.on('close', ctx.limits.holdConnection(address));
     ctx.limits.remember(socket, address);
   }
 

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { createFramer, type ResetNotice } from '@herald/core';
 import { COMPACT_PROTOCOL, type Cursor } from '@herald/protocol';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import type { TransportContext } from './transport.ts';
 import { compactBoundFrame } from './ws-compact.ts';
@@ -11,6 +11,24 @@ import { textFrame } from './ws-frame.ts';
 const frame = createFramer((m) => textFrame(Buffer.from(m.toJson())));
 const resetFrame = (n: ResetNotice): string =>
   JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } });
+
+/** A bound socket's frames: only `{"op":"ping"}` (shared by every bound socket: no closure each). */
+function onFrame(conn: WsConnection, data: RawData, isBinary: boolean): void {
+  if (!conn.admit()) return;
+  const text = isBinary ? '' : data.toString();
+  let ref: unknown;
+  try {
+    const op = JSON.parse(text) as { op?: unknown; ref?: unknown };
+    ref = op.ref;
+    if (op.op === 'ping') {
+      conn.send(JSON.stringify({ op: 'pong', ref }));
+      return;
+    }
+  } catch {
+    // Falls through to the error below.
+  }
+  conn.send(JSON.stringify({ op: 'error', ref, code: 'bad_request', message: 'a bound socket accepts only ping' }));
+}
 
 /**
  * A WebSocket bound to one channel (`GET /v1/channels/{ch}/messages` + Upgrade): frames are the NDJSON
@@ -25,20 +43,7 @@ export async function serveBoundSocket(
   principal: Principal,
 ): Promise<void> {
   const framer = ws.protocol === COMPACT_PROTOCOL ? compactBoundFrame : frame;
-  const conn = new WsConnection(ctx, ws, socket, framer, resetFrame, principal);
-  ws.on('message', (data, isBinary) => {
-    if (!conn.admit()) return;
-    const text = isBinary ? '' : data.toString();
-    let ref: unknown;
-    try {
-      const op = JSON.parse(text) as { op?: unknown; ref?: unknown };
-      ref = op.ref;
-      if (op.op === 'ping') return conn.send(JSON.stringify({ op: 'pong', ref }));
-    } catch {
-      // Falls through to the error below.
-    }
-    conn.send(JSON.stringify({ op: 'error', ref, code: 'bad_request', message: 'a bound socket accepts only ping' }));
-  });
+  const conn = new WsConnection(ctx, ws, socket, framer, resetFrame, principal, onFrame);
   conn.subscriptions.set(channel, undefined);
   const { subscription } = await ctx.hub.subscribe(channel, conn, cursor, (p) =>
     conn.send(JSON.stringify({ subscribed: { channel, epoch: p.epoch, cursor: `${p.epoch}:${p.last}` } })),

@@ -7,7 +7,7 @@ import {
   SLOW_CONSUMER_CODE,
   type Subscription,
 } from '@herald/core';
-import type { WebSocket } from 'ws';
+import { type RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection } from '../heartbeat.ts';
 import type { TokenBucket } from '../limits/token-bucket.ts';
@@ -15,6 +15,33 @@ import type { TransportContext } from './transport.ts';
 
 /** How long a closing socket may take to flush its close frame before it is cut. */
 const CLOSE_GRACE_MS = 1_000;
+
+/** What a connection does with a frame from its peer (one shared function per kind of socket). */
+export type OnFrame = (conn: WsConnection, data: RawData, isBinary: boolean) => void;
+
+/**
+ * ws's WebSocket with its events handed straight to the connection instead of to listeners: four
+ * `on(...)` calls per socket cost four closures, their contexts and a grown listener table (~0.6 KB
+ * an idle socket). Given to the WebSocketServer as its `WebSocket` class (upgrade.ts).
+ */
+export class HeraldWebSocket extends WebSocket {
+  connection: WsConnection | undefined = undefined;
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const c = this.connection;
+    if (c !== undefined) {
+      if (event === 'message') c.frame(args[0] as RawData, args[1] as boolean);
+      else if (event === 'pong') c.pong();
+      else if (event === 'close') c.ended();
+      // Without this, one bad frame would crash the process (RELIABILITY.md T2).
+      else if (event === 'error') {
+        c.failed(args[0] as Error);
+        return true;
+      }
+    }
+    return super.emit(event, ...args);
+  }
+}
 
 /**
  * A WebSocket the core writes to. Bound and multiplexed sockets differ only in the framer for
@@ -25,8 +52,8 @@ export class WsConnection implements Sink, LiveConnection {
   readonly openedAt = Date.now();
   /** Live subscriptions by channel (`undefined` while a subscribe is in flight). */
   readonly subscriptions = new Map<string, Subscription | undefined>();
-  /** Run once when the connection ends, after its subscriptions are dropped (presence leaves, …). */
-  readonly onEnd: Array<() => void> = [];
+  /** Run once when the connection ends, after its subscriptions are dropped (presence leaves, …); created on first use. */
+  private onEnd: Array<() => void> | undefined;
   private alive = true;
   private closed = false;
   /** Frames the peer may still send (maxWsOpsPerSecond); undefined = unlimited. */
@@ -41,16 +68,46 @@ export class WsConnection implements Sink, LiveConnection {
     private readonly framer: Framer,
     private readonly resetFrame: (notice: ResetNotice) => string,
     public principal: Principal,
+    /** Handles each frame the peer sends. */
+    private readonly onFrame: OnFrame,
   ) {
     this.frames = ctx.limits.socketFrames();
     ctx.stats.connections.ws++;
     ctx.sockets.add(this);
-    ws.on('pong', () => {
-      this.alive = true;
-    });
-    ws.on('close', () => this.cleanup());
-    // Without an 'error' listener, one bad frame would crash the process (RELIABILITY.md T2).
-    ws.on('error', (error) => ctx.logger.debug({ err: error.message }, 'websocket error'));
+    if (ws instanceof HeraldWebSocket) {
+      ws.connection = this;
+    } else {
+      ws.on('message', (data, isBinary) => this.frame(data, isBinary));
+      ws.on('pong', () => this.pong());
+      ws.on('close', () => this.ended());
+      ws.on('error', (error) => this.failed(error));
+    }
+  }
+
+  /** Runs `end` once when the connection ends (the list is made on first use: most sockets need none). */
+  whenEnded(end: () => void): void {
+    if (this.onEnd === undefined) this.onEnd = [end];
+    else this.onEnd.push(end);
+  }
+
+  /** A frame from the peer. */
+  frame(data: RawData, isBinary: boolean): void {
+    this.onFrame(this, data, isBinary);
+  }
+
+  /** The peer answered a ping. */
+  pong(): void {
+    this.alive = true;
+  }
+
+  /** The WebSocket closed (either side). */
+  ended(): void {
+    this.cleanup();
+  }
+
+  /** A protocol or socket error; ws closes the socket after it. */
+  failed(error: Error): void {
+    this.ctx.logger.debug({ err: error.message }, 'websocket error');
   }
 
   /**
@@ -146,6 +203,8 @@ export class WsConnection implements Sink, LiveConnection {
     this.ctx.stats.connections.ws--;
     for (const s of this.subscriptions.values()) if (s !== undefined) this.ctx.hub.unsubscribe(s);
     this.subscriptions.clear();
-    for (const end of this.onEnd.splice(0)) end();
+    const onEnd = this.onEnd;
+    this.onEnd = undefined;
+    for (const end of onEnd ?? []) end();
   }
 }

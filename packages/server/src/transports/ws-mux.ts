@@ -24,18 +24,20 @@ type Fields = Record<string, unknown>;
  */
 export function serveMuxSocket(ctx: TransportContext, ws: WebSocket, socket: Duplex, principal: Principal): void {
   const framer = ws.protocol === COMPACT_PROTOCOL ? compactMuxFrame : frame;
-  const conn = new WsConnection(ctx, ws, socket, framer, resetFrame, principal);
-  ws.on('message', (data, isBinary) => {
-    if (!conn.admit()) return;
-    let ref: Ref;
-    try {
-      const op = parseOp(data, isBinary);
-      ref = op.ref as Ref;
-      handleOp(conn, op, ref).catch((error: unknown) => replyError(conn, ref, error));
-    } catch (error) {
-      replyError(conn, ref, error);
-    }
-  });
+  new WsConnection(ctx, ws, socket, framer, resetFrame, principal, onFrame);
+}
+
+/** A multiplexed socket's frames (shared by every socket: no closure each). */
+function onFrame(conn: WsConnection, data: RawData, isBinary: boolean): void {
+  if (!conn.admit()) return;
+  let ref: Ref;
+  try {
+    const op = parseOp(data, isBinary);
+    ref = op.ref as Ref;
+    handleOp(conn, op, ref).catch((error: unknown) => replyError(conn, ref, error));
+  } catch (error) {
+    replyError(conn, ref, error);
+  }
 }
 
 function parseOp(data: RawData, isBinary: boolean): Fields {

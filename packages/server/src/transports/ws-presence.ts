@@ -43,7 +43,7 @@ function membership(conn: WsConnection): Membership {
     };
     m = created;
     memberships.set(conn, m);
-    conn.onEnd.push(() => {
+    conn.whenEnded(() => {
       for (const channel of created.channels) conn.ctx.hub.presence.leave(channel, created.client);
       created.channels.clear();
     });
