@@ -4,6 +4,7 @@ import type { Message, ResetNotice, Sink, Subscription } from '@herald/core';
 import { ERROR_CATALOG, formatMultiCursor } from '@herald/protocol';
 import type { LiveConnection } from '../heartbeat.ts';
 import { toHeraldError } from '../http/respond.ts';
+import { type Listener, ownListeners, releaseHttp } from './release-http.ts';
 import { asChunk, type StreamFraming } from './stream-framing.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
@@ -27,62 +28,85 @@ export interface StreamFormat {
 
 type Position = { epoch: string; last: number };
 
+/** What a released response's server-side listeners see as `this` (the stream answered 200). */
+const ANSWERED = { statusCode: 200 };
 /**
  * A long-lived HTTP response that the core writes to (SSE and NDJSON). Writes go straight to the
- * response; the socket's unsent bytes are the backlog the slow-consumer rule bounds.
+ * socket; its unsent bytes are the backlog the slow-consumer rule bounds. Once the headers are out,
+ * node:http's per-request state (request, response, parser: ~5 KB an idle stream) is released and the
+ * stream owns the bare socket (see releaseHttp).
  */
 export class HttpStream implements Sink, LiveConnection {
   readonly transport: 'sse' | 'ndjson';
   readonly openedAt = Date.now();
-  private readonly subscriptions: Subscription[] = [];
+  private subscriptions: Subscription[] | undefined;
   private ended = false;
-  /** Multi-channel cursor bookkeeping: what this stream has written, per channel index. */
-  private readonly positions: Array<Position | undefined>;
+  /** Multi-channel cursor bookkeeping: what this stream has written, per channel index (multi only). */
+  private positions: Array<Position | undefined> | undefined;
   /** Deliveries held until every channel's start position is known (multi-channel streams). */
   private queue: Array<Message | ResetNotice> | undefined;
   /** The TCP socket; after the headers every write goes straight to it. */
   private socket: Socket | null = null;
   /** Whether the response uses chunked transfer coding (HTTP/1.1), so writes are framed as chunks. */
   private chunked = true;
+  /** The response while node:http still holds it; null once released (then `onEnd` stands for it). */
+  private res: ServerResponse | null;
+  /** A released response's 'finish' and 'close' listeners (the server's request count, limit slots). */
+  private onEnd: { finish: Listener[]; close: Listener[] } | undefined;
 
   constructor(
     private readonly ctx: TransportContext,
-    private readonly res: ServerResponse,
+    res: ServerResponse,
     private readonly format: StreamFormat,
     private readonly target: Target,
   ) {
+    this.res = res;
     this.transport = format.transport;
-    this.positions = target.channels.map(() => undefined);
-    if (target.multi) this.queue = [];
+    if (target.multi) {
+      this.positions = target.channels.map(() => undefined);
+      this.queue = [];
+    }
   }
 
   /** Sends the headers, subscribes every channel and keeps the stream alive until it ends. */
   async open(req: IncomingMessage): Promise<void> {
-    const { ctx, res } = this;
+    const { ctx } = this;
+    const res = this.res as ServerResponse;
     res.writeHead(200, {
       'content-type': this.format.contentType,
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
     });
     res.flushHeaders();
-    this.socket = res.socket;
+    const socket = res.socket as Socket;
+    this.socket = socket;
     this.chunked = res.chunkedEncoding;
+    socket.setNoDelay(true);
+    if (releaseHttp(req, res, socket)) {
+      this.onEnd = {
+        finish: ownListeners(res, 'finish'),
+        close: ownListeners(res, 'close'),
+      };
+      this.res = null;
+      socket.on('close', () => this.cleanup());
+    } else {
+      res.on('close', () => this.cleanup());
+    }
     this.write(this.format.preamble(ctx));
     ctx.stats.connections[this.transport]++;
     ctx.streams.add(this);
-    res.on('close', () => this.cleanup());
-    req.socket.setNoDelay(true);
     // Subscribe every channel at once: each announces its position as soon as it is known, and
     // deliveries wait (queue) until all are announced, so a multi-channel stream starts with every
     // `subscribed` line and SSE ids always cover every channel.
     await Promise.all(
       this.target.channels.map(async (channel, i) => {
         const { subscription } = await ctx.hub.subscribe(channel, this, this.target.cursors[i], (p) => {
-          this.positions[i] = { ...p };
+          if (this.positions !== undefined) this.positions[i] = { epoch: p.epoch, last: p.last };
           this.write(this.format.subscribed(channel, p.epoch, p.last));
-          if (this.queue !== undefined && this.positions.every((x) => x !== undefined)) this.flushQueue();
+          if (this.queue !== undefined && this.positions?.every((x) => x !== undefined)) this.flushQueue();
         });
         if (this.ended) ctx.hub.unsubscribe(subscription);
+        else if (this.subscriptions === undefined) this.subscriptions = [subscription];
         else this.subscriptions.push(subscription);
       }),
     ).catch((error: unknown) => {
@@ -114,7 +138,7 @@ export class HttpStream implements Sink, LiveConnection {
   }
 
   backlog(): number {
-    return this.res.writableLength;
+    return (this.res ?? this.socket)?.writableLength ?? 0;
   }
 
   drained(): Promise<void> {
@@ -148,8 +172,17 @@ export class HttpStream implements Sink, LiveConnection {
     if (this.ended) return;
     this.write(this.format.close(code, reason));
     this.ended = true;
-    this.res.end();
-    if (this.res.writableLength > 0) setTimeout(() => this.res.destroy(), 1_000).unref();
+    const { res, socket } = this;
+    if (res !== null) {
+      res.end();
+      if (res.writableLength > 0) setTimeout(() => res.destroy(), 1_000).unref();
+    } else if (socket !== null) {
+      // What res.end() would write: the last chunk. A released socket is not reused for requests.
+      if (this.chunked && !socket.destroyed) socket.write('0\r\n\r\n');
+      socket.end();
+      if (socket.writableLength > 0) setTimeout(() => socket.destroy(), 1_000).unref();
+      for (const f of this.onEnd?.finish ?? []) f.call(ANSWERED);
+    }
     this.cleanup();
   }
 
@@ -166,7 +199,7 @@ export class HttpStream implements Sink, LiveConnection {
 
   private writeRaw(bytes: Buffer): void {
     const socket = this.socket;
-    if (socket === null || socket.destroyed || this.res.writableEnded) return;
+    if (socket === null || socket.destroyed || this.ended || this.res?.writableEnded) return;
     socket.write(bytes);
     this.ctx.stats.bytesOut[this.transport] += bytes.length;
   }
@@ -176,18 +209,28 @@ export class HttpStream implements Sink, LiveConnection {
     if (!this.ctx.streams.connections.has(this)) return;
     this.ctx.streams.delete(this);
     this.ctx.stats.connections[this.transport]--;
-    for (const s of this.subscriptions) this.ctx.hub.unsubscribe(s);
+    for (const s of this.subscriptions ?? []) this.ctx.hub.unsubscribe(s);
     this.queue = undefined;
+    // A released response's listeners run once, when its socket is done (as node:http's 'close').
+    const onEnd = this.onEnd;
+    this.onEnd = undefined;
+    if (onEnd !== undefined && this.socket !== null) {
+      const socket = this.socket;
+      const run = (): void => {
+        for (const f of onEnd.close) f.call(ANSWERED);
+      };
+      if (socket.destroyed) run();
+      else socket.once('close', run);
+    }
   }
 
   /** Records what this stream has written for `channel`; returns the combined cursor when frames need it. */
   private advance(channel: string, epoch: string, last: number): string | undefined {
-    if (!this.target.multi || !this.format.needsCursor) return undefined;
+    const positions = this.positions;
+    if (positions === undefined || !this.format.needsCursor) return undefined;
     const i = this.target.channels.indexOf(channel);
-    if (i !== -1) this.positions[i] = { epoch, last };
-    return formatMultiCursor(
-      this.positions.map((p) => (p === undefined ? 'start' : { epoch: p.epoch, offset: p.last })),
-    );
+    if (i !== -1) positions[i] = { epoch, last };
+    return formatMultiCursor(positions.map((p) => (p === undefined ? 'start' : { epoch: p.epoch, offset: p.last })));
   }
 
   private flushQueue(): void {

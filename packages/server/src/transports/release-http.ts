@@ -1,0 +1,108 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+
+// Releasing a streaming response from node:http (SSE, NDJSON). It relies on node:http internals
+// (Node 20: `socket.parser`, its callbacks, the names of node's socket listeners); every one is
+// checked first and the release is skipped when anything differs, so a Node change costs memory, not
+// correctness. release-http.test.ts fails when the release stops happening on the Node in use.
+
+/** Any event listener, as node's EventEmitter holds them. */
+export type Listener = (this: unknown, ...args: never[]) => unknown;
+
+/** Socket listeners shared by every released stream (no closure per connection). */
+function ignoreError(): void {}
+function ignoreData(): void {}
+function endOnEnd(this: Socket): void {
+  this.end();
+}
+
+/** node:http's own listeners on a request's socket and response (bound ones are named "bound …"). */
+const NODE_LISTENERS = new Set([
+  'bound socketOnData',
+  'bound socketOnEnd',
+  'bound socketOnClose',
+  'bound socketOnDrain',
+  'socketOnError',
+  'socketOnTimeout',
+  'onSocketResume',
+  'onSocketPause',
+]);
+/** The listeners of `event` that are not node:http's own (the server's and the limits' outlive a release). */
+export function ownListeners(res: ServerResponse, event: 'finish' | 'close'): Listener[] {
+  return (res.listeners(event) as Listener[]).filter(
+    (f) => !f.name.startsWith('bound ') && !NODE_LISTENERS.has(f.name),
+  );
+}
+
+/** node:http's parser, as it hangs on `socket.parser` (internal API, checked before use). */
+interface HttpParser {
+  _consumed?: boolean;
+  incoming: unknown;
+  outgoing: unknown;
+  socket: unknown;
+  onIncoming: unknown;
+  unconsume(): void;
+  remove(): void;
+  close(): void;
+}
+
+/**
+ * Takes a streaming response's socket out of node:http once the headers are written, as node itself
+ * does for an upgrade: its listeners off the socket, the parser freed (and out of the server's timeout
+ * list), the response detached. Then nothing holds the request, the response, their headers and the
+ * parser's bound callbacks, and an idle stream costs about what a WebSocket does. Returns false (and
+ * changes nothing) when the request is not a plain complete one this can be done for safely: the
+ * stream then stays on the response as before.
+ */
+export function releaseHttp(req: IncomingMessage, res: ServerResponse, socket: Socket): boolean {
+  const parser = (socket as unknown as { parser?: HttpParser | null }).parser;
+  if (
+    parser == null ||
+    typeof parser.unconsume !== 'function' ||
+    typeof parser.remove !== 'function' ||
+    typeof parser.close !== 'function' ||
+    !req.complete ||
+    parser.incoming !== req ||
+    (socket as unknown as { _httpMessage?: unknown })._httpMessage !== res
+  ) {
+    return false;
+  }
+  res.detachSocket(socket);
+  for (const event of ['data', 'end', 'close', 'drain', 'error', 'timeout', 'pause', 'resume']) {
+    for (const f of socket.listeners(event) as Listener[]) {
+      if (NODE_LISTENERS.has(f.name)) socket.off(event, f as (...args: unknown[]) => void);
+    }
+  }
+  if (parser._consumed) parser.unconsume();
+  parser._consumed = false;
+  parser.remove();
+  parser.incoming = parser.outgoing = parser.socket = parser.onIncoming = null;
+  // Parser callbacks (kOnExecute, …) sit at numeric indexes named on its class; they close over the request.
+  const ParserClass = parser.constructor as unknown as Record<string, unknown>;
+  for (const key of [
+    'kOnMessageBegin',
+    'kOnHeaders',
+    'kOnHeadersComplete',
+    'kOnBody',
+    'kOnMessageComplete',
+    'kOnExecute',
+    'kOnTimeout',
+  ]) {
+    const index = ParserClass[key];
+    if (typeof index === 'number') (parser as unknown as Record<number, unknown>)[index] = null;
+  }
+  // Closed after the current stack unwinds: the handler may run inside the parser's own callback.
+  setImmediate(() => parser.close());
+  const own = socket as unknown as Record<string, unknown>;
+  own.parser = null;
+  // node:http wraps these per socket (closures) while a parser is attached.
+  own.on = Socket.prototype.on;
+  own.addListener = Socket.prototype.addListener;
+  own.prependListener = Socket.prototype.prependListener;
+  socket.on('error', ignoreError);
+  socket.on('end', endOnEnd);
+  // Keep reading, so a client that leaves (FIN) is noticed at once; nothing it sends matters now.
+  socket.on('data', ignoreData);
+  socket.resume();
+  return true;
+}
