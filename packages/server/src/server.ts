@@ -13,7 +13,7 @@ import { redact } from './http/redact.ts';
 import { splitTarget } from './http/request-target.ts';
 import { sendError } from './http/respond.ts';
 import { Limits, validateLimits } from './limits/limits.ts';
-import { closeIfSilent } from './limits/silent-connections.ts';
+import { SilentConnections } from './limits/silent-connections.ts';
 import { createMetrics } from './metrics.ts';
 import { DEFAULTS, type HeraldOptions } from './options.ts';
 import { createRouter } from './routes.ts';
@@ -148,7 +148,8 @@ export function createHerald(init: HeraldInit): HeraldServer {
     connectionsCheckingInterval: Math.min(1_000, options.headersTimeoutMs),
     keepAliveTimeout: 5_000,
   });
-  http.on('connection', (socket) => closeIfSilent(socket, options.headersTimeoutMs));
+  const silent = new SilentConnections(options.headersTimeoutMs);
+  http.on('connection', (socket) => silent.watch(socket));
   http.on('request', handleRequest);
   http.on('upgrade', handleUpgrade);
   http.on('clientError', answerClientError);
@@ -169,6 +170,7 @@ export function createHerald(init: HeraldInit): HeraldServer {
       http.closeAllConnections();
       await Promise.race([stopped, new Promise((r) => setTimeout(r, 100))]);
       ctx.streams.stop();
+      silent.stop();
       ctx.sockets.stop();
       hub.close();
       metrics.stop();
