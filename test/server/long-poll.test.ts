@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, eventsUrl, messagesUrl, publish, publishRange, stats, uniqueChannel } from '../helpers/http.ts';
 import { eventually } from '../helpers/inbox.ts';
@@ -113,4 +114,93 @@ describe('long polling', () => {
     expect(res.status).toBe(400);
     expect(await errorCode(res)).toBe('bad_request');
   });
+
+  // A held poll leaves node:http while it waits (held-reply.ts); its answer and the connection's
+  // next request must look exactly as if it had not.
+  it('a held answer keeps the connection alive: the next request on it is answered', async () => {
+    const channel = uniqueChannel();
+    const { epoch } = await publish(server, channel, 1);
+    const conn = await rawConnection(server.url);
+    const path = new URL(messagesUrl(server, channel, { after: `${epoch}:1`, wait: '10' })).pathname;
+    const answer = conn.request(`GET ${path}?after=${epoch}:1&wait=10 HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await held(1);
+    await publish(server, channel, 2);
+    const first = await answer;
+    expect(first.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(first.head).toMatch(/\r\nConnection: keep-alive\r\n/i);
+    expect(first.head).toMatch(/\r\nherald-poll-interval: [0-9]+\r\n/i);
+    expect(first.head).toMatch(/\r\naccess-control-allow-origin: \*\r\n/i);
+    expect((JSON.parse(first.body) as PullBody).messages.map((m) => m.data)).toEqual([2]);
+    // A timeout (204) on the same connection, then a plain request: both answered on it.
+    const timedOut = await conn.request(`GET ${path}?after=${epoch}:2&wait=0.3 HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(timedOut.head).toMatch(/^HTTP\/1\.1 204 No Content\r\n/);
+    const health = await conn.request('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(health.head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(conn.closed()).toBe(false);
+    conn.destroy();
+    await held(0);
+  });
+
+  it('a client that sends more while its poll is held gets the answer, then the connection closes', async () => {
+    const channel = uniqueChannel();
+    const { epoch } = await publish(server, channel, 1);
+    const conn = await rawConnection(server.url);
+    const path = new URL(messagesUrl(server, channel)).pathname;
+    const answer = conn.request(`GET ${path}?after=${epoch}:1&wait=0.5 HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await held(1);
+    conn.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    const first = await answer;
+    expect(first.head).toMatch(/^HTTP\/1\.1 204 /);
+    expect(first.head).toMatch(/\r\nConnection: close\r\n/i);
+    await eventually(async () => conn.closed(), 2_000, 'the connection closed');
+  });
 });
+
+/** An HTTP/1.1 connection on a raw socket: one request at a time, answers read by Content-Length. */
+async function rawConnection(base: string) {
+  const { hostname, port } = new URL(base);
+  const socket = connect(Number(port), hostname);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  let buffer = '';
+  let waiting: (() => void) | undefined;
+  let ended = false;
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    waiting?.();
+  });
+  socket.on('close', () => {
+    ended = true;
+    waiting?.();
+  });
+  async function read(): Promise<{ head: string; body: string }> {
+    for (;;) {
+      const end = buffer.indexOf('\r\n\r\n');
+      if (end !== -1) {
+        const head = buffer.slice(0, end + 4);
+        const length = Number(/\r\ncontent-length: *([0-9]+)/i.exec(head)?.[1] ?? 0);
+        if (buffer.length >= end + 4 + length) {
+          const body = buffer.slice(end + 4, end + 4 + length);
+          buffer = buffer.slice(end + 4 + length);
+          return { head, body };
+        }
+      }
+      if (ended) throw new Error(`connection closed; got ${JSON.stringify(buffer)}`);
+      await new Promise<void>((resolve) => {
+        waiting = resolve;
+      });
+    }
+  }
+  return {
+    request(text: string) {
+      socket.write(text);
+      return read();
+    },
+    write: (text: string) => socket.write(text),
+    closed: () => ended,
+    destroy: () => socket.destroy(),
+  };
+}

@@ -118,14 +118,31 @@ describe('Hub', () => {
 
   it('wakes a long poll on publish and times out otherwise', async () => {
     const hub = new Hub({ engine: new MemoryEngine({ sweepIntervalMs: 0 }) });
-    const woken = hub.waitForMessage(['a', 'b'], 5_000);
+    const wait = (channels: string[], ms: number) => {
+      const calls: boolean[] = [];
+      let handle: { cancel(): void; wake(): void } | undefined;
+      const settled = new Promise<boolean>((resolve) => {
+        handle = hub.waitForMessage(channels, ms, {
+          settled: (woken) => {
+            calls.push(woken);
+            resolve(woken);
+          },
+        });
+      });
+      return { settled, calls, cancel: () => handle?.cancel(), wake: () => handle?.wake() };
+    };
+    const woken = wait(['a', 'b'], 5_000);
     await hub.publish('b', data(1));
-    expect(await woken).toBe(true);
-    expect(await hub.waitForMessage(['a'], 20)).toBe(false);
-    const abort = new AbortController();
-    const left = hub.waitForMessage(['a'], 5_000, abort.signal);
-    abort.abort();
-    expect(await left).toBe(false);
+    expect(await woken.settled).toBe(true);
+    expect(await wait(['a'], 20).settled).toBe(false);
+    const left = wait(['a'], 5_000);
+    left.cancel();
+    left.wake();
+    expect(await left.settled).toBe(false);
+    expect(left.calls).toEqual([false]);
+    // A settled wait is forgotten: a later publish finds no waits left.
+    await hub.publish('a', data(2));
+    expect((hub as unknown as { waiters: Map<string, unknown> }).waiters.size).toBe(0);
     hub.close();
   });
 

@@ -2,6 +2,7 @@ import { type Cursor, isEventName } from '@herald/protocol';
 import type { AppendResult, ChannelState, Engine } from './engine.ts';
 import { HeraldError } from './errors.ts';
 import type { Message } from './message.ts';
+import { MessageWait, type WaitOwner } from './message-wait.ts';
 import { DEFAULT_NAMESPACE, type NamespaceSettings, Namespaces } from './namespaces.ts';
 import { Presence } from './presence.ts';
 import { resolveCursor } from './resume.ts';
@@ -59,7 +60,7 @@ export class Hub {
   /** Messages accepted for publishing since start. */
   published = 0;
   private readonly live = new Map<string, Set<Subscription>>();
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new Map<string, Set<MessageWait>>();
   private readonly rates = new Map<string, { at: number; interval: number }>();
   private readonly pollBounds: { min: number; max: number };
   private readonly slow: SlowConsumerGuard;
@@ -173,36 +174,11 @@ export class Hub {
   }
 
   /**
-   * Resolves true as soon as a message is published to one of `channels`, false after `timeoutMs`
-   * or when `signal` aborts (a long-poll client left). Register before reading, so nothing slips by.
+   * Waits for a message on one of `channels` (long polls): `owner.settled(true)` as soon as one is
+   * published, `false` after `timeoutMs` or on `cancel()`. Register before reading, so nothing slips by.
    */
-  waitForMessage(channels: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const done = (woken: boolean): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        for (const ch of channels) {
-          const set = this.waiters.get(ch);
-          set?.delete(wake);
-          if (set?.size === 0) this.waiters.delete(ch);
-        }
-        resolve(woken);
-      };
-      const wake = (): void => done(true);
-      const onAbort = (): void => done(false);
-      if (signal?.aborted) return resolve(false);
-      for (const ch of channels) {
-        let set = this.waiters.get(ch);
-        if (set === undefined) {
-          set = new Set();
-          this.waiters.set(ch, set);
-        }
-        set.add(wake);
-      }
-      timer = setTimeout(() => done(false), timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  waitForMessage(channels: readonly string[], timeoutMs: number, owner: WaitOwner): MessageWait {
+    return new MessageWait(this.waiters, channels, timeoutMs, owner);
   }
 
   /** Suggested poll interval for `channel`, ms: about the channel's recent time between publishes, within bounds. */
@@ -280,7 +256,7 @@ export class Hub {
       }
     }
     const waiting = this.waiters.get(channel);
-    if (waiting !== undefined) for (const wake of [...waiting]) wake();
+    if (waiting !== undefined) for (const wait of [...waiting]) wait.wake();
   }
 
   private noteRate(channel: string, count: number): void {

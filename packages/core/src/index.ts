@@ -4,6 +4,7 @@ export * from './errors.ts';
 export * from './hub.ts';
 export * from './memory-engine.ts';
 export * from './message.ts';
+export * from './message-wait.ts';
 export * from './namespaces.ts';
 export * from './presence.ts';
 export * from './resume.ts';

@@ -161,7 +161,7 @@ export function createHerald(init: HeraldInit): HeraldServer {
       const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
       for (const c of [...ctx.sockets.connections]) c.shutdown(1001, 'server shutting down');
       for (const c of [...ctx.streams.connections]) c.shutdown(1001, 'server shutting down');
-      for (const poll of ctx.polls) poll.abort();
+      for (const poll of ctx.polls) poll.cancel();
       http.closeIdleConnections();
       // Wait for requests in flight (ended streams included), not for idle sockets: a client may hold
       // a connection it never sends a request on, and closeIdleConnections does not count it.

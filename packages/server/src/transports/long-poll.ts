@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HeraldError } from '@herald/core';
+import { HeraldError, type MessageWait, type WaitOwner } from '@herald/core';
 import { limitParam } from '../http/query.ts';
-import { type PullAnswer, pullPage, sendPull } from './poll.ts';
+import { HeldReply } from './held-reply.ts';
+import { type PullAnswer, pullPage, pullReply, sendPull } from './poll.ts';
 import { afterParam, parseTarget, type Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
@@ -22,34 +23,120 @@ export async function handleLongPoll(
   const limit = limitParam(query.get('limit') ?? undefined);
   if (ctx.draining()) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
   target = await startAtEnd(ctx, target);
-  const release = ctx.limits.holdLongPoll(ctx.limits.address(req));
-  const abort = new AbortController();
-  const onClose = (): void => abort.abort();
-  res.on('close', onClose);
-  ctx.polls.add(abort);
-  ctx.stats.connections.longpoll++;
+  const poll = new Poll(ctx, target, limit, waitMs, ctx.limits.holdLongPoll(ctx.limits.address(req)));
+  res.on('close', poll.cancel);
+  let answer: PullAnswer;
   try {
-    // A held request never outlives the token that opened it.
-    const expires = target.principal.expiresAt ?? Number.POSITIVE_INFINITY;
-    const deadline = Math.min(Date.now() + waitMs, expires);
-    let answer: PullAnswer;
-    for (;;) {
-      // Register before reading, so a message published in between wakes us.
-      const woken = ctx.hub.waitForMessage(target.channels, Math.max(0, deadline - Date.now()), abort.signal);
-      answer = await pullPage(ctx, target, limit);
-      if (answer.body !== undefined || abort.signal.aborted || Date.now() >= deadline) break;
-      if (!(await woken)) {
-        answer = await pullPage(ctx, target, limit);
-        break;
-      }
-    }
-    abort.abort();
-    if (!res.destroyed) sendPull(ctx, res, target, answer, 'longpoll');
+    // Register before reading, so a message published in between wakes us.
+    poll.wait();
+    answer = await pullPage(ctx, target, limit);
+  } catch (error) {
+    poll.end();
+    throw error;
   } finally {
-    release();
-    res.off('close', onClose);
-    ctx.polls.delete(abort);
-    ctx.stats.connections.longpoll--;
+    res.off('close', poll.cancel);
+  }
+  if (answer.body === undefined && !poll.over()) {
+    // Nothing yet: hold. The request leaves node:http while it waits (held-reply.ts), and this
+    // function returns, so nothing keeps the request and response alive meanwhile.
+    poll.hold(new HeldReply(req, res, poll.cancel));
+    return;
+  }
+  poll.end();
+  if (!res.destroyed) sendPull(ctx, res, target, answer, 'longpoll');
+}
+
+/**
+ * One long poll: counted, cancellable (client gone, shutdown), bounded by its deadline. While held
+ * it is a small state machine driven by its {@link MessageWait}: no promise or closure per poll.
+ */
+class Poll implements WaitOwner {
+  /** A held request never outlives the token that opened it. */
+  private readonly deadline: number;
+  private waiting: MessageWait | undefined;
+  /** How a wait that settled before the hold began ended (undefined: none did). */
+  private early: boolean | undefined;
+  private reply: HeldReply | undefined;
+  private cancelled = false;
+  private ended = false;
+
+  constructor(
+    private readonly ctx: TransportContext,
+    private readonly target: Target,
+    private readonly limit: number,
+    waitMs: number,
+    private readonly release: () => void,
+  ) {
+    this.deadline = Math.min(Date.now() + waitMs, target.principal.expiresAt ?? Number.POSITIVE_INFINITY);
+    ctx.polls.add(this);
+    ctx.stats.connections.longpoll++;
+  }
+
+  /** Stops waiting (the client left, the hub shuts down): the poll answers with what it has. */
+  readonly cancel = (): void => {
+    this.cancelled = true;
+    this.waiting?.cancel();
+  };
+
+  /** Starts waiting for a message on the target's channels, until the deadline. */
+  wait(): void {
+    if (this.cancelled) {
+      this.settled(false);
+      return;
+    }
+    this.waiting = this.ctx.hub.waitForMessage(this.target.channels, Math.max(0, this.deadline - Date.now()), this);
+  }
+
+  over(): boolean {
+    return this.cancelled || Date.now() >= this.deadline;
+  }
+
+  /** Holds until there is something to answer (or the wait ends), then answers on `reply`. */
+  hold(reply: HeldReply): void {
+    this.reply = reply;
+    if (this.waiting === undefined && this.early !== undefined) this.next(this.early);
+  }
+
+  settled(woken: boolean): void {
+    this.waiting = undefined;
+    if (this.ended) return;
+    if (this.reply === undefined) this.early = woken;
+    else this.next(woken);
+  }
+
+  /** Reads after a wait: answers when there is something, or the wait ended unwoken; else waits on. */
+  private next(woken: boolean): void {
+    if (woken && !this.over()) this.wait();
+    pullPage(this.ctx, this.target, this.limit).then(
+      (answer) => {
+        if (answer.body !== undefined || !woken || this.over()) this.answer(answer);
+      },
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  private answer(answer: PullAnswer): void {
+    if (this.ended) return;
+    this.end();
+    this.reply?.send(pullReply(this.ctx, this.target, answer, 'longpoll'), this.ctx.draining());
+  }
+
+  private fail(error: unknown): void {
+    if (this.ended) return;
+    this.end();
+    if (!(error instanceof HeraldError)) this.ctx.logger.error({ err: error }, 'long poll failed');
+    this.reply?.fail(error);
+  }
+
+  /** Frees the poll's slot and count (once). */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.waiting?.cancel();
+    this.waiting = undefined;
+    this.release();
+    this.ctx.polls.delete(this);
+    this.ctx.stats.connections.longpoll--;
   }
 }
 

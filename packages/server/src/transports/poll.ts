@@ -97,7 +97,15 @@ function singleBody(channel: string, page: PullResult): string {
   return `{"channel":${JSON.stringify(channel)},"epoch":${JSON.stringify(epoch)},"cursor":"${epoch}:${page.last}","messages":[${parts.join(',')}]${more}${reset}}`;
 }
 
-/** Writes a pull answer: 200 with the page, 204 when nothing is new, with caching headers and the poll interval. */
+/** A pull answer ready to write: 200 with the page, or 204 when nothing is new. */
+export interface PullReply {
+  readonly status: 200 | 204;
+  /** Caching headers and the poll interval (the JSON content headers are added with the body). */
+  readonly headers: Record<string, string | number>;
+  readonly body: string | undefined;
+}
+
+/** Writes a pull answer on the response. */
 export function sendPull(
   ctx: TransportContext,
   res: ServerResponse,
@@ -105,6 +113,22 @@ export function sendPull(
   answer: PullAnswer,
   transport: 'poll' | 'longpoll',
 ): void {
+  const reply = pullReply(ctx, target, answer, transport);
+  if (reply.body === undefined) {
+    res.writeHead(204, reply.headers);
+    res.end();
+  } else {
+    sendJson(res, 200, reply.body, reply.headers);
+  }
+}
+
+/** The status, caching headers and poll interval of a pull answer; counts what it delivers. */
+export function pullReply(
+  ctx: TransportContext,
+  target: Target,
+  answer: PullAnswer,
+  transport: 'poll' | 'longpoll',
+): PullReply {
   const channel = target.channels[0] as string;
   const settings = ctx.hub.settings(channel);
   const headers: Record<string, string | number> = { 'herald-poll-interval': pollInterval(ctx, target) };
@@ -116,14 +140,10 @@ export function sendPull(
       : answer.immutable
         ? 'private, max-age=60'
         : 'no-cache';
-  if (answer.body === undefined) {
-    res.writeHead(204, headers);
-    res.end();
-    return;
-  }
+  if (answer.body === undefined) return { status: 204, headers, body: undefined };
   ctx.stats.bytesOut[transport] += answer.body.length;
   ctx.stats.delivered[transport] += answer.messages;
-  sendJson(res, 200, answer.body, headers);
+  return { status: 200, headers, body: answer.body };
 }
 
 /**

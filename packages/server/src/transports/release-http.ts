@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, Server, type ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 
 // Releasing a streaming response from node:http (SSE, NDJSON). It relies on node:http internals
@@ -104,5 +104,21 @@ export function releaseHttp(req: IncomingMessage, res: ServerResponse, socket: S
   // Keep reading, so a client that leaves (FIN) is noticed at once; nothing it sends matters now.
   socket.on('data', ignoreData);
   socket.resume();
+  return true;
+}
+
+/**
+ * Gives a released socket back to node:http for the client's next request on the same connection
+ * (keep-alive after a held long poll), through the server's documented way to inject a connection:
+ * emitting 'connection'. The server's own 'connection' listeners run again (silent-connection watch:
+ * a client that sends nothing more is closed). Returns false when the socket has no HTTP server.
+ */
+export function handBack(socket: Socket): boolean {
+  const server = (socket as unknown as { server?: unknown }).server;
+  if (!(server instanceof Server) || socket.destroyed) return false;
+  socket.off('error', ignoreError);
+  socket.off('end', endOnEnd);
+  socket.off('data', ignoreData);
+  server.emit('connection', socket);
   return true;
 }

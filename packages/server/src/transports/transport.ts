@@ -21,8 +21,8 @@ export interface TransportContext {
   readonly streams: Ticker;
   /** Pings and lifetime of WebSockets. */
   readonly sockets: Ticker;
-  /** Held long polls, answered at shutdown. */
-  readonly polls: Set<AbortController>;
+  /** Held long polls, answered at shutdown (`cancel`: answer now with what there is). */
+  readonly polls: Set<{ cancel(): void }>;
   /** True once a graceful shutdown started: new live connections are refused. */
   draining(): boolean;
 }

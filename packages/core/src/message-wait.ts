@@ -1,0 +1,60 @@
+/** Who a {@link MessageWait} tells how it ended. */
+export interface WaitOwner {
+  /** Called once: true when a message arrived, false at the timeout or on cancel. */
+  settled(woken: boolean): void;
+}
+
+/**
+ * A long poll's wait for the next message on some channels. Settles once: woken when a message is
+ * published to one of them, not woken at the timeout or on `cancel` (the client left, the hub stops).
+ * An object that calls its owner back, not closures, a promise and an AbortSignal: thousands of
+ * held polls each keep one alive.
+ */
+export class MessageWait {
+  private done = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    /** The hub's waits by channel; this one is in the set of each of its channels until it settles. */
+    private readonly registry: Map<string, Set<MessageWait>>,
+    private readonly channels: readonly string[],
+    timeoutMs: number,
+    private readonly owner: WaitOwner,
+  ) {
+    for (const channel of channels) {
+      let set = registry.get(channel);
+      if (set === undefined) {
+        set = new Set();
+        registry.set(channel, set);
+      }
+      set.add(this);
+    }
+    this.timer = setTimeout(settleTimedOut, timeoutMs, this);
+  }
+
+  /** A message arrived. */
+  wake(): void {
+    this.settle(true);
+  }
+
+  /** Nobody waits any more. */
+  cancel(): void {
+    this.settle(false);
+  }
+
+  private settle(woken: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    for (const channel of this.channels) {
+      const set = this.registry.get(channel);
+      set?.delete(this);
+      if (set?.size === 0) this.registry.delete(channel);
+    }
+    this.owner.settled(woken);
+  }
+}
+
+function settleTimedOut(wait: MessageWait): void {
+  wait.cancel();
+}
