@@ -1,6 +1,8 @@
+import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openEventSource, openSse, type SseFrame } from '../helpers/clients.ts';
 import { errorCode, eventsUrl, messagesUrl, post, publish, publishRange, uniqueChannel } from '../helpers/http.ts';
+import { eventually } from '../helpers/inbox.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 type SseEvent = Extract<SseFrame, { kind: 'event' }>;
@@ -181,5 +183,29 @@ describe('EventSource reconnecting', () => {
     } finally {
       es.close();
     }
+  });
+
+  it('a stream the hub ends leaves its connection open for the next request (keep-alive)', async () => {
+    const channel = uniqueChannel();
+    const { hostname, port } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    const until = (done: () => boolean, what: string) =>
+      eventually(async () => done(), 3_000, what).catch(() => {
+        throw new Error(`${what}; got ${JSON.stringify(text)}`);
+      });
+    const path = new URL(messagesUrl(server, channel)).pathname;
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`);
+    // The lifetime cap (250 ms) ends the stream: herald.close, then the chunked end marker.
+    await until(() => text.includes('herald.close') && text.endsWith('\r\n0\r\n\r\n'), 'the stream ended');
+    const streamed = text.length;
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => /^HTTP\/1\.1 200 /.test(text.slice(streamed)), 'the next request answered');
+    expect(socket.destroyed).toBe(false);
+    socket.destroy();
   });
 });

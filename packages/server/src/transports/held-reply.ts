@@ -44,7 +44,12 @@ export class HeldReply {
       const finish = ownListeners(res, 'finish');
       const close = ownListeners(res, 'close');
       if (releaseHttp(req, res, socket)) {
-        Object.assign(this, { res: null, socket, keepAlive, headers, finish, close });
+        this.res = null;
+        this.socket = socket;
+        this.keepAlive = keepAlive;
+        this.headers = headers;
+        this.finish = finish;
+        this.close = close;
         this.readAtRelease = socket.bytesRead;
         socket.on('close', this.socketClosed);
         return;

@@ -4,7 +4,7 @@ import type { Message, ResetNotice, Sink, Subscription } from '@herald/core';
 import { ERROR_CATALOG, formatMultiCursor } from '@herald/protocol';
 import type { LiveConnection } from '../heartbeat.ts';
 import { toHeraldError } from '../http/respond.ts';
-import { type Listener, ownListeners, releaseHttp } from './release-http.ts';
+import { handBack, type Listener, ownListeners, releaseHttp } from './release-http.ts';
 import { asChunk, type StreamFraming } from './stream-framing.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
@@ -28,6 +28,22 @@ export interface StreamFormat {
 
 type Position = { epoch: string; last: number };
 
+/** A stream's response after its release from node:http (release-http.ts). */
+interface Released {
+  /** The response's own 'finish' and 'close' listeners (the server's request count, stats). */
+  readonly finish: Listener[];
+  readonly close: Listener[];
+  /** Whether the request allowed the connection to serve another one (HTTP/1.1 keep-alive). */
+  readonly keepAlive: boolean;
+  /** Bytes the client had sent at the release: any more is a request node:http never saw. */
+  readonly readAt: number;
+}
+
+/** The end of a chunked body. */
+const LAST_CHUNK = '0\r\n\r\n';
+/** Unsent bytes above which an ended stream's connection is closed rather than kept. */
+const REUSE_MAX_BACKLOG = 64 * 1024;
+
 /** What a released response's server-side listeners see as `this` (the stream answered 200). */
 const ANSWERED = { statusCode: 200 };
 /**
@@ -49,10 +65,10 @@ export class HttpStream implements Sink, LiveConnection {
   private socket: Socket | null = null;
   /** Whether the response uses chunked transfer coding (HTTP/1.1), so writes are framed as chunks. */
   private chunked = true;
-  /** The response while node:http still holds it; null once released (then `onEnd` stands for it). */
+  /** The response while node:http still holds it; null once released (then `released` stands for it). */
   private res: ServerResponse | null;
   /** A released response's 'finish' and 'close' listeners (the server's request count, limit slots). */
-  private onEnd: { finish: Listener[]; close: Listener[] } | undefined;
+  private released: Released | undefined;
 
   constructor(
     private readonly ctx: TransportContext,
@@ -82,13 +98,13 @@ export class HttpStream implements Sink, LiveConnection {
     this.socket = socket;
     this.chunked = res.chunkedEncoding;
     socket.setNoDelay(true);
+    const keepAlive = res.shouldKeepAlive;
+    const finish = ownListeners(res, 'finish');
+    const close = ownListeners(res, 'close');
     if (releaseHttp(req, res, socket)) {
-      this.onEnd = {
-        finish: ownListeners(res, 'finish'),
-        close: ownListeners(res, 'close'),
-      };
+      this.released = { finish, close, keepAlive, readAt: socket.bytesRead };
       this.res = null;
-      socket.on('close', () => this.cleanup());
+      socket.on('close', this.socketClosed);
     } else {
       res.on('close', () => this.cleanup());
     }
@@ -172,19 +188,41 @@ export class HttpStream implements Sink, LiveConnection {
     if (this.ended) return;
     this.write(this.format.close(code, reason));
     this.ended = true;
-    const { res, socket } = this;
+    const { res, socket, released } = this;
     if (res !== null) {
       res.end();
       if (res.writableLength > 0) setTimeout(() => res.destroy(), 1_000).unref();
-    } else if (socket !== null) {
-      // What res.end() would write: the last chunk. A released socket is not reused for requests.
-      if (this.chunked && !socket.destroyed) socket.write('0\r\n\r\n');
-      socket.end();
-      if (socket.writableLength > 0) setTimeout(() => socket.destroy(), 1_000).unref();
-      for (const f of this.onEnd?.finish ?? []) f.call(ANSWERED);
+    } else if (socket !== null && released !== undefined) {
+      this.endReleased(socket, released);
     }
     this.cleanup();
   }
+
+  /**
+   * Ends a released stream as node:http ends a response: the last chunk, then the connection stays
+   * for the client's next request (an EventSource reconnects on it) unless it has to close: no
+   * chunked end marker, shutdown, a client that sent something meanwhile or does not read.
+   */
+  private endReleased(socket: Socket, released: Released): void {
+    if (this.chunked && !socket.destroyed) socket.write(LAST_CHUNK);
+    for (const f of released.finish) f.call(ANSWERED);
+    const reusable =
+      this.chunked &&
+      released.keepAlive &&
+      !this.ctx.draining() &&
+      socket.bytesRead === released.readAt &&
+      socket.writableLength < REUSE_MAX_BACKLOG;
+    if (reusable) {
+      socket.off('close', this.socketClosed);
+      this.released = undefined;
+      for (const f of released.close) f.call(ANSWERED);
+      if (handBack(socket)) return;
+    }
+    socket.end();
+    if (socket.writableLength > 0) setTimeout(() => socket.destroy(), 1_000).unref();
+  }
+
+  private readonly socketClosed = (): void => this.cleanup();
 
   /** Writes a message in `framing`: the cached bytes shared by every stream of this format. */
   writeFramed(message: Message, framing: StreamFraming): void {
@@ -212,12 +250,12 @@ export class HttpStream implements Sink, LiveConnection {
     for (const s of this.subscriptions ?? []) this.ctx.hub.unsubscribe(s);
     this.queue = undefined;
     // A released response's listeners run once, when its socket is done (as node:http's 'close').
-    const onEnd = this.onEnd;
-    this.onEnd = undefined;
-    if (onEnd !== undefined && this.socket !== null) {
+    const released = this.released;
+    this.released = undefined;
+    if (released !== undefined && this.socket !== null) {
       const socket = this.socket;
       const run = (): void => {
-        for (const f of onEnd.close) f.call(ANSWERED);
+        for (const f of released.close) f.call(ANSWERED);
       };
       if (socket.destroyed) run();
       else socket.once('close', run);
