@@ -19,6 +19,7 @@ import { DEFAULTS, type HeraldOptions } from './options.ts';
 import { createRouter } from './routes.ts';
 import { ServerStats } from './stats.ts';
 import { createUpgradeHandler, type TransportContext } from './transports/index.ts';
+import { WriteTurns } from './transports/write-turns.ts';
 
 /** A running hub: attach its handlers to your own server, or let it own one with `listen`. */
 export interface HeraldServer {
@@ -70,6 +71,7 @@ export function createHerald(init: HeraldInit): HeraldServer {
     limits: new Limits(options),
     streams: new Ticker(options.streamHeartbeatMs, options.maxConnectionLifetimeMs, jwtEnabled),
     sockets: new Ticker(options.wsPingMs, options.maxConnectionLifetimeMs, jwtEnabled),
+    turns: new WriteTurns(),
     polls: new Set(),
     draining: () => draining,
   };

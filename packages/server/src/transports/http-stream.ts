@@ -8,6 +8,7 @@ import { handBack, type Listener, ownListeners, releaseHttp } from './release-ht
 import { asChunk, type StreamFraming } from './stream-framing.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
+import type { TurnStamp } from './write-turns.ts';
 
 /** How a streaming transport frames what the core delivers. */
 export interface StreamFormat {
@@ -52,9 +53,11 @@ const ANSWERED = { statusCode: 200 };
  * node:http's per-request state (request, response, parser: ~5 KB an idle stream) is released and the
  * stream owns the bare socket (see releaseHttp).
  */
-export class HttpStream implements Sink, LiveConnection {
+export class HttpStream implements Sink, LiveConnection, TurnStamp {
   readonly transport: 'sse' | 'ndjson';
   readonly openedAt = Date.now();
+  /** The write turn this stream was last written in (write-turns.ts). */
+  turn = 0;
   private subscriptions: Subscription[] | undefined;
   private ended = false;
   /** Multi-channel cursor bookkeeping: what this stream has written, per channel index (multi only). */
@@ -238,7 +241,7 @@ export class HttpStream implements Sink, LiveConnection {
   private writeRaw(bytes: Buffer): void {
     const socket = this.socket;
     if (socket === null || socket.destroyed || this.ended || this.res?.writableEnded) return;
-    socket.write(bytes);
+    this.ctx.turns.write(this, socket, bytes);
     this.ctx.stats.bytesOut[this.transport] += bytes.length;
   }
 

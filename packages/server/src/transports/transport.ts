@@ -6,6 +6,7 @@ import type { Cors } from '../http/cors.ts';
 import type { Limits } from '../limits/limits.ts';
 import type { HeraldOptions } from '../options.ts';
 import type { ServerStats } from '../stats.ts';
+import type { WriteTurns } from './write-turns.ts';
 
 /** What every transport may use: the core's interface plus the server's shared services. */
 export interface TransportContext {
@@ -21,6 +22,8 @@ export interface TransportContext {
   readonly streams: Ticker;
   /** Pings and lifetime of WebSockets. */
   readonly sockets: Ticker;
+  /** Coalesces writes to one socket within an event-loop turn once the hub falls behind. */
+  readonly turns: WriteTurns;
   /** Held long polls, answered at shutdown (`cancel`: answer now with what there is). */
   readonly polls: Set<{ cancel(): void }>;
   /** True once a graceful shutdown started: new live connections are refused. */
