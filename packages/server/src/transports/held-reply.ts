@@ -1,15 +1,8 @@
 import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
 import { ERROR_CATALOG } from '@herald/protocol';
-import { errorBody, sendError, sendJson, toHeraldError } from '../http/respond.ts';
-import { handBack, type Listener, ownListeners, releaseHttp } from './release-http.ts';
-
-/** An answer to write: status, extra headers, JSON body (none for 204). */
-export interface Reply {
-  readonly status: number;
-  readonly headers: Record<string, string | number>;
-  readonly body: string | undefined;
-}
+import { errorBody, sendError, toHeraldError } from '../http/respond.ts';
+import { type Reply, writeReply } from './poll.ts';
+import { ReleasedResponse } from './release-http.ts';
 
 /**
  * Where a held long poll's answer goes. While the poll waits, its request is taken out of node:http
@@ -19,16 +12,9 @@ export interface Reply {
  * answer goes through the response as usual.
  */
 export class HeldReply {
-  private res: ServerResponse | null;
-  private socket: Socket | null = null;
-  private keepAlive = false;
-  /** Headers set before the hold (CORS, Vary), written with the answer. */
-  private headers: OutgoingHttpHeaders = {};
-  /** The response's own 'finish' and 'close' listeners (the server's request count, stats). */
-  private finish: Listener[] = [];
-  private close: Listener[] = [];
-  /** Bytes the client had sent when the poll was released: any more is a request node never saw. */
-  private readAtRelease = 0;
+  /** The response while node:http keeps it (the release could not be done), else null. */
+  private res: ServerResponse | null = null;
+  private released: ReleasedResponse | undefined;
   private done = false;
 
   constructor(
@@ -36,26 +22,13 @@ export class HeldReply {
     res: ServerResponse,
     private readonly onGone: () => void,
   ) {
-    this.res = res;
-    const socket = res.socket as Socket | null;
-    if (socket !== null) {
-      const keepAlive = res.shouldKeepAlive;
-      const headers = res.getHeaders();
-      const finish = ownListeners(res, 'finish');
-      const close = ownListeners(res, 'close');
-      if (releaseHttp(req, res, socket)) {
-        this.res = null;
-        this.socket = socket;
-        this.keepAlive = keepAlive;
-        this.headers = headers;
-        this.finish = finish;
-        this.close = close;
-        this.readAtRelease = socket.bytesRead;
-        socket.on('close', this.socketClosed);
-        return;
-      }
+    this.released = ReleasedResponse.take(req, res);
+    if (this.released !== undefined) {
+      this.released.socket.on('close', this.socketClosed);
+    } else {
+      this.res = res;
+      res.on('close', onGone);
     }
-    res.on('close', onGone);
   }
 
   /** Answers with an error (the catalog's status and body), once. */
@@ -76,34 +49,24 @@ export class HeldReply {
   send(reply: Reply, draining: boolean): void {
     if (this.done) return;
     this.done = true;
-    const { res, socket } = this;
+    const { res, released } = this;
     if (res !== null) {
       res.off('close', this.onGone);
-      if (res.destroyed) return;
-      if (reply.body === undefined) res.writeHead(reply.status, reply.headers).end();
-      else sendJson(res, reply.status, reply.body, reply.headers);
+      if (!res.destroyed) writeReply(res, reply);
       return;
     }
-    if (socket === null || socket.destroyed) return;
-    socket.off('close', this.socketClosed);
+    if (released === undefined || released.socket.destroyed) return;
+    released.socket.off('close', this.socketClosed);
     // Reused only when the client sent nothing during the hold (a pipelined request would be lost).
-    const reuse = this.keepAlive && !draining && socket.bytesRead === this.readAtRelease;
-    socket.write(head(reply, this.headers, reuse) + (reply.body ?? ''));
-    const answered = { statusCode: reply.status };
-    for (const f of this.finish) f.call(answered);
-    for (const f of this.close) f.call(answered);
-    if (!reuse || !handBack(socket)) {
-      socket.end();
-      setTimeout(() => socket.destroy(), 1_000).unref();
-    }
+    const reuse = released.reusable(draining);
+    released.socket.write(head(reply, released.headers, reuse) + (reply.body ?? ''));
+    released.end(reply.status, reuse);
   }
 
   /** The client left while the poll was held (released sockets only). */
   private readonly socketClosed = (): void => {
-    if (!this.done) {
-      this.done = true;
-      for (const f of this.close) f.call({ statusCode: 200 });
-    }
+    this.done = true;
+    this.released?.gone();
     this.onGone();
   };
 }

@@ -4,7 +4,7 @@ import type { Message, ResetNotice, Sink, Subscription } from '@herald/core';
 import { ERROR_CATALOG, formatMultiCursor } from '@herald/protocol';
 import type { LiveConnection } from '../heartbeat.ts';
 import { toHeraldError } from '../http/respond.ts';
-import { handBack, type Listener, ownListeners, releaseHttp } from './release-http.ts';
+import { ReleasedResponse } from './release-http.ts';
 import { asChunk, type StreamFraming } from './stream-framing.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
@@ -29,24 +29,11 @@ export interface StreamFormat {
 
 type Position = { epoch: string; last: number };
 
-/** A stream's response after its release from node:http (release-http.ts). */
-interface Released {
-  /** The response's own 'finish' and 'close' listeners (the server's request count, stats). */
-  readonly finish: Listener[];
-  readonly close: Listener[];
-  /** Whether the request allowed the connection to serve another one (HTTP/1.1 keep-alive). */
-  readonly keepAlive: boolean;
-  /** Bytes the client had sent at the release: any more is a request node:http never saw. */
-  readonly readAt: number;
-}
-
 /** The end of a chunked body. */
 const LAST_CHUNK = '0\r\n\r\n';
 /** Unsent bytes above which an ended stream's connection is closed rather than kept. */
 const REUSE_MAX_BACKLOG = 64 * 1024;
 
-/** What a released response's server-side listeners see as `this` (the stream answered 200). */
-const ANSWERED = { statusCode: 200 };
 /**
  * A long-lived HTTP response that the core writes to (SSE and NDJSON). Writes go straight to the
  * socket; its unsent bytes are the backlog the slow-consumer rule bounds. Once the headers are out,
@@ -70,8 +57,8 @@ export class HttpStream implements Sink, LiveConnection, TurnStamp {
   private chunked = true;
   /** The response while node:http still holds it; null once released (then `released` stands for it). */
   private res: ServerResponse | null;
-  /** A released response's 'finish' and 'close' listeners (the server's request count, limit slots). */
-  private released: Released | undefined;
+  /** The response once released from node:http (release-http.ts). */
+  private released: ReleasedResponse | undefined;
 
   constructor(
     private readonly ctx: TransportContext,
@@ -101,11 +88,8 @@ export class HttpStream implements Sink, LiveConnection, TurnStamp {
     this.socket = socket;
     this.chunked = res.chunkedEncoding;
     socket.setNoDelay(true);
-    const keepAlive = res.shouldKeepAlive;
-    const finish = ownListeners(res, 'finish');
-    const close = ownListeners(res, 'close');
-    if (releaseHttp(req, res, socket)) {
-      this.released = { finish, close, keepAlive, readAt: socket.bytesRead };
+    this.released = ReleasedResponse.take(req, res);
+    if (this.released !== undefined) {
       this.res = null;
       socket.on('close', this.socketClosed);
     } else {
@@ -191,12 +175,12 @@ export class HttpStream implements Sink, LiveConnection, TurnStamp {
     if (this.ended) return;
     this.write(this.format.close(code, reason));
     this.ended = true;
-    const { res, socket, released } = this;
+    const { res, released } = this;
     if (res !== null) {
       res.end();
       if (res.writableLength > 0) setTimeout(() => res.destroy(), 1_000).unref();
-    } else if (socket !== null && released !== undefined) {
-      this.endReleased(socket, released);
+    } else if (released !== undefined) {
+      this.endReleased(released);
     }
     this.cleanup();
   }
@@ -206,23 +190,12 @@ export class HttpStream implements Sink, LiveConnection, TurnStamp {
    * for the client's next request (an EventSource reconnects on it) unless it has to close: no
    * chunked end marker, shutdown, a client that sent something meanwhile or does not read.
    */
-  private endReleased(socket: Socket, released: Released): void {
+  private endReleased(released: ReleasedResponse): void {
+    const { socket } = released;
     if (this.chunked && !socket.destroyed) socket.write(LAST_CHUNK);
-    for (const f of released.finish) f.call(ANSWERED);
-    const reusable =
-      this.chunked &&
-      released.keepAlive &&
-      !this.ctx.draining() &&
-      socket.bytesRead === released.readAt &&
-      socket.writableLength < REUSE_MAX_BACKLOG;
-    if (reusable) {
-      socket.off('close', this.socketClosed);
-      this.released = undefined;
-      for (const f of released.close) f.call(ANSWERED);
-      if (handBack(socket)) return;
-    }
-    socket.end();
-    if (socket.writableLength > 0) setTimeout(() => socket.destroy(), 1_000).unref();
+    const reuse = this.chunked && released.reusable(this.ctx.draining()) && socket.writableLength < REUSE_MAX_BACKLOG;
+    if (reuse) socket.off('close', this.socketClosed);
+    released.end(200, reuse);
   }
 
   private readonly socketClosed = (): void => this.cleanup();
@@ -252,17 +225,8 @@ export class HttpStream implements Sink, LiveConnection, TurnStamp {
     this.ctx.stats.connections[this.transport]--;
     for (const s of this.subscriptions ?? []) this.ctx.hub.unsubscribe(s);
     this.queue = undefined;
-    // A released response's listeners run once, when its socket is done (as node:http's 'close').
-    const released = this.released;
-    this.released = undefined;
-    if (released !== undefined && this.socket !== null) {
-      const socket = this.socket;
-      const run = (): void => {
-        for (const f of released.close) f.call(ANSWERED);
-      };
-      if (socket.destroyed) run();
-      else socket.once('close', run);
-    }
+    // A client that left: the released response's 'close' listeners run (once; after end, nothing).
+    this.released?.gone();
   }
 
   /** Records what this stream has written for `channel`; returns the combined cursor when frames need it. */

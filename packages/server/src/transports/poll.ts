@@ -97,11 +97,12 @@ function singleBody(channel: string, page: PullResult): string {
   return `{"channel":${JSON.stringify(channel)},"epoch":${JSON.stringify(epoch)},"cursor":"${epoch}:${page.last}","messages":[${parts.join(',')}]${more}${reset}}`;
 }
 
-/** A pull answer ready to write: 200 with the page, or 204 when nothing is new. */
-export interface PullReply {
-  readonly status: 200 | 204;
-  /** Caching headers and the poll interval (the JSON content headers are added with the body). */
+/** An answer ready to write: a pull (200 with the page, 204 when nothing is new) or an error. */
+export interface Reply {
+  readonly status: number;
+  /** Extra headers (caching, poll interval; the JSON content headers are added with the body). */
   readonly headers: Record<string, string | number>;
+  /** JSON body; none for 204. */
   readonly body: string | undefined;
 }
 
@@ -113,13 +114,13 @@ export function sendPull(
   answer: PullAnswer,
   transport: 'poll' | 'longpoll',
 ): void {
-  const reply = pullReply(ctx, target, answer, transport);
-  if (reply.body === undefined) {
-    res.writeHead(204, reply.headers);
-    res.end();
-  } else {
-    sendJson(res, 200, reply.body, reply.headers);
-  }
+  writeReply(res, pullReply(ctx, target, answer, transport));
+}
+
+/** Writes an answer on a response node:http holds: JSON when it has a body, else the bare status. */
+export function writeReply(res: ServerResponse, reply: Reply): void {
+  if (reply.body === undefined) res.writeHead(reply.status, reply.headers).end();
+  else sendJson(res, reply.status, reply.body, reply.headers);
 }
 
 /** The status, caching headers and poll interval of a pull answer; counts what it delivers. */
@@ -128,7 +129,7 @@ export function pullReply(
   target: Target,
   answer: PullAnswer,
   transport: 'poll' | 'longpoll',
-): PullReply {
+): Reply {
   const channel = target.channels[0] as string;
   const settings = ctx.hub.settings(channel);
   const headers: Record<string, string | number> = { 'herald-poll-interval': pollInterval(ctx, target) };

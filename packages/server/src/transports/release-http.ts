@@ -1,7 +1,7 @@
-import { type IncomingMessage, Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type OutgoingHttpHeaders, Server, type ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 
-// Releasing a streaming response from node:http (SSE, NDJSON). It relies on node:http internals
+// Releasing a response from node:http while it stays open (SSE, NDJSON, held long polls). It relies on node:http internals
 // (Node 20: `socket.parser`, its callbacks, the names of node's socket listeners); every one is
 // checked first and the release is skipped when anything differs, so a Node change costs memory, not
 // correctness. release-http.test.ts fails when the release stops happening on the Node in use.
@@ -28,7 +28,7 @@ const NODE_LISTENERS = new Set([
   'onSocketPause',
 ]);
 /** The listeners of `event` that are not node:http's own (the server's and the limits' outlive a release). */
-export function ownListeners(res: ServerResponse, event: 'finish' | 'close'): Listener[] {
+function ownListeners(res: ServerResponse, event: 'finish' | 'close'): Listener[] {
   return (res.listeners(event) as Listener[]).filter(
     (f) => !f.name.startsWith('bound ') && !NODE_LISTENERS.has(f.name),
   );
@@ -113,7 +113,7 @@ export function releaseHttp(req: IncomingMessage, res: ServerResponse, socket: S
  * emitting 'connection'. The server's own 'connection' listeners run again (silent-connection watch:
  * a client that sends nothing more is closed). Returns false when the socket has no HTTP server.
  */
-export function handBack(socket: Socket): boolean {
+function handBack(socket: Socket): boolean {
   const server = (socket as unknown as { server?: unknown }).server;
   if (!(server instanceof Server) || socket.destroyed) return false;
   socket.off('error', ignoreError);
@@ -121,4 +121,67 @@ export function handBack(socket: Socket): boolean {
   socket.off('data', ignoreData);
   server.emit('connection', socket);
   return true;
+}
+
+/**
+ * A response taken out of node:http (SSE, NDJSON, a held long poll), with what is needed to finish it
+ * on the bare socket as node:http would: the headers set before the release, the response's own
+ * 'finish' and 'close' listeners (the server's request count and stats), and whether the connection
+ * may serve another request afterwards.
+ */
+export class ReleasedResponse {
+  private settled = false;
+
+  private constructor(
+    readonly socket: Socket,
+    /** Headers set before the release (CORS, Vary), for an answer written later. */
+    readonly headers: OutgoingHttpHeaders,
+    private readonly finishListeners: Listener[],
+    private readonly closeListeners: Listener[],
+    private readonly keepAlive: boolean,
+    /** Bytes the client had sent at the release: any more is a request node:http never saw. */
+    private readonly readAt: number,
+  ) {}
+
+  /** Releases `res` (see releaseHttp); undefined when that cannot be done and node:http keeps it. */
+  static take(req: IncomingMessage, res: ServerResponse): ReleasedResponse | undefined {
+    const socket = res.socket as Socket | null;
+    if (socket === null) return undefined;
+    const headers = res.getHeaders();
+    const finish = ownListeners(res, 'finish');
+    const close = ownListeners(res, 'close');
+    const keepAlive = res.shouldKeepAlive;
+    if (!releaseHttp(req, res, socket)) return undefined;
+    return new ReleasedResponse(socket, headers, finish, close, keepAlive, socket.bytesRead);
+  }
+
+  /** Whether the connection may serve the client's next request: keep-alive, no shutdown, nothing sent meanwhile. */
+  reusable(draining: boolean): boolean {
+    return this.keepAlive && !draining && this.socket.bytesRead === this.readAt;
+  }
+
+  /**
+   * The response is complete (its bytes are written): its listeners run as node:http's would, then the
+   * connection goes back to node:http when `reuse`, else it closes (cut after a second if unread).
+   */
+  end(statusCode: number, reuse: boolean): void {
+    if (this.settled) return;
+    this.run(statusCode, true);
+    const socket = this.socket;
+    if (reuse && handBack(socket)) return;
+    socket.end();
+    setTimeout(() => socket.destroy(), 1_000).unref();
+  }
+
+  /** The client left before the response was complete: only the 'close' listeners run. */
+  gone(): void {
+    if (!this.settled) this.run(200, false);
+  }
+
+  private run(statusCode: number, finished: boolean): void {
+    this.settled = true;
+    const answered = { statusCode };
+    if (finished) for (const f of this.finishListeners) f.call(answered);
+    for (const f of this.closeListeners) f.call(answered);
+  }
 }
