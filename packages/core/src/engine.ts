@@ -1,4 +1,6 @@
+import type { Feed, FeedListener } from './feed.ts';
 import type { Message } from './message.ts';
+import type { PresenceStore } from './presence.ts';
 
 /** How much history a channel keeps; set per namespace. */
 export interface HistoryLimits {
@@ -39,8 +41,19 @@ export interface ReadResult {
   readonly messages: readonly Message[];
 }
 
-/** Called with newly appended messages of one channel, in offset order. */
-export type MessageListener = (channel: string, messages: readonly Message[]) => void;
+/** One read of a batch (see {@link Engine.readMany}). */
+export interface ReadRequest {
+  readonly channel: string;
+  readonly from: number;
+  readonly limit: number;
+  readonly limits: HistoryLimits;
+}
+
+/** One channel of a batch state lookup (see {@link Engine.states}). */
+export interface StateRequest {
+  readonly channel: string;
+  readonly limits: HistoryLimits;
+}
 
 /**
  * Storage and live feed for channels. Every engine passes the contract suite in `testing/`.
@@ -52,9 +65,12 @@ export type MessageListener = (channel: string, messages: readonly Message[]) =>
  *   lost, e.g. an in-memory engine restarted, or an idle channel was forgotten). A new epoch starts at
  *   offset 1.
  * - History is trimmed from the front only, by count and by age.
- * - Listeners see every appended message once, per channel in offset order. (An engine spread over
- *   several nodes may lose live notifications; the core detects the hole by offset and reads history.)
+ * - A feed hears the messages of the channels it watches, per channel in offset order, each at most
+ *   once. An in-process engine's feed hears every one; a networked engine's feed may miss some (a
+ *   reconnect, a dropped notification): it says so with `lossyFeed`, and the hub then finds holes by
+ *   offset and by periodic position checks, and reads history to fill them.
  * - An `append` resolves only after the write is as durable as the store makes it.
+ * - `readMany` and `states` answer a batch in one round trip to the store (or one pipeline).
  */
 export interface Engine {
   /** Appends messages to `channel`. With `idempotencyKey`, a repeat within the history window writes nothing and returns the first result. */
@@ -73,8 +89,22 @@ export interface Engine {
    * polls, the most frequent request of a polling client, are then answered in one synchronous step.
    */
   stateNow?(channel: string, limits: HistoryLimits): ChannelState;
-  /** Registers a listener for new messages on every channel; returns a function that removes it. */
-  onMessages(listener: MessageListener): () => void;
+  /** Reads of many channels in one round trip; results in request order. */
+  readMany(requests: readonly ReadRequest[]): Promise<ReadResult[]>;
+  /** States of many channels in one round trip; results in request order. Creates missing channels. */
+  states(requests: readonly StateRequest[]): Promise<ChannelState[]>;
+  /**
+   * Opens a live feed: messages appended (on any node) to the channels the feed watches go to
+   * `listener`. The hub opens one and watches exactly the channels someone on this node waits for.
+   */
+  openFeed(listener: FeedListener): Feed;
+  /**
+   * True when the feed can miss messages (a networked engine): the hub then checks the positions of
+   * watched channels on every heartbeat tick and after `resync`.
+   */
+  readonly lossyFeed?: boolean;
+  /** Presence shared by every node on this engine; in-process presence when absent. */
+  createPresence?(): PresenceStore;
   /** Resolves true when the engine can serve requests. */
   ready(): Promise<boolean>;
   /** Flushes and releases everything. Idempotent. */

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Engine, MessageListener } from './engine.ts';
+import type { Engine } from './engine.ts';
+import type { FeedListener } from './feed.ts';
 import { Hub } from './hub.ts';
 import { MemoryEngine } from './memory-engine.ts';
 import type { Message } from './message.ts';
@@ -37,9 +38,13 @@ class RecordingSink implements Sink {
 function lossyFeed(engine: MemoryEngine, dropEvery: number): Engine {
   let n = 0;
   return Object.assign(Object.create(engine) as Engine, {
-    onMessages(listener: MessageListener) {
-      return engine.onMessages((channel, messages) => {
-        if (++n % dropEvery !== 0) listener(channel, messages);
+    lossyFeed: true,
+    openFeed(listener: FeedListener) {
+      return engine.openFeed({
+        messages: (channel, messages) => {
+          if (++n % dropEvery !== 0) listener.messages(channel, messages);
+        },
+        resync: () => listener.resync(),
       });
     },
   });
@@ -71,6 +76,61 @@ describe('Hub', () => {
     // The last notification may be the dropped one; the next publish reveals the hole.
     await hub.publish('c', data(30));
     await expect.poll(() => sink.offsets()).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    hub.close();
+  });
+
+  it('finds a lost last message by the position check on the next tick', async () => {
+    const hub = new Hub({ engine: lossyFeed(new MemoryEngine({ sweepIntervalMs: 0 }), 2) });
+    const sink = new RecordingSink();
+    await hub.subscribe('c', sink, undefined);
+    await hub.publish('c', data(1));
+    await hub.publish('c', data(2)); // its notification is dropped, and nothing follows it
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sink.offsets()).toEqual([1]);
+    hub.tick();
+    await expect.poll(() => sink.offsets()).toEqual([1, 2]);
+    hub.close();
+  });
+
+  it('wakes a held long poll whose message was lost, on the position check', async () => {
+    const hub = new Hub({ engine: lossyFeed(new MemoryEngine({ sweepIntervalMs: 0 }), 1) });
+    let woken: boolean | undefined;
+    hub.waitForMessage(['lp'], 5_000, { settled: (w) => (woken = w) });
+    await hub.pull('lp', undefined, 10);
+    await hub.publish('lp', data(1)); // every notification is lost
+    expect(woken).toBeUndefined();
+    hub.tick();
+    await expect.poll(() => woken).toBe(true);
+    hub.close();
+  });
+
+  it('watches exactly the channels someone waits for', async () => {
+    const engine = new MemoryEngine({ sweepIntervalMs: 0 });
+    const watched = new Set<string>();
+    const spy = Object.assign(Object.create(engine) as Engine, {
+      openFeed(listener: FeedListener) {
+        const feed = engine.openFeed(listener);
+        return {
+          watch: (c: string) => {
+            watched.add(c);
+            return feed.watch(c);
+          },
+          unwatch: (c: string) => {
+            watched.delete(c);
+            feed.unwatch(c);
+          },
+          close: () => feed.close(),
+        };
+      },
+    });
+    const hub = new Hub({ engine: spy });
+    const { subscription } = await hub.subscribe('a', new RecordingSink(), undefined);
+    const wait = hub.waitForMessage(['a', 'b'], 5_000, { settled: () => {} });
+    expect([...watched].sort()).toEqual(['a', 'b']);
+    wait.cancel();
+    expect([...watched]).toEqual(['a']);
+    hub.unsubscribe(subscription);
+    expect(watched.size).toBe(0);
     hub.close();
   });
 
@@ -142,7 +202,7 @@ describe('Hub', () => {
     expect(left.calls).toEqual([false]);
     // A settled wait is forgotten: a later publish finds no waits left.
     await hub.publish('a', data(2));
-    expect((hub as unknown as { waiters: Map<string, unknown> }).waiters.size).toBe(0);
+    expect((hub as unknown as { interest: Map<string, unknown> }).interest.size).toBe(0);
     hub.close();
   });
 

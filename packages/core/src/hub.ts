@@ -1,10 +1,13 @@
 import { type Cursor, isEventName } from '@herald/protocol';
-import type { AppendResult, ChannelState, Engine } from './engine.ts';
+import { ChannelInterest } from './channel-interest.ts';
+import type { AppendResult, ChannelState, Engine, ReadRequest } from './engine.ts';
 import { HeraldError } from './errors.ts';
+import type { Feed } from './feed.ts';
 import type { Message } from './message.ts';
-import { MessageWait, type WaitOwner } from './message-wait.ts';
+import { MessageWait, type WaitOwner, type WaitRegistry } from './message-wait.ts';
 import { DEFAULT_NAMESPACE, type NamespaceSettings, Namespaces } from './namespaces.ts';
-import { Presence } from './presence.ts';
+import { PollRates } from './poll-rate.ts';
+import { LocalPresence, type PresenceStore } from './presence.ts';
 import { resolveCursor } from './resume.ts';
 import type { Sink } from './sink.ts';
 import { SlowConsumerGuard } from './slow-consumers.ts';
@@ -38,6 +41,15 @@ export interface PullResult {
   readonly reset?: { readonly epoch: string; readonly from: number };
 }
 
+/** One channel of a pull over many: where to continue from (undefined = the latest messages). */
+export interface PullRequest {
+  readonly channel: string;
+  readonly cursor: Cursor | undefined;
+}
+
+/** Channels whose positions one engine call checks (a batch of `states`). */
+const CHECK_BATCH = 1000;
+
 /** Channel information for `GET /v1/channels/{channel}`. */
 export interface ChannelInfo {
   readonly channel: string;
@@ -51,32 +63,41 @@ export interface ChannelInfo {
 /**
  * The hub: publishes into the engine, fans new messages out to live subscriptions, answers pulls,
  * and wakes long polls. It knows no transport: live connections are {@link Sink}s.
+ *
+ * It keeps a {@link ChannelInterest} per channel that someone on this node waits for, and has the
+ * engine's feed watch exactly those channels, so on a networked engine a node hears only what its
+ * clients need. When the feed can lose messages (`engine.lossyFeed`), {@link tick} (called on the
+ * server's heartbeat) and the feed's `resync` compare every watched channel's position with the
+ * engine's, and a hole found so is filled from history: a lost last message is found too.
  */
-export class Hub {
+export class Hub implements WaitRegistry {
   readonly namespaces: Namespaces;
   readonly engine: Engine;
   /** Members of channels whose namespace enables presence (transports join and leave them). */
-  readonly presence = new Presence();
+  readonly presence: PresenceStore;
   /** Messages accepted for publishing since start. */
   published = 0;
-  private readonly live = new Map<string, Set<Subscription>>();
-  private readonly waiters = new Map<string, Set<MessageWait>>();
-  private readonly rates = new Map<string, { at: number; interval: number }>();
-  private readonly pollBounds: { min: number; max: number };
+  private readonly interest = new Map<string, ChannelInterest>();
+  private readonly rates: PollRates;
   private readonly slow: SlowConsumerGuard;
   private readonly onError: (error: unknown) => void;
-  private readonly stopFeed: () => void;
-  private readonly rateSweeper: NodeJS.Timeout;
+  private readonly feed: Feed;
+  private checking = false;
+  private closed = false;
 
   constructor(options: HubOptions) {
     this.engine = options.engine;
     this.namespaces = options.namespaces ?? new Namespaces(DEFAULT_NAMESPACE);
-    this.pollBounds = { min: 500, max: 15_000, ...options.pollIntervalMs };
+    this.rates = new PollRates({ min: 500, max: 15_000, ...options.pollIntervalMs });
     this.slow = new SlowConsumerGuard(options.maxBacklogBytes ?? 1024 * 1024);
     this.onError = options.onError ?? (() => {});
-    this.stopFeed = this.engine.onMessages((channel, messages) => this.fanOut(channel, messages));
-    this.rateSweeper = setInterval(() => this.sweepRates(), 60_000);
-    this.rateSweeper.unref();
+    this.presence = this.engine.createPresence?.() ?? new LocalPresence();
+    this.feed = this.engine.openFeed({
+      messages: (channel, messages) => this.fanOut(channel, messages),
+      resync: () => {
+        this.checkPositions().catch(this.onError);
+      },
+    });
   }
 
   /** The settings that apply to `channel`. */
@@ -102,10 +123,7 @@ export class Hub {
       return { event: input.event, data };
     });
     const result = await this.engine.append(channel, encoded, ns.history, idempotencyKey);
-    if (!result.duplicate) {
-      this.published += encoded.length;
-      this.noteRate(channel, encoded.length);
-    }
+    if (!result.duplicate) this.published += encoded.length;
     return result;
   }
 
@@ -114,26 +132,45 @@ export class Hub {
    * there is no cursor.
    */
   async pull(channel: string, cursor: Cursor | undefined, limit: number): Promise<PullResult> {
-    const limits = this.settings(channel).history;
-    const state = await this.engine.state(channel, limits);
-    let from: number;
-    let reset: PullResult['reset'];
-    if (cursor === undefined) {
-      from = Math.max(state.first, state.last - limit + 1);
-    } else {
-      const start = resolveCursor(cursor, state);
-      from = start.from;
-      reset = start.reset;
+    return (await this.pullMany([{ channel, cursor }], limit))[0] as PullResult;
+  }
+
+  /**
+   * One page over many channels, sharing `limit` in request order (the first channels fill it first).
+   * Two engine round trips whatever the number of channels: the states, then the reads.
+   */
+  async pullMany(requests: readonly PullRequest[], limit: number): Promise<PullResult[]> {
+    const states = await this.engine.states(
+      requests.map((r) => ({ channel: r.channel, limits: this.settings(r.channel).history })),
+    );
+    let remaining = limit;
+    const plans = requests.map((request, i) => {
+      const state = states[i] as ChannelState;
+      const start = startOf(request.cursor, state, remaining);
+      const take = Math.min(remaining, Math.max(0, state.last - start.from + 1));
+      remaining -= take;
+      return { ...start, state, take };
+    });
+    const reads: ReadRequest[] = [];
+    plans.forEach((plan, i) => {
+      const channel = (requests[i] as PullRequest).channel;
+      if (plan.take > 0) reads.push({ channel, from: plan.from, limit: plan.take, limits: this.settings(channel).history });
+    });
+    const pages = reads.length === 0 ? [] : await this.engine.readMany(reads);
+    let next = 0;
+    const results: PullResult[] = [];
+    for (let i = 0; i < plans.length; i++) {
+      const plan = plans[i] as (typeof plans)[number];
+      const request = requests[i] as PullRequest;
+      const page = plan.take > 0 ? pages[next++] : undefined;
+      if (page !== undefined && page.state.epoch !== plan.state.epoch) {
+        // The channel's past was lost between the two round trips: start this channel over.
+        results.push(await this.pull(request.channel, request.cursor, plan.take));
+        continue;
+      }
+      results.push(this.pullResult(request, plan, page?.state ?? plan.state, page?.messages ?? []));
     }
-    const page = await this.engine.read(channel, from, limit, limits);
-    if (page.state.epoch !== state.epoch) return this.pull(channel, cursor, limit);
-    if (reset === undefined && cursor !== undefined && cursor !== 'start' && page.state.first > from) {
-      // Trimmed between the state read and the page read.
-      reset = { epoch: state.epoch, from: page.state.first };
-    }
-    const lastMessage = page.messages[page.messages.length - 1];
-    const last = lastMessage === undefined ? Math.max(from, page.state.first) - 1 : lastMessage.offset;
-    return { state: page.state, messages: page.messages, last, more: last < page.state.last, reset };
+    return results;
   }
 
   /**
@@ -149,13 +186,11 @@ export class Hub {
   ): Promise<{ subscription: Subscription; epoch: string; last: number }> {
     const limits = this.settings(channel).history;
     const subscription = new Subscription(channel, sink, this.engine, limits, this.onError);
-    let set = this.live.get(channel);
-    if (set === undefined) {
-      set = new Set();
-      this.live.set(channel, set);
-    }
-    set.add(subscription);
+    const interest = this.want(channel);
+    interest.subscriptions.add(subscription);
     try {
+      // Hear the channel before reading its state, so nothing published in between is missed.
+      if (interest.watching !== undefined) await interest.watching;
       const position = await subscription.start(cursor, onPosition);
       return { subscription, ...position };
     } catch (error) {
@@ -167,34 +202,56 @@ export class Hub {
   /** Ends a subscription. Idempotent. */
   unsubscribe(subscription: Subscription): void {
     subscription.stop();
-    const set = this.live.get(subscription.channel);
-    if (set === undefined) return;
-    set.delete(subscription);
-    if (set.size === 0) this.live.delete(subscription.channel);
+    const interest = this.interest.get(subscription.channel);
+    if (interest === undefined) return;
+    interest.subscriptions.delete(subscription);
+    this.release(subscription.channel, interest);
   }
 
   /**
    * Waits for a message on one of `channels` (long polls): `owner.settled(true)` as soon as one is
-   * published, `false` after `timeoutMs` or on `cancel()`. Register before reading, so nothing slips by.
+   * published, `false` after `timeoutMs` or on `cancel()`. Register before reading, and read only
+   * once {@link heard} settles, so nothing slips by.
    */
   waitForMessage(channels: readonly string[], timeoutMs: number, owner: WaitOwner): MessageWait {
-    return new MessageWait(this.waiters, channels, timeoutMs, owner);
+    return new MessageWait(this, channels, timeoutMs, owner);
   }
 
-  /** Suggested poll interval for `channel`, ms: about the channel's recent time between publishes, within bounds. */
+  /**
+   * Settles once the engine's feed hears every one of `channels` that someone waits for; undefined
+   * when it already does (always, for in-process engines).
+   */
+  heard(channels: readonly string[]): Promise<void> | undefined {
+    let pending: Array<Promise<void>> | undefined;
+    for (const channel of channels) {
+      const watching = this.interest.get(channel)?.watching;
+      if (watching !== undefined) (pending ??= []).push(watching);
+    }
+    return pending === undefined ? undefined : Promise.all(pending).then(() => {});
+  }
+
+  /** @internal A long poll's wait starts waiting for `channel` (see {@link MessageWait}). */
+  addWait(channel: string, wait: MessageWait): void {
+    this.want(channel).waits.add(wait);
+  }
+
+  /** @internal A long poll's wait on `channel` settled. */
+  removeWait(channel: string, wait: MessageWait): void {
+    const interest = this.interest.get(channel);
+    if (interest === undefined) return;
+    interest.waits.delete(wait);
+    this.release(channel, interest);
+  }
+
+  /** Suggested poll interval for `channel`, ms: about the channel's recent time between messages, within bounds. */
   pollIntervalMs(channel: string): number {
-    const rate = this.rates.get(channel);
-    const { min, max } = this.pollBounds;
-    if (rate === undefined) return max;
-    const sinceLast = Date.now() - rate.at;
-    const interval = Math.max(rate.interval, sinceLast > rate.interval * 4 ? sinceLast / 2 : 0);
-    return Math.round(Math.min(max, Math.max(min, interval)));
+    return this.rates.intervalMs(channel);
   }
 
   /** Live subscriptions per transport on `channel`. */
   subscriberCounts(channel: string): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const sub of this.live.get(channel) ?? []) {
+    for (const sub of this.interest.get(channel)?.subscriptions ?? []) {
       counts[sub.sink.transport] = (counts[sub.sink.transport] ?? 0) + 1;
     }
     return counts;
@@ -202,8 +259,9 @@ export class Hub {
 
   /** Channels with live subscribers, with their counts, most subscribed first. */
   topChannels(n: number): Array<{ channel: string; subscribers: number }> {
-    return [...this.live.entries()]
-      .map(([channel, set]) => ({ channel, subscribers: set.size }))
+    return [...this.interest.entries()]
+      .filter(([, interest]) => interest.subscriptions.size > 0)
+      .map(([channel, interest]) => ({ channel, subscribers: interest.subscriptions.size }))
       .sort((a, b) => b.subscribers - a.subscribers)
       .slice(0, n);
   }
@@ -211,7 +269,7 @@ export class Hub {
   /** Count of live subscriptions over all channels. */
   subscriptionCount(): number {
     let n = 0;
-    for (const set of this.live.values()) n += set.size;
+    for (const interest of this.interest.values()) n += interest.subscriptions.size;
     return n;
   }
 
@@ -238,44 +296,121 @@ export class Hub {
     };
   }
 
-  /** Stops the live feed and timers. The engine is closed by its owner. */
+  /**
+   * Called on every heartbeat of the server: when the engine's feed can lose messages, checks the
+   * positions of the watched channels; stops watching channels nobody waits for any more.
+   */
+  tick(): void {
+    if (this.engine.lossyFeed === true) this.checkPositions().catch(this.onError);
+  }
+
+  /**
+   * Compares the position of every watched channel with the engine's (one `states` call per
+   * {@link CHECK_BATCH} channels): a subscription behind it reads history, a held long poll is woken.
+   * One check at a time; a check asked for meanwhile is skipped (the next tick comes soon).
+   */
+  async checkPositions(): Promise<void> {
+    if (this.checking || this.closed) return;
+    this.checking = true;
+    try {
+      const channels = [...this.interest.keys()];
+      for (let i = 0; i < channels.length; i += CHECK_BATCH) {
+        const batch = channels.slice(i, i + CHECK_BATCH);
+        const states = await this.engine.states(
+          batch.map((channel) => ({ channel, limits: this.settings(channel).history })),
+        );
+        batch.forEach((channel, j) => this.checkPosition(channel, states[j] as ChannelState));
+      }
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** Stops the live feed and timers; leaves presence. The engine is closed by its owner. */
   close(): void {
-    this.stopFeed();
-    clearInterval(this.rateSweeper);
+    this.closed = true;
+    this.feed.close();
+    this.rates.close();
     this.slow.close();
-    for (const set of this.live.values()) for (const sub of set) sub.stop();
-    this.live.clear();
+    this.presence.close().catch(this.onError);
+    for (const interest of this.interest.values()) for (const sub of interest.subscriptions) sub.stop();
+    this.interest.clear();
+  }
+
+  private checkPosition(channel: string, state: ChannelState): void {
+    const interest = this.interest.get(channel);
+    if (interest === undefined) return;
+    for (const sub of interest.subscriptions) sub.check(state);
+    if (interest.seeState(state)) for (const wait of [...interest.waits]) wait.wake();
+  }
+
+  /** The channel's interest, created (and the channel watched) on first use. */
+  private want(channel: string): ChannelInterest {
+    let interest = this.interest.get(channel);
+    if (interest === undefined) {
+      const created = new ChannelInterest();
+      interest = created;
+      this.interest.set(channel, created);
+      const watching = this.feed.watch(channel);
+      if (watching !== undefined) {
+        created.watching = watching.then(() => {
+          created.watching = undefined;
+        });
+      }
+    }
+    return interest;
+  }
+
+  /** Stops watching a channel once nobody on this node waits for it. */
+  private release(channel: string, interest: ChannelInterest): void {
+    if (!interest.idle() || this.interest.get(channel) !== interest) return;
+    this.interest.delete(channel);
+    this.feed.unwatch(channel);
+  }
+
+  private pullResult(
+    request: PullRequest,
+    plan: { from: number; reset: PullResult['reset']; state: ChannelState },
+    state: ChannelState,
+    messages: readonly Message[],
+  ): PullResult {
+    let reset = plan.reset;
+    const { cursor } = request;
+    if (reset === undefined && cursor !== undefined && cursor !== 'start' && state.first > plan.from) {
+      // Trimmed between the state read and the page read.
+      reset = { epoch: state.epoch, from: state.first };
+    }
+    if (messages.length > 0) this.rates.note(request.channel, messages);
+    const interest = this.interest.get(request.channel);
+    if (interest !== undefined) interest.seeState(state);
+    const lastMessage = messages[messages.length - 1];
+    const last = lastMessage === undefined ? Math.max(plan.from, state.first) - 1 : lastMessage.offset;
+    return { state, messages, last, more: last < state.last, reset };
   }
 
   private fanOut(channel: string, messages: readonly Message[]): void {
-    const subs = this.live.get(channel);
-    if (subs !== undefined) {
-      for (const sub of subs) {
-        sub.offer(messages);
-        this.slow.check(sub.sink);
-      }
+    this.rates.note(channel, messages);
+    const interest = this.interest.get(channel);
+    if (interest === undefined) return;
+    const newest = messages[messages.length - 1];
+    if (newest !== undefined) interest.see(newest.epoch, newest.offset);
+    for (const sub of interest.subscriptions) {
+      sub.offer(messages);
+      this.slow.check(sub.sink);
     }
-    const waiting = this.waiters.get(channel);
-    if (waiting !== undefined) for (const wait of [...waiting]) wait.wake();
+    if (interest.waits.size > 0) for (const wait of [...interest.waits]) wait.wake();
   }
+}
 
-  private noteRate(channel: string, count: number): void {
-    const now = Date.now();
-    const rate = this.rates.get(channel);
-    if (rate === undefined) {
-      this.rates.set(channel, { at: now, interval: this.pollBounds.max });
-      return;
-    }
-    const gap = (now - rate.at) / count;
-    // Exponentially weighted, so a burst moves the suggestion quickly but one gap does not.
-    rate.interval = rate.interval * 0.7 + gap * 0.3;
-    rate.at = now;
-  }
-
-  private sweepRates(): void {
-    const old = Date.now() - 10 * 60_000;
-    for (const [channel, rate] of this.rates) if (rate.at < old) this.rates.delete(channel);
-  }
+/** Where a pull starts: after the cursor (resume rule), or at the latest `limit` messages without one. */
+function startOf(
+  cursor: Cursor | undefined,
+  state: ChannelState,
+  limit: number,
+): { from: number; reset: PullResult['reset'] } {
+  if (cursor === undefined) return { from: Math.max(state.first, state.last - limit + 1), reset: undefined };
+  const start = resolveCursor(cursor, state);
+  return { from: start.from, reset: start.reset };
 }
 
 /**

@@ -4,9 +4,11 @@ import type {
   ChannelState,
   Engine,
   HistoryLimits,
-  MessageListener,
+  ReadRequest,
   ReadResult,
+  StateRequest,
 } from './engine.ts';
+import { type Feed, type FeedListener, LocalFeeds } from './feed.ts';
 import { newEpoch } from './epoch.ts';
 import { HeraldError } from './errors.ts';
 import { evictOldest } from './history-budget.ts';
@@ -71,7 +73,7 @@ export function messageBytes(m: Message): number {
  */
 export class MemoryEngine implements Engine {
   private readonly channels = new Map<string, MemoryChannel>();
-  private readonly listeners = new Set<MessageListener>();
+  private readonly feeds = new LocalFeeds();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout | undefined;
   private held = 0;
@@ -127,7 +129,7 @@ export class MemoryEngine implements Engine {
       duplicate: false,
     };
     if (idempotencyKey !== undefined) this.remember(ch, idempotencyKey, result, now);
-    for (const listener of this.listeners) listener(channel, written);
+    this.feeds.publish(channel, written);
     return result;
   }
 
@@ -151,9 +153,16 @@ export class MemoryEngine implements Engine {
     return stateOf(ch);
   }
 
-  onMessages(listener: MessageListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  async readMany(requests: readonly ReadRequest[]): Promise<ReadResult[]> {
+    return Promise.all(requests.map((r) => this.read(r.channel, r.from, r.limit, r.limits)));
+  }
+
+  async states(requests: readonly StateRequest[]): Promise<ChannelState[]> {
+    return requests.map((r) => this.stateNow(r.channel, r.limits));
+  }
+
+  openFeed(listener: FeedListener): Feed {
+    return this.feeds.open(listener);
   }
 
   async ready(): Promise<boolean> {
@@ -162,7 +171,7 @@ export class MemoryEngine implements Engine {
 
   async close(): Promise<void> {
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
-    this.listeners.clear();
+    this.feeds.close();
   }
 
   historySize(): number {

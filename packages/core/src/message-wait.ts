@@ -4,6 +4,12 @@ export interface WaitOwner {
   settled(woken: boolean): void;
 }
 
+/** Where waits register for the channels they wait on (the hub). */
+export interface WaitRegistry {
+  addWait(channel: string, wait: MessageWait): void;
+  removeWait(channel: string, wait: MessageWait): void;
+}
+
 /**
  * A long poll's wait for the next message on some channels. Settles once: woken when a message is
  * published to one of them, not woken at the timeout or on `cancel` (the client left, the hub stops).
@@ -15,20 +21,13 @@ export class MessageWait {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    /** The hub's waits by channel; this one is in the set of each of its channels until it settles. */
-    private readonly registry: Map<string, Set<MessageWait>>,
+    /** The hub: this wait is registered for each of its channels until it settles. */
+    private readonly registry: WaitRegistry,
     private readonly channels: readonly string[],
     timeoutMs: number,
     private readonly owner: WaitOwner,
   ) {
-    for (const channel of channels) {
-      let set = registry.get(channel);
-      if (set === undefined) {
-        set = new Set();
-        registry.set(channel, set);
-      }
-      set.add(this);
-    }
+    for (const channel of channels) registry.addWait(channel, this);
     this.timer = setTimeout(settleTimedOut, timeoutMs, this);
   }
 
@@ -46,11 +45,7 @@ export class MessageWait {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
-    for (const channel of this.channels) {
-      const set = this.registry.get(channel);
-      set?.delete(this);
-      if (set?.size === 0) this.registry.delete(channel);
-    }
+    for (const channel of this.channels) this.registry.removeWait(channel, this);
     this.owner.settled(woken);
   }
 }

@@ -1,60 +1,60 @@
 import { describe, expect, it } from 'vitest';
 import { HeraldError } from './errors.ts';
-import { MAX_PRESENCE_INFO_BYTES, Presence, type PresenceChange, presenceInfo } from './presence.ts';
+import { MAX_PRESENCE_INFO_BYTES, LocalPresence, type PresenceChange, presenceInfo } from './presence.ts';
 
 function recorder(): { changes: PresenceChange[]; presence(change: PresenceChange): void } {
   const changes: PresenceChange[] = [];
   return { changes, presence: (change) => changes.push(change) };
 }
 
-describe('Presence', () => {
+describe('LocalPresence', () => {
   it('tells the other members of a join and a leave, not the member itself', () => {
-    const p = new Presence();
+    const p = new LocalPresence();
     const a = recorder();
     const b = recorder();
-    expect(p.join('chat:r', 'a', { name: 'Ann' }, a)).toBe(true);
-    expect(p.join('chat:r', 'b', {}, b)).toBe(true);
+    expect(p.add('chat:r', 'a', { name: 'Ann' }, a)).toBe(true);
+    expect(p.add('chat:r', 'b', {}, b)).toBe(true);
     expect(a.changes).toEqual([{ kind: 'join', channel: 'chat:r', member: { client: 'b', info: {} } }]);
     expect(b.changes).toEqual([]);
     expect(p.members('chat:r')).toEqual([
       { client: 'a', info: { name: 'Ann' } },
       { client: 'b', info: {} },
     ]);
-    expect(p.leave('chat:r', 'a')).toBe(true);
+    expect(p.remove('chat:r', 'a')).toBe(true);
     expect(b.changes).toEqual([{ kind: 'leave', channel: 'chat:r', member: { client: 'a', info: { name: 'Ann' } } }]);
-    expect(p.leave('chat:r', 'a')).toBe(false);
+    expect(p.remove('chat:r', 'a')).toBe(false);
     expect(p.count('chat:r')).toBe(1);
   });
 
   it('keeps channels apart and forgets empty ones', () => {
-    const p = new Presence();
+    const p = new LocalPresence();
     const a = recorder();
-    p.join('chat:1', 'a', {}, a);
-    p.join('chat:2', 'b', {}, recorder());
+    p.add('chat:1', 'a', {}, a);
+    p.add('chat:2', 'b', {}, recorder());
     expect(a.changes).toEqual([]);
-    p.leave('chat:1', 'a');
+    p.remove('chat:1', 'a');
     expect(p.members('chat:1')).toEqual([]);
     expect(p.count('chat:2')).toBe(1);
   });
 
   it('replaces the info of a member that joins again, silently', () => {
-    const p = new Presence();
+    const p = new LocalPresence();
     const a = recorder();
-    p.join('c', 'a', {}, a);
-    p.join('c', 'b', { v: 1 }, recorder());
-    expect(p.join('c', 'b', { v: 2 }, recorder())).toBe(false);
+    p.add('c', 'a', {}, a);
+    p.add('c', 'b', { v: 1 }, recorder());
+    expect(p.add('c', 'b', { v: 2 }, recorder())).toBe(false);
     expect(a.changes).toHaveLength(1);
     expect(p.members('c')[1]).toEqual({ client: 'b', info: { v: 2 } });
   });
 
   it('limits the member list and reports every change to listeners', () => {
-    const p = new Presence();
+    const p = new LocalPresence();
     const seen: string[] = [];
     const stop = p.onChange((c) => seen.push(`${c.kind}:${c.member.client}`));
-    for (let i = 0; i < 5; i++) p.join('c', `m${i}`, {}, recorder());
-    p.leave('c', 'm0');
+    for (let i = 0; i < 5; i++) p.add('c', `m${i}`, {}, recorder());
+    p.remove('c', 'm0');
     stop();
-    p.leave('c', 'm1');
+    p.remove('c', 'm1');
     expect(p.members('c', 2).map((m) => m.client)).toEqual(['m2', 'm3']);
     expect(seen).toEqual(['join:m0', 'join:m1', 'join:m2', 'join:m3', 'join:m4', 'leave:m0']);
   });
@@ -75,5 +75,19 @@ describe('presenceInfo', () => {
     }
     const big = { text: 'x'.repeat(MAX_PRESENCE_INFO_BYTES) };
     expect(() => presenceInfo(big)).toThrow(/larger than/);
+  });
+});
+
+describe('LocalPresence as a PresenceStore', () => {
+  it('lists members with their count, limited, through promises', async () => {
+    const p = new LocalPresence();
+    const a = recorder();
+    await p.join('c', 'a', { n: 1 }, a);
+    await p.join('c', 'b', {}, recorder());
+    expect(await p.list('c', 1)).toEqual({ members: [{ client: 'a', info: { n: 1 } }], count: 2 });
+    await p.leave('c', 'b');
+    expect(a.changes.map((c) => c.kind)).toEqual(['join', 'leave']);
+    await p.close();
+    expect(await p.list('c', 10)).toEqual({ members: [], count: 0 });
   });
 });

@@ -57,27 +57,74 @@ export function assertPresenceEnabled(channel: string, settings: NamespaceSettin
   throw new HeraldError('not_found', `presence is off for ${channel} (namespace ${ns === '' ? '(default)' : ns})`);
 }
 
+/** The members of a channel as listed by a {@link PresenceStore}. */
+export interface PresenceList {
+  /** In join order, at most the limit asked for. */
+  readonly members: PresenceMember[];
+  /** How many members there are in all. */
+  readonly count: number;
+}
+
+/**
+ * Who is in each channel of a presence-enabled namespace. In-process ({@link LocalPresence}) for
+ * single-node engines; a networked engine supplies one that every node shares (Engine.createPresence),
+ * so lists and join/leave notices are the same whichever node a member is connected to. A store
+ * shared by nodes drops the members of a node that stops refreshing them (it died) after a TTL.
+ */
+export interface PresenceStore {
+  /**
+   * Adds `client` (one connection) to `channel`; every other member, on any node, is told through
+   * its sink. A client already a member only has its info replaced, and nobody is told.
+   */
+  join(channel: string, client: string, info: PresenceInfo, sink: PresenceSink): Promise<void>;
+  /** Removes `client` from `channel` and tells the remaining members. Idempotent. */
+  leave(channel: string, client: string): Promise<void>;
+  /** The members of `channel`, at most `limit` listed. */
+  list(channel: string, limit: number): Promise<PresenceList>;
+  /** Calls `listener` on every join and leave of a member of this node (metrics); returns an unsubscribe. */
+  onChange(listener: (change: PresenceChange) => void): () => void;
+  /** Leaves every local member and stops. Idempotent. */
+  close(): Promise<void>;
+}
+
 interface Entry {
   readonly member: PresenceMember;
   readonly sink: PresenceSink;
 }
 
 /**
- * Who is in each channel of a presence-enabled namespace, on this node. Members are keyed by client
- * id (one per connection, so one connection is one member per channel); a join or a leave is told to
- * every other member of the channel and to the change listeners. Fan-out is O(members) per change,
- * fine for rooms of hundreds. Single-node: members connected to other nodes are not seen (a shared
- * store, e.g. Redis, is later work).
+ * Presence of one node, in process memory: the store of single-node engines. Members are keyed by
+ * client id (one per connection, so one connection is one member per channel); a join or a leave is
+ * told to every other member of the channel and to the change listeners. Fan-out is O(members) per
+ * change, fine for rooms of hundreds. Its promises are settled at once; the synchronous methods
+ * below are for tests and the store's own use.
  */
-export class Presence {
+export class LocalPresence implements PresenceStore {
   private readonly channels = new Map<string, Map<string, Entry>>();
   private readonly listeners = new Set<(change: PresenceChange) => void>();
+
+  async join(channel: string, client: string, info: PresenceInfo, sink: PresenceSink): Promise<void> {
+    this.add(channel, client, info, sink);
+  }
+
+  async leave(channel: string, client: string): Promise<void> {
+    this.remove(channel, client);
+  }
+
+  async list(channel: string, limit: number): Promise<PresenceList> {
+    return { members: this.members(channel, limit), count: this.count(channel) };
+  }
+
+  async close(): Promise<void> {
+    this.channels.clear();
+    this.listeners.clear();
+  }
 
   /**
    * Adds `client` to `channel` and tells the other members. A client that is already a member only
    * has its info replaced (and nobody is told). Returns true when it is a new member.
    */
-  join(channel: string, client: string, info: PresenceInfo, sink: PresenceSink): boolean {
+  add(channel: string, client: string, info: PresenceInfo, sink: PresenceSink): boolean {
     let members = this.channels.get(channel);
     if (members === undefined) {
       members = new Map();
@@ -90,8 +137,8 @@ export class Presence {
     return !known;
   }
 
-  /** Removes `client` from `channel` and tells the remaining members. Idempotent. */
-  leave(channel: string, client: string): boolean {
+  /** Removes `client` from `channel` and tells the remaining members. Returns true when it was a member. */
+  remove(channel: string, client: string): boolean {
     const members = this.channels.get(channel);
     const entry = members?.get(client);
     if (members === undefined || entry === undefined) return false;
@@ -116,7 +163,7 @@ export class Presence {
     return this.channels.get(channel)?.size ?? 0;
   }
 
-  /** Calls `listener` on every join and leave (metrics, a future multi-node bridge); returns an unsubscribe. */
+  /** Calls `listener` on every join and leave; returns an unsubscribe. */
   onChange(listener: (change: PresenceChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

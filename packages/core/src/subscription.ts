@@ -1,5 +1,5 @@
 import type { Cursor } from '@herald/protocol';
-import type { Engine, HistoryLimits } from './engine.ts';
+import type { ChannelState, Engine, HistoryLimits } from './engine.ts';
 import type { Message } from './message.ts';
 import { resolveCursor } from './resume.ts';
 import type { Sink } from './sink.ts';
@@ -79,6 +79,17 @@ export class Subscription {
       }
       // else: already delivered (offset <= last), drop.
     }
+  }
+
+  /**
+   * Compares the delivered position with the channel's `state` in the engine (the hub's position
+   * check): behind it, or in another epoch, the subscription reads history, so a live message that
+   * never arrived is delivered all the same.
+   */
+  check(state: ChannelState): void {
+    if (this.closed || this.syncing) return;
+    if (state.epoch === this.epoch && state.last <= this.last) return;
+    this.catchUp().catch(this.onError);
   }
 
   /** Stops delivery. */

@@ -5,11 +5,15 @@ import {
   type AppendResult,
   type ChannelState,
   type Engine,
+  type Feed,
+  type FeedListener,
   type HistoryLimits,
+  LocalFeeds,
   Message,
-  type MessageListener,
   newEpoch,
+  type ReadRequest,
   type ReadResult,
+  type StateRequest,
 } from '@herald/core';
 import Database from 'better-sqlite3';
 
@@ -132,7 +136,7 @@ type Statements = ReturnType<typeof prepare>;
  */
 export class SqliteEngine implements Engine {
   private readonly db: Database.Database;
-  private readonly listeners = new Set<MessageListener>();
+  private readonly feeds = new LocalFeeds();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout | undefined;
   private held: number;
@@ -195,7 +199,7 @@ export class SqliteEngine implements Engine {
     const now = this.now();
     const { result, written } = this.appendTx.immediate(channel, inputs, limits, idempotencyKey, now);
     // Only after the commit: a listener never sees a message that could still roll back.
-    if (written.length > 0) for (const listener of this.listeners) listener(channel, written);
+    if (written.length > 0) this.feeds.publish(channel, written);
     return result;
   }
 
@@ -215,9 +219,16 @@ export class SqliteEngine implements Engine {
     return this.stateTx(channel, limits, this.now());
   }
 
-  onMessages(listener: MessageListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  async readMany(requests: readonly ReadRequest[]): Promise<ReadResult[]> {
+    return Promise.all(requests.map((r) => this.read(r.channel, r.from, r.limit, r.limits)));
+  }
+
+  async states(requests: readonly StateRequest[]): Promise<ChannelState[]> {
+    return requests.map((r) => this.stateNow(r.channel, r.limits));
+  }
+
+  openFeed(listener: FeedListener): Feed {
+    return this.feeds.open(listener);
   }
 
   async ready(): Promise<boolean> {
@@ -229,7 +240,7 @@ export class SqliteEngine implements Engine {
     if (this.closed) return;
     this.closed = true;
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
-    this.listeners.clear();
+    this.feeds.close();
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
   }

@@ -28,6 +28,8 @@ export class Ticker {
     private readonly lifetimeMs: number,
     /** Whether credentials can expire (JWTs configured), so the expiry check must run. */
     expiring: boolean,
+    /** Also run on every tick (the hub's position check rides on the stream heartbeat). */
+    private readonly onTick: () => void = () => {},
   ) {
     this.timer = setInterval(() => this.tick(), intervalMs);
     this.timer.unref();
@@ -63,6 +65,7 @@ export class Ticker {
   }
 
   private tick(): void {
+    this.onTick();
     const expired = this.lifetimeMs > 0 ? Date.now() - this.lifetimeMs : -1;
     for (const c of this.connections) {
       if (c.openedAt < expired) c.shutdown(4201, 'connection lifetime reached');

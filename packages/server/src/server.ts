@@ -69,7 +69,8 @@ export function createHerald(init: HeraldInit): HeraldServer {
     auth: new Authenticator(options.apiKeys, options.jwt),
     cors: new Cors(options.allowedOrigins),
     limits: new Limits(options),
-    streams: new Ticker(options.streamHeartbeatMs, options.maxConnectionLifetimeMs, jwtEnabled),
+    // The hub checks the positions of watched channels (networked engines) on the stream heartbeat.
+    streams: new Ticker(options.streamHeartbeatMs, options.maxConnectionLifetimeMs, jwtEnabled, () => hub.tick()),
     sockets: new Ticker(options.wsPingMs, options.maxConnectionLifetimeMs, jwtEnabled),
     turns: new WriteTurns(),
     polls: new Set(),

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppendInput, AppendResult, Engine, HistoryLimits } from '../engine.ts';
+import type { Feed } from '../feed.ts';
 import type { Message } from '../message.ts';
 
 /** An engine under test, plus how to remove its storage once it is closed. */
@@ -23,6 +24,12 @@ export interface EngineContractOptions {
    * Without it the restart cases are skipped, because the engine keeps nothing across a restart.
    */
   readonly restart?: (previous: EngineHandle) => Promise<EngineHandle>;
+  /**
+   * Engines shared by several nodes: opens another engine (another node) on the storage of `first`.
+   * The suite closes the result and calls its `cleanup` before `first`'s. Without it the cases with
+   * two nodes are skipped, because the engine serves one process only.
+   */
+  readonly peer?: (first: EngineHandle) => Promise<EngineHandle>;
 }
 
 const LIMITS: HistoryLimits = { size: 1000, maxAgeMs: 3_600_000 };
@@ -54,17 +61,36 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 2000): Pr
   }
 }
 
-/** Records every message the engine's live feed delivers. */
-function record(engine: Engine): { got: Message[]; stop: () => void } {
+/** A feed that records what it hears, and how often it was told to resync. */
+interface Recorder {
+  readonly got: Message[];
+  readonly feed: Feed;
+  resyncs: number;
+  stop(): void;
+}
+
+/** Opens a feed on `engine` that watches `channels` (settled, so nothing sent after this is missed). */
+async function record(engine: Engine, channels: readonly string[]): Promise<Recorder> {
   const got: Message[] = [];
-  const stop = engine.onMessages((channel, messages) => {
-    for (const m of messages) {
-      // The channel argument and each message's own channel must agree.
-      expect(m.channel).toBe(channel);
-      got.push(m);
-    }
-  });
-  return { got, stop };
+  const recorder: Recorder = {
+    got,
+    resyncs: 0,
+    feed: engine.openFeed({
+      messages(channel, messages) {
+        for (const m of messages) {
+          // The channel argument and each message's own channel must agree.
+          expect(m.channel).toBe(channel);
+          got.push(m);
+        }
+      },
+      resync() {
+        recorder.resyncs++;
+      },
+    }),
+    stop: () => recorder.feed.close(),
+  };
+  await Promise.all(channels.map((c) => recorder.feed.watch(c)));
+  return recorder;
 }
 
 /** The fields that must survive storage, for comparing messages read before and after something. */
@@ -190,9 +216,9 @@ export function engineContract(name: string, factory: EngineFactory, options: En
       expect(page.state).toMatchObject({ first: 3, last: 3 });
     });
 
-    it('delivers every appended message to listeners once, in order, with its fields', async () => {
-      const a = record(engine());
-      const b = record(engine());
+    it('delivers every appended message of watched channels to feeds once, in order, with its fields', async () => {
+      const a = await record(engine(), ['x', 'y']);
+      const b = await record(engine(), ['x', 'y']);
       const results: Array<[string, AppendResult, AppendInput[]]> = [];
       for (const [channel, inputs] of [
         ['x', [input(1, 'e1')]],
@@ -225,9 +251,25 @@ export function engineContract(name: string, factory: EngineFactory, options: En
       b.stop();
     });
 
-    it('stops delivering after unsubscribe', async () => {
-      const stopped = record(engine());
-      const kept = record(engine());
+    it('delivers only watched channels, and stops after unwatch and close', async () => {
+      const partial = await record(engine(), ['w1', 'w2']);
+      await append('w0', 'not watched');
+      await append('w1', 1);
+      await append('w2', 1);
+      await waitFor(() => partial.got.length === 2, 'watched channels');
+      partial.feed.unwatch('w2');
+      await sleep(20);
+      await append('w2', 2);
+      await append('w1', 2);
+      await waitFor(() => partial.got.length === 3, 'the still watched channel');
+      await sleep(20);
+      expect(partial.got.map((m) => `${m.channel}/${m.offset}`)).toEqual(['w1/1', 'w2/1', 'w1/2']);
+      partial.stop();
+    });
+
+    it('stops delivering after a feed is closed', async () => {
+      const stopped = await record(engine(), ['u']);
+      const kept = await record(engine(), ['u']);
       await append('u', 1);
       await waitFor(() => stopped.got.length === 1 && kept.got.length === 1, 'first message');
       stopped.stop();
@@ -239,7 +281,7 @@ export function engineContract(name: string, factory: EngineFactory, options: En
     });
 
     it('writes nothing for a repeated idempotency key and returns the first result', async () => {
-      const live = record(engine());
+      const live = await record(engine(), ['k']);
       const batch = [input(1), input(2)];
       const first = await engine().append('k', batch, LIMITS, 'key-1');
       const again = await engine().append('k', batch, LIMITS, 'key-1');
@@ -306,6 +348,31 @@ export function engineContract(name: string, factory: EngineFactory, options: En
       expect(page.messages).toHaveLength(total);
     });
 
+    it('answers batches of reads and states in request order, like single calls', async () => {
+      await engine().append('m1', [input(1), input(2), input(3)], LIMITS);
+      await engine().append('m2', [input('a')], LIMITS);
+      const states = await engine().states([
+        { channel: 'm2', limits: LIMITS },
+        { channel: 'm1', limits: LIMITS },
+        { channel: 'm-new', limits: LIMITS },
+      ]);
+      expect(states[0]).toEqual(await engine().state('m2', LIMITS));
+      expect(states[1]).toEqual(await engine().state('m1', LIMITS));
+      expect(states[2]).toMatchObject({ first: 1, last: 0 });
+      expect(states[2]).toEqual(await engine().state('m-new', LIMITS));
+      const pages = await engine().readMany([
+        { channel: 'm1', from: 2, limit: 10, limits: LIMITS },
+        { channel: 'm2', from: 0, limit: 10, limits: LIMITS },
+        { channel: 'm1', from: 1, limit: 1, limits: LIMITS },
+        { channel: 'm3', from: 0, limit: 10, limits: LIMITS },
+      ]);
+      expect(pages.map((p) => offsetsOf(p.messages))).toEqual([[2, 3], [1], [1], []]);
+      expect(pages.map((p) => p.state.last)).toEqual([3, 1, 3, 0]);
+      expect(pages[1]?.messages[0]?.data).toBe('"a"');
+      expect(await engine().readMany([])).toEqual([]);
+      expect(await engine().states([])).toEqual([]);
+    });
+
     it('counts history when it reports historySize', async (ctx) => {
       const size = engine().historySize?.bind(engine());
       if (size === undefined) return ctx.skip('engine does not report historySize');
@@ -320,6 +387,8 @@ export function engineContract(name: string, factory: EngineFactory, options: En
       await engine().close();
       await engine().close();
     });
+
+    peerCases(options.peer, () => handle);
 
     const restart = options.restart;
     if (restart === undefined) {
@@ -354,12 +423,81 @@ export function engineContract(name: string, factory: EngineFactory, options: En
       expect(states[3]).toEqual(empty);
       expect(await snapshot()).toEqual(before);
       expect(await append('p:a', 0, LIMITS, 'key')).toEqual({ ...keyed, duplicate: true });
-      const live = record(engine());
+      const live = await record(engine(), ['p:a']);
       const next = await append('p:a', 5);
       expect(next.epoch).toBe(states[0]?.epoch);
       expect(offsetsOf(next.messages)).toEqual([6]);
       await waitFor(() => live.got.length === 1, 'live message after restart');
       live.stop();
+    });
+  });
+}
+
+/** Cases with two nodes on one storage (skipped with a reason for single-node engines). */
+function peerCases(peer: EngineContractOptions['peer'], first: () => EngineHandle): void {
+  if (peer === undefined) {
+    it.skip('two nodes share channels (skipped: no peer hook, the engine serves one process)');
+    return;
+  }
+  describe('two nodes', () => {
+    let second: EngineHandle;
+    const a = (): Engine => first().engine;
+    const b = (): Engine => second.engine;
+    beforeEach(async () => {
+      second = await peer(first());
+    });
+    afterEach(async () => {
+      await second.engine.close();
+      await second.cleanup?.();
+    });
+
+    it('see the same epoch and history', async () => {
+      const sa = await a().state('shared', LIMITS);
+      const sb = await b().state('shared', LIMITS);
+      expect(sb).toEqual(sa);
+      await a().append('shared', [input(1), input(2)], LIMITS);
+      const page = await b().read('shared', 1, 10, LIMITS);
+      expect(page.state).toEqual({ epoch: sa.epoch, first: 1, last: 2 });
+      expect(page.messages.map((m) => m.data)).toEqual(['1', '2']);
+    });
+
+    it('hear on one node what is appended on the other', async () => {
+      const onB = await record(b(), ['live']);
+      const written = await a().append('live', [input('x', 'e')], LIMITS);
+      await waitFor(() => onB.got.length === 1, 'the message on the other node');
+      expect(plain(onB.got[0] as Message)).toEqual({
+        channel: 'live',
+        epoch: written.epoch,
+        offset: 1,
+        event: 'e',
+        data: '"x"',
+        time: written.messages[0]?.time,
+      });
+      onB.stop();
+    });
+
+    it('give concurrent appenders on both nodes contiguous offsets, none twice', async () => {
+      const limits = { size: 5000, maxAgeMs: LIMITS.maxAgeMs };
+      const results = await Promise.all(
+        range(0, 199).map((i) => (i % 2 === 0 ? a() : b()).append('both', [input(i)], limits)),
+      );
+      const offsets = results.flatMap((r) => offsetsOf(r.messages)).sort((x, y) => x - y);
+      expect(offsets).toEqual(range(1, 200));
+      expect(new Set(results.map((r) => r.epoch)).size).toBe(1);
+      const page = await a().read('both', 1, 500, limits);
+      expect(offsetsOf(page.messages)).toEqual(range(1, 200));
+    });
+
+    it('honour an idempotency key across nodes', async () => {
+      const keyed = await Promise.all([
+        a().append('idem', [input(1)], LIMITS, 'k'),
+        b().append('idem', [input(1)], LIMITS, 'k'),
+      ]);
+      expect(keyed.filter((r) => r.duplicate)).toHaveLength(1);
+      expect(keyed[0]?.messages).toEqual(keyed[1]?.messages);
+      const again = await b().append('idem', [input(1)], LIMITS, 'k');
+      expect(again).toEqual({ ...keyed.find((r) => !r.duplicate), duplicate: true });
+      expect(await a().state('idem', LIMITS)).toMatchObject({ first: 1, last: 1 });
     });
   });
 }

@@ -27,8 +27,11 @@ export async function handleLongPoll(
   res.on('close', poll.cancel);
   let answer: PullAnswer;
   try {
-    // Register before reading, so a message published in between wakes us.
+    // Register (and let the engine's feed hear the channels) before reading, so a message
+    // published in between wakes us.
     poll.wait();
+    const heard = ctx.hub.heard(target.channels);
+    if (heard !== undefined) await heard;
     answer = await pullPage(ctx, target, limit);
   } catch (error) {
     poll.end();

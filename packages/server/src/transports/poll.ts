@@ -38,30 +38,23 @@ export async function pullPage(ctx: TransportContext, target: Target, limit: num
       messages: page.messages.length,
     };
   }
-  let remaining = limit;
+  // One batch for every channel: two engine round trips, however many channels.
+  const requests = target.channels.map((channel, i) => ({ channel, cursor: target.cursors[i] }));
+  const pages = await ctx.hub.pullMany(requests, limit);
   const messages: string[] = [];
   const resets: string[] = [];
   const cursors: Position[] = [];
   /** Each channel's state as read for this page: the ETag of a pull without cursors. */
   const states: Array<Pick<ChannelState, 'epoch' | 'last'>> = [];
   let more = false;
-  for (let i = 0; i < target.channels.length; i++) {
+  for (let i = 0; i < pages.length; i++) {
+    const page = pages[i] as PullResult;
     const channel = target.channels[i] as string;
     const cursor = target.cursors[i];
-    if (remaining === 0) {
-      // The page is full: this channel keeps its position (or starts at its current end).
-      const state = await ctx.hub.state(channel);
-      states.push(state);
-      cursors.push(cursor !== undefined && cursor !== 'start' ? cursor : { epoch: state.epoch, offset: state.last });
-      more ||= cursor !== undefined;
-      continue;
-    }
-    const page = await ctx.hub.pull(channel, cursor, remaining);
     states.push(page.state);
     for (const m of page.messages) messages.push(m.toJson());
     if (page.reset !== undefined) resets.push(JSON.stringify({ channel, ...page.reset }));
     cursors.push({ epoch: page.state.epoch, offset: page.last });
-    remaining -= page.messages.length;
     more ||= page.more && cursor !== undefined;
   }
   const anyCursor = target.cursors.some((c) => c !== undefined);

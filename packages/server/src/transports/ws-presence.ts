@@ -44,7 +44,7 @@ function membership(conn: WsConnection): Membership {
     m = created;
     memberships.set(conn, m);
     conn.whenEnded(() => {
-      for (const channel of created.channels) conn.ctx.hub.presence.leave(channel, created.client);
+      for (const channel of created.channels) leaveQuietly(conn, channel, created.client);
       created.channels.clear();
     });
   }
@@ -70,26 +70,38 @@ export function subscribeInfo(conn: WsConnection, channel: string, info: unknown
 export function joinPresence(conn: WsConnection, channel: string, info: PresenceInfo): void {
   const m = membership(conn);
   m.channels.add(channel);
-  conn.ctx.hub.presence.join(channel, m.client, info, m.sink);
+  conn.ctx.hub.presence.join(channel, m.client, info, m.sink).catch((error: unknown) => {
+    conn.ctx.logger.warn({ err: error, channel }, 'presence join failed');
+  });
 }
 
 /** Ends the socket's membership of `channel` (if any); the other members get a `leave` frame. */
 export function leavePresence(conn: WsConnection, channel: string): void {
   const m = memberships.get(conn);
   if (m === undefined || !m.channels.delete(channel)) return;
-  conn.ctx.hub.presence.leave(channel, m.client);
+  leaveQuietly(conn, channel, m.client);
+}
+
+/** A leave that fails (a shared store is down) is logged: the store drops the member after its TTL. */
+function leaveQuietly(conn: WsConnection, channel: string, client: string): void {
+  conn.ctx.hub.presence.leave(channel, client).catch((error: unknown) => {
+    conn.ctx.logger.warn({ err: error, channel }, 'presence leave failed');
+  });
 }
 
 /**
  * `{"op":"presence","ref","channel"}`: answers `{"op":"ok","ref","channel","client","members","count"}`,
  * `client` being this socket's own id. Needs subscribe rights; `not_found` where presence is off.
  */
-export function answerPresence(conn: WsConnection, channel: string, ref: number | string | undefined): void {
+export async function answerPresence(
+  conn: WsConnection,
+  channel: string,
+  ref: number | string | undefined,
+): Promise<void> {
   const { hub } = conn.ctx;
   const settings = hub.settings(channel);
   conn.principal.assertSubscribe(channel, settings);
   assertPresenceEnabled(channel, settings);
-  const members = hub.presence.members(channel, MAX_PRESENCE_LISTED);
-  const count = hub.presence.count(channel);
+  const { members, count } = await hub.presence.list(channel, MAX_PRESENCE_LISTED);
   conn.send(JSON.stringify({ op: 'ok', ref, channel, client: clientId(conn), members, count }));
 }
