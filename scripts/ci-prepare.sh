@@ -10,3 +10,18 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core >/dev/null
 fi
 chromium --version 2>/dev/null | head -1
+
+# Services the engine tests talk to, on their standard loopback ports. The machine starts them before
+# a session; one that stopped is started here the same way (tests that kill a service start their own).
+wait_for() { # name, command...
+  local name=$1; shift
+  for _ in $(seq 1 100); do "$@" >/dev/null 2>&1 && { echo "$name is up"; return 0; }; sleep 0.1; done
+  echo "$name did not come up" >&2; return 1
+}
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  echo "starting redis on 6379"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+fi
+wait_for redis redis-cli -h 127.0.0.1 -p 6379 ping

@@ -1,5 +1,5 @@
-import { MemoryEngine } from '@herald/core';
 import { createHerald, type HeraldInit, type HeraldServer } from '@herald/server';
+import { openTestEngine } from './engines.ts';
 
 /** A hub on a free loopback port with a known API key; close it after the test. */
 export interface TestServer {
@@ -9,15 +9,27 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a hub (in-memory engine unless one is given) on port 0. */
+/**
+ * Starts a hub on port 0, on the engine given, else on the engine of this test run
+ * (HERALD_TEST_ENGINE: memory by default, sqlite or redis in the suite's other projects).
+ */
 export async function startTestServer(options: Partial<HeraldInit> = {}): Promise<TestServer> {
   const apiKey = 'test-key';
+  const storage = options.engine === undefined ? await openTestEngine() : undefined;
   const herald = createHerald({
-    engine: new MemoryEngine({ sweepIntervalMs: 0 }),
     apiKeys: [apiKey],
     shutdownTimeoutMs: 2_000,
     ...options,
+    engine: options.engine ?? (storage?.engine as HeraldInit['engine']),
   });
   const url = await herald.listen(0);
-  return { url, apiKey, herald, close: () => herald.close() };
+  return {
+    url,
+    apiKey,
+    herald,
+    close: async () => {
+      await herald.close();
+      await storage?.cleanup();
+    },
+  };
 }

@@ -53,11 +53,11 @@ describe.each(TRANSPORTS)('resume over %s', (transport) => {
   it('from E:108 (ahead of the channel) gets reset{epoch: E, from: 11} first', async () => {
     const { channel, epoch } = await tenMessages();
     const sub = await resume(channel, `${epoch}:108`);
+    // The reset comes first, before anything is published (a pull transport's first request may
+    // reach the hub after a publish made now, and would then rightly say from: 12).
+    expect(await sub.items.next()).toEqual({ type: 'reset', channel, epoch, from: 11 });
     await publish(server, channel, 11);
-    expect(await sub.items.take(2)).toEqual([
-      { type: 'reset', channel, epoch, from: 11 },
-      ...messages(channel, 11, 11),
-    ]);
+    expect(await sub.items.next()).toEqual(messages(channel, 11, 11)[0]);
   });
 
   it('from another epoch gets a reset with the current epoch, then everything', async () => {

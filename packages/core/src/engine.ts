@@ -1,3 +1,4 @@
+import type { BlobStore } from './blob-store.ts';
 import type { Feed, FeedListener } from './feed.ts';
 import type { Message } from './message.ts';
 import type { PresenceStore } from './presence.ts';
@@ -105,6 +106,12 @@ export interface Engine {
   readonly lossyFeed?: boolean;
   /** Presence shared by every node on this engine; in-process presence when absent. */
   createPresence?(): PresenceStore;
+  /**
+   * Blobs every node of a shared engine reaches; in-process stores (memory, disk) when absent. The
+   * server calls it once, unless it was given a blob directory. `maxBlobBytes` is the server's upload
+   * limit, which the store may enforce again (it holds blobs in a shared, memory-bound place).
+   */
+  createBlobStore?(options: { readonly maxBlobBytes: number }): BlobStore;
   /** Resolves true when the engine can serve requests. */
   ready(): Promise<boolean>;
   /** Flushes and releases everything. Idempotent. */

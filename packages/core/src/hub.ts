@@ -154,7 +154,8 @@ export class Hub implements WaitRegistry {
     const reads: ReadRequest[] = [];
     plans.forEach((plan, i) => {
       const channel = (requests[i] as PullRequest).channel;
-      if (plan.take > 0) reads.push({ channel, from: plan.from, limit: plan.take, limits: this.settings(channel).history });
+      if (plan.take > 0)
+        reads.push({ channel, from: plan.from, limit: plan.take, limits: this.settings(channel).history });
     });
     const pages = reads.length === 0 ? [] : await this.engine.readMany(reads);
     let next = 0;
@@ -222,12 +223,12 @@ export class Hub implements WaitRegistry {
    * when it already does (always, for in-process engines).
    */
   heard(channels: readonly string[]): Promise<void> | undefined {
-    let pending: Array<Promise<void>> | undefined;
+    const pending: Array<Promise<void>> = [];
     for (const channel of channels) {
       const watching = this.interest.get(channel)?.watching;
-      if (watching !== undefined) (pending ??= []).push(watching);
+      if (watching !== undefined) pending.push(watching);
     }
-    return pending === undefined ? undefined : Promise.all(pending).then(() => {});
+    return pending.length === 0 ? undefined : Promise.all(pending).then(() => {});
   }
 
   /** @internal A long poll's wait starts waiting for `channel` (see {@link MessageWait}). */
@@ -319,7 +320,7 @@ export class Hub implements WaitRegistry {
         const states = await this.engine.states(
           batch.map((channel) => ({ channel, limits: this.settings(channel).history })),
         );
-        batch.forEach((channel, j) => this.checkPosition(channel, states[j] as ChannelState));
+        for (let j = 0; j < batch.length; j++) this.checkPosition(batch[j] as string, states[j] as ChannelState);
       }
     } finally {
       this.checking = false;

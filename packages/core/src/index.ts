@@ -1,3 +1,4 @@
+export * from './blob-store.ts';
 export * from './channel-interest.ts';
 export * from './engine.ts';
 export * from './epoch.ts';

@@ -8,9 +8,9 @@ import type {
   ReadResult,
   StateRequest,
 } from './engine.ts';
-import { type Feed, type FeedListener, LocalFeeds } from './feed.ts';
 import { newEpoch } from './epoch.ts';
 import { HeraldError } from './errors.ts';
+import { type Feed, type FeedListener, LocalFeeds } from './feed.ts';
 import { evictOldest } from './history-budget.ts';
 import { Message } from './message.ts';
 

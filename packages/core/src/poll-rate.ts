@@ -31,7 +31,12 @@ export class PollRates {
     if (newest === undefined) return;
     const rate = this.rates.get(channel);
     if (rate === undefined || rate.epoch !== newest.epoch) {
-      this.rates.set(channel, { at: newest.time, offset: newest.offset, epoch: newest.epoch, interval: this.bounds.max });
+      this.rates.set(channel, {
+        at: newest.time,
+        offset: newest.offset,
+        epoch: newest.epoch,
+        interval: this.bounds.max,
+      });
       return;
     }
     if (newest.offset <= rate.offset) return;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HeraldError } from './errors.ts';
-import { MAX_PRESENCE_INFO_BYTES, LocalPresence, type PresenceChange, presenceInfo } from './presence.ts';
+import { LocalPresence, MAX_PRESENCE_INFO_BYTES, type PresenceChange, presenceInfo } from './presence.ts';
 
 function recorder(): { changes: PresenceChange[]; presence(change: PresenceChange): void } {
   const changes: PresenceChange[] = [];

@@ -40,7 +40,10 @@ export interface HeraldOptions {
   shutdownTimeoutMs: number;
   /** The browser SDK bundle served at `/herald.js`, if any. */
   clientBundlePath: string | undefined;
-  /** Where `PUT /v1/blobs/{name}` stores blobs (the CLI uses `<data>/blobs`); undefined = in memory. */
+  /**
+   * Where `PUT /v1/blobs/{name}` stores blobs (the CLI uses `<data>/blobs`). Undefined = the engine's
+   * shared store when it has one (Redis: every node serves every blob), else memory.
+   */
   blobDir: string | undefined;
   /** Largest blob accepted, bytes (413 beyond). */
   maxBlobBytes: number;

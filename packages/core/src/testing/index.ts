@@ -1,1 +1,2 @@
+export * from './blob-store-contract.ts';
 export * from './engine-contract.ts';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
-import { HeraldError } from '@herald/core';
+import { blobName, HeraldError } from '@herald/core';
 import type { Principal } from '../auth/authenticator.ts';
-import { blobName } from '../blobs/blob-store.ts';
+
 import { discard } from '../http/body.ts';
 import { sendJson } from '../http/respond.ts';
 import { assertBlobWrite, type BlobContext } from './blobs.ts';

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { HeraldError, type Hub } from '@herald/core';
+import { type BlobMeta, type BlobStore, blobName, type Engine, HeraldError, type Hub } from '@herald/core';
 import parseRange from 'range-parser';
 import type { Principal } from '../auth/authenticator.ts';
-import { type BlobMeta, type BlobStore, blobName, MemoryBlobStore } from '../blobs/blob-store.ts';
 import { DiskBlobStore } from '../blobs/disk-blob-store.ts';
+import { MemoryBlobStore } from '../blobs/memory-blob-store.ts';
 import { sendError } from '../http/respond.ts';
 
 /** What the blob endpoints need from the server. */
@@ -15,14 +15,22 @@ export interface BlobContext {
   readonly maxBlobBytes: number;
 }
 
-/** Blobs in files under `blobDir`, or in memory without one. */
+/**
+ * Where blobs live, first match wins: files under `blobDir` when one is given (an explicit choice by
+ * whoever runs the hub); else the engine's shared store, so every node of a cluster serves every blob;
+ * else memory.
+ */
 export function createBlobContext(
   hub: Hub,
-  options: { readonly blobDir: string | undefined; readonly maxBlobBytes: number },
+  options: { readonly engine: Engine; readonly blobDir: string | undefined; readonly maxBlobBytes: number },
   onError: (error: unknown) => void,
 ): BlobContext {
-  const store = options.blobDir === undefined ? new MemoryBlobStore() : new DiskBlobStore(options.blobDir, onError);
-  return { hub, store, maxBlobBytes: options.maxBlobBytes };
+  const { engine, blobDir, maxBlobBytes } = options;
+  const store =
+    blobDir !== undefined
+      ? new DiskBlobStore(blobDir, onError)
+      : (engine.createBlobStore?.({ maxBlobBytes }) ?? new MemoryBlobStore());
+  return { hub, store, maxBlobBytes };
 }
 
 /**

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BlobStore, BlobWriter, OpenBlob } from '@herald/core';
 import { z } from 'zod';
-import type { BlobStore, BlobWriter, OpenBlob } from './blob-store.ts';
 
 const storedMeta = z.object({
   name: z.string(),
