@@ -14,6 +14,8 @@ export class ChannelInterest {
   epoch: string | undefined;
   /** Offset of the newest message seen. */
   last = 0;
+  /** Heartbeat ticks this interest has been idle in a row (a networked engine's watch lingers). */
+  idleTicks = 0;
   /** Settles once the engine's feed hears the channel (networked engines); undefined once it does. */
   watching: Promise<void> | undefined;
 

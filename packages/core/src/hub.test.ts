@@ -134,6 +134,31 @@ describe('Hub', () => {
     hub.close();
   });
 
+  it('on a networked engine, keeps watching an idle channel for one heartbeat interval', async () => {
+    const engine = new MemoryEngine({ sweepIntervalMs: 0 });
+    const unwatched: string[] = [];
+    const networked = Object.assign(Object.create(engine) as Engine, {
+      lossyFeed: true,
+      openFeed(listener: FeedListener) {
+        const feed = engine.openFeed(listener);
+        return {
+          ...feed,
+          watch: (c: string) => feed.watch(c),
+          close: () => feed.close(),
+          unwatch: (c: string) => unwatched.push(c),
+        };
+      },
+    });
+    const hub = new Hub({ engine: networked });
+    const { subscription } = await hub.subscribe('linger', new RecordingSink(), undefined);
+    hub.unsubscribe(subscription);
+    hub.tick();
+    expect(unwatched).toEqual([]);
+    hub.tick();
+    expect(unwatched).toEqual(['linger']);
+    hub.close();
+  });
+
   it('reports a reset and continues in the new epoch when the channel is forgotten', async () => {
     let now = 0;
     const engine = new MemoryEngine({ sweepIntervalMs: 0, now: () => now });

@@ -302,7 +302,9 @@ export class Hub implements WaitRegistry {
    * positions of the watched channels; stops watching channels nobody waits for any more.
    */
   tick(): void {
-    if (this.engine.lossyFeed === true) this.checkPositions().catch(this.onError);
+    if (this.engine.lossyFeed !== true) return;
+    this.sweepIdle();
+    this.checkPositions().catch(this.onError);
   }
 
   /**
@@ -314,7 +316,8 @@ export class Hub implements WaitRegistry {
     if (this.checking || this.closed) return;
     this.checking = true;
     try {
-      const channels = [...this.interest.keys()];
+      const channels: string[] = [];
+      for (const [channel, interest] of this.interest) if (!interest.idle()) channels.push(channel);
       for (let i = 0; i < channels.length; i += CHECK_BATCH) {
         const batch = channels.slice(i, i + CHECK_BATCH);
         const states = await this.engine.states(
@@ -362,11 +365,30 @@ export class Hub implements WaitRegistry {
     return interest;
   }
 
-  /** Stops watching a channel once nobody on this node waits for it. */
+  /**
+   * Stops watching a channel once nobody on this node waits for it. On a networked engine the watch
+   * lingers until the next tick, so a client that polls again at once does not cost a subscribe and
+   * an unsubscribe in the store per request.
+   */
   private release(channel: string, interest: ChannelInterest): void {
     if (!interest.idle() || this.interest.get(channel) !== interest) return;
+    if (this.engine.lossyFeed === true) return;
     this.interest.delete(channel);
     this.feed.unwatch(channel);
+  }
+
+  /** Unwatches the channels that stayed idle since they were released (networked engines). */
+  private sweepIdle(): void {
+    for (const [channel, interest] of this.interest) {
+      if (!interest.idle()) {
+        interest.idleTicks = 0;
+        continue;
+      }
+      // Idle on two ticks in a row: idle for at least one whole interval.
+      if (++interest.idleTicks < 2 || interest.watching !== undefined) continue;
+      this.interest.delete(channel);
+      this.feed.unwatch(channel);
+    }
   }
 
   private pullResult(
