@@ -3,7 +3,7 @@
 // and `npx herald` run plain JavaScript. Then builds the browser SDK and the web pages when their scripts exist.
 // `--cli` builds the CLI only (the CLI tests use it, so they never rewrite the SDK bundle while
 // browser tests serve it).
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -22,13 +22,19 @@ const externalDependencies = {
   },
 };
 
+/** Chunks of earlier builds older than this are deleted (ms): a process started just before may still import them. */
+const STALE_CHUNK_MS = 60_000;
+
 async function buildCli() {
   const started = Date.now();
-  rmSync(outdir, { recursive: true, force: true });
+  // Built aside and swapped in, so a `herald` starting meanwhile (another test run, a cluster worker
+  // being forked) loads one complete build or the other, never a half-deleted directory.
+  const staging = `${outdir}.next-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
     entryPoints: { herald: 'packages/cli/src/main.ts' },
-    outdir,
+    outdir: staging,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -41,7 +47,22 @@ async function buildCli() {
     logLevel: 'warning',
     plugins: [externalDependencies],
   });
+  swapIn(staging);
   console.log(`built packages/cli/dist/herald.js in ${Date.now() - started} ms`);
+}
+
+/** Moves a finished build into dist: chunks first (hashed names never clash), the entry last. */
+function swapIn(staging) {
+  const chunks = join(outdir, 'chunks');
+  mkdirSync(chunks, { recursive: true });
+  const fresh = new Set(readdirSync(join(staging, 'chunks')));
+  for (const name of fresh) renameSync(join(staging, 'chunks', name), join(chunks, name));
+  for (const name of ['herald.js.map', 'herald.js']) renameSync(join(staging, name), join(outdir, name));
+  rmSync(staging, { recursive: true, force: true });
+  for (const name of readdirSync(chunks)) {
+    const path = join(chunks, name);
+    if (!fresh.has(name) && statSync(path).mtimeMs < Date.now() - STALE_CHUNK_MS) rmSync(path, { force: true });
+  }
 }
 
 async function buildClient() {

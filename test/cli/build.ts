@@ -10,8 +10,10 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The `herald` executable, as `npx herald` runs it. */
 export const BIN = join(ROOT, 'packages/cli/bin/herald.js');
 const BUNDLE = join(ROOT, 'packages/cli/dist/herald.js');
-/** Packages bundled into the CLI: a source newer than the bundle means it must be rebuilt. */
-const SOURCES = ['cli', 'core', 'protocol', 'server', 'engine-sqlite'].map((p) => join(ROOT, 'packages', p, 'src'));
+/** Sources of every workspace package (the CLI bundles them): one newer than the bundle means a rebuild. */
+const SOURCES = readdirSync(join(ROOT, 'packages'))
+  .map((p) => join(ROOT, 'packages', p, 'src'))
+  .filter((dir) => existsSync(dir));
 
 function newestSource(dir: string): number {
   let newest = 0;

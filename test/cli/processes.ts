@@ -101,10 +101,17 @@ export interface Served {
   readonly keyLine: string;
 }
 
-/** Starts `herald serve --port 0` (unless `args` names a port) with quiet logs and a short grace period. */
-export async function serve(args: readonly string[] = [], env: Record<string, string> = {}): Promise<Served> {
+/**
+ * Starts `herald serve --port 0` (unless `args` names a port) with quiet logs and a short grace period.
+ * `timeoutMs` bounds the wait for the start-up block (a cluster starts several processes).
+ */
+export async function serve(
+  args: readonly string[] = [],
+  env: Record<string, string> = {},
+  timeoutMs = 8_000,
+): Promise<Served> {
   const cli = new Cli(['serve', '--port', '0', '--log-level', 'warn', '--shutdown-timeout-ms', '1000', ...args], env);
-  const [, url = ''] = await cli.waitForLine(/^Herald listening on (http:\/\/\S+)/);
+  const [, url = ''] = await cli.waitForLine(/^Herald listening on (http:\/\/\S+)/, timeoutMs);
   const [, keyLine = ''] = await cli.waitForLine(/^API key: (.*)$/);
   return { cli, url, port: Number(new URL(url).port), keyLine };
 }

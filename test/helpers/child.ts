@@ -11,11 +11,18 @@ export interface ChildServer {
   close(): Promise<void>;
 }
 
-/** Starts a hub in a child process with JSON-serializable options; resolves with its URL. */
-export function startChildServer(options: Partial<Omit<HeraldInit, 'engine' | 'logger'>> = {}): Promise<ChildServer> {
+/**
+ * Starts a hub in a child process with JSON-serializable options; resolves with its URL. `env` is added
+ * to this process's environment (e.g. HERALD_TEST_ENGINE and HERALD_TEST_REDIS_PREFIX for a cluster node).
+ */
+export function startChildServer(
+  options: Partial<Omit<HeraldInit, 'engine' | 'logger'>> = {},
+  env: Record<string, string> = {},
+): Promise<ChildServer> {
   const script = fileURLToPath(new URL('./child-server.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {

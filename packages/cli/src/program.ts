@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { defaultAt } from './config/defaults.ts';
-import { ConfigError } from './config/errors.ts';
+import { errorText } from './config/errors.ts';
 import {
   layersFromSettings,
   type RawSetting,
@@ -38,7 +38,7 @@ export async function runCli(argv: readonly string[], io: CliIo, actions: Partia
     return code;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    io.err(`${error instanceof ConfigError ? error.message : `herald: ${(error as Error).message ?? error}`}\n`);
+    io.err(`${errorText(error)}\n`);
     return 1;
   }
 }
@@ -52,7 +52,9 @@ export function createProgram(io: CliIo, actions: Actions, done: (code: number) 
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(add --help for usage)');
 
-  const serveCommand = program.command('serve').description('run the hub (in-memory history unless --data is given)');
+  const serveCommand = program
+    .command('serve')
+    .description('run the hub (in-memory history unless --data or --redis is given; --workers for a cluster)');
   const attributes = SETTINGS.map((setting) => {
     const fallback = defaultAt(setting.path);
     const shown = Array.isArray(fallback) ? fallback.join(',') : fallback;

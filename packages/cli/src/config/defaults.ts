@@ -8,6 +8,8 @@ export const CLI_DEFAULTS = {
   port: 8080,
   logLevel: 'info',
   demo: false,
+  redisPrefix: 'herald',
+  workers: 1,
 } as const satisfies ConfigLayer;
 
 /**

@@ -5,6 +5,12 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** How the CLI reports an error that stops a command: a config error as written, anything else prefixed. */
+export function errorText(error: unknown): string {
+  if (error instanceof ConfigError) return error.message;
+  return `herald: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 /** Key path as written in a config file: `namespaces.chat.historySize`. */
 export function dotted(path: readonly PropertyKey[]): string {
   return path.map(String).join('.');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import {
   DEFAULT_NAMESPACE,
@@ -51,14 +52,25 @@ export interface ServeConfig {
   readonly port: number;
   /** Configured keys; empty means `serve` generates one. */
   readonly apiKeys: readonly string[];
-  /** SQLite location (absolute), or undefined for the in-memory engine. */
+  /** SQLite location (absolute), or undefined for the in-memory or Redis engine. */
   readonly data: string | undefined;
+  /** The Redis engine (`--redis`), or undefined for the in-memory or SQLite engine. */
+  readonly redis: RedisConfig | undefined;
+  /** Worker processes sharing the port (`auto` resolved to the cores); 1 = this process serves, no cluster. */
+  readonly workers: number;
   readonly logLevel: LogLevel;
   /** Run the demo traffic simulator in-process (`--demo`). */
   readonly demo: boolean;
   readonly server: ServerTunables;
   /** Budgets of the in-memory engine (unused with `data`). */
   readonly memory: Required<Pick<MemoryEngineOptions, 'maxHistoryBytes' | 'maxChannelHistoryBytes' | 'maxChannels'>>;
+}
+
+/** Where the Redis engine connects and what its keys start with. */
+export interface RedisConfig {
+  /** As given, credentials included: print it only through `redactUrl`. */
+  readonly url: string;
+  readonly prefix: string;
 }
 
 /** A flag or variable value as commander reports it. */
@@ -131,11 +143,15 @@ export function resolveServeConfig(layers: readonly ConfigLayer[]): ServeConfig 
       `config error: pollIntervalMs: min (${pollIntervalMs.min}) is above max (${pollIntervalMs.max})`,
     );
   }
+  const redis = c.redis === undefined ? undefined : { url: c.redis, prefix: c.redisPrefix ?? CLI_DEFAULTS.redisPrefix };
+  checkEngineChoice(c, redis);
   return {
     host: c.host ?? CLI_DEFAULTS.host,
     port: c.port ?? CLI_DEFAULTS.port,
     apiKeys: c.apiKeys ?? [],
     data: c.data === undefined ? undefined : resolve(c.data),
+    redis,
+    workers: c.workers === 'auto' ? availableParallelism() : (c.workers ?? CLI_DEFAULTS.workers),
     logLevel: c.logLevel ?? CLI_DEFAULTS.logLevel,
     demo: c.demo ?? CLI_DEFAULTS.demo,
     memory: {
@@ -173,6 +189,25 @@ export function resolveServeConfig(layers: readonly ConfigLayer[]): ServeConfig 
       requestTimeoutMs: c.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     },
   };
+}
+
+/**
+ * History lives in exactly one place, and only Redis is shared between processes: workers on the
+ * in-memory or SQLite engine would each keep a history of their own (and SQLite's file takes one
+ * writer), so clients would see different offsets depending on the worker they reach.
+ */
+function checkEngineChoice(c: ConfigLayer, redis: RedisConfig | undefined): void {
+  if (redis !== undefined && c.data !== undefined) {
+    throw new ConfigError(
+      'config error: --redis and --data exclude each other (history lives either in Redis or in one SQLite file); pick one',
+    );
+  }
+  const many = c.workers === 'auto' || (c.workers ?? CLI_DEFAULTS.workers) > 1;
+  if (many && redis === undefined) {
+    throw new ConfigError(
+      'config error: --workers needs a shared engine: add --redis redis://…; memory and SQLite history live in one process',
+    );
+  }
 }
 
 /** Namespace config over a base: fields not given keep the base's values. */

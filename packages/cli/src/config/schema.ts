@@ -35,6 +35,35 @@ const ipAddress = z.string({ error: 'expected an IP address' }).refine((a) => is
   error: 'expected an IP address (a proxy peer address, e.g. 10.0.0.5)',
 });
 
+/** `redis://` or `rediss://` (TLS) with a host: what node-redis connects to. */
+const redisUrl = z.string({ error: 'expected a Redis URL' }).refine(
+  (u) => {
+    try {
+      const url = new URL(u);
+      return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected a Redis URL such as redis://127.0.0.1:6379 (redis:// or rediss://, user and password optional)' },
+);
+
+/**
+ * Redis key prefix. The Redis engine checks the same rule (a brace would move the Cluster hash tag);
+ * repeated here so a bad prefix is a config error naming the flag, and so config parsing does not
+ * load the engine (it is imported only when --redis is used).
+ */
+const REDIS_PREFIX = /^[A-Za-z0-9_.:@-]{1,64}$/;
+const redisPrefix = z
+  .string({ error: 'expected a key prefix' })
+  .regex(REDIS_PREFIX, { error: 'expected a key prefix of 1-64 letters, digits, _ . : @ - (no braces or spaces)' });
+
+const WORKERS_ERROR = 'expected a positive integer (processes) or auto (one per core)';
+const workers = z.union(
+  [z.int({ error: WORKERS_ERROR }).min(1, { error: WORKERS_ERROR }), z.literal('auto', { error: WORKERS_ERROR })],
+  { error: WORKERS_ERROR },
+);
+
 const PORT_ERROR = 'expected a port number (0-65535; 0 = any free port)';
 
 /** Namespace names are channel-name prefixes before the first `:` (contract section 1). */
@@ -83,6 +112,9 @@ export const configSchema = z.strictObject(
     port: z.optional(z.int({ error: PORT_ERROR }).min(0, { error: PORT_ERROR }).max(65_535, { error: PORT_ERROR })),
     apiKeys: z.optional(list(text('a non-empty API key'), 'a list of API keys')),
     data: z.optional(text('a directory or file path')),
+    redis: z.optional(redisUrl),
+    redisPrefix: z.optional(redisPrefix),
+    workers: z.optional(workers),
     logLevel: z.optional(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })),
     streamHeartbeatMs: z.optional(ms),
     wsPingMs: z.optional(ms),

@@ -42,6 +42,28 @@ export const SETTINGS: readonly Setting[] = [
     description: 'keep history in SQLite in this directory (without it: in memory, lost on restart)',
   },
   {
+    flags: '--redis <url>',
+    env: 'HERALD_REDIS_URL',
+    path: ['redis'],
+    kind: 'text',
+    description: 'keep history in Redis, shared by every node and worker (redis://[user:password@]host:port[/db])',
+  },
+  {
+    flags: '--redis-prefix <prefix>',
+    env: 'HERALD_REDIS_PREFIX',
+    path: ['redisPrefix'],
+    kind: 'text',
+    description: 'start of every Redis key, so separate hubs can share one Redis',
+  },
+  {
+    // A number or `auto`: convert() turns digits into a number and leaves `auto` for the schema.
+    flags: '--workers <n|auto>',
+    env: 'HERALD_WORKERS',
+    path: ['workers'],
+    kind: 'number',
+    description: 'worker processes sharing the port (auto = one per core); more than 1 needs --redis',
+  },
+  {
     flags: '--log-level <level>',
     env: 'HERALD_LOG_LEVEL',
     path: ['logLevel'],

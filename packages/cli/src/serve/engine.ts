@@ -1,25 +1,50 @@
-import { type Engine, MemoryEngine, type MemoryEngineOptions } from '@herald/core';
+import { type Engine, MemoryEngine } from '@herald/core';
+import type { Logger } from 'pino';
+import { CLI_DEFAULTS } from '../config/defaults.ts';
 import { ConfigError } from '../config/errors.ts';
+import type { ServeConfig } from '../config/resolve.ts';
+import { redactUrl } from './redact-url.ts';
+import { openRedisEngine } from './redis-engine.ts';
 
-/** The engine `serve` runs on, and one line saying where history lives. */
-export interface OpenedEngine {
-  readonly engine: Engine;
-  readonly description: string;
-}
+/** What `serve` needs to pick and open its engine. */
+export type EngineConfig = Pick<ServeConfig, 'data' | 'memory' | 'redis'>;
+
+/** Which engine a config runs on (the `engine` field of the `listening` log line). */
+export type EngineKind = 'memory' | 'sqlite' | 'redis';
 
 const SQLITE_HELP =
   '--data needs the optional dependency better-sqlite3 (12.x), which is missing or not built on this machine. ' +
   'Install it with `npm install better-sqlite3@12.11.1` (it compiles from source when no prebuilt binary ' +
   'can be downloaded: python3, make and a C++ compiler), or leave out --data to keep history in memory.';
 
-/**
- * In-memory engine (within `memory`'s budgets), or SQLite in `data`. The SQLite engine is loaded only
- * when asked for (it is optional).
- */
-export async function openEngine(data: string | undefined, memory: MemoryEngineOptions = {}): Promise<OpenedEngine> {
-  if (data === undefined) {
-    return { engine: new MemoryEngine(memory), description: 'in memory (lost on restart; --data DIR keeps it)' };
+export function engineKind(config: EngineConfig): EngineKind {
+  if (config.redis !== undefined) return 'redis';
+  return config.data === undefined ? 'memory' : 'sqlite';
+}
+
+/** The start-up "History:" line: where history lives, never with a password. */
+export function describeHistory(config: EngineConfig): string {
+  if (config.redis !== undefined) {
+    const { url, prefix } = config.redis;
+    const keys = prefix === CLI_DEFAULTS.redisPrefix ? '' : `, keys ${prefix}:*`;
+    return `Redis at ${redactUrl(url)}${keys} (shared by every node)`;
   }
+  if (config.data !== undefined) return `SQLite in ${config.data}`;
+  return 'in memory (lost on restart; --data DIR keeps it)';
+}
+
+/**
+ * Opens the engine the config asks for: Redis, SQLite in `data`, or memory (within `memory`'s budgets).
+ * The SQLite and Redis engines are loaded only when asked for (separate chunks of the bundle; SQLite's
+ * native driver is optional). `logger` hears connection trouble of a networked engine after the start.
+ */
+export async function openEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
+  if (config.redis !== undefined) return openRedisEngine(config.redis, logger);
+  if (config.data === undefined) return new MemoryEngine(config.memory);
+  return openSqliteEngine(config.data);
+}
+
+async function openSqliteEngine(data: string): Promise<Engine> {
   let sqlite: typeof import('@herald/engine-sqlite');
   try {
     sqlite = await import('@herald/engine-sqlite');
@@ -27,7 +52,7 @@ export async function openEngine(data: string | undefined, memory: MemoryEngineO
     throw new ConfigError(`${SQLITE_HELP}\ncause: ${(error as Error).message}`);
   }
   try {
-    return { engine: new sqlite.SqliteEngine({ path: data }), description: `SQLite in ${data}` };
+    return new sqlite.SqliteEngine({ path: data });
   } catch (error) {
     const message = (error as Error).message;
     // better-sqlite3 loads its native binding on first use, not on import.
