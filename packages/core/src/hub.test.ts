@@ -92,6 +92,28 @@ describe('Hub', () => {
     hub.close();
   });
 
+  it('recovers a subscription whose history read failed, on the next position check', async () => {
+    const memory = new MemoryEngine({ sweepIntervalMs: 0 });
+    let failReads = false;
+    const engine = Object.assign(lossyFeed(memory, 2), {
+      read: (...args: Parameters<Engine['read']>) =>
+        failReads ? Promise.reject(new Error('engine down')) : memory.read(...args),
+    });
+    const errors: unknown[] = [];
+    const hub = new Hub({ engine, onError: (e) => errors.push(e) });
+    const sink = new RecordingSink();
+    await hub.subscribe('c', sink, undefined);
+    await hub.publish('c', data(1));
+    await hub.publish('c', data(2)); // dropped
+    failReads = true;
+    await hub.publish('c', data(3)); // reveals the hole; the history read fails
+    await expect.poll(() => errors.length).toBe(1);
+    failReads = false;
+    hub.tick();
+    await expect.poll(() => sink.offsets()).toEqual([1, 2, 3]);
+    hub.close();
+  });
+
   it('wakes a held long poll whose message was lost, on the position check', async () => {
     const hub = new Hub({ engine: lossyFeed(new MemoryEngine({ sweepIntervalMs: 0 }), 1) });
     let woken: boolean | undefined;

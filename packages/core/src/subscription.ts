@@ -98,8 +98,24 @@ export class Subscription {
     this.pending = [];
   }
 
-  /** Reads history after `last` until caught up, then drains what arrived live meanwhile. */
+  /**
+   * Reads history after `last` until caught up, then drains what arrived live meanwhile. A read that
+   * fails (the engine is down or slow) ends the catch-up with nothing held: the next live message or
+   * position check starts it again from `last`, so a failed read can never leave the subscription
+   * waiting forever.
+   */
   private async catchUp(): Promise<void> {
+    try {
+      await this.readHistory();
+    } catch (error) {
+      this.syncing = false;
+      this.pending = [];
+      this.overflowed = false;
+      throw error;
+    }
+  }
+
+  private async readHistory(): Promise<void> {
     this.syncing = true;
     for (;;) {
       if (this.closed) return;
