@@ -22,6 +22,10 @@ export default defineConfig({
         extends: true,
         test: { name: 'redis', include: TRANSPORT_SUITE, env: { HERALD_TEST_ENGINE: 'redis' } },
       },
+      {
+        extends: true,
+        test: { name: 'nats', include: TRANSPORT_SUITE, env: { HERALD_TEST_ENGINE: 'nats' } },
+      },
     ],
   },
 });

@@ -3,13 +3,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Engine, MemoryEngine } from '@herald/core';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { createClient } from 'redis';
 
 /** The engines the transport suite runs on (vitest projects set HERALD_TEST_ENGINE). */
-export type TestEngineKind = 'memory' | 'sqlite' | 'redis';
+export type TestEngineKind = 'memory' | 'sqlite' | 'redis' | 'nats';
 
 /** Where the tests find Redis: the machine's own, unless the environment says otherwise. */
 export const TEST_REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Where the tests find NATS with JetStream: the machine's own, unless the environment says otherwise. */
+export const TEST_NATS_URL = process.env.HERALD_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 /** An engine for one test server, and how to remove its storage after the server closed it. */
 export interface TestEngine {
@@ -21,15 +26,15 @@ export interface TestEngine {
 /** The engine kind this test run uses. */
 export function testEngineKind(): TestEngineKind {
   const kind = process.env.HERALD_TEST_ENGINE ?? 'memory';
-  if (kind !== 'memory' && kind !== 'sqlite' && kind !== 'redis') {
-    throw new Error(`HERALD_TEST_ENGINE=${kind}: expected memory, sqlite or redis`);
+  if (kind !== 'memory' && kind !== 'sqlite' && kind !== 'redis' && kind !== 'nats') {
+    throw new Error(`HERALD_TEST_ENGINE=${kind}: expected memory, sqlite, redis or nats`);
   }
   return kind;
 }
 
 /**
- * A fresh engine of `kind` on empty storage: a temporary SQLite directory, or a Redis key prefix of
- * its own (deleted afterwards), so test files running in parallel never share channels.
+ * A fresh engine of `kind` on empty storage: a temporary SQLite directory, or a Redis key prefix or
+ * NATS stream of its own (deleted afterwards), so test files running in parallel never share channels.
  */
 export async function openTestEngine(kind: TestEngineKind = testEngineKind(), prefix?: string): Promise<TestEngine> {
   if (kind === 'sqlite') {
@@ -45,6 +50,11 @@ export async function openTestEngine(kind: TestEngineKind = testEngineKind(), pr
     const shared = process.env.HERALD_TEST_REDIS_PREFIX;
     return openRedisEngine(prefix ?? shared ?? `herald-test-${randomBytes(4).toString('hex')}`);
   }
+  if (kind === 'nats') {
+    // HERALD_TEST_NATS_PREFIX does for NATS what HERALD_TEST_REDIS_PREFIX does for Redis.
+    const shared = process.env.HERALD_TEST_NATS_PREFIX;
+    return openNatsEngine(prefix ?? shared ?? `herald-test-${randomBytes(4).toString('hex')}`);
+  }
   return { engine: new MemoryEngine({ sweepIntervalMs: 0 }), cleanup: async () => {} };
 }
 
@@ -54,6 +64,14 @@ export async function openRedisEngine(prefix: string, url = TEST_REDIS_URL): Pro
   const engine = new RedisEngine({ url, prefix });
   if (!(await waitReady(engine, 5_000))) throw new Error(`Redis at ${url} is not reachable (HERALD_TEST_REDIS_URL)`);
   return { engine, cleanup: () => deleteRedisPrefix(url, prefix) };
+}
+
+/** A NATS engine on stream `prefix`; several calls with one prefix are nodes of one cluster. */
+export async function openNatsEngine(prefix: string, url = TEST_NATS_URL): Promise<TestEngine> {
+  const { NatsEngine } = await import('@herald/engine-nats');
+  const engine = new NatsEngine({ url, prefix });
+  if (!(await waitReady(engine, 5_000))) throw new Error(`NATS at ${url} is not reachable (HERALD_TEST_NATS_URL)`);
+  return { engine, cleanup: () => deleteNatsPrefix(url, prefix) };
 }
 
 async function waitReady(engine: Engine, timeoutMs: number): Promise<boolean> {
@@ -75,5 +93,18 @@ export async function deleteRedisPrefix(url: string, prefix: string): Promise<vo
     }
   } finally {
     client.destroy();
+  }
+}
+
+/** Deletes the stream and presence buckets of `prefix` (a test's channels and members). */
+export async function deleteNatsPrefix(url: string, prefix: string): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const stream of [prefix, `KV_${prefix}_presence`, `KV_${prefix}_nodes`]) {
+      await jsm.streams.delete(stream).catch(() => false);
+    }
+  } finally {
+    await nc.close();
   }
 }

@@ -1,0 +1,4 @@
+export { NatsEngine } from './nats-engine.ts';
+export { NatsPresence } from './nats-presence.ts';
+export type { NatsEngineOptions } from './options.ts';
+export { NATS_ENGINE_DEFAULTS } from './options.ts';
