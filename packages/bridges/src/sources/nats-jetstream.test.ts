@@ -1,0 +1,167 @@
+import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BridgeConfigInput } from '../config.ts';
+import { startBridges } from '../start.ts';
+import { BROKERS, PrivateBroker, unique } from '../test-support/brokers.ts';
+import { Harness, numbers, range, received, settleFor, until, untilState } from '../test-support/harness.ts';
+import type { Bridges } from '../types.ts';
+
+let h: Harness;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+const streams: string[] = [];
+const running: Bridges[] = [];
+
+beforeAll(async () => {
+  h = await Harness.start();
+  nc = await connect({ servers: BROKERS.nats });
+  jsm = await jetstreamManager(nc);
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((b) => b.close()));
+});
+
+afterAll(async () => {
+  for (const stream of streams) await jsm.streams.delete(stream).catch(() => {});
+  await nc.close();
+  await h.close();
+});
+
+/** A stream on `herald-test.<id>.>` (and a dead-letter stream), a bridge with a fresh durable consumer. */
+async function setup(overrides: Partial<BridgeConfigInput> = {}, conn = { nc, jsm, url: BROKERS.nats }) {
+  const id = unique('');
+  const base = `herald-test.${id}`;
+  const stream = `HERALD_TEST_${id}`;
+  await conn.jsm.streams.add({ name: stream, subjects: [`${base}.orders.>`] });
+  await conn.jsm.streams.add({ name: `${stream}_DEAD`, subjects: [`${base}.dead`] });
+  if (conn.nc === nc) streams.push(stream, `${stream}_DEAD`);
+  const config = {
+    type: 'nats-jetstream',
+    name: `js-${id}`,
+    servers: conn.url,
+    stream,
+    durable: `herald-${id}`,
+    match: `${base}.orders.{id}`,
+    channel: `js${id}:{id}`,
+    deadLetterSubject: `${base}.dead`,
+    retryInitialMs: 50,
+    retryMaxMs: 500,
+    ...overrides,
+  } as BridgeConfigInput;
+  const js = jetstream(conn.nc);
+  const start = (extra: Partial<BridgeConfigInput> = {}): Bridges => {
+    const bridges = startBridges([{ ...config, ...extra } as BridgeConfigInput], {
+      publish: h.publish,
+      logger: h.logger,
+    });
+    running.push(bridges);
+    return bridges;
+  };
+  /**
+   * Publishes message `n`, retrying while the server is still coming back (its JetStream recovers the
+   * store after the port opens); `msgID` lets JetStream drop the copy of a retry whose ack was lost.
+   */
+  const send = async (n: number, body = JSON.stringify({ event: 'created', data: { n } })) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await js.publish(`${base}.orders.42`, body, { msgID: `m-${n}`, timeout: 1_000 });
+        return;
+      } catch (error) {
+        if (attempt === 10) throw error;
+      }
+    }
+  };
+  return { stream, channel: `js${id}:42`, start, send };
+}
+
+describe('nats-jetstream bridge', () => {
+  it('delivers stored messages to an SSE subscriber in order, each once, and acks them', async () => {
+    const t = await setup();
+    const sub = await h.subscribe(t.channel);
+    for (const n of range(20)) await t.send(n);
+    const bridges = t.start();
+    await received(sub, 20);
+    await settleFor();
+    expect(numbers(sub.items.all)).toEqual(range(20));
+    await until(async () => (await bridges.handles[0]!.status()).published === 20);
+    const info = await jsm.consumers.info(t.stream, `herald-${t.stream.slice('HERALD_TEST_'.length)}`);
+    expect(info.num_ack_pending + info.num_pending).toBe(0);
+  });
+
+  it('stopped between the store and the ack: redelivered, nothing lost, nothing published twice', async () => {
+    const t = await setup({ drainTimeoutMs: 100 });
+    const sub = await h.subscribe(t.channel);
+    for (const n of range(10)) await t.send(n);
+    const hung = h.inject((d) => (d as { n: number }).n === 3, 'hang-after-store');
+    const first = t.start();
+    await hung;
+    await first.close();
+    expect(numbers(sub.items.all)).toEqual(range(4));
+    // Message 3 was never acked: it comes back after ack_wait (the closing bridge nak'ed the rest).
+    const second = t.start();
+    await received(sub, 10);
+    await settleFor();
+    expect(numbers(sub.items.all)).toEqual(range(10));
+    expect(second.status()[0]).toMatchObject({ duplicates: 1, published: 6 });
+  });
+
+  it('stores poison in the dead-letter stream with its reason, terminates it, and the next message flows', async () => {
+    const t = await setup({ format: 'json' });
+    const sub = await h.subscribe(t.channel);
+    await t.send(0);
+    await t.send(100, 'not json');
+    await t.send(1);
+    const bridges = t.start();
+    await received(sub, 2);
+    expect(numbers(sub.items.all)).toEqual([0, 1]);
+    const dead = await jsm.streams.getMessage(`${t.stream}_DEAD`, { seq: 1 });
+    expect(dead?.string()).toBe('not json');
+    expect(dead?.header.get('Herald-Reason')).toBe('not_json');
+    expect(bridges.status()[0]).toMatchObject({ deadLettered: 1, published: 2 });
+  });
+
+  it('two nodes on one durable consumer publish each message once', async () => {
+    const t = await setup();
+    const sub = await h.subscribe(t.channel);
+    const a = t.start();
+    const b = t.start({ name: unique('js-b-') });
+    await untilState(a.handles[0]!, 'up');
+    await untilState(b.handles[0]!, 'up');
+    for (const n of range(40)) await t.send(n);
+    await received(sub, 40);
+    await settleFor();
+    expect(numbers(sub.items.all).sort((x, y) => x - y)).toEqual(range(40));
+  });
+
+  it('recovers by itself when its server is killed and restarted mid-stream, losing nothing', async () => {
+    const server = await PrivateBroker.nats();
+    const url = `nats://127.0.0.1:${server.port}`;
+    const local = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    try {
+      const t = await setup({ ackWaitMs: 2_000 }, { nc: local, jsm: await jetstreamManager(local), url });
+      const sub = await h.subscribe(t.channel);
+      for (const n of range(20)) await t.send(n);
+      const held = h.hold((d) => (d as { n: number }).n >= 3);
+      const bridges = t.start();
+      const handle = bridges.handles[0]!;
+      try {
+        await held.reached;
+        await server.restart('SIGKILL');
+        held.release();
+        await until(() => handle.status().reconnects >= 1 && handle.status().state === 'up', 15_000, 'a reconnect');
+        for (const n of range(10, 20)) await t.send(n);
+        await received(sub, 30, 20_000);
+      } finally {
+        held.release();
+      }
+      await settleFor();
+      expect(numbers(sub.items.all)).toEqual(range(30));
+    } finally {
+      await Promise.all(running.splice(0).map((b) => b.close()));
+      await local.close();
+      await server.close();
+    }
+  });
+});
