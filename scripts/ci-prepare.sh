@@ -18,6 +18,7 @@ wait_for() { # name, command...
   for _ in $(seq 1 100); do "$@" >/dev/null 2>&1 && { echo "$name is up"; return 0; }; sleep 0.1; done
   echo "$name did not come up" >&2; return 1
 }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   echo "starting redis on 6379"
   mkdir -p /var/lib/redis /var/log/redis
@@ -25,3 +26,26 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
 fi
 wait_for redis redis-cli -h 127.0.0.1 -p 6379 ping
+if ! port_open 4222; then
+  echo "starting nats-server (JetStream) on 4222"
+  mkdir -p /var/lib/nats-server
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
+    -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+fi
+wait_for nats port_open 4222
+if ! port_open 1883; then
+  echo "starting mosquitto on 1883"
+  mosquitto -d -c /etc/mosquitto/mosquitto.conf
+fi
+wait_for mosquitto port_open 1883
+if ! port_open 5432; then
+  echo "starting postgresql on 5432"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+fi
+wait_for postgresql port_open 5432
+if ! port_open 5672; then
+  echo "starting rabbitmq on 5672 (takes 10-20 s)"
+  rabbitmq-server -detached
+  for _ in $(seq 1 600); do port_open 5672 && break; sleep 0.1; done
+fi
+wait_for rabbitmq port_open 5672
