@@ -1,1 +1,2 @@
+export type { MarkerCheck, SqliteSync } from './durability.ts';
 export * from './sqlite-engine.ts';

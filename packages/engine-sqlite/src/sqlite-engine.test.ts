@@ -82,6 +82,31 @@ describe('SqliteEngine', () => {
     expect((await engine.append('idle', [{ event: undefined, data: '1' }], limits, 'k')).duplicate).toBe(false);
   });
 
+  it('at the channel cap forgets the least recently used unwatched channel, never a watched one', async () => {
+    let now = 1_000_000;
+    const engine = new SqliteEngine({ path: await tempDir(), sweepIntervalMs: 0, maxChannels: 2, now: () => now });
+    engines.push(engine);
+    const feed = engine.openFeed({ messages: () => {}, resync: () => {} });
+    feed.watch('watched');
+    const w = await engine.append('watched', [{ event: undefined, data: '1' }], LIMITS);
+    const old = await engine.append('old', [{ event: undefined, data: '1' }], LIMITS);
+    now += 5_000;
+    await engine.append('new', [{ event: undefined, data: '1' }], LIMITS);
+    expect([engine.channelCount(), engine.channelsEvicted(), engine.historySize()]).toEqual([2, 1, 2]);
+    expect((await engine.state('watched', LIMITS)).epoch).toBe(w.epoch);
+    feed.watch('new');
+    // Every channel is watched: a new one is refused, and nothing changed.
+    await expect(engine.state('other', LIMITS)).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+    await expect(engine.append('other', [{ event: undefined, data: '1' }], LIMITS)).rejects.toMatchObject({
+      code: 'unavailable',
+    });
+    expect([engine.channelCount(), engine.historySize()]).toEqual([2, 2]);
+    feed.unwatch('new');
+    const back = await engine.state('old', LIMITS);
+    expect(back.epoch).not.toBe(old.epoch);
+    expect(back).toMatchObject({ first: 1, last: 0 });
+  });
+
   it('refuses a database with another schema version', async () => {
     const file = join(await tempDir(), 'other.db');
     const db = new Database(file);

@@ -1,5 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
+import { statSync } from 'node:fs';
 import {
   type AppendInput,
   type AppendResult,
@@ -7,15 +6,30 @@ import {
   type Engine,
   type Feed,
   type FeedListener,
+  HeraldError,
   type HistoryLimits,
   LocalFeeds,
+  MEMORY_ENGINE_DEFAULTS,
   Message,
-  newEpoch,
   type ReadRequest,
   type ReadResult,
   type StateRequest,
 } from '@herald/core';
 import Database from 'better-sqlite3';
+import { ChannelTable } from './channel-table.ts';
+import { type MarkerCheck, markClean, openMarker, type SqliteSync } from './durability.ts';
+import { GroupCommit, type Outcome } from './group-commit.ts';
+import {
+  databaseFile,
+  type MessageRow,
+  prepare,
+  SCHEMA,
+  SCHEMA_VERSION,
+  type Statements,
+  type StoredResult,
+} from './schema.ts';
+
+export { SQLITE_FILE_NAME } from './schema.ts';
 
 /** Options of the SQLite engine. */
 export interface SqliteEngineOptions {
@@ -24,137 +38,82 @@ export interface SqliteEngineOptions {
    * file path (a missing path with an extension, e.g. `data/herald.db`), or `:memory:`.
    */
   path: string;
+  /** How far an acknowledged append is kept: `full` (synced to disk, the default) or `fast` (see {@link SqliteSync}). */
+  sync?: SqliteSync;
+  /**
+   * Channels held at once (the memory engine's default); past it the least recently used channel
+   * nobody watches is forgotten (see ChannelCap in the core). 0 = no limit.
+   */
+  maxChannels?: number;
   /** How often channels idle longer than their max age are forgotten, in ms (0 = never). */
   sweepIntervalMs?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
 
-/** The file name used when `path` is a directory. */
-export const SQLITE_FILE_NAME = 'herald.sqlite3';
-
-const SCHEMA_VERSION = 1;
 /** Idempotency keys are kept for at least this many offsets per channel (as the memory engine does). */
 const MIN_KEYS = 1000;
-/** Channels forgotten per sweep, so one sweep never blocks the event loop for long. */
-const SWEEP_BATCH = 500;
 
-// `first`/`last` live on the channel row so state() is one lookup; `idle_until` is the last append
-// (or creation) plus the max age then in force: past it, every message has expired. It has no index:
-// one cost 15-25% of single-append throughput, while the sweep's scan of `channels` runs once a minute.
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS channels (
-  name TEXT PRIMARY KEY, epoch TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
-  idle_until INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS messages (
-  channel TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT, data TEXT NOT NULL, time INTEGER NOT NULL,
-  PRIMARY KEY (channel, seq)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS idempotency (
-  channel TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, result TEXT NOT NULL, time INTEGER NOT NULL,
-  PRIMARY KEY (channel, key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS idempotency_seq ON idempotency (channel, seq);
-`;
-
-interface ChannelRow {
-  epoch: string;
-  first: number;
-  last: number;
-}
-/** seq, event, data, time. */
-type MessageRow = [number, string | null, string, number];
-type StoredResult = Pick<AppendResult, 'epoch' | 'messages'>;
-
-/** Resolves `path` to the database file, creating directories as needed. */
-function databaseFile(path: string): string {
-  if (path === ':memory:') return path;
-  const stat = statSync(path, { throwIfNoEntry: false });
-  if (stat?.isDirectory() || (stat === undefined && extname(path) === '')) {
-    mkdirSync(path, { recursive: true });
-    return join(path, SQLITE_FILE_NAME);
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  return path;
+/** An append waiting for the next group commit. */
+interface Pending {
+  readonly channel: string;
+  readonly inputs: readonly AppendInput[];
+  readonly limits: HistoryLimits;
+  readonly key: string | undefined;
 }
 
-/** The engine's statements, prepared once per database. */
-function prepare(db: Database.Database) {
-  return {
-    getChannel: db.prepare<[string], ChannelRow>('SELECT epoch, first, last FROM channels WHERE name = ?'),
-    insertChannel: db.prepare<[string, string, number]>(
-      'INSERT INTO channels (name, epoch, first, last, idle_until) VALUES (?, ?, 1, 0, ?)',
-    ),
-    updateChannel: db.prepare<[number, number, number, string]>(
-      'UPDATE channels SET first = ?, last = ?, idle_until = ? WHERE name = ?',
-    ),
-    setFirst: db.prepare<[number, string]>('UPDATE channels SET first = ? WHERE name = ?'),
-    deleteChannel: db.prepare<[string]>('DELETE FROM channels WHERE name = ?'),
-    idleChannels: db.prepare<[number, number], { name: string }>(
-      'SELECT name FROM channels WHERE idle_until < ? LIMIT ?',
-    ),
-    historyTotal: db.prepare<[], { n: number }>('SELECT coalesce(sum(last - first + 1), 0) AS n FROM channels'),
-    insertMessage: db.prepare<[string, number, string | null, string, number]>(
-      'INSERT INTO messages (channel, seq, event, data, time) VALUES (?, ?, ?, ?, ?)',
-    ),
-    // Rows as arrays: a third faster than objects for a page of 100.
-    readFrom: db
-      .prepare<[string, number, number], MessageRow>(
-        'SELECT seq, event, data, time FROM messages WHERE channel = ? AND seq >= ? ORDER BY seq LIMIT ?',
-      )
-      .raw(),
-    firstFresh: db.prepare<[string, number], { seq: number }>(
-      'SELECT seq FROM messages WHERE channel = ? AND time >= ? ORDER BY seq LIMIT 1',
-    ),
-    deleteBelow: db.prepare<[string, number]>('DELETE FROM messages WHERE channel = ? AND seq < ?'),
-    deleteAll: db.prepare<[string]>('DELETE FROM messages WHERE channel = ?'),
-    getKey: db.prepare<[string, string], { result: string; time: number }>(
-      'SELECT result, time FROM idempotency WHERE channel = ? AND key = ?',
-    ),
-    putKey: db.prepare<[string, string, number, string, number]>(
-      'INSERT OR REPLACE INTO idempotency (channel, key, seq, result, time) VALUES (?, ?, ?, ?, ?)',
-    ),
-    deleteKeysBelow: db.prepare<[string, number]>('DELETE FROM idempotency WHERE channel = ? AND seq < ?'),
-    deleteKeys: db.prepare<[string]>('DELETE FROM idempotency WHERE channel = ?'),
-  };
+/** What one append wrote (nothing for a repeated idempotency key). */
+interface Appended {
+  readonly result: AppendResult;
+  readonly written: Message[];
 }
-type Statements = ReturnType<typeof prepare>;
 
 /**
  * Engine on one SQLite file (better-sqlite3), for a single node: history, epochs and idempotency keys
  * survive restarts, so clients resume across them without a reset. The live feed is in-process.
  *
- * Durability: WAL journal with `synchronous=NORMAL`. An acknowledged append survives a crash of the
- * process (the WAL is in the OS page cache), but not necessarily a power loss or kernel crash, where
- * the last few commits may roll back (the database stays consistent). Offsets then restart after the
- * last durable one in the same epoch; clients that saw the lost offsets get them again with new data.
+ * Durability ({@link SqliteSync}, docs/durability.md): by default an append resolves only once its
+ * commit is synced to disk (`synchronous=FULL`, WAL journal). Appends that arrive together (in the same
+ * turn of the event loop) are written in one transaction with one sync, in call order (group commit),
+ * so a sync is paid per group, not per message. `fast` skips the sync; a run that stops without
+ * closing then costs every channel a new epoch at the next open, detected by a missing clean-shutdown
+ * marker. Writes made by reads (a channel created on first read, an age trim) are not synced on their
+ * own: losing one costs at most a new epoch, reported to clients as a reset.
  *
- * Each append is one transaction; better-sqlite3 is synchronous, so appends are atomic and ordered by
- * construction. Channels idle past their max age (all history expired) are forgotten by a periodic
- * sweep, like the memory engine, and start a new epoch on next use.
+ * better-sqlite3 is synchronous, so appends are atomic and ordered by construction. Channels idle past
+ * their max age (all history expired) are forgotten by a periodic sweep, like the memory engine, and at
+ * the channel cap the least recently used channel nobody watches is forgotten; both start a new epoch
+ * on next use.
  */
 export class SqliteEngine implements Engine {
+  /** What opening found of the previous run (a stop that was not clean, new epochs). */
+  readonly opened: MarkerCheck;
   private readonly db: Database.Database;
   private readonly feeds = new LocalFeeds();
   private readonly now: () => number;
+  private readonly sync: SqliteSync;
   private readonly sweeper: NodeJS.Timeout | undefined;
-  private held: number;
   private closed = false;
+  private readonly group = new GroupCommit<Pending, AppendResult>((batch) => this.commitGroup(batch));
+  private commitCount = 0;
+  private readonly channels: ChannelTable;
 
   private readonly sql: Statements;
   private readonly appendTx: Database.Transaction<SqliteEngine['appendLocked']>;
+  private readonly batchTx: Database.Transaction<(batch: readonly Pending[], now: number) => Array<Outcome<Appended>>>;
   private readonly stateTx: Database.Transaction<SqliteEngine['stateLocked']>;
   private readonly forgetTx: Database.Transaction<(names: readonly string[]) => void>;
 
   constructor(options: SqliteEngineOptions) {
     this.now = options.now ?? Date.now;
+    this.sync = options.sync ?? 'full';
     const file = databaseFile(options.path);
+    // Before opening: a WAL with data is a run that did not close (for databases without a marker).
+    const walHadFrames = file !== ':memory:' && (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) > 0;
     const db = new Database(file);
     this.db = db;
     try {
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
       // Checkpoints truncate the WAL back to this size, so a burst does not leave a huge file behind.
       db.pragma('journal_size_limit = 67108864');
       const version = db.pragma('user_version', { simple: true });
@@ -163,6 +122,9 @@ export class SqliteEngine implements Engine {
       }
       db.exec(SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.opened = openMarker(db, this.sync, walHadFrames, this.now());
+      // Between appends the connection runs at NORMAL: only append batches are synced (see commitGroup).
+      db.pragma('synchronous = NORMAL');
     } catch (error) {
       db.close();
       throw error;
@@ -171,17 +133,14 @@ export class SqliteEngine implements Engine {
     const sql = prepare(db);
     this.sql = sql;
     this.appendTx = db.transaction(this.appendLocked.bind(this));
+    this.batchTx = db.transaction(this.batchLocked.bind(this));
     this.stateTx = db.transaction(this.stateLocked.bind(this));
+    const maxChannels = options.maxChannels ?? MEMORY_ENGINE_DEFAULTS.maxChannels;
+    this.channels = new ChannelTable(sql, maxChannels, (name) => this.feeds.watching(name));
     this.forgetTx = db.transaction((names: readonly string[]) => {
-      for (const name of names) {
-        this.held -= sql.deleteAll.run(name).changes;
-        sql.deleteKeys.run(name);
-        sql.deleteChannel.run(name);
-      }
+      for (const name of names) this.channels.forget(name);
     });
-    // No holes within an epoch, so the history size is the sum of the channels' ranges.
-    const total = sql.historyTotal.get();
-    this.held = total?.n ?? 0;
+    this.channels.resync(this.now());
 
     const every = options.sweepIntervalMs ?? 60_000;
     if (every > 0) {
@@ -190,17 +149,15 @@ export class SqliteEngine implements Engine {
     }
   }
 
-  async append(
+  /** Queues the append for the next group commit; resolves once it is committed (and synced in `full` mode). */
+  append(
     channel: string,
     inputs: readonly AppendInput[],
     limits: HistoryLimits,
     idempotencyKey?: string,
   ): Promise<AppendResult> {
-    const now = this.now();
-    const { result, written } = this.appendTx.immediate(channel, inputs, limits, idempotencyKey, now);
-    // Only after the commit: a listener never sees a message that could still roll back.
-    if (written.length > 0) this.feeds.publish(channel, written);
-    return result;
+    if (this.closed) return Promise.reject(new HeraldError('unavailable', 'the engine is closed', 1));
+    return this.group.add({ channel, inputs, limits, key: idempotencyKey });
   }
 
   async read(channel: string, from: number, limit: number, limits: HistoryLimits): Promise<ReadResult> {
@@ -235,26 +192,84 @@ export class SqliteEngine implements Engine {
     return !this.closed && this.db.open;
   }
 
-  /** Checkpoints the WAL into the database file and closes it. */
+  /** Commits what is queued, marks the close as clean, checkpoints the WAL into the database file and closes it. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.group.flush();
     this.closed = true;
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     this.feeds.close();
+    markClean(this.db);
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
   }
 
   /** Kept as a counter (loaded from the channels' ranges at open), so reading it costs nothing. */
   historySize(): number {
-    return this.held;
+    return this.channels.held;
+  }
+
+  channelCount(): number {
+    return this.channels.size;
+  }
+
+  channelsEvicted(): number {
+    return this.channels.evicted;
+  }
+
+  /** Transactions that wrote appends since open (each one sync in `full` mode): fewer than appends when they group. */
+  get commits(): number {
+    return this.commitCount;
   }
 
   /** Forgets channels idle past their max age (their history has all expired). Runs on a timer; public for tests. */
   sweep(): void {
     if (this.closed) return;
-    const idle = this.sql.idleChannels.all(this.now(), SWEEP_BATCH).map((r) => r.name);
+    const idle = this.channels.idle(this.now());
     if (idle.length > 0) this.forgetTx(idle);
+  }
+
+  /**
+   * Writes a group of appends in one transaction (one sync in `full` mode), then hands what was written
+   * to the feeds: a listener never sees a message that could still roll back.
+   */
+  private commitGroup(batch: readonly Pending[]): Array<Outcome<AppendResult>> {
+    let outcomes: Array<Outcome<Appended>>;
+    try {
+      // Not a prepared statement: SQLite applies this pragma when the statement is compiled.
+      if (this.sync === 'full') this.db.exec('PRAGMA synchronous = FULL');
+      outcomes = this.batchTx.immediate(batch, this.now());
+      this.commitCount++;
+    } catch (error) {
+      if (!(error instanceof HeraldError)) this.channels.resync(this.now());
+      throw error;
+    } finally {
+      if (this.sync === 'full') this.db.exec('PRAGMA synchronous = NORMAL');
+    }
+    // A refusal (503 at a full cap) changed nothing; any other failure may have rolled back changes
+    // the in-memory counters had already taken in.
+    if (outcomes.some((o) => 'error' in o && !(o.error instanceof HeraldError))) this.channels.resync(this.now());
+    return outcomes.map((outcome, i) => {
+      if ('error' in outcome) return outcome;
+      const { result, written } = outcome.value;
+      if (written.length > 0) this.feeds.publish((batch[i] as Pending).channel, written);
+      return { value: result };
+    });
+  }
+
+  /** The appends of one group commit; with more than one, each in a savepoint so one failure spares the rest. */
+  private batchLocked(batch: readonly Pending[], now: number): Array<Outcome<Appended>> {
+    if (batch.length === 1) {
+      const p = batch[0] as Pending;
+      return [{ value: this.appendLocked(p.channel, p.inputs, p.limits, p.key, now) }];
+    }
+    return batch.map((p) => {
+      try {
+        return { value: this.appendTx(p.channel, p.inputs, p.limits, p.key, now) };
+      } catch (error) {
+        return { error };
+      }
+    });
   }
 
   private appendLocked(
@@ -263,8 +278,8 @@ export class SqliteEngine implements Engine {
     limits: HistoryLimits,
     key: string | undefined,
     now: number,
-  ): { result: AppendResult; written: Message[] } {
-    const ch = this.channelRow(channel, limits, now);
+  ): Appended {
+    const ch = this.channels.row(channel, limits, now);
     if (key !== undefined) {
       const seen = this.sql.getKey.get(channel, key);
       if (seen !== undefined && now - seen.time <= limits.maxAgeMs) {
@@ -272,16 +287,17 @@ export class SqliteEngine implements Engine {
         return { result: { ...stored, duplicate: true }, written: [] };
       }
     }
-    const trimmed = this.trimByAge(channel, ch, limits, now);
+    const trimmed = this.channels.trimByAge(channel, ch, limits, now);
+    if (trimmed.last === 0 && inputs.length > 0) this.channels.written(channel);
     const written: Message[] = [];
     let last = trimmed.last;
     for (const input of inputs) {
       this.sql.insertMessage.run(channel, ++last, input.event ?? null, input.data, now);
       written.push(new Message(channel, ch.epoch, last, input.event, input.data, now));
     }
-    this.held += written.length;
+    this.channels.held += written.length;
     const first = Math.max(trimmed.first, last - limits.size + 1);
-    if (first > trimmed.first) this.held -= this.sql.deleteBelow.run(channel, first).changes;
+    if (first > trimmed.first) this.channels.held -= this.sql.deleteBelow.run(channel, first).changes;
     this.sql.updateChannel.run(first, last, now + limits.maxAgeMs, channel);
     const result: AppendResult = {
       epoch: ch.epoch,
@@ -298,28 +314,7 @@ export class SqliteEngine implements Engine {
   }
 
   private stateLocked(channel: string, limits: HistoryLimits, now: number): ChannelState {
-    return this.trimByAge(channel, this.channelRow(channel, limits, now), limits, now);
-  }
-
-  /** The channel's row, created with a fresh epoch if missing. Call inside a transaction. */
-  private channelRow(channel: string, limits: HistoryLimits, now: number): ChannelRow {
-    const row = this.sql.getChannel.get(channel);
-    if (row !== undefined) return row;
-    const epoch = newEpoch();
-    this.sql.insertChannel.run(channel, epoch, now + limits.maxAgeMs);
-    return { epoch, first: 1, last: 0 };
-  }
-
-  /** Drops messages older than the max age from the front. Call inside a transaction. */
-  private trimByAge(channel: string, ch: ChannelRow, limits: HistoryLimits, now: number): ChannelRow {
-    if (ch.first > ch.last) return ch;
-    // Times grow with offsets, so the first fresh message ends the expired prefix.
-    const fresh = this.sql.firstFresh.get(channel, now - limits.maxAgeMs);
-    const first = fresh?.seq ?? ch.last + 1;
-    if (first <= ch.first) return ch;
-    this.held -= this.sql.deleteBelow.run(channel, first).changes;
-    this.sql.setFirst.run(first, channel);
-    return { epoch: ch.epoch, first, last: ch.last };
+    return this.channels.trimByAge(channel, this.channels.row(channel, limits, now), limits, now);
   }
 
   private message(channel: string, epoch: string, row: MessageRow): Message {
