@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { DEFAULT_NAMESPACE, MemoryEngine } from '@herald/core';
+import { DEFAULT_NAMESPACE, MemoryEngine, type Sink, type Subscription } from '@herald/core';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -230,23 +230,32 @@ describe('per-address caps, readers that never read, and the channel cap', () =>
     expect(x.text).toContain(closing);
   });
 
-  it('past the channel cap a new channel is a 503 with Retry-After; SSE ends with close 4102', async () => {
-    // Fill the cap with channels that hold history (never-written ones are forgotten to make room).
-    let refused = false;
-    for (let i = 0; i < 200 && !refused; i++) {
-      refused = await strict.herald.hub.publish(`full-${i}`, [{ data: i }]).then(
-        () => false,
-        (e: { code?: string }) => e.code === 'unavailable',
-      );
+  it('past the channel cap idle channels make room; a 503 (SSE: close 4102) only when every channel is watched', async () => {
+    // A flood of written channels never locks anyone out: the least recently used ones are forgotten.
+    for (let i = 0; i < 200; i++) await strict.herald.hub.publish(`full-${i}`, [{ data: i }]);
+    expect((await send(strict, '/v1/channels/brand-new/messages')).status).toBe(204);
+    // Fill the cap with channels someone waits for: those are never forgotten.
+    const sink: Sink = {
+      transport: 'ws',
+      deliver: () => {},
+      reset: () => {},
+      backlog: () => 0,
+      drained: async () => {},
+      close: () => {},
+    };
+    const subscriptions: Subscription[] = [];
+    for (let i = 0; i < 50; i++) {
+      subscriptions.push((await strict.herald.hub.subscribe(`watched-${i}`, sink, undefined)).subscription);
     }
-    expect(refused).toBe(true);
-    const pull = await send(strict, '/v1/channels/brand-new/messages');
+    const pull = await send(strict, '/v1/channels/brand-new-2/messages');
     expect([pull.status, codeOf(pull)]).toEqual([503, 'unavailable']);
     expect(pull.headers['retry-after']).toBe('5');
-    const sse = await send(strict, '/v1/channels/brand-new/messages', { headers: { accept: 'text/event-stream' } });
+    const sse = await send(strict, '/v1/channels/brand-new-2/messages', { headers: { accept: 'text/event-stream' } });
     expect(sse.status).toBe(200);
     expect(sse.body).toContain('event: herald.close\ndata: {"code":4102,');
-    // Existing channels keep working.
-    expect((await send(strict, '/v1/channels/full-1/messages')).status).toBe(200);
+    // Watched channels keep working; once one is let go, new channels fit again.
+    expect((await send(strict, '/v1/channels/watched-1/messages')).status).toBe(204);
+    for (const sub of subscriptions) strict.herald.hub.unsubscribe(sub);
+    expect((await send(strict, '/v1/channels/brand-new-2/messages')).status).toBe(204);
   });
 });

@@ -78,21 +78,44 @@ describe('MemoryEngine budgets', () => {
     await engine.close();
   });
 
-  it('at the channel cap, forgets channels never written to, then refuses a new one with 503', async () => {
-    const engine = new MemoryEngine({ sweepIntervalMs: 0, maxChannels: 3 });
-    await engine.append('a', [{ event: undefined, data: '1' }], limits);
+  it('at the channel cap, forgets channels never written to, then the least recently used', async () => {
+    let now = 1_000_000;
+    const engine = new MemoryEngine({ sweepIntervalMs: 0, maxChannels: 3, now: () => now });
+    const a = await engine.append('a', [{ event: undefined, data: '1' }], limits);
     await engine.state('read-only-1', limits);
+    now += 2_000;
     await engine.state('read-only-2', limits);
     // A fourth channel pushes out the oldest never-written one.
     await engine.append('b', [{ event: undefined, data: '1' }], limits);
     expect(engine.channelCount()).toBe(3);
     await engine.append('c', [{ event: undefined, data: '1' }], limits);
     expect(engine.channelCount()).toBe(3);
-    // Now every channel holds history: a new one is refused, existing ones work.
-    await expect(engine.state('d', limits)).rejects.toMatchObject({ code: 'unavailable', status: 503 });
-    await expect(engine.append('a', [{ event: undefined, data: '2' }], limits)).resolves.toMatchObject({
-      messages: [{ offset: 2 }],
-    });
+    expect(engine.channelsEvicted()).toBe(2);
+    // Every channel holds history now: the least recently used one (`a`, read long ago) goes.
+    now += 2_000;
+    await engine.read('b', 1, 10, limits);
+    await engine.read('c', 1, 10, limits);
+    await expect(engine.state('d', limits)).resolves.toMatchObject({ first: 1, last: 0 });
+    expect(engine.channelsEvicted()).toBe(3);
+    expect(engine.historySize()).toBe(2);
+    // Its next use starts a new epoch: a client resuming there is told by a reset.
+    const again = await engine.state('a', limits);
+    expect(again.epoch).not.toBe(a.epoch);
+    expect(again).toMatchObject({ first: 1, last: 0 });
+    await engine.close();
+  });
+
+  it('never forgets a channel a feed watches; refuses a new one (503) when every channel is watched', async () => {
+    const engine = new MemoryEngine({ sweepIntervalMs: 0, maxChannels: 2 });
+    const feed = engine.openFeed({ messages: () => {}, resync: () => {} });
+    feed.watch('w1');
+    feed.watch('w2');
+    await engine.state('w1', limits);
+    await engine.state('w2', limits);
+    await expect(engine.state('new', limits)).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+    feed.unwatch('w1');
+    await expect(engine.state('new', limits)).resolves.toBeDefined();
+    expect((await engine.state('w2', limits)).last).toBe(0);
     await engine.close();
   });
 

@@ -1,3 +1,4 @@
+import { ChannelCap } from './channel-cap.ts';
 import type {
   AppendInput,
   AppendResult,
@@ -22,7 +23,10 @@ interface MemoryChannel {
   items: Message[];
   head: number;
   limits: HistoryLimits;
+  /** Creation or last append, ms: an empty channel idle past its max age is swept. */
   lastActivity: number;
+  /** Last read, state or append, ms (the channel cap's recency; see {@link ChannelCap}). */
+  used: number;
   /** Approximate bytes held by `items[head..]` (see {@link messageBytes}). */
   bytes: number;
   /** Idempotency key -> first result; insertion-ordered so the oldest is evicted first. */
@@ -39,7 +43,10 @@ export interface MemoryEngineOptions {
   maxHistoryBytes?: number;
   /** History bytes of one channel; past it its oldest messages go (the newest always stays). 0 = no limit. */
   maxChannelHistoryBytes?: number;
-  /** Channels held at once; past it a new channel is refused with 503 (after idle ones are forgotten). 0 = no limit. */
+  /**
+   * Channels held at once; past it the least recently used channel nobody watches is forgotten (see
+   * {@link ChannelCap}); a new one is refused with 503 only when every channel is watched. 0 = no limit.
+   */
   maxChannels?: number;
 }
 
@@ -69,10 +76,11 @@ export function messageBytes(m: Message): number {
 /**
  * The embedded default engine: history in process memory. A restart loses history, so every channel
  * gets a new epoch and resuming clients are told by a reset. A channel whose history is empty and that
- * has been idle longer than its max age is forgotten (its next use starts a new epoch).
+ * has been idle longer than its max age is forgotten, and so is, at the channel cap, the least
+ * recently used channel nobody watches (its next use starts a new epoch).
  */
 export class MemoryEngine implements Engine {
-  private readonly channels = new Map<string, MemoryChannel>();
+  private readonly channels: ChannelCap<MemoryChannel>;
   private readonly feeds = new LocalFeeds();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout | undefined;
@@ -80,16 +88,13 @@ export class MemoryEngine implements Engine {
   private bytes = 0;
   private readonly maxBytes: number;
   private readonly maxChannelBytes: number;
-  private readonly maxChannels: number;
-  /** Channels never written to, oldest first: forgotten first when the channel cap is reached. */
-  private readonly unwritten = new Set<string>();
   private lastCapSweep = Number.NEGATIVE_INFINITY;
 
   constructor(options: MemoryEngineOptions = {}) {
     this.now = options.now ?? Date.now;
     this.maxBytes = options.maxHistoryBytes ?? MEMORY_ENGINE_DEFAULTS.maxHistoryBytes;
     this.maxChannelBytes = options.maxChannelHistoryBytes ?? MEMORY_ENGINE_DEFAULTS.maxChannelHistoryBytes;
-    this.maxChannels = options.maxChannels ?? MEMORY_ENGINE_DEFAULTS.maxChannels;
+    this.channels = new ChannelCap(options.maxChannels ?? MEMORY_ENGINE_DEFAULTS.maxChannels);
     const every = options.sweepIntervalMs ?? 10_000;
     if (every > 0) {
       this.sweeper = setInterval(() => this.sweep(), every);
@@ -119,7 +124,7 @@ export class MemoryEngine implements Engine {
       this.bytes += size;
     }
     this.held += written.length;
-    if (ch.last === written.length) this.unwritten.delete(channel); // its first write
+    if (ch.last === written.length) this.channels.written(channel); // its first write
     ch.lastActivity = now;
     this.trim(ch, now);
     if (this.maxBytes > 0 && this.bytes > this.maxBytes) this.evict();
@@ -188,10 +193,15 @@ export class MemoryEngine implements Engine {
     return this.channels.size;
   }
 
+  /** Channels forgotten at the channel cap to make room for new ones, since start. */
+  channelsEvicted(): number {
+    return this.channels.evicted;
+  }
+
   /** Trims by age and drops idle empty channels. Runs on a timer; public for tests. */
   sweep(): void {
     const now = this.now();
-    for (const [name, ch] of this.channels) {
+    for (const [name, ch] of this.channels.all()) {
       this.trim(ch, now);
       const empty = ch.head === ch.items.length;
       if (empty && now - ch.lastActivity > ch.limits.maxAgeMs) this.forget(name);
@@ -199,21 +209,22 @@ export class MemoryEngine implements Engine {
   }
 
   private channel(name: string, limits: HistoryLimits): MemoryChannel {
-    let ch = this.channels.get(name);
+    const now = this.now();
+    let ch = this.channels.use(name, now);
     if (ch === undefined) {
-      if (this.maxChannels > 0 && this.channels.size >= this.maxChannels) this.makeRoom();
-      this.unwritten.add(name);
+      if (this.channels.full()) this.makeRoom(now);
       ch = {
         epoch: newEpoch(),
         last: 0,
         items: [],
         head: 0,
         limits,
-        lastActivity: this.now(),
+        lastActivity: now,
+        used: now,
         bytes: 0,
         keys: new Map(),
       };
-      this.channels.set(name, ch);
+      this.channels.add(name, ch);
     }
     ch.limits = limits;
     return ch;
@@ -267,31 +278,28 @@ export class MemoryEngine implements Engine {
   }
 
   /**
-   * At the channel cap: forgets idle empty channels, then the oldest channel never written to (a
-   * read of a fresh name creates one, so these are what a flood of random names leaves). Refuses
-   * with 503 when every channel holds history.
+   * At the channel cap: forgets idle empty channels (at most one sweep a second), then the channel
+   * {@link ChannelCap.victim} picks: never written to, else least recently used, never one a feed
+   * watches. Refuses with 503 only when every channel is watched.
    */
-  private makeRoom(): void {
-    const now = this.now();
+  private makeRoom(now: number): void {
     if (now - this.lastCapSweep >= 1_000) {
       this.lastCapSweep = now;
       this.sweep();
     }
-    if (this.channels.size < this.maxChannels) return;
-    const victim = this.unwritten.values().next().value;
-    if (victim !== undefined) {
-      this.forget(victim);
-      return;
+    if (!this.channels.full()) return;
+    const victim = this.channels.victim((name) => this.feeds.watching(name), now);
+    if (victim === undefined) {
+      throw new HeraldError('unavailable', 'every channel the hub may hold has subscribers; retry later', 5);
     }
-    throw new HeraldError('unavailable', 'the hub holds as many channels as it may; retry later', 5);
+    this.forget(victim);
   }
 
   private forget(name: string): void {
-    const ch = this.channels.get(name);
+    const ch = this.channels.peek(name);
     if (ch === undefined) return;
     while (ch.head < ch.items.length) this.dropOldest(ch);
     this.channels.delete(name);
-    this.unwritten.delete(name);
   }
 
   private remember(ch: MemoryChannel, key: string, result: AppendResult, now: number): void {
