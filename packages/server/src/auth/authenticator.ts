@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HeraldError, type NamespaceSettings } from '@herald/core';
-import { matchesAny } from '@herald/protocol';
 import { type JwtGrant, type JwtOptions, JwtVerifier } from './jwt.ts';
+import { refused } from './refused.ts';
 
 /** Who is asking, and what they may do. */
 export interface Principal {
@@ -12,22 +12,38 @@ export interface Principal {
    * token when it has no `sub`); undefined for anonymous clients, which are charged by address.
    */
   readonly id: string | undefined;
+  /**
+   * The verified user: a JWT's `sub`. Undefined for anonymous clients, API keys and tokens without
+   * `sub`. Set by the hub only, never from anything the client says (presence shows it as `user`).
+   */
+  readonly subject: string | undefined;
   /** When the credentials expire (ms since the epoch); undefined = never. */
   readonly expiresAt: number | undefined;
   /** May subscribe to `channel`; otherwise throws 401 (no credentials) or 403 (not these). */
   assertSubscribe(channel: string, settings: NamespaceSettings): void;
   /** May publish to `channel`; otherwise throws 401 or 403. */
   assertPublish(channel: string, settings: NamespaceSettings): void;
+  /** True when {@link assertSubscribe} would pass. */
+  maySubscribe(channel: string, settings: NamespaceSettings): boolean;
 }
 
 /** The principal of the `index`-th API key: may do anything. */
 function keyPrincipal(index: number): Principal {
-  return { kind: 'key', id: `key:${index}`, expiresAt: undefined, assertSubscribe: () => {}, assertPublish: () => {} };
+  return {
+    kind: 'key',
+    id: `key:${index}`,
+    subject: undefined,
+    expiresAt: undefined,
+    assertSubscribe: () => {},
+    assertPublish: () => {},
+    maySubscribe: () => true,
+  };
 }
 
 const ANONYMOUS: Principal = {
   kind: 'anonymous',
   id: undefined,
+  subject: undefined,
   expiresAt: undefined,
   assertSubscribe(channel, settings) {
     if (!settings.anonymousSubscribe)
@@ -36,23 +52,49 @@ const ANONYMOUS: Principal = {
   assertPublish(channel, settings) {
     if (!settings.anonymousPublish) throw new HeraldError('unauthorized', `publishing to ${channel} needs credentials`);
   },
+  maySubscribe: (_channel, settings) => settings.anonymousSubscribe,
 };
 
-/** A token holder may do what its claims name, and never less than an anonymous client. */
+/** Channels whose subscribe decision one principal remembers (a WebSocket keeps its principal). */
+const DECISIONS_KEPT = 1024;
+
+/**
+ * A token holder may do what its claims name, and never less than an anonymous client. Each channel
+ * is decided once per principal, that is once per connection (a socket asking again for a channel it
+ * was refused costs a map lookup, not a pattern scan).
+ */
 function jwtPrincipal(grant: JwtGrant, token: string): Principal {
+  const decisions = new Map<string, boolean>();
+  const allowed = (channel: string): boolean => {
+    let ok = decisions.get(channel);
+    if (ok === undefined) {
+      ok = grant.subscribe.matches(channel);
+      if (decisions.size >= DECISIONS_KEPT) decisions.clear();
+      decisions.set(channel, ok);
+    }
+    return ok;
+  };
   return {
     kind: 'jwt',
     id: grant.subject === undefined ? `jwt#${digest(token).toString('base64url', 0, 12)}` : `jwt:${grant.subject}`,
+    subject: grant.subject,
     expiresAt: grant.expiresAt,
     assertSubscribe(channel, settings) {
-      if (settings.anonymousSubscribe || matchesAny(grant.subscribe, channel)) return;
+      if (settings.anonymousSubscribe || allowed(channel)) return;
       throw new HeraldError('forbidden', `this token may not subscribe to ${channel}`);
     },
     assertPublish(channel, settings) {
-      if (settings.anonymousPublish || matchesAny(grant.publish, channel)) return;
+      if (settings.anonymousPublish || grant.publish.matches(channel)) return;
       throw new HeraldError('forbidden', `this token may not publish to ${channel}`);
     },
+    maySubscribe: (channel, settings) => settings.anonymousSubscribe || allowed(channel),
   };
+}
+
+/** A key a keep-alive connection proved, as bytes, for a constant-time comparison. */
+interface Proven {
+  readonly token: Buffer;
+  readonly principal: Principal;
 }
 
 /**
@@ -65,10 +107,10 @@ export class Authenticator {
   private readonly jwt: JwtVerifier;
   /**
    * The API key each keep-alive connection last proved, so a backend publishing over one connection
-   * pays the digest once, not per request. Comparing a token with the one the same connection already
-   * presented tells an attacker nothing it did not send itself, so a plain comparison is safe here.
+   * pays the digest once, not per request. The comparison with it is in constant time too, like every
+   * comparison with a secret: only the length of what the client sent can show through timing.
    */
-  private readonly provenKeys = new WeakMap<object, { token: string; principal: Principal }>();
+  private readonly provenKeys = new WeakMap<object, Proven>();
 
   constructor(apiKeys: readonly string[], jwt: JwtOptions = {}) {
     this.digests = apiKeys.map(digest);
@@ -84,10 +126,10 @@ export class Authenticator {
     const token = header ?? tokens[0];
     if (token === undefined) return ANONYMOUS;
     const proven = this.provenKeys.get(req.socket);
-    if (proven !== undefined && proven.token === token) return proven.principal;
+    if (proven !== undefined && sameSecret(proven.token, token)) return proven.principal;
     const principal = this.authenticateToken(token);
     if (!(principal instanceof Promise) && principal.kind === 'key') {
-      this.provenKeys.set(req.socket, { token, principal });
+      this.provenKeys.set(req.socket, { token: Buffer.from(token), principal });
     }
     return principal;
   }
@@ -100,7 +142,7 @@ export class Authenticator {
     if (this.jwt.enabled && JwtVerifier.looksLikeJwt(token)) {
       return this.jwt.verify(token).then((grant) => jwtPrincipal(grant, token));
     }
-    throw new HeraldError('unauthorized', 'invalid credentials');
+    throw refused();
   }
 
   /** Compares in constant time over digests, so neither content nor length leaks through timing. */
@@ -115,10 +157,20 @@ export class Authenticator {
 /** Longest credential looked at, characters (JWTs are refused above 8 KiB by the verifier too). */
 const MAX_TOKEN_LENGTH = 8192;
 
+/** `token` equals `known`, compared in constant time (a different length returns at once). */
+function sameSecret(known: Buffer, token: string): boolean {
+  const bytes = Buffer.from(token);
+  return bytes.length === known.length && timingSafeEqual(bytes, known);
+}
+
+/**
+ * The token of an `Authorization: Bearer` header. Any other scheme or shape is refused like a bad
+ * token: every refused credential gets one answer, so none tells a prober more than another.
+ */
 function bearer(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (m === null) throw new HeraldError('unauthorized', 'Authorization must be "Bearer <token>"');
+  if (m === null) throw refused();
   return m[1];
 }
 

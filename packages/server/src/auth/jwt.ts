@@ -1,8 +1,8 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { HeraldError } from '@herald/core';
-import { type ChannelPattern, compileChannelPattern } from '@herald/protocol';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
+import { type ClaimPatterns, compileClaim, type PatternBudget } from './claim-patterns.ts';
+import { refused } from './refused.ts';
 
 /** How JWTs are verified. At least one key source must be given for JWTs to be accepted. */
 export interface JwtOptions {
@@ -25,9 +25,25 @@ export interface JwtGrant {
   readonly subject: string | undefined;
   /** Expiry, ms since the epoch (`exp` is required). */
   readonly expiresAt: number;
-  readonly subscribe: ChannelPattern[];
-  readonly publish: ChannelPattern[];
+  /** The `channels` claim, compiled once per token. */
+  readonly subscribe: ClaimPatterns;
+  /** The `publish` claim, compiled once per token. */
+  readonly publish: ClaimPatterns;
 }
+
+/** A token verified earlier, and until when that verification holds (ms since the epoch). */
+interface Verified {
+  readonly grant: JwtGrant;
+  /** `nbf` less the clock tolerance; 0 without `nbf`. */
+  readonly from: number;
+  /** `exp` plus the clock tolerance. */
+  readonly until: number;
+}
+
+/** Tokens whose verification is remembered (a client re-presents its token on every poll). */
+const VERIFIED_CACHE_SIZE = 1024;
+/** Longest token looked at, characters. */
+const MAX_TOKEN_LENGTH = 8192;
 
 type KeySource = { alg: 'HS256'; key: Uint8Array } | { alg: 'RS256' | 'ES256'; key: KeyObject };
 
@@ -40,6 +56,8 @@ type KeySource = { alg: 'HS256'; key: Uint8Array } | { alg: 'RS256' | 'ES256'; k
 export class JwtVerifier {
   private readonly keys: KeySource[];
   private readonly jwks: ReturnType<typeof createLocalJWKSet> | undefined;
+  /** SHA-256 of a token -> its verification; insertion-ordered, the oldest goes first. */
+  private readonly verified = new Map<string, Verified>();
 
   constructor(private readonly options: JwtOptions) {
     this.keys = [];
@@ -69,9 +87,35 @@ export class JwtVerifier {
     return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
   }
 
-  /** Verifies `token`; throws 401 with one message for every kind of failure (no oracle). */
+  /**
+   * Verifies `token`; throws 401 with one message for every kind of failure (no oracle). A token
+   * verified before (its signature, issuer and audience cannot change) is answered from a small cache
+   * while its time claims still hold, with the patterns compiled then.
+   */
   async verify(token: string): Promise<JwtGrant> {
-    if (token.length > 8192) throw invalid();
+    if (token.length > MAX_TOKEN_LENGTH) throw refused();
+    const key = createHash('sha256').update(token).digest('base64');
+    const now = Date.now();
+    const known = this.verified.get(key);
+    if (known !== undefined) {
+      if (now >= known.from && now < known.until) return known.grant;
+      this.verified.delete(key);
+    }
+    const payload = await this.checkSignature(token);
+    if (payload === undefined) throw refused();
+    const result = grant(payload);
+    const tolerance = (this.options.clockToleranceSec ?? 5) * 1000;
+    const nbf = typeof payload.nbf === 'number' ? payload.nbf * 1000 - tolerance : 0;
+    this.verified.set(key, { grant: result, from: nbf, until: result.expiresAt + tolerance });
+    if (this.verified.size > VERIFIED_CACHE_SIZE) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    return result;
+  }
+
+  /** The payload of a token one of the configured keys signed, with valid claims; undefined otherwise. */
+  private async checkSignature(token: string): Promise<JWTPayload | undefined> {
     const common = {
       requiredClaims: ['exp'],
       issuer: this.options.issuer,
@@ -83,38 +127,25 @@ export class JwtVerifier {
         (r) => r.payload,
         () => undefined,
       );
-      if (payload !== undefined) return grant(payload);
+      if (payload !== undefined) return payload;
     }
     if (this.jwks !== undefined) {
-      const payload = await jwtVerify(token, this.jwks, { ...common, algorithms: ['RS256', 'ES256'] }).then(
+      return jwtVerify(token, this.jwks, { ...common, algorithms: ['RS256', 'ES256'] }).then(
         (r) => r.payload,
         () => undefined,
       );
-      if (payload !== undefined) return grant(payload);
     }
-    throw invalid();
+    return undefined;
   }
 }
 
+/** What a verified payload grants; a claim over the pattern limits refuses the token (claim-patterns.ts). */
 function grant(payload: JWTPayload): JwtGrant {
+  const budget: PatternBudget = { chars: 0 };
   return {
     subject: payload.sub,
     expiresAt: (payload.exp as number) * 1000,
-    subscribe: patterns(payload.channels),
-    publish: patterns(payload.publish),
+    subscribe: compileClaim(payload.channels, budget),
+    publish: compileClaim(payload.publish, budget),
   };
-}
-
-function patterns(claim: unknown): ChannelPattern[] {
-  if (claim === undefined) return [];
-  if (!Array.isArray(claim) || claim.length > 1000) throw invalid();
-  return claim.map((p) => {
-    const re = typeof p === 'string' ? compileChannelPattern(p) : undefined;
-    if (re === undefined) throw invalid();
-    return re;
-  });
-}
-
-function invalid(): HeraldError {
-  return new HeraldError('unauthorized', 'invalid credentials');
 }
