@@ -5,10 +5,21 @@ import type { NamespaceSettings } from './namespaces.ts';
 /** The small object a member attaches when it joins (a display name, a colour, …). */
 export type PresenceInfo = Readonly<Record<string, unknown>>;
 
-/** One member of a channel: a connection's client id and the info it joined with (`{}` when none). */
+/**
+ * One member of a channel: a connection's client id, the user the hub verified, and the info the
+ * client joined with (`{}` when none). `user` is set by the hub alone (a JWT's `sub`; absent for
+ * anonymous clients, API keys and tokens without `sub`), and `info` is whatever the client said: kept
+ * apart, so nobody can pose as another user by writing `"sub"` or `"user"` into its info.
+ */
 export interface PresenceMember {
   readonly client: string;
+  readonly user?: string;
   readonly info: PresenceInfo;
+}
+
+/** A member record with its fields in wire order (`client`, `user` when known, `info`). */
+export function presenceMember(client: string, info: PresenceInfo, user: string | undefined): PresenceMember {
+  return user === undefined ? { client, info } : { client, user, info };
 }
 
 /** A change of a channel's members. */
@@ -73,10 +84,11 @@ export interface PresenceList {
  */
 export interface PresenceStore {
   /**
-   * Adds `client` (one connection) to `channel`; every other member, on any node, is told through
-   * its sink. A client already a member only has its info replaced, and nobody is told.
+   * Adds `client` (one connection) to `channel` as `user` (the verified identity, see
+   * {@link PresenceMember}); every other member, on any node, is told through its sink. A client
+   * already a member only has its info and user replaced, and nobody is told.
    */
-  join(channel: string, client: string, info: PresenceInfo, sink: PresenceSink): Promise<void>;
+  join(channel: string, client: string, info: PresenceInfo, sink: PresenceSink, user?: string): Promise<void>;
   /** Removes `client` from `channel` and tells the remaining members. Idempotent. */
   leave(channel: string, client: string): Promise<void>;
   /** The members of `channel`, at most `limit` listed. */
@@ -103,8 +115,8 @@ export class LocalPresence implements PresenceStore {
   private readonly channels = new Map<string, Map<string, Entry>>();
   private readonly listeners = new Set<(change: PresenceChange) => void>();
 
-  async join(channel: string, client: string, info: PresenceInfo, sink: PresenceSink): Promise<void> {
-    this.add(channel, client, info, sink);
+  async join(channel: string, client: string, info: PresenceInfo, sink: PresenceSink, user?: string): Promise<void> {
+    this.add(channel, client, info, sink, user);
   }
 
   async leave(channel: string, client: string): Promise<void> {
@@ -121,17 +133,17 @@ export class LocalPresence implements PresenceStore {
   }
 
   /**
-   * Adds `client` to `channel` and tells the other members. A client that is already a member only
-   * has its info replaced (and nobody is told). Returns true when it is a new member.
+   * Adds `client` to `channel` as `user` and tells the other members. A client that is already a
+   * member only has its info and user replaced (and nobody is told). Returns true when it is a new member.
    */
-  add(channel: string, client: string, info: PresenceInfo, sink: PresenceSink): boolean {
+  add(channel: string, client: string, info: PresenceInfo, sink: PresenceSink, user?: string): boolean {
     let members = this.channels.get(channel);
     if (members === undefined) {
       members = new Map();
       this.channels.set(channel, members);
     }
     const known = members.has(client);
-    const member: PresenceMember = { client, info };
+    const member = presenceMember(client, info, user);
     members.set(client, { member, sink });
     if (!known) this.tell({ kind: 'join', channel, member }, members, client);
     return !known;

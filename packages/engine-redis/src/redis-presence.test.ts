@@ -68,6 +68,32 @@ describe.skipIf(missing !== undefined)(`RedisPresence across nodes${missing ? ` 
     expect(await b.list('elsewhere', 10)).toEqual({ members: [], count: 0 });
   });
 
+  it('keeps the verified user of a member apart from its info, in lists and in notices on every node', async () => {
+    const [a, b] = [await node(), await node()];
+    const sa = sink();
+    await a.join('room', 'a1', {}, sa);
+    const claimed = { user: 'alice', sub: 'alice' };
+    await b.join('room', 'b1', claimed, sink(), 'mallory');
+    await b.join('room', 'b2', claimed, sink());
+    await waitUntil(() => sa.heard.length === 2, 'both joins');
+    expect(sa.changes.map((c) => c.member)).toEqual([
+      { client: 'b1', user: 'mallory', info: claimed },
+      { client: 'b2', info: claimed },
+    ]);
+    expect(sa.changes[1]?.member).not.toHaveProperty('user');
+    expect((await a.list('room', 10)).members).toEqual([
+      { client: 'a1', info: {} },
+      { client: 'b1', user: 'mallory', info: claimed },
+      { client: 'b2', info: claimed },
+    ]);
+    // A member that joins again as another user is replaced silently, like its info.
+    await b.join('room', 'b1', {}, sink(), 'bob');
+    expect((await a.list('room', 10)).members[1]).toEqual({ client: 'b1', user: 'bob', info: {} });
+    await b.leave('room', 'b1');
+    await waitUntil(() => sa.heard.length === 3, 'the leave');
+    expect(sa.changes[2]?.member).toEqual({ client: 'b1', user: 'bob', info: {} });
+  });
+
   it('tells the members of every node about joins and leaves, except the member itself', async () => {
     const [a, b] = [await node(), await node()];
     const [sa, sb, sb2] = [sink(), sink(), sink()];

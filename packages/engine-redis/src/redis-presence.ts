@@ -1,10 +1,11 @@
-import type {
-  PresenceChange,
-  PresenceInfo,
-  PresenceList,
-  PresenceMember,
-  PresenceSink,
-  PresenceStore,
+import {
+  type PresenceChange,
+  type PresenceInfo,
+  type PresenceList,
+  type PresenceMember,
+  type PresenceSink,
+  type PresenceStore,
+  presenceMember,
 } from '@herald/core';
 import { type Connection, call, open } from './connection.ts';
 import { channelOfKey, presenceKeys } from './keys.ts';
@@ -27,16 +28,17 @@ interface Local {
   readonly infoJson: string;
 }
 
+/** A member as stored in Redis (see scripts.ts). */
+interface Stored {
+  readonly info?: unknown;
+  readonly user?: unknown;
+  readonly joinedUs?: unknown;
+}
+
 /** The members of one channel on this node, and the subscription to the channel's notices. */
 interface Room {
   readonly members: Map<string, Local>;
   readonly listening: Promise<void>;
-}
-
-/** A member as stored in Redis (see scripts.ts). */
-interface Stored {
-  readonly info?: unknown;
-  readonly joinedUs?: unknown;
 }
 
 /**
@@ -75,20 +77,20 @@ export class RedisPresence implements PresenceStore {
     this.timer.unref();
   }
 
-  async join(channel: string, client: string, info: PresenceInfo, sink: PresenceSink): Promise<void> {
+  async join(channel: string, client: string, info: PresenceInfo, sink: PresenceSink, user?: string): Promise<void> {
     if (this.closing !== undefined) throw new Error('RedisPresence: join after close');
     const room = this.room(channel);
     // Listening before joining, so the new member hears every later change.
     await room.listening;
     const infoJson = JSON.stringify(info);
+    const member = presenceMember(client, info, user);
     let added: unknown;
     try {
-      added = await this.call(() => this.connection.heraldJoin(this.keys(channel), this.joinArgs(client, infoJson)));
+      added = await this.call(() => this.connection.heraldJoin(this.keys(channel), this.joinArgs(member, infoJson)));
     } catch (error) {
       this.dropIfEmpty(channel, room);
       throw error;
     }
-    const member: PresenceMember = { client, info };
     // this.room again: a failed join running alongside may have dropped the room meanwhile.
     this.room(channel).members.set(client, { member, sink, infoJson });
     if (added === 1) this.tellListeners({ kind: 'join', channel, member });
@@ -120,7 +122,7 @@ export class RedisPresence implements PresenceStore {
       const client = flat[i];
       const stored = parseStored(flat[i + 1]);
       if (typeof client !== 'string' || stored === undefined) continue;
-      all.push({ member: { client, info: stored.info }, joined: stored.joined });
+      all.push({ member: presenceMember(client, stored.info, stored.user), joined: stored.joined });
     }
     // Join order; the client id settles joins within the same microsecond.
     all.sort((a, b) => a.joined - b.joined || (a.member.client < b.member.client ? -1 : 1));
@@ -190,7 +192,8 @@ export class RedisPresence implements PresenceStore {
       return;
     }
     // One change object for every sink, so a transport may serialize it once.
-    const change: PresenceChange = { kind: parsed.kind, channel, member: { client: parsed.client, info: parsed.info } };
+    const member = presenceMember(parsed.client, parsed.info, parsed.user);
+    const change: PresenceChange = { kind: parsed.kind, channel, member };
     for (const [client, local] of room.members) if (client !== parsed.client) local.sink.presence(change);
   }
 
@@ -221,14 +224,16 @@ export class RedisPresence implements PresenceStore {
     for (const client of missing) {
       const local = typeof client === 'string' ? this.rooms.get(channel)?.members.get(client) : undefined;
       if (local === undefined || this.closing !== undefined) continue;
-      const args = this.joinArgs(local.member.client, local.infoJson);
+      const args = this.joinArgs(local.member, local.infoJson);
       await this.call(() => this.connection.heraldJoin(this.keys(channel), args));
     }
   }
 
-  private joinArgs(client: string, infoJson: string): string[] {
+  /** The join script's arguments; the user goes as JSON text (empty when the member has none). */
+  private joinArgs(member: PresenceMember, infoJson: string): string[] {
     const { nodeId, ttlMs } = this.settings;
-    return [client, infoJson, nodeId, String(ttlMs), String(ttlMs * 3)];
+    const user = member.user === undefined ? '' : JSON.stringify(member.user);
+    return [member.client, infoJson, nodeId, String(ttlMs), String(ttlMs * 3), user];
   }
 
   /** The keys every presence script takes: members, expiries, notices. */
@@ -250,27 +255,39 @@ export class RedisPresence implements PresenceStore {
   }
 }
 
-function parseStored(value: unknown): { info: PresenceInfo; joined: number } | undefined {
+function parseStored(value: unknown): { info: PresenceInfo; user: string | undefined; joined: number } | undefined {
   if (typeof value !== 'string') return undefined;
   try {
     const stored = JSON.parse(value) as Stored;
     if (!isInfo(stored.info) || typeof stored.joinedUs !== 'number') return undefined;
-    return { info: stored.info, joined: stored.joinedUs };
+    return { info: stored.info, user: userOf(stored), joined: stored.joinedUs };
   } catch {
     return undefined;
   }
 }
 
-function parseNotice(payload: string): { kind: 'join' | 'leave'; client: string; info: PresenceInfo } | undefined {
+interface Notice {
+  readonly kind: 'join' | 'leave';
+  readonly client: string;
+  readonly user: string | undefined;
+  readonly info: PresenceInfo;
+}
+
+function parseNotice(payload: string): Notice | undefined {
   try {
     const notice = JSON.parse(payload) as { k?: unknown; c?: unknown; m?: Stored };
     const { k, c } = notice;
     const info = notice.m?.info;
     if ((k !== 'join' && k !== 'leave') || typeof c !== 'string' || !isInfo(info)) return undefined;
-    return { kind: k, client: c, info };
+    return { kind: k, client: c, user: notice.m === undefined ? undefined : userOf(notice.m), info };
   } catch {
     return undefined;
   }
+}
+
+/** The verified user of a stored member; absent for anonymous members (and those stored before users were). */
+function userOf(stored: Stored): string | undefined {
+  return typeof stored.user === 'string' ? stored.user : undefined;
 }
 
 function isInfo(value: unknown): value is PresenceInfo {

@@ -167,18 +167,21 @@ end
 `;
 
 /**
- * KEYS: members, expiries, notify. ARGV: client, info (JSON object text), node, ttlMs, keyTtlMs.
- * Returns 1 for a new member, 0 when only its info was replaced (nobody is told).
+ * KEYS: members, expiries, notify. ARGV: client, info (JSON object text), node, ttlMs, keyTtlMs, user
+ * (the verified user as a JSON string, or empty for none).
+ * Returns 1 for a new member, 0 when only its info and user were replaced (nobody is told).
  */
 const JOIN = `${PRESENCE}
 local client, info, node = ARGV[1], ARGV[2], ARGV[3]
+local user = ''
+if ARGV[6] and ARGV[6] ~= '' then user = ',"user":' .. ARGV[6] end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 reap(now)
 local old = redis.call('HGET', members, client)
 -- Microseconds of the join: the listing order, the same whichever node lists.
 local joined = old and string.match(old, '"joinedUs":(%d+)}$') or (t[1] .. string.format('%06d', tonumber(t[2])))
-local value = '{"info":' .. info .. ',"node":' .. cjson.encode(node) .. ',"joinedUs":' .. joined .. '}'
+local value = '{"info":' .. info .. user .. ',"node":' .. cjson.encode(node) .. ',"joinedUs":' .. joined .. '}'
 redis.call('HSET', members, client, value)
 redis.call('ZADD', expiries, int(now + tonumber(ARGV[4])), client)
 keep(ARGV[5])

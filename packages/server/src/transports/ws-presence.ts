@@ -9,11 +9,11 @@ import {
 } from '@herald/core';
 import type { WsConnection } from './ws-connection.ts';
 
-/** A multiplexed socket's presence identity: its client id and the channels it is a member of. */
+/** A multiplexed socket's presence identity: its client id and the channels it is a member of (with its info). */
 interface Membership {
   readonly client: string;
   readonly sink: PresenceSink;
-  readonly channels: Set<string>;
+  readonly channels: Map<string, PresenceInfo>;
 }
 
 // Kept beside the connection rather than on it, so presence stays out of the shared socket class.
@@ -26,8 +26,8 @@ let lastFrame = '';
 function frameOf(change: PresenceChange): string {
   if (change !== lastChange) {
     lastChange = change;
-    const { client, info } = change.member;
-    lastFrame = JSON.stringify({ op: change.kind, channel: change.channel, client, info });
+    const { client, user, info } = change.member;
+    lastFrame = JSON.stringify({ op: change.kind, channel: change.channel, client, user, info });
   }
   return lastFrame;
 }
@@ -39,12 +39,12 @@ function membership(conn: WsConnection): Membership {
     const created: Membership = {
       client: randomBytes(6).toString('base64url'),
       sink: { presence: (change) => conn.send(frameOf(change)) },
-      channels: new Set(),
+      channels: new Map(),
     };
     m = created;
     memberships.set(conn, m);
     conn.whenEnded(() => {
-      for (const channel of created.channels) leaveQuietly(conn, channel, created.client);
+      for (const channel of created.channels.keys()) leaveQuietly(conn, channel, created.client);
       created.channels.clear();
     });
   }
@@ -66,13 +66,32 @@ export function subscribeInfo(conn: WsConnection, channel: string, info: unknown
   return conn.ctx.hub.settings(channel).presence ? checked : undefined;
 }
 
-/** Makes the socket a member of `channel`; the other members get a `join` frame. */
+/**
+ * Makes the socket a member of `channel` as the user its credentials name (never from `info`); the
+ * other members get a `join` frame.
+ */
 export function joinPresence(conn: WsConnection, channel: string, info: PresenceInfo): void {
   const m = membership(conn);
-  m.channels.add(channel);
-  conn.ctx.hub.presence.join(channel, m.client, info, m.sink).catch((error: unknown) => {
+  m.channels.set(channel, info);
+  conn.ctx.hub.presence.join(channel, m.client, info, m.sink, conn.principal.subject).catch((error: unknown) => {
     conn.ctx.logger.warn({ err: error, channel }, 'presence join failed');
   });
+}
+
+/**
+ * The socket's user changed (`op: auth` with another subject): it leaves and joins again every channel
+ * it is a member of, so the other members see who it is now.
+ */
+export function renewPresence(conn: WsConnection): void {
+  const m = memberships.get(conn);
+  if (m === undefined) return;
+  for (const [channel, info] of m.channels) {
+    const { presence } = conn.ctx.hub;
+    presence
+      .leave(channel, m.client)
+      .then(() => presence.join(channel, m.client, info, m.sink, conn.principal.subject))
+      .catch((error: unknown) => conn.ctx.logger.warn({ err: error, channel }, 'presence renewal failed'));
+  }
 }
 
 /** Ends the socket's membership of `channel` (if any); the other members get a `leave` frame. */
