@@ -10,11 +10,18 @@ import { expectHealthy, type HostileHub, send, startHub } from './hostile-kit.ts
 const SECRET = 'secret-api-key-that-must-not-leak';
 const lines: string[] = [];
 
-/** A memory engine that fails unexpectedly on one channel, so the request is logged with its URL. */
+/**
+ * A memory engine that fails unexpectedly on one channel, so the request is logged with its URL. Every
+ * way to a state fails: a pull asks for states in a batch (`states`), a conditional poll synchronously.
+ */
 class FailingEngine extends MemoryEngine {
-  override async state(...args: Parameters<MemoryEngine['state']>) {
+  override stateNow(...args: Parameters<MemoryEngine['stateNow']>) {
     if (args[0] === 'boom') throw new Error('disk on fire');
-    return super.state(...args);
+    return super.stateNow(...args);
+  }
+  override async states(...args: Parameters<MemoryEngine['states']>) {
+    if (args[0].some((r) => r.channel === 'boom')) throw new Error('disk on fire');
+    return super.states(...args);
   }
 }
 

@@ -17,9 +17,15 @@ export type RouteMatch =
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
 
+/** Longest path parameter routed, characters: Node's whole header block (request line included) is 16 KiB. */
+const MAX_PARAM_LENGTH = 16 * 1024;
+
 /** Path routing on find-my-way, with 405 + Allow for a known path and a wrong method. */
 export class Router {
-  private readonly router = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: true, maxParamLength: 256 });
+  // A parameter longer than find-my-way's limit makes the route not match (404). Names are checked by
+  // the handlers (a 129-character channel is a 400), so the limit only has to exceed any URL Node
+  // accepts: its 16 KiB header limit bounds the request line too.
+  private readonly router = FindMyWay<HTTPVersion.V1>({ ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH });
 
   /** Adds a route. */
   on(method: (typeof METHODS)[number], path: string, handler: RouteHandler): void {

@@ -7,16 +7,22 @@ const options: LimitOptions = {
   maxLongPollsPerIp: 1,
   maxPublishRatePerConnection: 10,
   maxPublishRatePerPrincipal: 15,
+  maxPublishRatePerApiKey: 0,
   maxWsOpsPerSecond: 5,
   trustedProxies: [],
 };
-const who = (id: string | undefined): Principal => ({
-  kind: id === undefined ? 'anonymous' : 'key',
+const principal = (kind: Principal['kind'], id: string | undefined): Principal => ({
+  kind,
   id,
+  subject: undefined,
   expiresAt: undefined,
   assertSubscribe: () => {},
   assertPublish: () => {},
+  maySubscribe: () => true,
 });
+/** A JWT subject, or an anonymous client for `undefined`. */
+const who = (id: string | undefined): Principal => principal(id === undefined ? 'anonymous' : 'jwt', id);
+const key = (n: number): Principal => principal('key', `key:${n}`);
 
 describe('Limits', () => {
   beforeEach(() => {
@@ -48,29 +54,40 @@ describe('Limits', () => {
   it('limits publishing per connection (2 s burst), then refills with time', () => {
     const limits = new Limits(options);
     const conn = {};
-    limits.admitPublish(conn, who('key:0'), 'a', 20);
-    expect(() => limits.admitPublish(conn, who('key:0'), 'a', 1)).toThrow(
+    limits.admitPublish(conn, who('jwt:a'), 'a', 20);
+    expect(() => limits.admitPublish(conn, who('jwt:a'), 'a', 1)).toThrow(
       expect.objectContaining({ code: 'rate_limited', retryAfter: 1 }),
     );
     vi.advanceTimersByTime(1_000);
-    limits.admitPublish(conn, who('key:0'), 'a', 1);
+    limits.admitPublish(conn, who('jwt:a'), 'a', 1);
   });
 
   it('limits a principal across its connections; anonymous clients are charged by address', () => {
     const limits = new Limits(options);
-    limits.admitPublish({}, who('key:0'), 'a', 20);
-    limits.admitPublish({}, who('key:0'), 'a', 10);
-    expect(() => limits.admitPublish({}, who('key:0'), 'a', 1)).toThrow(
+    limits.admitPublish({}, who('jwt:a'), 'a', 20);
+    limits.admitPublish({}, who('jwt:a'), 'a', 10);
+    expect(() => limits.admitPublish({}, who('jwt:a'), 'a', 1)).toThrow(
       expect.objectContaining({ code: 'rate_limited' }),
     );
     // Another key and an anonymous address have their own budgets.
-    limits.admitPublish({}, who('key:1'), 'a', 20);
+    limits.admitPublish({}, who('jwt:b'), 'a', 20);
     limits.admitPublish({}, who(undefined), 'a', 20);
     limits.admitPublish({}, who(undefined), 'a', 10);
     expect(() => limits.admitPublish({}, who(undefined), 'a', 1)).toThrow(
       expect.objectContaining({ code: 'rate_limited' }),
     );
     limits.admitPublish({}, who(undefined), 'b', 1);
+  });
+
+  it('does not limit API keys by default, nor their connections; maxPublishRatePerApiKey limits each key', () => {
+    const open = new Limits(options);
+    const conn = {};
+    for (let i = 0; i < 100; i++) open.admitPublish(conn, key(0), 'a', 1000);
+    const limited = new Limits({ ...options, maxPublishRatePerApiKey: 100 });
+    limited.admitPublish({}, key(0), 'a', 150);
+    limited.admitPublish({}, key(0), 'a', 50);
+    expect(() => limited.admitPublish({}, key(0), 'a', 1)).toThrow(expect.objectContaining({ code: 'rate_limited' }));
+    limited.admitPublish({}, key(1), 'a', 200);
   });
 
   it('gives each WebSocket a frame budget; 0 turns it off', () => {

@@ -13,6 +13,7 @@ export interface LimitOptions {
   readonly maxLongPollsPerIp: number;
   readonly maxPublishRatePerConnection: number;
   readonly maxPublishRatePerPrincipal: number;
+  readonly maxPublishRatePerApiKey: number;
   readonly maxWsOpsPerSecond: number;
   readonly trustedProxies: readonly string[];
 }
@@ -24,8 +25,8 @@ const HELD_RETRY_AFTER_S = 5;
 
 /**
  * Every per-client limit of contract section 8 in one place: live connections and held long polls
- * per client address, publish rate per connection and per principal (API key, JWT subject, or the
- * address of an anonymous client), and a frame budget per WebSocket. Transports call it at their door;
+ * per client address, publish rate per connection and per principal (JWT subject, or the address of
+ * an anonymous client) or per API key (unlimited by default), and a frame budget per WebSocket. Transports call it at their door;
  * refusals are `rate_limited` errors with a Retry-After.
  */
 export class Limits {
@@ -33,6 +34,7 @@ export class Limits {
   private readonly connections: ConcurrencyLimiter;
   private readonly longPolls: ConcurrencyLimiter;
   private readonly publishers: RateLimiter;
+  private readonly apiKeys: RateLimiter;
   private readonly perConnection = new WeakMap<object, TokenBucket>();
   private readonly addresses = new WeakMap<object, string>();
 
@@ -45,6 +47,8 @@ export class Limits {
     this.longPolls = new ConcurrencyLimiter(options.maxLongPollsPerIp);
     const rate = options.maxPublishRatePerPrincipal;
     this.publishers = new RateLimiter(rate, rate * BURST_SECONDS, clock);
+    const keyRate = options.maxPublishRatePerApiKey;
+    this.apiKeys = new RateLimiter(keyRate, keyRate * BURST_SECONDS, clock);
   }
 
   /** The key a request's client is counted under (trusted proxies' X-Forwarded-For applied). */
@@ -83,9 +87,15 @@ export class Limits {
   /**
    * Charges `count` published messages to the connection (an HTTP socket or a WebSocket) and to the
    * principal (anonymous clients: their address). Throws `rate_limited` with Retry-After when either
-   * is over its rate (a publish the connection's budget refuses is not charged to the principal).
+   * is over its rate (a publish the connection's budget refuses is not charged to the principal). An
+   * API key is charged to its own budget only (`maxPublishRatePerApiKey`, none by default).
    */
   admitPublish(connection: object, principal: Principal, address: string, count: number): void {
+    if (principal.kind === 'key') {
+      const wait = this.apiKeys.take(principal.id ?? 'key', count);
+      if (wait > 0) throw new HeraldError('rate_limited', 'publishing too fast; retry later', retryAfterSeconds(wait));
+      return;
+    }
     const now = this.clock();
     const rate = this.options.maxPublishRatePerConnection;
     let wait = 0;
@@ -132,6 +142,7 @@ export function validateLimits(options: LimitOptions & { headersTimeoutMs: numbe
     'maxLongPollsPerIp',
     'maxPublishRatePerConnection',
     'maxPublishRatePerPrincipal',
+    'maxPublishRatePerApiKey',
     'maxWsOpsPerSecond',
   ] as const;
   for (const name of counts) {
