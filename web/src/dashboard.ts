@@ -1,3 +1,4 @@
+import { renderBridges } from './lib/bridges-panel.ts';
 import { byId, el } from './lib/dom.ts';
 import { bytes, ms } from './lib/format.ts';
 import { HUB_TRANSPORTS, type StatsSnapshot, watchStats } from './lib/stats.ts';
@@ -116,6 +117,7 @@ function render(s: StatsSnapshot): void {
       return row;
     }),
   );
+  renderBridges(byId('bridges'), s.bridges);
 }
 
 const badge = byId('connection');

@@ -20,4 +20,27 @@ export interface StatsSnapshot {
   topChannels: Array<{ channel: string; subscribers: number; historyLength: number }>;
   eventLoopLagMs: { p50: number; p99: number; max: number };
   memory: { rss: number; heapUsed: number; heapTotal: number };
+  /** Message-queue bridges running in the hub's process (docs/bridges.md); absent when there are none. */
+  bridges?: BridgeSnapshot[];
+}
+
+/** One message-queue bridge in a {@link StatsSnapshot}: its state and counters since the process started. */
+export interface BridgeSnapshot {
+  name: string;
+  /** The source: `rabbitmq`, `mqtt`, `nats`, `nats-jetstream`, `redis-streams`, `postgres-outbox`. */
+  type: string;
+  /** `connecting`, `up`, `down`, `closing`, `closed` or `disabled`. */
+  state: string;
+  /** When the state last changed, ms since the epoch. */
+  since: number;
+  /** The last connection or publish error while it is unresolved (credentials in URLs masked). */
+  lastError: string | null;
+  consumed: number;
+  published: number;
+  duplicates: number;
+  failed: number;
+  deadLettered: number;
+  reconnects: number;
+  /** Messages waiting in the broker, where the source can tell. */
+  lag: number | null;
 }

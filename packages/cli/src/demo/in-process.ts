@@ -1,5 +1,6 @@
 import type { HeraldServer } from '@herald/server';
 import type { Logger } from 'pino';
+import { startDemoBridge } from './demo-bridge.ts';
 import { uploadDemoVideo } from './demo-video.ts';
 import { hubPublisher } from './publishers.ts';
 import { DemoSimulator } from './simulator.ts';
@@ -8,13 +9,16 @@ import { DemoSimulator } from './simulator.ts';
 export interface InProcessDemo {
   /** Where the demo video came from; undefined when this checkout has none. */
   readonly video: string | undefined;
-  /** Stops the simulator (before the hub closes). */
+  /** The "Demo bridge:" line: what the MQTT demo bridge feeds, or why it was skipped. */
+  readonly bridgeLine: string;
+  /** Stops the simulator and the demo bridge (before the hub closes). */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the simulator against the hub in this process and stores the demo video. A missing or
- * failing video is logged, not fatal: every other page still works.
+ * Starts the simulator against the hub in this process, stores the demo video and starts the demo
+ * bridge when a local MQTT broker is up. A missing or failing video or broker is logged or reported,
+ * not fatal: every other page still works.
  */
 export async function startInProcessDemo(
   herald: HeraldServer,
@@ -35,5 +39,12 @@ export async function startInProcessDemo(
     },
   });
   simulator.start();
-  return { video, stop: () => simulator.stop() };
+  const bridge = await startDemoBridge(herald, logger);
+  return {
+    video,
+    bridgeLine: bridge.line,
+    stop: async () => {
+      await Promise.all([simulator.stop(), bridge.stop()]);
+    },
+  };
 }

@@ -47,6 +47,8 @@ export class StatsStream {
       readonly maxBacklogBytes: number;
       /** True once the hub is shutting down: no new watchers then. */
       draining(): boolean;
+      /** The bridges running beside the hub, if any. */
+      bridges?(): StatsSnapshot['bridges'];
     },
   ) {
     this.previous = this.sample();
@@ -141,6 +143,7 @@ export class StatsStream {
       topChannels: await this.topChannels(),
       eventLoopLagMs: this.lagMs(),
       memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal },
+      bridges: this.options.bridges?.(),
     };
   }
 
