@@ -13,7 +13,41 @@ export interface NamespaceSettings {
   readonly maxMessageBytes: number;
   /** Track who is subscribed and announce joins and leaves. */
   readonly presence: boolean;
+  /** Backend hooks: HTTP calls to the application on connect, subscribe and publish; none when absent. */
+  readonly hooks?: HookSettings | undefined;
 }
+
+/**
+ * Backend hooks of a namespace (docs/bridges.md, "Backend hooks"): absolute http(s) URLs the hub POSTs
+ * JSON to. A hook left out is not called. Fields other than the URLs are optional; the server fills in
+ * {@link HOOK_DEFAULTS}.
+ */
+export interface HookSettings {
+  /** Authenticates a client without credentials (by its cookie): its user and the channels it may read. */
+  readonly connect?: string | undefined;
+  /** Allows or denies one subscription. */
+  readonly subscribe?: string | undefined;
+  /** Allows, transforms or denies one message a client (not an API key) publishes. */
+  readonly publish?: string | undefined;
+  /** Longest wait for an answer, ms; then `failure` applies. */
+  readonly timeoutMs?: number | undefined;
+  /** What a timeout, a 5xx, a network error or an invalid answer means: refuse (`deny`) or let through. */
+  readonly failure?: 'deny' | 'allow' | undefined;
+  /** How long connect and subscribe answers are reused for the same client and channel, ms; 0 = never. */
+  readonly cacheMs?: number | undefined;
+  /** Headers sent with every call (e.g. a shared secret that proves the call comes from the hub). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Request headers of the client itself forwarded to the application (lower case); never `authorization`. */
+  readonly forwardHeaders?: readonly string[] | undefined;
+}
+
+/** Defaults of {@link HookSettings}, units in the names. */
+export const HOOK_DEFAULTS = {
+  timeoutMs: 2000,
+  failure: 'deny',
+  cacheMs: 0,
+  forwardHeaders: ['cookie'],
+} as const;
 
 /** Defaults of contract section 1: the last 1,000 messages, at most one hour old; anyone subscribes, only keys publish. */
 export const DEFAULT_NAMESPACE: NamespaceSettings = {

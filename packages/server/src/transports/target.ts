@@ -27,9 +27,36 @@ export function parseTarget(
   pathChannel: string | undefined,
   resume: string | undefined,
 ): Target | Promise<Target> {
+  if (ctx.hooks.active) return hookedTarget(ctx, req, query, pathChannel, resume);
   const principal = ctx.auth.authenticate(req, query);
   if (principal instanceof Promise) return principal.then((p) => buildTarget(ctx, query, pathChannel, resume, p));
   return buildTarget(ctx, query, pathChannel, resume, principal);
+}
+
+/**
+ * {@link parseTarget} when some namespace has backend hooks: a client without credentials may be
+ * granted rights by its namespace's connect hook first, and each channel then passes the subscribe hook.
+ */
+async function hookedTarget(
+  ctx: TransportContext,
+  req: IncomingMessage,
+  query: URLSearchParams,
+  pathChannel: string | undefined,
+  resume: string | undefined,
+): Promise<Target> {
+  const client = ctx.hooks.clientOf(req);
+  const principal = ctx.hooks.guest(await ctx.auth.authenticate(req, query), client);
+  const target = buildTarget(ctx, query, pathChannel, resume, principal, false);
+  for (const channel of target.channels) {
+    const settings = ctx.hub.settings(channel);
+    await ctx.hooks.connect(principal, settings);
+    principal.assertSubscribe(channel, settings);
+  }
+  // Subscribe hooks together: a request for many channels waits for the slowest, not for the sum.
+  await Promise.all(
+    target.channels.map((channel) => ctx.hooks.checkSubscribe(principal, client, channel, ctx.hub.settings(channel))),
+  );
+  return target;
 }
 
 function buildTarget(
@@ -38,6 +65,7 @@ function buildTarget(
   pathChannel: string | undefined,
   resume: string | undefined,
   principal: Principal,
+  authorize = true,
 ): Target {
   let target: Target;
   if (pathChannel !== undefined) {
@@ -60,7 +88,7 @@ function buildTarget(
     }
     target = { multi: true, channels, cursors, principal };
   }
-  for (const channel of target.channels) principal.assertSubscribe(channel, ctx.hub.settings(channel));
+  if (authorize) for (const channel of target.channels) principal.assertSubscribe(channel, ctx.hub.settings(channel));
   return target;
 }
 

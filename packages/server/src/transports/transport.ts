@@ -2,6 +2,7 @@ import type { Hub } from '@herald/core';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Ticker } from '../heartbeat.ts';
+import type { Hooks } from '../hooks/hooks.ts';
 import type { Cors } from '../http/cors.ts';
 import type { Limits } from '../limits/limits.ts';
 import type { HeraldOptions } from '../options.ts';
@@ -17,6 +18,8 @@ export interface TransportContext {
   readonly cors: Cors;
   /** Per-client limits (connections, long polls, publish rates, frames). */
   readonly limits: Limits;
+  /** Backend hooks of the namespaces (connect, subscribe, publish); inactive when none has any. */
+  readonly hooks: Hooks;
   readonly logger: Logger;
   /** Heartbeats and lifetime of SSE and NDJSON streams. */
   readonly streams: Ticker;

@@ -50,7 +50,14 @@ export function createUpgradeHandler(
     const match = router.match('GET', url.pathname);
     const bound = match.kind === 'found' && /^\/v1\/channels\/[^/]+\/messages\/?$/.test(url.pathname);
     if (url.pathname !== '/v1/ws' && !bound) throw new HeraldError('not_found', 'no WebSocket endpoint here');
-    const principal = await ctx.auth.authenticate(req, query);
+    const client = ctx.hooks.active ? ctx.hooks.clientOf(req) : undefined;
+    let principal = await ctx.auth.authenticate(req, query);
+    if (client !== undefined) {
+      // Backend hooks: a client without credentials may get rights from a connect hook; later ops
+      // of a multiplexed socket call hooks with the details of this request.
+      principal = ctx.hooks.guest(principal, client);
+      ctx.hooks.remember(socket, client);
+    }
     if (socket.destroyed) return;
     if (!bound) {
       holdConnection(req, socket);
@@ -59,7 +66,11 @@ export function createUpgradeHandler(
     }
     const channel = channelParam(match.params.channel);
     const cursor = cursorParam(query.get('after') ?? undefined);
-    principal.assertSubscribe(channel, ctx.hub.settings(channel));
+    const settings = ctx.hub.settings(channel);
+    if (client !== undefined) await ctx.hooks.connect(principal, settings);
+    principal.assertSubscribe(channel, settings);
+    if (client !== undefined) await ctx.hooks.checkSubscribe(principal, client, channel, settings);
+    if (socket.destroyed) return;
     holdConnection(req, socket);
     acceptBound(req, socket, head, channel, cursor, principal);
   }
