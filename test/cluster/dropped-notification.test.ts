@@ -1,6 +1,6 @@
 import type { Engine, FeedListener } from '@herald/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type TestCluster } from '../helpers/cluster.ts';
+import { CLUSTER_ENGINES, startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { publish, uniqueChannel } from '../helpers/http.ts';
 import { subscribe } from '../helpers/subscribers.ts';
 
@@ -9,7 +9,7 @@ const HEARTBEAT_MS = 400;
 /** Channels whose next live notification the wrapped node will drop, as a lossy network would. */
 const dropNext = new Set<string>();
 
-/** A node's engine whose feed drops the notifications asked for; everything else goes to Redis as is. */
+/** A node's engine whose feed drops the notifications asked for; everything else goes to the engine as is. */
 function dropping(engine: Engine): Engine {
   return {
     append: (...args) => engine.append(...args),
@@ -34,11 +34,14 @@ function dropping(engine: Engine): Engine {
   };
 }
 
-describe('a notification lost between Redis and a node', () => {
+describe.each(CLUSTER_ENGINES)('a notification lost between %s and a node', (kind) => {
   let cluster: TestCluster;
   beforeAll(async () => {
-    cluster = await startCluster(2, { streamHeartbeatMs: HEARTBEAT_MS }, (engine, i) =>
-      i === 1 ? dropping(engine) : engine,
+    cluster = await startCluster(
+      2,
+      { streamHeartbeatMs: HEARTBEAT_MS },
+      (engine, i) => (i === 1 ? dropping(engine) : engine),
+      kind,
     );
   });
   afterAll(() => cluster.close());

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type TestCluster } from '../helpers/cluster.ts';
-import { publishBatch, uniqueChannel } from '../helpers/http.ts';
+import { CLUSTER_ENGINES, startCluster, type TestCluster } from '../helpers/cluster.ts';
+import { publish, publishBatch, uniqueChannel } from '../helpers/http.ts';
 import { offsets, type Subscriber, subscribe, TRANSPORTS } from '../helpers/subscribers.ts';
 
 const CHANNELS = 50;
@@ -8,16 +8,15 @@ const PER_CHANNEL = 200; // 10,000 messages in all
 const BATCH = 20;
 
 // No sticky sessions: a channel's subscribers sit on two nodes, its publisher on the third.
-describe('three nodes on one Redis', () => {
+describe.each(CLUSTER_ENGINES)('three nodes on one %s', (kind) => {
   let cluster: TestCluster;
   beforeAll(async () => {
-    cluster = await startCluster(3);
+    cluster = await startCluster(3, {}, undefined, kind);
   });
   afterAll(() => cluster.close());
+  const node = (i: number) => cluster.nodes[i % cluster.nodes.length] as (typeof cluster.nodes)[number];
 
   it('10,000 messages over 50 channels reach every subscriber, on every transport and node, once and in order', async () => {
-    const { nodes } = cluster;
-    const node = (i: number) => nodes[i % nodes.length] as (typeof nodes)[number];
     const channels = Array.from({ length: CHANNELS }, (_, i) => uniqueChannel(`fan${i}`));
     const subscribers: Subscriber[] = [];
     await Promise.all(
@@ -57,4 +56,40 @@ describe('three nodes on one Redis', () => {
       await Promise.all(subscribers.map((s) => s.close()));
     }
   }, 60_000);
+
+  it('concurrent publishers on two nodes to one channel get contiguous offsets, each once', async () => {
+    const channel = uniqueChannel('race');
+    const sub = await subscribe(node(2), 'sse', channel);
+    // Per node: 4 writers in parallel, alternating single messages and batches of 3.
+    const acked: Array<{ data: string; offset: number }> = [];
+    const writer = async (n: number, w: number): Promise<void> => {
+      for (let i = 0; i < 20; i++) {
+        const tag = `${n}.${w}.${i}`;
+        if (i % 2 === 0) {
+          const { offset } = await publish(node(n), channel, tag);
+          acked.push({ data: tag, offset });
+        } else {
+          const items = ['a', 'b', 'c'].map((x) => ({ data: `${tag}${x}` }));
+          const batch = await publishBatch(node(n), channel, items);
+          const got = batch.messages.map((m) => m.offset);
+          expect(got, `batch ${tag}: contiguous`).toEqual([got[0], (got[0] ?? 0) + 1, (got[0] ?? 0) + 2]);
+          for (const [k, m] of batch.messages.entries())
+            acked.push({ data: items[k]?.data as string, offset: m.offset });
+        }
+      }
+    };
+    try {
+      await Promise.all([0, 1].flatMap((n) => [0, 1, 2, 3].map((w) => writer(n, w))));
+      const total = 2 * 4 * (10 + 10 * 3);
+      expect(acked.map((a) => a.offset).sort((x, y) => x - y)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      // The third node's subscriber sees the same order the answers said.
+      const got = await sub.items.until((item) => item.type === 'message' && item.offset >= total, 10_000, 'all');
+      const byOffset = new Map(acked.map((a) => [a.offset, a.data]));
+      expect(got.map((item) => (item.type === 'message' ? [item.offset, item.data] : item))).toEqual(
+        Array.from({ length: total }, (_, i) => [i + 1, byOffset.get(i + 1)]),
+      );
+    } finally {
+      await sub.close();
+    }
+  }, 30_000);
 });

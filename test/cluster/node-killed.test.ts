@@ -1,9 +1,10 @@
 /**
- * F1 (RELIABILITY.md): three hubs in their own processes on one Redis prefix, behind a round-robin
- * balancer. SDK clients on WebSocket, SSE and long polling subscribe through the balancer while a
+ * F1 (RELIABILITY.md): three hubs in their own processes on one Redis prefix (or one NATS stream),
+ * behind a round-robin balancer. SDK clients on WebSocket, SSE and long polling subscribe through the balancer while a
  * publisher writes through a node directly; mid-stream the nodes that hold the clients are killed with
  * SIGKILL, one after the other. Every client must move to a surviving node by itself and end with every
- * message exactly once, in order, with no reset (the history is in Redis, so nothing may be lost).
+ * message exactly once, in order, with no reset (the history is in Redis or NATS, so nothing may be lost). Runs once per shared
+engine.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,13 +20,13 @@ import {
 import { FAST, waitFor } from '../client/helpers.ts';
 import { type Balancer, startBalancer } from '../helpers/balancer.ts';
 import { type ChildServer, startChildServer } from '../helpers/child.ts';
-import { deleteRedisPrefix, TEST_REDIS_URL } from '../helpers/engines.ts';
+import { CLUSTER_ENGINES, type ClusterEngine } from '../helpers/cluster.ts';
+import { deleteNatsPrefix, deleteRedisPrefix, TEST_NATS_URL, TEST_REDIS_URL } from '../helpers/engines.ts';
 import { uniqueChannel } from '../helpers/http.ts';
 
 const TOTAL = 450; // messages
 const RATE = 200; // per second
 const KILL_AT = [150, 300]; // kill a client node once this many were acknowledged
-const PREFIX = `herald-cluster-${randomBytes(4).toString('hex')}`;
 const TRANSPORTS: TransportName[] = ['websocket', 'sse', 'longpoll'];
 const PER_TRANSPORT = 2;
 
@@ -41,29 +42,44 @@ interface Watcher {
   readonly errors: unknown[];
 }
 
-const nodes: ChildServer[] = [];
-let balancer: Balancer | undefined;
-const watchers: Watcher[] = [];
+/** What the child hubs need to be nodes of one cluster on `kind`, and how to remove its data after. */
+function clusterOf(kind: ClusterEngine): { env: Record<string, string>; cleanup: () => Promise<void> } {
+  const prefix = `herald-cluster-${randomBytes(4).toString('hex')}`;
+  if (kind === 'nats') {
+    return {
+      env: { HERALD_TEST_ENGINE: 'nats', HERALD_TEST_NATS_PREFIX: prefix, HERALD_TEST_NATS_URL: TEST_NATS_URL },
+      cleanup: () => deleteNatsPrefix(TEST_NATS_URL, prefix),
+    };
+  }
+  return {
+    env: { HERALD_TEST_ENGINE: 'redis', HERALD_TEST_REDIS_PREFIX: prefix, HERALD_TEST_REDIS_URL: TEST_REDIS_URL },
+    cleanup: () => deleteRedisPrefix(TEST_REDIS_URL, prefix),
+  };
+}
 
-beforeAll(async () => {
-  const env = { HERALD_TEST_ENGINE: 'redis', HERALD_TEST_REDIS_PREFIX: PREFIX, HERALD_TEST_REDIS_URL: TEST_REDIS_URL };
-  // The heartbeat drives the SDK's watchdog and the hub's position checks of the (lossy) Redis feed.
-  const options = { streamHeartbeatMs: 200, shutdownTimeoutMs: 200 };
-  // One at a time: three processes compiling TypeScript at once on a busy 2-core machine can each
-  // miss the 15 s start limit.
-  for (let i = 0; i < 3; i++) nodes.push(await startChildServer(options, env));
-}, 50_000);
+describe.each(CLUSTER_ENGINES)('a node killed under live clients (%s cluster behind a balancer)', (kind) => {
+  const cluster = clusterOf(kind);
+  const nodes: ChildServer[] = [];
+  let balancer: Balancer | undefined;
+  const watchers: Watcher[] = [];
 
-afterAll(async () => {
-  await Promise.all(watchers.map((w) => w.client.close()));
-  await balancer?.close();
-  for (const node of nodes)
-    if (node.process.exitCode === null && node.process.signalCode === null) node.process.kill('SIGKILL');
-  await Promise.all(nodes.map((node) => node.close()));
-  await deleteRedisPrefix(TEST_REDIS_URL, PREFIX);
-});
+  beforeAll(async () => {
+    // The heartbeat drives the SDK's watchdog and the hub's position checks of the (lossy) feed.
+    const options = { streamHeartbeatMs: 200, shutdownTimeoutMs: 200 };
+    // One at a time: three processes compiling TypeScript at once on a busy 2-core machine can each
+    // miss the 15 s start limit.
+    for (let i = 0; i < 3; i++) nodes.push(await startChildServer(options, cluster.env));
+  }, 50_000);
 
-describe('a node killed under live clients (Redis cluster behind a balancer)', () => {
+  afterAll(async () => {
+    await Promise.all(watchers.map((w) => w.client.close()));
+    await balancer?.close();
+    for (const node of nodes)
+      if (node.process.exitCode === null && node.process.signalCode === null) node.process.kill('SIGKILL');
+    await Promise.all(nodes.map((node) => node.close()));
+    await cluster.cleanup();
+  });
+
   it('every client moves to a surviving node and gets every message exactly once, in order, without a reset', async () => {
     const [publisherNode, first, second] = nodes as [ChildServer, ChildServer, ChildServer];
     const channel = uniqueChannel('killed');

@@ -96,12 +96,12 @@ export async function deleteRedisPrefix(url: string, prefix: string): Promise<vo
   }
 }
 
-/** Deletes the stream and presence buckets of `prefix` (a test's channels and members). */
+/** Deletes the stream, presence buckets and blob bucket of `prefix` (a test's channels, members and blobs). */
 export async function deleteNatsPrefix(url: string, prefix: string): Promise<void> {
   const nc = await connect({ servers: url });
   try {
     const jsm = await jetstreamManager(nc);
-    for (const stream of [prefix, `KV_${prefix}_presence`, `KV_${prefix}_nodes`]) {
+    for (const stream of [prefix, `KV_${prefix}_presence`, `KV_${prefix}_nodes`, `OBJ_${prefix}_blobs`]) {
       await jsm.streams.delete(stream).catch(() => false);
     }
   } finally {

@@ -1,36 +1,96 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { type BlobStore, MemoryEngine } from '@herald/core';
+import { NatsEngine } from '@herald/engine-nats';
 import { createClient, type RedisClientType } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // From the source file until the engine's package is linked; then from '@herald/engine-redis'.
 import { RedisBlobStore } from '../../packages/engine-redis/src/redis-blob-store.ts';
-import { TEST_REDIS_URL } from '../helpers/engines.ts';
+import { deleteNatsPrefix, deleteRedisPrefix, TEST_NATS_URL, TEST_REDIS_URL } from '../helpers/engines.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { getBlob, putBlob } from './blob-helpers.ts';
 
+/** How a node gets its store from the engine: the options the server passes, and the store. */
+type BlobStoreFactory = (options: { maxBlobBytes: number }) => BlobStore;
+
 /**
- * A node whose history is its own but whose blobs are in the shared Redis: only the engine's
- * `createBlobStore` matters here, and it is what a RedisEngine offers (one client per node).
+ * A node whose history is its own but whose blobs are in the shared Redis or NATS: only the engine's
+ * `createBlobStore` matters here, and it is what a RedisEngine or NatsEngine offers (one per node).
  */
 class SharedBlobsNode extends MemoryEngine {
   /** The options the server asked for its store with. */
   asked: { maxBlobBytes: number } | undefined;
 
-  constructor(private readonly blobs: BlobStore) {
+  constructor(private readonly blobs: BlobStoreFactory) {
     super({ sweepIntervalMs: 0 });
   }
 
   createBlobStore(options: { maxBlobBytes: number }): BlobStore {
     this.asked = options;
-    return this.blobs;
+    return this.blobs(options);
   }
 }
 
-const LIMIT = 2 * 1024 * 1024;
+/** Where a node's shared store lives; `down` is one that cannot reach its server. */
+interface SharedStore {
+  node(): Promise<BlobStoreFactory>;
+  down(): Promise<BlobStoreFactory>;
+  cleanup(): Promise<void>;
+}
 
-describe(`blobs shared by two nodes through Redis (${TEST_REDIS_URL})`, () => {
-  const prefix = `herald-test-blobs-${randomBytes(4).toString('hex')}`;
+function onRedis(prefix: string): SharedStore {
   const clients: RedisClientType[] = [];
+  return {
+    async node() {
+      const client: RedisClientType = createClient({ url: TEST_REDIS_URL });
+      client.on('error', () => {});
+      await client.connect();
+      clients.push(client);
+      return () => new RedisBlobStore(client, prefix);
+    },
+    // A client that never connected: what a node sees while Redis is down.
+    down: async () => () => new RedisBlobStore(createClient({ url: TEST_REDIS_URL }), prefix),
+    async cleanup() {
+      await deleteRedisPrefix(TEST_REDIS_URL, prefix);
+      for (const c of clients) c.destroy();
+    },
+  };
+}
+
+function onNats(prefix: string): SharedStore {
+  const engines: NatsEngine[] = [];
+  const open = (engine: NatsEngine): BlobStoreFactory => {
+    engines.push(engine);
+    return (options) => engine.createBlobStore(options);
+  };
+  return {
+    node: async () => open(await NatsEngine.connect({ url: TEST_NATS_URL, prefix })),
+    // An engine on a port nothing listens on: what a node sees while NATS is down.
+    down: async () => open(new NatsEngine({ url: `nats://127.0.0.1:${await freePort()}`, prefix })),
+    async cleanup() {
+      await Promise.all(engines.map((e) => e.close()));
+      await deleteNatsPrefix(TEST_NATS_URL, prefix);
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+const LIMIT = 2 * 1024 * 1024;
+const STORES = [
+  ['Redis', TEST_REDIS_URL, onRedis],
+  ['NATS', TEST_NATS_URL, onNats],
+] as const;
+
+describe.each(STORES)('blobs shared by two nodes through %s (%s)', (_name, _url, shared) => {
+  const store = shared(`herald-test-blobs-${randomBytes(4).toString('hex')}`);
   const nodes: SharedBlobsNode[] = [];
   let one: TestServer;
   let two: TestServer;
@@ -38,11 +98,7 @@ describe(`blobs shared by two nodes through Redis (${TEST_REDIS_URL})`, () => {
   beforeAll(async () => {
     const servers: TestServer[] = [];
     for (let i = 0; i < 2; i++) {
-      const client: RedisClientType = createClient({ url: TEST_REDIS_URL });
-      client.on('error', () => {});
-      await client.connect();
-      clients.push(client);
-      const node = new SharedBlobsNode(new RedisBlobStore(client, prefix));
+      const node = new SharedBlobsNode(await store.node());
       nodes.push(node);
       servers.push(await startTestServer({ engine: node, maxBlobBytes: LIMIT, shutdownTimeoutMs: 300 }));
     }
@@ -50,11 +106,7 @@ describe(`blobs shared by two nodes through Redis (${TEST_REDIS_URL})`, () => {
   });
   afterAll(async () => {
     await Promise.all([one?.close(), two?.close()]);
-    const [client] = clients;
-    for await (const keys of client?.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 }) ?? []) {
-      if (keys.length > 0) await client?.del(keys);
-    }
-    for (const c of clients) c.destroy();
+    await store.cleanup();
   });
 
   it('asks the engine for its store, with the upload limit', () => {
@@ -95,11 +147,7 @@ describe(`blobs shared by two nodes through Redis (${TEST_REDIS_URL})`, () => {
   });
 
   it('answers 503 with Retry-After while the shared store cannot be reached', async () => {
-    // A client that never connected: what a node sees while Redis is down.
-    const down = await startTestServer({
-      engine: new SharedBlobsNode(new RedisBlobStore(createClient({ url: TEST_REDIS_URL }), prefix)),
-      shutdownTimeoutMs: 300,
-    });
+    const down = await startTestServer({ engine: new SharedBlobsNode(await store.down()), shutdownTimeoutMs: 300 });
     try {
       for (const res of [await getBlob(down, 'movie.webm'), await putBlob(down, 'movie.webm', randomBytes(400_000))]) {
         expect(res.status).toBe(503);

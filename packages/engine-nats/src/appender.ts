@@ -3,7 +3,7 @@ import type { PubAck } from '@nats-io/jetstream';
 import { encodeInputs, lastOf, type Position, type Stored, setPosition } from './codec.ts';
 import type { Hints } from './hints.ts';
 import { type History, JS_WRONG_LAST_SEQUENCE } from './history.ts';
-import { apiCode, type NatsLink } from './link.ts';
+import { apiCode, type NatsLink, unavailable } from './link.ts';
 import { channelToken, type Names } from './subjects.ts';
 
 /** Room left in a NATS message for our headers, in bytes. */
@@ -43,7 +43,13 @@ export class Appender {
     private readonly history: History,
     private readonly hints: Hints,
     private readonly maxMessagesPerChannel: number,
-  ) {}
+  ) {
+    // Callers of waiting appends got their 503 when the connection went (NatsLink.whileUp): they must not
+    // be written later, behind the publish in flight, once it is back.
+    link.onDown(() => {
+      for (const queue of this.queues.values()) for (const pending of queue.splice(0)) pending.reject(unavailable());
+    });
+  }
 
   append(channel: string, inputs: readonly AppendInput[], limits: HistoryLimits, key?: string): Promise<AppendResult> {
     const max = this.link.get().nc.info?.max_payload ?? 1024 * 1024;

@@ -1,3 +1,4 @@
+export { NATS_BLOB_DEFAULTS, NatsBlobStore, type NatsBlobStoreOptions } from './nats-blob-store.ts';
 export { NatsEngine } from './nats-engine.ts';
 export { NatsPresence } from './nats-presence.ts';
 export type { NatsEngineOptions } from './options.ts';

@@ -49,6 +49,8 @@ export class NatsLink {
   /** True while the first connection keeps failing. */
   private dialing = false;
   private readonly upListeners = new Set<(reconnected: boolean) => void>();
+  /** Told when the connection is lost: calls in flight, and whoever registered with `onDown`. */
+  private readonly downListeners = new Set<() => void>();
 
   constructor(private readonly settings: LinkSettings) {
     this.dial();
@@ -72,10 +74,33 @@ export class NatsLink {
    */
   async call<T>(run: (clients: Clients) => Promise<T>): Promise<T> {
     try {
-      return await run(this.get());
+      return await this.whileUp(run(this.get()));
     } catch (error) {
       throw toHeraldError(error);
     }
+  }
+
+  /**
+   * Settles as `work` does, or rejects with `unavailable` as soon as the connection is lost: a reply
+   * (a PubAck, say) that was due then never comes, and the caller should get its 503 now rather than
+   * after the request timeout. As with a timeout, the work may still have been applied.
+   */
+  whileUp<T>(work: Promise<T>): Promise<T> {
+    if (!this.isUp) {
+      work.catch(() => {});
+      return Promise.reject(unavailable());
+    }
+    return new Promise<T>((resolve, reject) => {
+      const lost = () => reject(unavailable());
+      this.downListeners.add(lost);
+      work.then(resolve, reject).finally(() => this.downListeners.delete(lost));
+    });
+  }
+
+  /** Calls `listener` whenever the connection is lost (or the link closes). */
+  onDown(listener: () => void): () => void {
+    this.downListeners.add(listener);
+    return () => this.downListeners.delete(listener);
   }
 
   /** Calls `listener` whenever the connection comes up: `reconnected` is false the first time. */
@@ -120,7 +145,9 @@ export class NatsLink {
     this.closed = true;
     this.up = false;
     clearTimeout(this.retry);
+    this.lost();
     this.upListeners.clear();
+    this.downListeners.clear();
     await this.clients?.nc.close().catch(() => {});
   }
 
@@ -169,12 +196,18 @@ export class NatsLink {
     for (const listener of [...this.upListeners]) listener(reconnected);
   }
 
+  /** The connection is gone: calls in flight fail with `unavailable`, `onDown` listeners are told. */
+  private lost(): void {
+    for (const listener of [...this.downListeners]) listener();
+  }
+
   /** Follows the connection's status: down on disconnect, up (and listeners told) on reconnect. */
   private async watch(nc: NatsConnection): Promise<void> {
     let reported = false;
     for await (const status of nc.status()) {
       if (status.type === 'disconnect' || status.type === 'staleConnection') {
         this.up = false;
+        this.lost();
         if (!reported && !this.closed) this.settings.onError(new Error(`nats: connection lost (${status.type})`));
         reported = true;
       } else if (status.type === 'reconnect') {
@@ -186,6 +219,7 @@ export class NatsLink {
     }
     // The status iterator ends when the connection closed for good (not by us: an auth failure, say).
     this.up = false;
+    this.lost();
     if (!this.closed) {
       this.settings.onError(new Error('nats: connection closed; connecting again'));
       this.dial();

@@ -16,6 +16,7 @@ import { Appender } from './appender.ts';
 import { Hints } from './hints.ts';
 import { History } from './history.ts';
 import { apiCode, NatsLink, toHeraldError, unavailable } from './link.ts';
+import { NatsBlobStore, type NatsBlobStoreOptions } from './nats-blob-store.ts';
 import { NatsFeed } from './nats-feed.ts';
 import { NatsPresence } from './nats-presence.ts';
 import { type NatsEngineOptions, type NatsEngineSettings, natsEngineSettings } from './options.ts';
@@ -50,8 +51,10 @@ import { Names } from './subjects.ts';
  *   then calls `resync` and the hub reads the gap from history.
  * - Durability is JetStream's: an append resolves on its PubAck (stored on the stream's replicas; a file
  *   store syncs to disk every two minutes by default, so a power loss can lose acknowledged appends).
- * - While NATS cannot be reached, every call fails at once with `unavailable` (503, Retry-After 1 s);
- *   nothing is acknowledged that was not stored. The connection comes back by itself.
+ * - While NATS cannot be reached, every call fails at once with `unavailable` (503, Retry-After 1 s),
+ *   and so does a call in flight when the connection drops (its append may have been stored, as after
+ *   a timeout; appends queued behind it are dropped, never written after their 503). Nothing is
+ *   acknowledged that was not stored. The connection comes back by itself.
  */
 export class NatsEngine implements Engine {
   readonly lossyFeed = true;
@@ -65,6 +68,7 @@ export class NatsEngine implements Engine {
   private readonly appender: Appender;
   private readonly feeds = new Set<NatsFeed>();
   private readonly presences = new Set<NatsPresence>();
+  private readonly blobs = new Set<NatsBlobStore>();
   private setup: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -140,6 +144,25 @@ export class NatsEngine implements Engine {
     return presence;
   }
 
+  /**
+   * Blobs in this NATS, so every node serves every blob: an Object Store bucket `<prefix>_blobs`
+   * (see NatsBlobStore). Storage and replicas are the engine's, when the bucket is created.
+   */
+  createBlobStore(options: NatsBlobStoreOptions = {}): NatsBlobStore {
+    if (this.closing !== undefined) throw new Error('NatsEngine: createBlobStore after close');
+    const { onError, storage, replicas } = this.settings;
+    const context = {
+      bucket: this.names.blobBucket,
+      storage,
+      replicas,
+      onError,
+      onClose: (s: NatsBlobStore) => this.blobs.delete(s),
+    };
+    const store = new NatsBlobStore(this.link, context, options);
+    this.blobs.add(store);
+    return store;
+  }
+
   /** True when NATS answers now and the stream is in place (created again if it went missing). */
   async ready(): Promise<boolean> {
     if (this.closing !== undefined || !this.link.isUp) return false;
@@ -160,6 +183,7 @@ export class NatsEngine implements Engine {
 
   private async shutdown(): Promise<void> {
     for (const feed of [...this.feeds]) feed.close();
+    for (const blobs of [...this.blobs]) blobs.close();
     await Promise.all([...this.presences].map((presence) => presence.close()));
     await this.link.close();
   }
@@ -186,7 +210,7 @@ export class NatsEngine implements Engine {
     if (this.closing !== undefined) throw unavailable();
     await this.ensureSetup();
     try {
-      return await operation();
+      return await this.link.whileUp(operation());
     } catch (error) {
       if (error instanceof Error && error.name === 'TimeoutError') this.setup = undefined;
       if (apiCode(error) !== JS_STREAM_NOT_FOUND && !(error instanceof Error && error.name === 'JetStreamNotEnabled')) {
@@ -196,7 +220,7 @@ export class NatsEngine implements Engine {
       this.hints.clear();
       await this.ensureSetup();
       try {
-        return await operation();
+        return await this.link.whileUp(operation());
       } catch (again) {
         throw toHeraldError(again);
       }

@@ -27,11 +27,14 @@ export class Names {
   readonly membersBucket: string;
   /** KV bucket of live nodes (`<node>` -> heartbeat), with the presence TTL as its max age. */
   readonly nodesBucket: string;
+  /** Object Store bucket of blobs (stream `OBJ_<prefix>_blobs`). */
+  readonly blobBucket: string;
 
   constructor(readonly prefix: string) {
     this.stream = prefix;
     this.membersBucket = `${prefix}_presence`;
     this.nodesBucket = `${prefix}_nodes`;
+    this.blobBucket = `${prefix}_blobs`;
   }
 
   /** The subjects the stream captures. */

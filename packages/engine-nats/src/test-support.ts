@@ -53,12 +53,12 @@ export async function requireNats(): Promise<string | undefined> {
   return reason;
 }
 
-/** Deletes the stream and presence buckets of `prefix`. */
+/** Deletes the stream, the presence buckets and the blob bucket of `prefix`. */
 export async function deletePrefix(prefix: string, url = TEST_NATS_URL): Promise<void> {
   const nc = await rawConnection(url);
   try {
     const jsm = await jetstreamManager(nc);
-    for (const stream of [prefix, `KV_${prefix}_presence`, `KV_${prefix}_nodes`]) {
+    for (const stream of [prefix, `KV_${prefix}_presence`, `KV_${prefix}_nodes`, `OBJ_${prefix}_blobs`]) {
       await jsm.streams.delete(stream).catch(() => false);
     }
   } finally {

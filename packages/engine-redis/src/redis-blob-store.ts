@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { type BlobMeta, type BlobStore, type BlobWriter, blobName, HeraldError, type OpenBlob } from '@herald/core';
+import {
+  type BlobMeta,
+  type BlobStore,
+  type BlobWriter,
+  blobName,
+  ChunkReader,
+  ChunkWriter,
+  HeraldError,
+  type OpenBlob,
+} from '@herald/core';
 import { RESP_TYPES, type RedisClientType } from 'redis';
 import { toHeraldError, unavailable } from './connection.ts';
 import { PREFIX_PATTERN } from './keys.ts';
-import { ChunkReader, ChunkWriter } from './redis-blob-streams.ts';
 
 /** Options of {@link RedisBlobStore}. */
 export interface RedisBlobStoreOptions {

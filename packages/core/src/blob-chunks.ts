@@ -1,17 +1,17 @@
 import { Readable, Writable } from 'node:stream';
-import { HeraldError } from '@herald/core';
+import { HeraldError } from './errors.ts';
 
-/** Stores chunk `index` of the version being written; resolves once Redis has it. */
+/** Stores chunk `index` of the version being written; resolves once the store has it. */
 export type PutChunk = (index: number, chunk: Buffer) => Promise<void>;
 
 /** Reads chunk `index` of a version; null when the version (or that chunk) is gone. */
 export type GetChunk = (index: number) => Promise<Buffer | null>;
 
 /**
- * The upload side of a Redis blob: cuts the incoming bytes into chunks of exactly `chunkBytes` (the
- * last one shorter) and stores each before taking more, so at most one chunk plus one incoming write
- * is held in memory and a slow Redis slows the upload down (the request is paused) instead of piling
- * up buffers.
+ * The upload side of a chunked blob store (Redis, NATS): cuts the incoming bytes into chunks of exactly
+ * `chunkBytes` (the last one shorter) and stores each before taking more, so at most one chunk plus one
+ * incoming write is held in memory and a slow store slows the upload down (the request is paused)
+ * instead of piling up buffers.
  */
 export class ChunkWriter extends Writable {
   /** Bytes received so far. */
