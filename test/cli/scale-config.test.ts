@@ -69,3 +69,46 @@ describe('serve --redis, --redis-prefix and --workers', () => {
     expect(err).toContain('config error: workers: expected a positive integer (processes) or auto');
   });
 });
+
+describe('serve --nats and --nats-prefix', () => {
+  it('reads each from a flag, a variable or the file, flags first; prefix herald by default', async () => {
+    expect((await parseServe(['--nats', 'nats://127.0.0.1:4222'])).config).toMatchObject({
+      nats: { url: 'nats://127.0.0.1:4222', prefix: 'herald' },
+      redis: undefined,
+      data: undefined,
+    });
+    const file = configFile({ nats: 'nats://file:4222', natsPrefix: 'file', workers: 3 });
+    expect((await parseServe(['--config', file])).config).toMatchObject({
+      nats: { url: 'nats://file:4222', prefix: 'file' },
+      workers: 3,
+    });
+    vi.stubEnv('HERALD_NATS_URL', 'nats://env:4222');
+    vi.stubEnv('HERALD_NATS_PREFIX', 'env');
+    expect((await parseServe(['--config', file])).config).toMatchObject({
+      nats: { url: 'nats://env:4222', prefix: 'env' },
+    });
+    const flags = ['--nats', 'tls://u:p@a:4222,nats://b:4222', '--nats-prefix', 'hub_2', '--workers', '2'];
+    expect((await parseServe(['--config', file, ...flags])).config).toMatchObject({
+      nats: { url: 'tls://u:p@a:4222,nats://b:4222', prefix: 'hub_2' },
+      workers: 2,
+    });
+  });
+
+  it.each([
+    [['--nats', 'nats://h', '--data', '/tmp/x'], '--nats and --data exclude each other'],
+    [['--redis', 'redis://h', '--nats', 'nats://h'], '--redis and --nats exclude each other'],
+    [['--nats', 'redis://h:4222'], 'config error: --nats: expected a NATS URL such as nats://127.0.0.1:4222'],
+    [['--nats', 'nats://h,localhost:4222'], 'config error: --nats: expected a NATS URL'],
+    [['--nats', 'nats://h', '--nats-prefix', 'a.b'], 'config error: --nats-prefix: expected a stream prefix'],
+    [['--workers', '2'], 'add --redis redis://… or --nats nats://…'],
+  ])('refuses %j', async (args, message) => {
+    const { code, err } = await parseServe(args);
+    expect(code).toBe(1);
+    expect(err).toContain(message);
+  });
+
+  it('accepts --workers with --nats alone', async () => {
+    const { config } = await parseServe(['--nats', 'nats://127.0.0.1:4222', '--workers', 'auto']);
+    expect(config).toMatchObject({ nats: { prefix: 'herald' }, workers: availableParallelism() });
+  });
+});

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { type IncomingMessage, request } from 'node:http';
-import { createServer, type Socket as NetSocket, connect as netConnect } from 'node:net';
+import { createServer, type Socket as NetSocket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { deleteRedisPrefix, TEST_REDIS_URL } from '../helpers/engines.ts';
 import { ensureBuilt } from './build.ts';
-import { childPids, connectionOwner, running } from './proc.ts';
+import { childPids, running } from './proc.ts';
 import { killAll, run, serve } from './processes.ts';
+import { connect, frame, httpOver, type Socket, tcpOn, until } from './worker-sockets.ts';
 
 // `herald serve --workers N --redis …`: real processes (a node:cluster primary and its workers) on the
 // machine's Redis (HERALD_TEST_REDIS_URL), each test under a key prefix of its own, deleted after.
@@ -26,68 +25,6 @@ function freshPrefix(): string {
   const prefix = `herald-cli-test-${randomBytes(4).toString('hex')}`;
   prefixes.push(prefix);
   return prefix;
-}
-
-/** Resolves once `check` answers, polling every 50 ms; fails after `ms`. */
-async function until<T>(check: () => T | undefined, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** A multiplexed WebSocket and every frame it received. */
-interface Socket {
-  readonly ws: WebSocket;
-  readonly frames: Array<Record<string, unknown>>;
-  /** The worker process that holds the server end. */
-  readonly worker: number;
-}
-
-async function connect(url: string, key: string, port: number, workers: readonly number[]): Promise<Socket> {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${key}` } });
-  const frames: Array<Record<string, unknown>> = [];
-  ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
-  // Both listened for at once: ws emits 'open' in the same tick as 'upgrade'.
-  const [[response]] = (await Promise.all([once(ws, 'upgrade'), once(ws, 'open')])) as [[IncomingMessage], unknown];
-  const clientPort = response.socket.localPort as number;
-  const worker = await until(() => connectionOwner(port, clientPort, workers), `the owner of port ${clientPort}`);
-  return { ws, frames, worker };
-}
-
-/** A plain TCP connection to the hub and the worker holding its server end. */
-async function tcpOn(port: number, workers: readonly number[]): Promise<{ socket: NetSocket; worker: number }> {
-  const socket = netConnect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  const clientPort = socket.localPort as number;
-  const worker = await until(() => connectionOwner(port, clientPort, workers), `the owner of port ${clientPort}`);
-  return { socket, worker };
-}
-
-/** One HTTP request over `socket` (so it reaches the worker that holds it). */
-function httpOver(
-  socket: NetSocket,
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: Buffer,
-): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ createConnection: () => socket, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function frame(socket: Socket, match: (f: Record<string, unknown>) => boolean, what: string) {
-  return until(() => socket.frames.find(match), what);
 }
 
 describe('herald serve --workers (spawned cluster on Redis)', () => {

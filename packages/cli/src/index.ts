@@ -19,6 +19,7 @@ export {
   namespaceSchema,
 } from './config/schema.ts';
 export { CONFIG_FLAG, SETTINGS, type Setting } from './config/settings.ts';
+export { CHAT_LINES } from './demo/chat-lines.ts';
 export type { CliIo } from './io.ts';
 export { type Actions, createProgram, runCli } from './program.ts';
 export type { PublishOptions } from './publish.ts';

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
+import { type BridgeOptions, bridge } from './bridge/bridge.ts';
 import { defaultAt } from './config/defaults.ts';
 import { errorText } from './config/errors.ts';
 import {
@@ -22,9 +23,10 @@ export interface Actions {
   publish(options: PublishOptions, io: CliIo): Promise<number>;
   subscribe(options: SubscribeOptions, io: CliIo): Promise<number>;
   demo(options: DemoOptions, io: CliIo): Promise<number>;
+  bridge(options: BridgeOptions, io: CliIo): Promise<number>;
 }
 
-const ACTIONS: Actions = { serve, publish, subscribe, demo };
+const ACTIONS: Actions = { serve, publish, subscribe, demo, bridge };
 const DEFAULT_URL = 'http://localhost:8080';
 
 /** Runs the CLI with `argv` (without `node` and the script) and resolves with the exit code. */
@@ -54,7 +56,7 @@ export function createProgram(io: CliIo, actions: Actions, done: (code: number) 
 
   const serveCommand = program
     .command('serve')
-    .description('run the hub (in-memory history unless --data or --redis is given; --workers for a cluster)');
+    .description('run the hub (in-memory history unless --data, --redis or --nats is given; --workers for a cluster)');
   const attributes = SETTINGS.map((setting) => {
     const fallback = defaultAt(setting.path);
     const shown = Array.isArray(fallback) ? fallback.join(',') : fallback;
@@ -113,6 +115,20 @@ export function createProgram(io: CliIo, actions: Actions, done: (code: number) 
     .addOption(keyOption())
     .action(async (opts: DemoOptions) => {
       done(await actions.demo(opts, io));
+    });
+
+  program
+    .command('bridge')
+    .description('run the bridges of a config file on their own, publishing to a hub over HTTP (docs/bridges.md)')
+    .addOption(
+      new Option(CONFIG_FLAG.flags, 'JSON config file with a bridges section')
+        .env(CONFIG_FLAG.env)
+        .makeOptionMandatory(),
+    )
+    .addOption(urlOption())
+    .addOption(keyOption())
+    .action(async (opts: BridgeOptions) => {
+      done(await actions.bridge(opts, io));
     });
 
   return program;

@@ -63,8 +63,8 @@ export interface StateRequest {
  * - Per channel, `append` assigns offsets `last+1, last+2, …` atomically and in call order; there are
  *   no holes within an epoch.
  * - The epoch changes only when the engine can no longer vouch for the channel's past (its history was
- *   lost, e.g. an in-memory engine restarted, or an idle channel was forgotten). A new epoch starts at
- *   offset 1.
+ *   lost, e.g. an in-memory engine restarted, an idle channel was forgotten, or a channel was evicted
+ *   at the engine's channel cap). A new epoch starts at offset 1.
  * - History is trimmed from the front only, by count and by age.
  * - A feed hears the messages of the channels it watches, per channel in offset order, each at most
  *   once. An in-process engine's feed hears every one; a networked engine's feed may miss some (a
@@ -118,4 +118,11 @@ export interface Engine {
   close(): Promise<void>;
   /** Messages held in history over all channels (for metrics), when cheap to know. */
   historySize?(): number;
+  /** Channels held (for metrics), when cheap to know. */
+  channelCount?(): number;
+  /**
+   * Channels forgotten since start to make room at the engine's channel cap (for metrics); absent for
+   * engines without a cap. Their next use starts a new epoch.
+   */
+  channelsEvicted?(): number;
 }

@@ -37,6 +37,12 @@ export class LocalFeeds {
     return feed;
   }
 
+  /** True when some feed watches `channel` (someone on this node waits for it). */
+  watching(channel: string): boolean {
+    for (const feed of this.feeds) if (feed.watched.has(channel)) return true;
+    return false;
+  }
+
   /** Tells every feed that watches `channel` about `messages`. */
   publish(channel: string, messages: readonly Message[]): void {
     for (const feed of this.feeds) if (feed.watched.has(channel)) feed.listener.messages(channel, messages);

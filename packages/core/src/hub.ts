@@ -258,10 +258,16 @@ export class Hub implements WaitRegistry {
     return counts;
   }
 
-  /** Channels with live subscribers, with their counts, most subscribed first. */
-  topChannels(n: number): Array<{ channel: string; subscribers: number }> {
+  /**
+   * Channels with live subscribers, with their counts, most subscribed first; only those `visible`
+   * allows (stats for a caller that may not read every channel must not name the others).
+   */
+  topChannels(
+    n: number,
+    visible: (channel: string) => boolean = () => true,
+  ): Array<{ channel: string; subscribers: number }> {
     return [...this.interest.entries()]
-      .filter(([, interest]) => interest.subscriptions.size > 0)
+      .filter(([channel, interest]) => interest.subscriptions.size > 0 && visible(channel))
       .map(([channel, interest]) => ({ channel, subscribers: interest.subscriptions.size }))
       .sort((a, b) => b.subscribers - a.subscribers)
       .slice(0, n);

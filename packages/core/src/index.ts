@@ -1,4 +1,6 @@
+export * from './blob-chunks.ts';
 export * from './blob-store.ts';
+export * from './channel-cap.ts';
 export * from './channel-interest.ts';
 export * from './engine.ts';
 export * from './epoch.ts';

@@ -1,5 +1,6 @@
 export type { Principal } from './auth/authenticator.ts';
 export type { JwtOptions } from './auth/jwt.ts';
+export { type BridgeReport, BridgeReports, type BridgeSource } from './bridges/bridge-reports.ts';
 export { normalizeOrigin } from './http/cors.ts';
 export { DEFAULTS, type HeraldOptions } from './options.ts';
 export { createHerald, type HeraldInit, type HeraldServer } from './server.ts';

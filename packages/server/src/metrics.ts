@@ -9,7 +9,10 @@ import { type ServerStats, TRANSPORTS, type TransportName } from './stats.ts';
  */
 export function createMetrics(stats: ServerStats, hub: Hub): { registry: Registry; stop(): void } {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'herald_process_' });
+  // prom-client's own names (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`, …) already say
+  // what they measure; a prefix would only be prepended to them (`herald_process_process_…`), and the
+  // standard names are what Node.js dashboards and alerts expect. Herald's own metrics start `herald_`.
+  collectDefaultMetrics({ register: registry });
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
 
@@ -88,6 +91,23 @@ export function createMetrics(stats: ServerStats, hub: Hub): { registry: Registr
     registers: [registry],
     collect(this: Gauge) {
       this.set(hub.engine.historySize?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'herald_channels',
+    help: 'Channels the engine holds (when it can tell).',
+    registers: [registry],
+    collect(this: Gauge) {
+      this.set(hub.engine.channelCount?.() ?? 0);
+    },
+  });
+  new Counter({
+    name: 'herald_channels_evicted_total',
+    help: 'Channels the engine forgot at its channel cap to make room for new ones (their next use starts a new epoch).',
+    registers: [registry],
+    collect(this: Counter) {
+      this.reset();
+      this.inc(hub.engine.channelsEvicted?.() ?? 0);
     },
   });
   new Gauge({

@@ -61,11 +61,19 @@ export interface HeraldOptions {
   maxConnectionsPerIp: number;
   /** Long polls held at once per client address; 0 = no limit. */
   maxLongPollsPerIp: number;
-  /** Messages a second one connection (HTTP keep-alive socket or WebSocket) may publish; 0 = no limit. */
+  /**
+   * Messages a second one connection (HTTP keep-alive socket or WebSocket) may publish with a JWT or
+   * anonymously; 0 = no limit. Connections that publish with an API key are not charged.
+   */
   maxPublishRatePerConnection: number;
-  /** Messages a second one API key, JWT subject or anonymous address may publish; 0 = no limit. */
+  /** Messages a second one JWT subject or anonymous address may publish; 0 = no limit. */
   maxPublishRatePerPrincipal: number;
-  /** Frames a second one WebSocket may send (beyond: closed with 4101); 0 = no limit. */
+  /**
+   * Messages a second one API key may publish, summed over its connections; 0 = no limit (the
+   * default: keys are the backend's own credentials, and a backend publishes in bulk).
+   */
+  maxPublishRatePerApiKey: number;
+  /** Frames a second one WebSocket may send (beyond: closed with 4101); 0 = no limit. API-key sockets are exempt. */
   maxWsOpsPerSecond: number;
   /** Peer addresses of reverse proxies whose `X-Forwarded-For` names the client (for per-address limits). */
   trustedProxies: string[];
@@ -94,11 +102,13 @@ export const DEFAULTS: Omit<HeraldOptions, 'engine' | 'defaultNamespace'> = {
   shutdownTimeoutMs: 10_000,
   allowedOrigins: ['*'],
   // Per-client limits: a reverse proxy is one address, so these leave room for a busy application
-  // behind one (contract section 8); publishing is limited well above 1,000 messages a second.
+  // behind one (contract section 8); publishing is limited well above 1,000 messages a second for
+  // JWT subjects and anonymous clients, and not at all for API keys (the backend's own credentials).
   maxConnectionsPerIp: 5_000,
   maxLongPollsPerIp: 2_000,
   maxPublishRatePerConnection: 2_000, // messages/s, bursts of 2 s
   maxPublishRatePerPrincipal: 5_000, // messages/s, bursts of 2 s
+  maxPublishRatePerApiKey: 0, // messages/s, bursts of 2 s; 0 = no limit
   maxWsOpsPerSecond: 5_000, // frames/s, bursts of 2 s
   trustedProxies: [],
   headersTimeoutMs: 10_000,

@@ -33,7 +33,9 @@ export function createRouter({ ctx, ops, blobCtx, publishCtx, statsStream }: Rou
   router.on('GET', '/healthz', (req, res) => handleHealth(ops, req, res));
   router.on('GET', '/readyz', (req, res) => handleReady(ops, req, res));
   router.on('GET', '/metrics', (req, res) => handleMetrics(ops, req, res));
-  router.on('GET', '/v1/stats', (req, res) => handleStats(ops, req, res));
+  router.on('GET', '/v1/stats', async (req, res, _p, q) =>
+    handleStats(ops, req, res, await ctx.auth.authenticate(req, q)),
+  );
   router.on('GET', '/v1/stats/stream', async (req, res, _p, q) =>
     statsStream.handle(req, res, await ctx.auth.authenticate(req, q)),
   );

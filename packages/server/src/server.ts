@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { DEFAULT_NAMESPACE, HeraldError, Hub, Namespaces } from '@herald/core';
+import { DEFAULT_NAMESPACE, HeraldError, Hub, type NamespaceSettings, Namespaces } from '@herald/core';
 import { pino } from 'pino';
 import { createBlobContext } from './api/blobs.ts';
 import { StatsStream } from './api/stats-stream.ts';
 import { Authenticator } from './auth/authenticator.ts';
+import { BridgeReports } from './bridges/bridge-reports.ts';
 import { Ticker } from './heartbeat.ts';
+import { Hooks } from './hooks/hooks.ts';
 import { answerClientError } from './http/client-error.ts';
 import { Cors } from './http/cors.ts';
 import { redact } from './http/redact.ts';
@@ -25,6 +27,11 @@ import { WriteTurns } from './transports/write-turns.ts';
 export interface HeraldServer {
   readonly hub: Hub;
   readonly stats: ServerStats;
+  /**
+   * Message-queue bridges shown in `/readyz`, `/metrics` and the stats stream: `bridges.add(running)`
+   * (anything with `status()`, such as `startBridges()`'s result) and `bridges.latency` as their latency hook.
+   */
+  readonly bridges: BridgeReports;
   /** The node:http server the hub owns (used by `listen`). */
   readonly http: Server;
   /** Handles one HTTP request (attach to an existing server's 'request' event). */
@@ -59,8 +66,12 @@ export function createHerald(init: HeraldInit): HeraldServer {
   });
   const stats = new ServerStats();
   const metrics = createMetrics(stats, hub);
+  const bridges = new BridgeReports(metrics.registry);
   let draining = false;
   const jwtEnabled = Object.values(options.jwt).some((v) => v !== undefined);
+  const limits = new Limits(options);
+  const namespaceList = [options.defaultNamespace, ...Object.values(options.namespaces)] as NamespaceSettings[];
+  const hooks = new Hooks(namespaceList, (req) => limits.address(req), logger);
   const ctx: TransportContext = {
     hub,
     options,
@@ -68,7 +79,8 @@ export function createHerald(init: HeraldInit): HeraldServer {
     logger,
     auth: new Authenticator(options.apiKeys, options.jwt),
     cors: new Cors(options.allowedOrigins),
-    limits: new Limits(options),
+    limits,
+    hooks,
     // The hub checks the positions of watched channels (networked engines) on the stream heartbeat.
     streams: new Ticker(options.streamHeartbeatMs, options.maxConnectionLifetimeMs, jwtEnabled, () => hub.tick()),
     sockets: new Ticker(options.wsPingMs, options.maxConnectionLifetimeMs, jwtEnabled),
@@ -76,15 +88,16 @@ export function createHerald(init: HeraldInit): HeraldServer {
     polls: new Set(),
     draining: () => draining,
   };
-  const ops = { hub, stats, registry: metrics.registry, draining: () => draining };
+  const ops = { hub, stats, registry: metrics.registry, bridges, draining: () => draining };
   const blobCtx = createBlobContext(hub, options, (error) => logger.warn({ err: error }, 'blob store'));
   const statsStream = new StatsStream(hub, stats, ctx.streams, {
     intervalMs: options.statsIntervalMs,
     retryMs: options.sseRetryMs,
     maxBacklogBytes: options.maxBacklogBytes,
     draining: () => draining,
+    bridges: () => bridges.snapshots(),
   });
-  const publishCtx = { hub, maxBodyBytes: options.maxBodyBytes, limits: ctx.limits };
+  const publishCtx = { hub, maxBodyBytes: options.maxBodyBytes, limits: ctx.limits, hooks };
 
   const router = createRouter({ ctx, ops, blobCtx, publishCtx, statsStream });
   const handleUpgrade = createUpgradeHandler(ctx, router);
@@ -185,6 +198,7 @@ export function createHerald(init: HeraldInit): HeraldServer {
   return {
     hub,
     stats,
+    bridges,
     http,
     handleRequest,
     handleUpgrade,

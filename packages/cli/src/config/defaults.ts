@@ -9,7 +9,9 @@ export const CLI_DEFAULTS = {
   logLevel: 'info',
   demo: false,
   redisPrefix: 'herald',
+  natsPrefix: 'herald',
   workers: 1,
+  dataSync: 'full',
 } as const satisfies ConfigLayer;
 
 /**
@@ -36,6 +38,7 @@ export const CONFIG_DEFAULTS = {
   maxLongPollsPerIp: DEFAULTS.maxLongPollsPerIp,
   maxPublishRatePerConnection: DEFAULTS.maxPublishRatePerConnection,
   maxPublishRatePerPrincipal: DEFAULTS.maxPublishRatePerPrincipal,
+  maxPublishRatePerApiKey: DEFAULTS.maxPublishRatePerApiKey,
   maxWsOpsPerSecond: DEFAULTS.maxWsOpsPerSecond,
   trustedProxies: [...DEFAULTS.trustedProxies],
   headersTimeoutMs: DEFAULTS.headersTimeoutMs,

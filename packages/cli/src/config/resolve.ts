@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import type { BridgeConfig } from '@herald/bridges';
 import {
   DEFAULT_NAMESPACE,
   MEMORY_ENGINE_DEFAULTS,
@@ -10,8 +11,15 @@ import {
 import { DEFAULTS, type HeraldOptions } from '@herald/server';
 import { CLI_DEFAULTS } from './defaults.ts';
 import { ConfigError, describeIssues, dotted } from './errors.ts';
-import { type ConfigLayer, configSchema, type LogLevel, type NamespaceConfig } from './schema.ts';
+import { toHookSettings } from './hooks-config.ts';
+import { type ConfigLayer, configSchema, type DATA_SYNC_MODES, type LogLevel, type NamespaceConfig } from './schema.ts';
 import { convert, type Setting } from './settings.ts';
+
+/**
+ * How the SQLite engine keeps an acknowledged append: the engine's `SqliteSync`, spelled out here so
+ * that parsing a config never loads the engine (its native driver is optional).
+ */
+export type SqliteSync = (typeof DATA_SYNC_MODES)[number];
 
 /**
  * Server options the CLI sets from config (the engine, logger and keys are built by `serve`). Picked,
@@ -39,6 +47,7 @@ export type ServerTunables = Pick<
   | 'maxLongPollsPerIp'
   | 'maxPublishRatePerConnection'
   | 'maxPublishRatePerPrincipal'
+  | 'maxPublishRatePerApiKey'
   | 'maxWsOpsPerSecond'
   | 'trustedProxies'
   | 'headersTimeoutMs'
@@ -52,22 +61,35 @@ export interface ServeConfig {
   readonly port: number;
   /** Configured keys; empty means `serve` generates one. */
   readonly apiKeys: readonly string[];
-  /** SQLite location (absolute), or undefined for the in-memory or Redis engine. */
+  /** SQLite location (absolute), or undefined for the in-memory, Redis or NATS engine. */
   readonly data: string | undefined;
-  /** The Redis engine (`--redis`), or undefined for the in-memory or SQLite engine. */
+  /** How the SQLite engine keeps an acknowledged append (unused without `data`). */
+  readonly dataSync: SqliteSync;
+  /** The Redis engine (`--redis`), or undefined for another engine. */
   readonly redis: RedisConfig | undefined;
+  /** The NATS JetStream engine (`--nats`), or undefined for another engine. */
+  readonly nats: NatsConfig | undefined;
   /** Worker processes sharing the port (`auto` resolved to the cores); 1 = this process serves, no cluster. */
   readonly workers: number;
   readonly logLevel: LogLevel;
   /** Run the demo traffic simulator in-process (`--demo`). */
   readonly demo: boolean;
+  /** Message-queue bridges run in-process (config file only; docs/bridges.md), checked and with defaults. */
+  readonly bridges: readonly BridgeConfig[];
   readonly server: ServerTunables;
-  /** Budgets of the in-memory engine (unused with `data`). */
+  /** Budgets of the in-memory engine (with `data`, only `maxChannels` applies, to SQLite). */
   readonly memory: Required<Pick<MemoryEngineOptions, 'maxHistoryBytes' | 'maxChannelHistoryBytes' | 'maxChannels'>>;
 }
 
 /** Where the Redis engine connects and what its keys start with. */
 export interface RedisConfig {
+  /** As given, credentials included: print it only through `redactUrl`. */
+  readonly url: string;
+  readonly prefix: string;
+}
+
+/** Where the NATS engine connects and what its stream, buckets and subjects are named after. */
+export interface NatsConfig {
   /** As given, credentials included: print it only through `redactUrl`. */
   readonly url: string;
   readonly prefix: string;
@@ -144,16 +166,20 @@ export function resolveServeConfig(layers: readonly ConfigLayer[]): ServeConfig 
     );
   }
   const redis = c.redis === undefined ? undefined : { url: c.redis, prefix: c.redisPrefix ?? CLI_DEFAULTS.redisPrefix };
-  checkEngineChoice(c, redis);
+  const nats = c.nats === undefined ? undefined : { url: c.nats, prefix: c.natsPrefix ?? CLI_DEFAULTS.natsPrefix };
+  checkEngineChoice(c);
   return {
     host: c.host ?? CLI_DEFAULTS.host,
     port: c.port ?? CLI_DEFAULTS.port,
     apiKeys: c.apiKeys ?? [],
     data: c.data === undefined ? undefined : resolve(c.data),
+    dataSync: c.dataSync ?? CLI_DEFAULTS.dataSync,
     redis,
+    nats,
     workers: c.workers === 'auto' ? availableParallelism() : (c.workers ?? CLI_DEFAULTS.workers),
     logLevel: c.logLevel ?? CLI_DEFAULTS.logLevel,
     demo: c.demo ?? CLI_DEFAULTS.demo,
+    bridges: c.bridges ?? [],
     memory: {
       maxHistoryBytes: c.maxHistoryBytes ?? MEMORY_ENGINE_DEFAULTS.maxHistoryBytes,
       maxChannelHistoryBytes: c.maxChannelHistoryBytes ?? MEMORY_ENGINE_DEFAULTS.maxChannelHistoryBytes,
@@ -183,6 +209,7 @@ export function resolveServeConfig(layers: readonly ConfigLayer[]): ServeConfig 
       maxLongPollsPerIp: c.maxLongPollsPerIp ?? DEFAULTS.maxLongPollsPerIp,
       maxPublishRatePerConnection: c.maxPublishRatePerConnection ?? DEFAULTS.maxPublishRatePerConnection,
       maxPublishRatePerPrincipal: c.maxPublishRatePerPrincipal ?? DEFAULTS.maxPublishRatePerPrincipal,
+      maxPublishRatePerApiKey: c.maxPublishRatePerApiKey ?? DEFAULTS.maxPublishRatePerApiKey,
       maxWsOpsPerSecond: c.maxWsOpsPerSecond ?? DEFAULTS.maxWsOpsPerSecond,
       trustedProxies: c.trustedProxies ?? DEFAULTS.trustedProxies,
       headersTimeoutMs: c.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
@@ -192,20 +219,26 @@ export function resolveServeConfig(layers: readonly ConfigLayer[]): ServeConfig 
 }
 
 /**
- * History lives in exactly one place, and only Redis is shared between processes: workers on the
- * in-memory or SQLite engine would each keep a history of their own (and SQLite's file takes one
+ * History lives in exactly one place, and only Redis and NATS are shared between processes: workers on
+ * the in-memory or SQLite engine would each keep a history of their own (and SQLite's file takes one
  * writer), so clients would see different offsets depending on the worker they reach.
  */
-function checkEngineChoice(c: ConfigLayer, redis: RedisConfig | undefined): void {
-  if (redis !== undefined && c.data !== undefined) {
+function checkEngineChoice(c: ConfigLayer): void {
+  const chosen = [
+    ['--redis', c.redis],
+    ['--nats', c.nats],
+    ['--data', c.data],
+  ].filter(([, value]) => value !== undefined);
+  if (chosen.length > 1) {
+    const names = chosen.map(([flag]) => flag).join(' and ');
     throw new ConfigError(
-      'config error: --redis and --data exclude each other (history lives either in Redis or in one SQLite file); pick one',
+      `config error: ${names} exclude each other (history lives in one place: a SQLite file, Redis or NATS); pick one`,
     );
   }
   const many = c.workers === 'auto' || (c.workers ?? CLI_DEFAULTS.workers) > 1;
-  if (many && redis === undefined) {
+  if (many && c.redis === undefined && c.nats === undefined) {
     throw new ConfigError(
-      'config error: --workers needs a shared engine: add --redis redis://…; memory and SQLite history live in one process',
+      'config error: --workers needs a shared engine: add --redis redis://… or --nats nats://…; memory and SQLite history live in one process',
     );
   }
 }
@@ -218,6 +251,7 @@ function toSettings(c: NamespaceConfig, base: NamespaceSettings): NamespaceSetti
     anonymousPublish: c.anonymousPublish ?? base.anonymousPublish,
     maxMessageBytes: c.maxMessageBytes ?? base.maxMessageBytes,
     presence: c.presence ?? base.presence,
+    hooks: c.hooks === undefined ? base.hooks : toHookSettings(c.hooks),
   };
 }
 

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
+import { bridgesConfigSchema } from '@herald/bridges';
 import { normalizeOrigin } from '@herald/server';
 import { z } from 'zod';
+import { hooksSchema } from './hooks-config.ts';
 
 // Every message says what is expected, because it is printed after the key path
 // (`config error: namespaces.chat.historySize: expected a positive integer`).
@@ -58,6 +60,34 @@ const redisPrefix = z
   .string({ error: 'expected a key prefix' })
   .regex(REDIS_PREFIX, { error: 'expected a key prefix of 1-64 letters, digits, _ . : @ - (no braces or spaces)' });
 
+/** A NATS server URL: `nats://` or `tls://` with a host, credentials optional. */
+function isNatsUrl(u: string): boolean {
+  try {
+    const url = new URL(u);
+    return (url.protocol === 'nats:' || url.protocol === 'tls:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** One NATS URL, or several separated by commas (seed servers of a NATS cluster), as the NATS client takes them. */
+const natsUrl = z
+  .string({ error: 'expected a NATS URL' })
+  .refine((u) => u.split(',').every((part) => isNatsUrl(part.trim())), {
+    error:
+      'expected a NATS URL such as nats://127.0.0.1:4222 (nats:// or tls://, user and password optional; several separated by commas)',
+  });
+
+/**
+ * NATS prefix: it names the JetStream stream and buckets and starts every subject. The NATS engine
+ * checks the same rule; repeated here so a bad prefix is a config error naming the flag, without
+ * loading the engine (it is imported only when --nats is used).
+ */
+const NATS_PREFIX = /^[A-Za-z0-9_-]{1,32}$/;
+const natsPrefix = z
+  .string({ error: 'expected a stream prefix' })
+  .regex(NATS_PREFIX, { error: 'expected a stream prefix of 1-32 letters, digits, _ or - (it names a stream)' });
+
 const WORKERS_ERROR = 'expected a positive integer (processes) or auto (one per core)';
 const workers = z.union(
   [z.int({ error: WORKERS_ERROR }).min(1, { error: WORKERS_ERROR }), z.literal('auto', { error: WORKERS_ERROR })],
@@ -68,6 +98,9 @@ const PORT_ERROR = 'expected a port number (0-65535; 0 = any free port)';
 
 /** Namespace names are channel-name prefixes before the first `:` (contract section 1). */
 export const NAMESPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
+
+/** How the SQLite engine keeps an acknowledged append (docs/durability.md). */
+export const DATA_SYNC_MODES = ['full', 'fast'] as const;
 
 /** pino's levels, plus `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -81,6 +114,7 @@ export const namespaceSchema = z.strictObject(
     anonymousPublish: z.optional(flag),
     maxMessageBytes: z.optional(bytes),
     presence: z.optional(flag),
+    hooks: z.optional(hooksSchema),
   },
   { error: 'expected an object of namespace settings' },
 );
@@ -112,8 +146,11 @@ export const configSchema = z.strictObject(
     port: z.optional(z.int({ error: PORT_ERROR }).min(0, { error: PORT_ERROR }).max(65_535, { error: PORT_ERROR })),
     apiKeys: z.optional(list(text('a non-empty API key'), 'a list of API keys')),
     data: z.optional(text('a directory or file path')),
+    dataSync: z.optional(z.enum(DATA_SYNC_MODES, { error: 'expected full or fast' })),
     redis: z.optional(redisUrl),
     redisPrefix: z.optional(redisPrefix),
+    nats: z.optional(natsUrl),
+    natsPrefix: z.optional(natsPrefix),
     workers: z.optional(workers),
     logLevel: z.optional(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })),
     streamHeartbeatMs: z.optional(ms),
@@ -135,6 +172,7 @@ export const configSchema = z.strictObject(
     maxLongPollsPerIp: z.optional(limit('long polls')),
     maxPublishRatePerConnection: z.optional(limit('messages a second')),
     maxPublishRatePerPrincipal: z.optional(limit('messages a second')),
+    maxPublishRatePerApiKey: z.optional(limit('messages a second')),
     maxWsOpsPerSecond: z.optional(limit('frames a second')),
     trustedProxies: z.optional(list(ipAddress, 'a list of IP addresses')),
     headersTimeoutMs: z.optional(ms),
@@ -144,6 +182,8 @@ export const configSchema = z.strictObject(
     maxChannels: z.optional(limit('channels')),
     clientBundle: z.optional(text('a file path')),
     demo: z.optional(flag),
+    // Message-queue sources feeding channels (docs/bridges.md); the bridges package checks each one.
+    bridges: z.optional(bridgesConfigSchema),
     jwt: z.optional(jwtSchema),
     defaultNamespace: z.optional(namespaceSchema),
     namespaces: z.optional(

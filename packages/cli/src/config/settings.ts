@@ -42,6 +42,14 @@ export const SETTINGS: readonly Setting[] = [
     description: 'keep history in SQLite in this directory (without it: in memory, lost on restart)',
   },
   {
+    flags: '--data-sync <mode>',
+    env: 'HERALD_DATA_SYNC',
+    path: ['dataSync'],
+    kind: 'text',
+    description:
+      'with --data: full (a 201 means synced to disk) or fast (not synced; a stop that is not clean resets every channel)',
+  },
+  {
     flags: '--redis <url>',
     env: 'HERALD_REDIS_URL',
     path: ['redis'],
@@ -56,12 +64,26 @@ export const SETTINGS: readonly Setting[] = [
     description: 'start of every Redis key, so separate hubs can share one Redis',
   },
   {
+    flags: '--nats <url>',
+    env: 'HERALD_NATS_URL',
+    path: ['nats'],
+    kind: 'text',
+    description: 'keep history in NATS JetStream, shared by every node and worker (nats://[user:password@]host:port)',
+  },
+  {
+    flags: '--nats-prefix <prefix>',
+    env: 'HERALD_NATS_PREFIX',
+    path: ['natsPrefix'],
+    kind: 'text',
+    description: 'name of the JetStream stream and first token of every subject, so separate hubs can share one NATS',
+  },
+  {
     // A number or `auto`: convert() turns digits into a number and leaves `auto` for the schema.
     flags: '--workers <n|auto>',
     env: 'HERALD_WORKERS',
     path: ['workers'],
     kind: 'number',
-    description: 'worker processes sharing the port (auto = one per core); more than 1 needs --redis',
+    description: 'worker processes sharing the port (auto = one per core); more than 1 needs --redis or --nats',
   },
   {
     flags: '--log-level <level>',
@@ -188,14 +210,21 @@ export const SETTINGS: readonly Setting[] = [
     env: 'HERALD_MAX_PUBLISH_RATE_PER_CONNECTION',
     path: ['maxPublishRatePerConnection'],
     kind: 'number',
-    description: 'messages a second one connection may publish (0 = no limit)',
+    description: 'messages a second one connection may publish with a JWT or anonymously (0 = no limit)',
   },
   {
     flags: '--max-publish-rate-per-principal <n>',
     env: 'HERALD_MAX_PUBLISH_RATE_PER_PRINCIPAL',
     path: ['maxPublishRatePerPrincipal'],
     kind: 'number',
-    description: 'messages a second one API key, JWT subject or anonymous address may publish (0 = no limit)',
+    description: 'messages a second one JWT subject or anonymous address may publish (0 = no limit)',
+  },
+  {
+    flags: '--max-publish-rate-per-api-key <n>',
+    env: 'HERALD_MAX_PUBLISH_RATE_PER_API_KEY',
+    path: ['maxPublishRatePerApiKey'],
+    kind: 'number',
+    description: 'messages a second one API key may publish over all its connections (0 = no limit)',
   },
   {
     flags: '--max-ws-ops-per-second <n>',
@@ -244,7 +273,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'HERALD_MAX_CHANNELS',
     path: ['maxChannels'],
     kind: 'number',
-    description: 'channels held in memory at once (0 = no limit)',
+    description:
+      'channels held at once (memory and SQLite); the least recently used idle ones make room (0 = no limit)',
   },
   {
     flags: '--jwt-secret <secret>',

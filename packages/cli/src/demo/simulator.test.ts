@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CHAT_LINES } from './chat-lines.ts';
 import { type DemoPublish, DemoSimulator } from './simulator.ts';
 import { DEMO_CHANNELS, type DemoMessage, demoStreams } from './traffic.ts';
 
@@ -83,6 +84,44 @@ describe('DemoSimulator', () => {
     expect(cursor.x).toBeGreaterThanOrEqual(0);
     expect(cursor.y).toBeLessThanOrEqual(1);
     expect(first('board:cells')?.data).toMatchObject({ x: expect.any(Number), y: expect.any(Number) });
+  });
+
+  it('the chat bot deals a varied set of plain-text lines: each once before any repeats, never twice in a row', () => {
+    expect(CHAT_LINES.length).toBeGreaterThanOrEqual(24);
+    expect(new Set(CHAT_LINES).size).toBe(CHAT_LINES.length);
+    for (const line of CHAT_LINES) {
+      // Shown as text: Markdown would appear literally.
+      expect(line, line).not.toMatch(/`|\*\*/);
+      expect(line.length, line).toBeLessThanOrEqual(140);
+    }
+    const bot = demoStreams().find((s) => s.name === 'chat');
+    const random = seeded(3);
+    const said = Array.from({ length: CHAT_LINES.length * 3 }, () => {
+      const [m] = bot?.tick(random, 0) ?? [];
+      expect(m).toMatchObject({ channel: 'chat:lobby', event: 'message', data: { name: 'herald-bot' } });
+      return (m?.data as { text?: string } | undefined)?.text ?? '';
+    });
+    for (let round = 0; round < 3; round++) {
+      const deal = said.slice(round * CHAT_LINES.length, (round + 1) * CHAT_LINES.length);
+      expect(new Set(deal).size).toBe(CHAT_LINES.length);
+    }
+    for (let i = 1; i < said.length; i++) expect(said[i]).not.toBe(said[i - 1]);
+    // Shuffled, not the list in order.
+    expect(said.slice(0, CHAT_LINES.length)).not.toEqual([...CHAT_LINES].reverse());
+  });
+
+  it('notifications come in every level the page styles', async () => {
+    const levels = new Set<string>();
+    const sim = new DemoSimulator(
+      async (messages) => {
+        for (const m of messages) levels.add((m.data as { level: string }).level);
+      },
+      { streams: demoStreams().filter((s) => s.name === 'notifications'), random: seeded(11) },
+    );
+    sim.start();
+    await vi.advanceTimersByTimeAsync(600_000);
+    await sim.stop();
+    expect([...levels].sort()).toEqual(['error', 'info', 'success', 'warning']);
   });
 
   it('skips ticks while a publish is in flight instead of queueing, and reports failures', async () => {

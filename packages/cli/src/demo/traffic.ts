@@ -1,3 +1,5 @@
+import { CHAT_LINES } from './chat-lines.ts';
+
 /** One message the simulator publishes. */
 export interface DemoMessage {
   readonly channel: string;
@@ -27,6 +29,8 @@ const NOTIFICATIONS = [
   { title: 'You were mentioned', body: 'Sam mentioned you in #design.', level: 'info' },
   { title: 'Invoice paid', body: 'Invoice 2024-118 was paid.', level: 'success' },
   { title: 'Login from a new device', body: 'Firefox on Linux, Lisbon.', level: 'warning' },
+  { title: 'Payment failed', body: 'The card ending 4242 was declined.', level: 'error' },
+  { title: 'Backup did not run', body: 'Nightly backup of db-1 timed out.', level: 'error' },
 ] as const;
 
 /** Notifications for the bell: every 3 to 7 s on `notifications:demo`. */
@@ -128,29 +132,35 @@ function ticker(): DemoStream {
   };
 }
 
-const CHAT_LINES = [
-  'Welcome to the lobby! Open this page in a second tab (or browser) and chat with yourself.',
-  'The member list is presence: GET /v1/channels/chat:lobby/presence, plus join/leave frames.',
-  'Everything here travels over one multiplexed WebSocket (/v1/ws).',
-  'Reload the page: the last messages come back from history.',
-  'Try `herald publish chat:lobby \'{"name":"cli","text":"hi"}\' --event message` from a terminal.',
-  'Fun fact: this bot is `herald demo`, publishing like any other client.',
-];
-
-/** A bot in `chat:lobby`: a line every 8 to 15 s. */
+/**
+ * A bot in `chat:lobby`: a line every 8 to 15 s, dealt from a shuffled deck of {@link CHAT_LINES} (every
+ * line once before any repeats, never the same line twice in a row).
+ */
 function chatBot(): DemoStream {
-  let line = 0;
+  let deck: string[] = [];
+  let last: string | undefined;
   return {
     name: 'chat',
     nextDelayMs: (r) => between(r, 8_000, 15_000),
-    tick: () => [
-      {
-        channel: 'chat:lobby',
-        event: 'message',
-        data: { name: 'herald-bot', text: CHAT_LINES[line++ % CHAT_LINES.length] },
-      },
-    ],
+    tick: (r) => {
+      if (deck.length === 0) deck = shuffled(r, CHAT_LINES, last);
+      const text = deck.pop() ?? '';
+      last = text;
+      return [{ channel: 'chat:lobby', event: 'message', data: { name: 'herald-bot', text } }];
+    },
   };
+}
+
+/** `items` in random order (Fisher-Yates), `avoid` not dealt first (the deck is dealt from its end). */
+function shuffled<T>(random: () => number, items: readonly T[], avoid: T | undefined): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  if (out.length > 1 && out[out.length - 1] === avoid)
+    [out[0], out[out.length - 1]] = [out[out.length - 1] as T, out[0] as T];
+  return out;
 }
 
 const BOT = { player: 'herald-bot', name: 'herald-bot', colour: '#e4572e' } as const;

@@ -29,6 +29,14 @@ export function bannerLines(b: Banner): string[] {
   return lines.map((line) => `${line}\n`);
 }
 
+/**
+ * The warning `serve --demo` prints on standard error before anything else runs: demo mode opens
+ * namespaces to anonymous publishing, which no hub serving real users may do.
+ */
+export const DEMO_WARNING =
+  'WARNING: --demo is on: anyone may publish without credentials to the notifications, scores, chat and ' +
+  'board namespaces, and simulated traffic is published. It is for trying Herald out, not for production.\n';
+
 /** The "Demo:" line, once the in-process demo runs. */
 export function demoLine(videoStored: boolean): string {
   const video = videoStored ? 'blob demo-video stored' : 'no demo video';

@@ -4,6 +4,7 @@ import type { ServeConfig } from '../config/resolve.ts';
 import type { CliIo } from '../io.ts';
 import { type ApiKeys, apiKeysFor } from './api-keys.ts';
 import { bannerLines } from './banner.ts';
+import { bridgesLine } from './bridge-placement.ts';
 import {
   type FailedMessage,
   isMessage,
@@ -134,6 +135,8 @@ class Primary {
       pages: message.pages,
     });
     for (const line of lines) this.io.out(line);
+    const bridges = bridgesLine(this.config.bridges, this.slots.length);
+    if (bridges !== undefined) this.io.out(bridges);
     // Worker 1 runs the demo traffic and says so.
     const demo = this.slots[0]?.listening?.demo;
     if (demo !== undefined) this.io.out(demo);

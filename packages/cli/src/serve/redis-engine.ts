@@ -2,12 +2,11 @@ import type { Engine } from '@herald/core';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.ts';
 import type { RedisConfig } from '../config/resolve.ts';
+import { readyWithin } from './engine-wait.ts';
 import { redactPassword, redactUrl } from './redact-url.ts';
 
 /** How long `serve` waits for Redis at start, in ms: long enough for a Redis starting beside it, short enough to fail fast. */
 export const REDIS_START_WAIT_MS = 5_000;
-/** Pause between readiness checks while waiting, in ms. */
-const CHECK_EVERY_MS = 100;
 
 /**
  * Opens the Redis engine and waits (at most {@link REDIS_START_WAIT_MS}) until Redis answers, so a wrong
@@ -45,15 +44,6 @@ export async function openRedisEngine(redis: RedisConfig, logger: Logger): Promi
   await engine.close();
   const cause = firstError === undefined ? '' : `: ${describe(firstError, redis.url)}`;
   throw new Error(`cannot reach Redis at ${where} within ${REDIS_START_WAIT_MS / 1000} s${cause}`);
-}
-
-async function readyWithin(engine: Engine, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await engine.ready()) return true;
-    if (Date.now() + CHECK_EVERY_MS > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, CHECK_EVERY_MS));
-  }
 }
 
 /** An error's message, with the URL's password taken out should a library have echoed it. */

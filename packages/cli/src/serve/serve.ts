@@ -1,7 +1,8 @@
 import type { ServeConfig } from '../config/resolve.ts';
 import type { CliIo } from '../io.ts';
 import { apiKeysFor } from './api-keys.ts';
-import { bannerLines } from './banner.ts';
+import { bannerLines, DEMO_WARNING } from './banner.ts';
+import { bridgesLine } from './bridge-placement.ts';
 import { runPrimary } from './cluster.ts';
 import { describeHistory, engineKind } from './engine.ts';
 import { createLogger, startNode } from './node.ts';
@@ -17,6 +18,8 @@ export async function serve(config: ServeConfig, io: CliIo): Promise<number> {
   // Checked first: a worker resolves the same `--workers` as its primary from the same command line.
   const slot = workerSlot();
   if (slot !== undefined) return serveAsWorker(config, io, slot);
+  // Once per hub (a cluster's primary prints it, not each worker), before the hub opens.
+  if (config.demo) io.err(DEMO_WARNING);
   if (config.workers > 1) return runPrimary(config, io);
   const logger = createLogger(config, io);
   const apiKeys = apiKeysFor(config.apiKeys);
@@ -25,6 +28,8 @@ export async function serve(config: ServeConfig, io: CliIo): Promise<number> {
   for (const line of bannerLines({ url: node.url, host: config.host, apiKeys, history, pages: node.pages })) {
     io.out(line);
   }
+  const bridges = bridgesLine(config.bridges);
+  if (bridges !== undefined) io.out(bridges);
   logger.info({ url: node.url, engine: engineKind(config) }, 'listening');
   if (config.demo) io.out(await node.startDemo());
   return untilShutdown(io, logger, config.server.shutdownTimeoutMs, node.close);

@@ -34,7 +34,7 @@ export async function serveAsWorker(config: ServeConfig, io: CliIo, slot: number
   let node: RunningNode | undefined;
   let demo: string | undefined;
   try {
-    node = await startNode(config, { apiKeys: keys, logger });
+    node = await startNode(config, { apiKeys: keys, logger, workerSlot: slot });
     logger.info({ url: node.url, engine: engineKind(config) }, 'listening');
     // Worker 1 publishes the demo traffic; it reaches the others' clients through the shared engine.
     if (config.demo && slot === 1) demo = await node.startDemo();

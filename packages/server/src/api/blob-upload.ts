@@ -5,6 +5,7 @@ import { blobName, HeraldError } from '@herald/core';
 import type { Principal } from '../auth/authenticator.ts';
 
 import { discard } from '../http/body.ts';
+import { acceptBody } from '../http/expect-continue.ts';
 import { sendJson } from '../http/respond.ts';
 import { assertBlobWrite, type BlobContext } from './blobs.ts';
 
@@ -34,6 +35,8 @@ export async function handleBlobPut(
     discard(req, res);
     throw tooLarge(ctx.maxBlobBytes);
   }
+  // Authorized, named, typed and not too large: only now may a client waiting on `Expect: 100-continue` send.
+  acceptBody(res);
   const writer = ctx.store.create(name);
   let received: { size: number; digest: string };
   try {

@@ -51,9 +51,10 @@ export function assertBlobWrite(ctx: BlobContext, principal: Principal, name: st
 
 /**
  * `GET` and `HEAD /v1/blobs/{name}`: the bytes with `Accept-Ranges: bytes`, a strong `ETag` and
- * `Content-Length`; `If-None-Match` → 304; one `Range` → 206 with `Content-Range` (a range starting
- * past the end → 416 with `Content-Range: bytes *\/<size>`); several ranges, or an `If-Range` that no
- * longer matches, → 200 with the whole blob. Streamed from the store as the client reads, so a
+ * `Content-Length`; `If-None-Match` → 304; one `Range` (or several that overlap or touch, merged) → 206
+ * with `Content-Range` (a suffix longer than the blob is the whole blob; a range starting past the end
+ * → 416 with `Content-Range: bytes *\/<size>`); disjoint ranges, or an `If-Range` that no longer
+ * matches, → 200 with the whole blob. Streamed from the store as the client reads, so a
  * `<video>` plays while it loads.
  */
 export async function handleBlobGet(
@@ -132,12 +133,23 @@ function requestedRange(req: IncomingMessage, meta: BlobMeta): [number, number] 
   if (ifRange !== undefined && ifRange !== meta.etag && ifRange !== new Date(meta.modified).toUTCString()) {
     return undefined;
   }
-  const ranges = parseRange(meta.size, header, { combine: true });
+  // Ranges that overlap or touch are merged into one (RFC 9110 lets a server coalesce them).
+  let ranges = parseRange(meta.size, header, { combine: true });
+  if (ranges === -1 && meta.size > 0)
+    ranges = parseRange(meta.size, clampSuffixes(header, meta.size), { combine: true });
   if (ranges === -1) return 'unsatisfiable';
-  // Malformed, another unit, or several ranges (multipart answers): RFC 9110 lets us ignore Range.
+  // Malformed, another unit, or disjoint ranges (multipart answers): RFC 9110 lets us ignore Range.
   if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return undefined;
   const only = ranges[0];
   return only === undefined ? undefined : [only.start, only.end];
+}
+
+/**
+ * RFC 9110 14.1.3: a suffix range (`-N`) longer than the representation selects all of it, where
+ * range-parser calls it unsatisfiable. Clamps every suffix length to `size` (`-0` stays unsatisfiable).
+ */
+function clampSuffixes(header: string, size: number): string {
+  return header.replace(/([=,]\s*)-(\d+)/g, (_, before: string, n: string) => `${before}-${Math.min(Number(n), size)}`);
 }
 
 /** If-None-Match against a strong tag: a list, `*`, weak comparison (W/ ignored), RFC 9110 13.1.2. */

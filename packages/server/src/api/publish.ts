@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError, type Hub, type PublishInput } from '@herald/core';
 import { isChannelName } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
+import type { ClientInfo } from '../hooks/client-info.ts';
+import type { Hooks } from '../hooks/hooks.ts';
 import { readJsonBody } from '../http/body.ts';
 import { channelParam } from '../http/query.ts';
 import { sendJson, toHeraldError } from '../http/respond.ts';
@@ -10,17 +12,23 @@ import type { Limits } from '../limits/limits.ts';
 /** Most messages in one publish request. */
 const MAX_BATCH = 1000;
 
+/** Set (to `true`) on the answer to a publish whose Idempotency-Key was already used: nothing new was written. */
+const REPLAYED_HEADER = 'idempotent-replayed';
+
 /** What the publish endpoints need from the server. */
 export interface PublishContext {
   readonly hub: Hub;
   readonly maxBodyBytes: number;
   /** Publish rates per connection and per principal (429 beyond). */
   readonly limits: Limits;
+  /** Backend hooks: connect (clients without credentials) and publish (refuse or transform a message). */
+  readonly hooks?: Hooks | undefined;
 }
 
 /**
  * `POST /v1/channels/{channel}/messages`: one message or a batch (a JSON array, published in order).
- * `Idempotency-Key` makes a retry publish nothing new and get the first answer.
+ * `Idempotency-Key` makes a retry publish nothing new and get the first answer, marked
+ * `Idempotent-Replayed: true`.
  */
 export async function handlePublish(
   ctx: PublishContext,
@@ -30,7 +38,10 @@ export async function handlePublish(
   principal: Principal,
 ): Promise<void> {
   const channel = channelParam(channelName);
-  principal.assertPublish(channel, ctx.hub.settings(channel));
+  const settings = ctx.hub.settings(channel);
+  const client = ctx.hooks?.active === true ? ctx.hooks.clientOf(req) : undefined;
+  if (client !== undefined) principal = await hookedPrincipal(ctx, principal, client, settings);
+  principal.assertPublish(channel, settings);
   const key = idempotencyKey(req);
   const body = await readJsonBody(req, res, ctx.maxBodyBytes);
   const batch = Array.isArray(body);
@@ -39,22 +50,28 @@ export async function handlePublish(
     throw new HeraldError('bad_request', 'the body is {"data": …, "event"?: "name"} or an array of such objects');
   }
   ctx.limits.admitRequestPublish(req, principal, inputs.length);
-  const result = await ctx.hub.publish(channel, inputs, key);
+  const stored =
+    client === undefined || ctx.hooks === undefined
+      ? inputs
+      : await ctx.hooks.checkPublish(principal, client, channel, inputs, settings);
+  const result = await ctx.hub.publish(channel, stored, key);
   const messages = result.messages.map((m) => ({
     offset: m.offset,
     cursor: `${result.epoch}:${m.offset}`,
     time: m.time,
   }));
+  // A replay gets the first answer unchanged (same status and body), so only a header can tell it apart.
+  const headers: Record<string, string> = result.duplicate ? { [REPLAYED_HEADER]: 'true' } : {};
   if (batch) {
-    sendJson(res, 201, { channel, epoch: result.epoch, messages });
+    sendJson(res, 201, { channel, epoch: result.epoch, messages }, headers);
   } else {
-    sendJson(res, 201, { channel, epoch: result.epoch, ...messages[0] });
+    sendJson(res, 201, { channel, epoch: result.epoch, ...messages[0] }, headers);
   }
 }
 
 /**
  * `POST /v1/publish`: many channels at once; each item gets its own result or error, and one bad
- * item does not sink the others.
+ * item (not an object, a channel that is not a valid name, bad data or event) does not sink the others.
  */
 export async function handleMultiPublish(
   ctx: PublishContext,
@@ -63,32 +80,80 @@ export async function handleMultiPublish(
   principal: Principal,
 ): Promise<void> {
   const body = await readJsonBody(req, res, ctx.maxBodyBytes);
-  const items = isObject(body) && Array.isArray(body.messages) ? multiList(body.messages) : undefined;
-  if (items === undefined) {
-    throw new HeraldError('bad_request', 'the body is {"messages": [{"channel", "data", "event"?}, …]}');
+  const items = isObject(body) ? body.messages : undefined;
+  if (!Array.isArray(items) || items.length < 1 || items.length > MAX_BATCH) {
+    throw new HeraldError(
+      'bad_request',
+      `the body is {"messages": [{"channel", "data", "event"?}, …]} with 1 to ${MAX_BATCH} items`,
+    );
   }
   ctx.limits.admitRequestPublish(req, principal, items.length);
-  const results = [];
-  for (const m of items) {
-    try {
-      if (!isChannelName(m.channel)) throw new HeraldError('bad_request', 'invalid channel name');
-      principal.assertPublish(m.channel, ctx.hub.settings(m.channel));
-      const r = await ctx.hub.publish(m.channel, [{ data: m.data, event: m.event }]);
-      const w = r.messages[0];
-      if (w === undefined) throw new HeraldError('internal');
-      results.push({
-        channel: m.channel,
-        epoch: r.epoch,
-        offset: w.offset,
-        cursor: `${r.epoch}:${w.offset}`,
-        time: w.time,
-      });
-    } catch (error) {
-      const e = toHeraldError(error);
-      results.push({ channel: m.channel, error: { code: e.code, message: e.message } });
-    }
-  }
+  const client = ctx.hooks?.active === true ? ctx.hooks.clientOf(req) : undefined;
+  if (client !== undefined) return hookedMultiPublish(ctx, res, principal, client, items);
+  // Every append is handed to the engine before any is awaited, in item order (engines keep call
+  // order per channel): a store that commits in groups (SQLite) then writes the batch in one commit.
+  const results = await Promise.all(items.map((item) => publishItem(ctx, principal, item)));
   sendJson(res, 200, { results });
+}
+
+/**
+ * `POST /v1/publish` when some namespace has backend hooks: items go through the connect and publish
+ * hooks one by one (in order), each with its own result or error.
+ */
+async function hookedMultiPublish(
+  ctx: PublishContext,
+  res: ServerResponse,
+  principal: Principal,
+  client: ClientInfo,
+  items: unknown[],
+): Promise<void> {
+  const who = ctx.hooks?.guest(principal, client) ?? principal;
+  const results: object[] = [];
+  for (const item of items) results.push(await publishItem(ctx, who, item, client));
+  sendJson(res, 200, { results });
+}
+
+/** A client without credentials asks its namespace's connect hook for rights (backend hooks). */
+async function hookedPrincipal(
+  ctx: PublishContext,
+  principal: Principal,
+  client: ClientInfo,
+  settings: ReturnType<Hub['settings']>,
+): Promise<Principal> {
+  if (ctx.hooks === undefined) return principal;
+  const p = ctx.hooks.guest(principal, client);
+  await ctx.hooks.connect(p, settings);
+  return p;
+}
+
+/** One item of `POST /v1/publish`: its result, or its own error. */
+async function publishItem(
+  ctx: PublishContext,
+  principal: Principal,
+  item: unknown,
+  client?: ClientInfo,
+): Promise<object> {
+  // Echoed only when it is a string, so a result never carries back an arbitrary JSON value.
+  const channel = isObject(item) && typeof item.channel === 'string' ? item.channel : null;
+  try {
+    const input = asInput(item);
+    if (input === undefined) throw new HeraldError('bad_request', 'an item is {"channel", "data", "event"?: "name"}');
+    if (!isChannelName(channel)) throw new HeraldError('bad_request', 'invalid channel name');
+    const settings = ctx.hub.settings(channel);
+    const who = client === undefined ? principal : await hookedPrincipal(ctx, principal, client, settings);
+    who.assertPublish(channel, settings);
+    const stored =
+      client === undefined || ctx.hooks === undefined
+        ? [input]
+        : await ctx.hooks.checkPublish(who, client, channel, [input], settings);
+    const r = await ctx.hub.publish(channel, stored);
+    const w = r.messages[0];
+    if (w === undefined) throw new HeraldError('internal');
+    return { channel, epoch: r.epoch, offset: w.offset, cursor: `${r.epoch}:${w.offset}`, time: w.time };
+  } catch (error) {
+    const e = toHeraldError(error);
+    return { channel, error: { code: e.code, message: e.message } };
+  }
 }
 
 function idempotencyKey(req: IncomingMessage): string | undefined {
@@ -130,16 +195,4 @@ function inputList(values: unknown[]): PublishInput[] | undefined {
     inputs.push(input);
   }
   return inputs;
-}
-
-/** The items of `POST /v1/publish`: each also names its channel (validated per item later). */
-function multiList(values: unknown[]): Array<PublishInput & { channel: string }> | undefined {
-  if (values.length < 1 || values.length > MAX_BATCH) return undefined;
-  const items: Array<PublishInput & { channel: string }> = [];
-  for (const value of values) {
-    const input = asInput(value);
-    if (input === undefined || !isObject(value) || typeof value.channel !== 'string') return undefined;
-    items.push({ ...input, channel: value.channel });
-  }
-  return items;
 }

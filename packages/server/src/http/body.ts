@@ -1,12 +1,14 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
+import { acceptBody } from './expect-continue.ts';
 
 /**
  * Reads a JSON request body of at most `maxBytes`. 415 unless `Content-Type` is application/json;
  * 413 as soon as the declared or received length passes the limit, without buffering the rest: the
  * rest is discarded while the 413 goes out, then the connection is closed (closing at once would reset
- * the connection and the client would never read the answer; RFC 9112 section 9.6).
+ * the connection and the client would never read the answer; RFC 9112 section 9.6). Callers check
+ * credentials first: a client that sent `Expect: 100-continue` gets its `100 Continue` only here.
  */
 export async function readJsonBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<unknown> {
   const type = req.headers['content-type'];
@@ -19,6 +21,7 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse, ma
     discard(req, res);
     throw new HeraldError('too_large', `the request body is larger than ${maxBytes} bytes`);
   }
+  acceptBody(res);
   const text = await new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

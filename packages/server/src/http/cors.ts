@@ -6,7 +6,7 @@ import { sendError } from './respond.ts';
 // `:`, a CORS-unsafe byte, so a cross-origin EventSource reconnect always preflights; RELIABILITY 5).
 const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key, Last-Event-ID, If-None-Match, Range, If-Range';
 const ALLOW_METHODS = 'GET, HEAD, POST, PUT, DELETE, OPTIONS';
-const EXPOSE_HEADERS = 'ETag, Herald-Poll-Interval, Retry-After, Content-Range, Accept-Ranges';
+const EXPOSE_HEADERS = 'ETag, Herald-Poll-Interval, Retry-After, Content-Range, Accept-Ranges, Idempotent-Replayed';
 /** An origin as browsers send it: `scheme://host[:port]`, nothing after. */
 const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#@*]+$/;
 

@@ -16,6 +16,8 @@ import type { TurnStamp } from './write-turns.ts';
 
 /** How long a closing socket may take to flush its close frame before it is cut. */
 const CLOSE_GRACE_MS = 1_000;
+/** Refused `op: auth` tokens one socket may send before it is closed (each costs a signature check). */
+const MAX_FAILED_AUTHS = 3;
 
 /** What a connection does with a frame from its peer (one shared function per kind of socket). */
 export type OnFrame = (conn: WsConnection, data: RawData, isBinary: boolean) => void;
@@ -59,6 +61,7 @@ export class WsConnection implements Sink, LiveConnection, TurnStamp {
   private onEnd: Array<() => void> | undefined;
   private alive = true;
   private closed = false;
+  private failedAuths = 0;
   /** Frames the peer may still send (maxWsOpsPerSecond); undefined = unlimited. */
   private readonly frames: TokenBucket | undefined;
 
@@ -180,15 +183,22 @@ export class WsConnection implements Sink, LiveConnection, TurnStamp {
   }
 
   /**
-   * Admits one frame from the peer: counts it as alive (any frame is as good as a pong) and charges its frame budget. A peer over the
-   * budget is closed with 4101 (rate limited: reconnect with backoff) and the frame is ignored.
+   * Admits one frame from the peer: counts it as alive (any frame is as good as a pong) and charges its
+   * frame budget. A peer over the budget is closed with 4101 (rate limited: reconnect with backoff) and
+   * the frame is ignored.
    */
   admit(): boolean {
     this.alive = true;
-    if (this.frames === undefined || this.closed) return !this.closed;
+    // API keys are the backend's own credentials: their sockets are not rate limited (SECURITY.md).
+    if (this.frames === undefined || this.closed || this.principal.kind === 'key') return !this.closed;
     if (this.frames.take(1, this.ctx.limits.now()) === 0) return true;
     this.shutdown(4101, 'rate limited: too many frames');
     return false;
+  }
+
+  /** Counts a refused `op: auth`; true once the socket has had as many as it may (the caller closes it). */
+  authFailed(): boolean {
+    return ++this.failedAuths >= MAX_FAILED_AUTHS;
   }
 
   private sendRaw(bytes: Buffer): void {

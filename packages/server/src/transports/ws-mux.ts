@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
-import { createFramer, HeraldError, type ResetNotice } from '@herald/core';
-import { COMPACT_PROTOCOL, isChannelName, parseCursor } from '@herald/protocol';
+import { createFramer, HeraldError, type PublishInput, type ResetNotice } from '@herald/core';
+import { CLOSE_CODES, COMPACT_PROTOCOL, isChannelName, parseCursor } from '@herald/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import { toHeraldError } from '../http/respond.ts';
@@ -8,7 +8,7 @@ import type { TransportContext } from './transport.ts';
 import { compactMuxFrame } from './ws-compact.ts';
 import { WsConnection } from './ws-connection.ts';
 import { textFrame } from './ws-frame.ts';
-import { answerPresence, clientId, joinPresence, leavePresence, subscribeInfo } from './ws-presence.ts';
+import { answerPresence, clientId, joinPresence, leavePresence, renewPresence, subscribeInfo } from './ws-presence.ts';
 
 const frame = createFramer((m) => textFrame(Buffer.from(`{"op":"message",${m.toJson().slice(1)}`)));
 
@@ -86,11 +86,19 @@ async function subscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void
   const cursor = op.after === undefined ? undefined : parseCursor(op.after);
   if (op.after !== undefined && cursor === undefined)
     throw new HeraldError('bad_request', 'a cursor is "<epoch>:<offset>" or "0"');
-  conn.principal.assertSubscribe(channel, ctx.hub.settings(channel));
+  // The cheap refusals first: a repeated subscribe costs no authorisation.
+  if (conn.subscriptions.has(channel)) throw new HeraldError('bad_request', `already subscribed to ${channel}`);
+  if (ctx.hooks.active) {
+    await hookedSubscribeCheck(conn, channel);
+    // The hooks took time: the socket may have closed (nothing to subscribe), or subscribed meanwhile.
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    if (conn.subscriptions.has(channel)) throw new HeraldError('bad_request', `already subscribed to ${channel}`);
+  } else {
+    conn.principal.assertSubscribe(channel, ctx.hub.settings(channel));
+  }
   // Presence namespaces: the socket joins once its position is announced, with its optional info.
   const info = subscribeInfo(conn, channel, op.info);
   const client = info === undefined ? undefined : clientId(conn);
-  if (conn.subscriptions.has(channel)) throw new HeraldError('bad_request', `already subscribed to ${channel}`);
   if (conn.subscriptions.size >= ctx.options.maxSubscriptionsPerConnection) {
     throw new HeraldError(
       'bad_request',
@@ -116,6 +124,16 @@ async function subscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void
   }
 }
 
+/** Connect hook (for a guest), the principal's own check, then the subscribe hook. */
+async function hookedSubscribeCheck(conn: WsConnection, channel: string): Promise<void> {
+  const { ctx } = conn;
+  const settings = ctx.hub.settings(channel);
+  const principal = conn.principal;
+  await ctx.hooks.connect(principal, settings);
+  principal.assertSubscribe(channel, settings);
+  await ctx.hooks.checkSubscribe(principal, ctx.hooks.clientOfSocket(conn.socket), channel, settings);
+}
+
 async function unsubscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
   const channel = channelField(op);
   if (!conn.subscriptions.has(channel)) throw new HeraldError('bad_request', `not subscribed to ${channel}`);
@@ -132,9 +150,17 @@ async function publish(conn: WsConnection, op: Fields, ref: Ref): Promise<void> 
   if (op.event !== undefined && typeof op.event !== 'string')
     throw new HeraldError('bad_request', 'event must be a string');
   if (!('data' in op)) throw new HeraldError('bad_request', 'data is required');
-  conn.principal.assertPublish(channel, ctx.hub.settings(channel));
-  ctx.limits.admitPublish(conn.socket, conn.principal, ctx.limits.addressOf(conn.socket), 1);
-  const result = await ctx.hub.publish(channel, [{ event: op.event as string | undefined, data: op.data }]);
+  const settings = ctx.hub.settings(channel);
+  const principal = conn.principal;
+  if (ctx.hooks.active) await ctx.hooks.connect(principal, settings);
+  principal.assertPublish(channel, settings);
+  ctx.limits.admitPublish(conn.socket, principal, ctx.limits.addressOf(conn.socket), 1);
+  let inputs: PublishInput[] = [{ event: op.event as string | undefined, data: op.data }];
+  if (ctx.hooks.active) {
+    // The publish hook may refuse or transform the message: what it returns is stored and delivered.
+    inputs = await ctx.hooks.checkPublish(principal, ctx.hooks.clientOfSocket(conn.socket), channel, inputs, settings);
+  }
+  const result = await ctx.hub.publish(channel, inputs);
   const m = result.messages[0];
   if (m === undefined) throw new HeraldError('internal');
   conn.send(
@@ -150,9 +176,38 @@ async function publish(conn: WsConnection, op: Fields, ref: Ref): Promise<void> 
   );
 }
 
+/**
+ * `op: auth` replaces the connection's credentials: its identity (rate limits, presence), its expiry,
+ * and what it may read. Subscriptions the new token does not allow end at once, each with an
+ * `unsubscribed` frame, before the `ok`. A refused token changes nothing; a few are answered, then the
+ * socket is closed (4001: do not reconnect), since each costs a signature check.
+ */
 async function auth(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
   if (typeof op.token !== 'string') throw new HeraldError('bad_request', 'token must be a string');
-  conn.principal = await conn.ctx.auth.authenticateToken(op.token);
+  let principal: Principal;
+  try {
+    principal = await conn.ctx.auth.authenticateToken(op.token);
+  } catch (error) {
+    if (conn.authFailed()) {
+      // The answer first (frames leave in order), then the close; the caller's answer is dropped.
+      replyError(conn, ref, error);
+      conn.shutdown(CLOSE_CODES.unauthorized, 'too many failed authentications');
+    }
+    throw error;
+  }
+  const previous = conn.principal;
+  conn.principal = principal;
+  for (const channel of [...conn.subscriptions.keys()]) {
+    const settings = conn.ctx.hub.settings(channel);
+    if (principal.maySubscribe(channel, settings)) continue;
+    const subscription = conn.subscriptions.get(channel);
+    conn.subscriptions.delete(channel);
+    if (subscription !== undefined) conn.ctx.hub.unsubscribe(subscription);
+    leavePresence(conn, channel);
+    const message = `the new credentials do not allow ${channel}; unsubscribed`;
+    conn.send(JSON.stringify({ op: 'unsubscribed', channel, code: 'forbidden', message }));
+  }
+  if (principal.subject !== previous.subject) renewPresence(conn);
   conn.send(JSON.stringify({ op: 'ok', ref }));
 }
 
