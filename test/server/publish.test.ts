@@ -64,6 +64,25 @@ describe('publishing', () => {
     expect(body.messages.map((m) => m.data)).toEqual(['first', 'third']);
   });
 
+  it('a replayed publish says so with Idempotent-Replayed: true; a first publish does not', async () => {
+    const channel = uniqueChannel();
+    const path = `/v1/channels/${channel}/messages`;
+    const first = await post(server, path, { data: 'once' }, { 'idempotency-key': 'replay-1' });
+    expect(first.status).toBe(201);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const again = await post(server, path, { data: 'once' }, { 'idempotency-key': 'replay-1' });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toEqual(await first.json());
+    const batch = await post(server, path, [{ data: 1 }, { data: 2 }], { 'idempotency-key': 'replay-2' });
+    const batchAgain = await post(server, path, [{ data: 1 }, { data: 2 }], { 'idempotency-key': 'replay-2' });
+    expect(batch.headers.get('idempotent-replayed')).toBeNull();
+    expect(batchAgain.headers.get('idempotent-replayed')).toBe('true');
+    // Without a key nothing is ever a replay, even with the same body.
+    const plain = await post(server, path, { data: 'once' });
+    expect(plain.headers.get('idempotent-replayed')).toBeNull();
+  });
+
   it('an Idempotency-Key is per channel', async () => {
     const a = uniqueChannel('a');
     const b = uniqueChannel('b');

@@ -11,6 +11,7 @@ import { Ticker } from './heartbeat.ts';
 import { Hooks } from './hooks/hooks.ts';
 import { answerClientError } from './http/client-error.ts';
 import { Cors } from './http/cors.ts';
+import { deferContinue } from './http/expect-continue.ts';
 import { redact } from './http/redact.ts';
 import { splitTarget } from './http/request-target.ts';
 import { sendError } from './http/respond.ts';
@@ -167,6 +168,8 @@ export function createHerald(init: HeraldInit): HeraldServer {
   const silent = new SilentConnections(options.headersTimeoutMs);
   http.on('connection', (socket) => silent.watch(socket));
   http.on('request', handleRequest);
+  // Expect: 100-continue goes to the same handler; body readers send the 100 once the request is authorized.
+  http.on('checkContinue', deferContinue(handleRequest));
   http.on('upgrade', handleUpgrade);
   http.on('clientError', answerClientError);
 
