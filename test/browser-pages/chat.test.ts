@@ -58,3 +58,38 @@ it('carries messages between two browsers, lists both members, and replays histo
   await h.shot(alice, 'chat');
   expect(h.errors).toEqual([]);
 });
+
+it('keeps the newest line and the input in view after many messages, unless the reader scrolls up', async () => {
+  for (let i = 1; i <= 45; i++) await h.publish('chat:help', { name: 'bot', text: `help line ${i}` });
+  const page = await enter('dana');
+  await page.click('#rooms button[data-room="help"]');
+  await page.waitForSelector('#messages li:has-text("help line 45")');
+  const view = () =>
+    page.$eval('#messages', (ol) => ({
+      overflows: ol.scrollHeight > ol.clientHeight,
+      atBottom: ol.scrollHeight - ol.scrollTop - ol.clientHeight < 2,
+    }));
+  expect(await view()).toEqual({ overflows: true, atBottom: true });
+  // The input stays on the first screen: the list scrolls instead of growing the page.
+  const input = await page.locator('#say input[name="text"]').boundingBox();
+  expect((input?.y ?? Infinity) + (input?.height ?? 0)).toBeLessThanOrEqual(800);
+  expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThanOrEqual(800);
+
+  // Reading older lines: a new message does not pull the reader down.
+  await page.$eval('#messages', (ol) => {
+    ol.scrollTop = 0;
+  });
+  await h.publish('chat:help', { name: 'bot', text: 'help line 46' });
+  await page.waitForSelector('#messages li:has-text("help line 46")');
+  expect((await view()).atBottom).toBe(false);
+  // Back at the bottom, it follows again.
+  await page.$eval('#messages', (ol) => {
+    ol.scrollTop = ol.scrollHeight;
+  });
+  await page.waitForTimeout(100);
+  await h.publish('chat:help', { name: 'bot', text: 'help line 47' });
+  await page.waitForSelector('#messages li:has-text("help line 47")');
+  expect((await view()).atBottom).toBe(true);
+  await h.shot(page, 'chat-busy');
+  expect(h.errors).toEqual([]);
+});

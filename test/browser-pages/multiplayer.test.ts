@@ -50,3 +50,42 @@ it("shows each player's cursor and paint to the other, with a round-trip time", 
   await h.shot(one, 'multiplayer');
   expect(h.errors).toEqual([]);
 });
+
+it("draws a player's name readably over cells painted in that player's own colour", async () => {
+  const colour = '#e4572e';
+  await h.publish('board:cells', { clear: true });
+  for (let i = 0; i < 36; i++)
+    await h.publish('board:cells', { x: i % 6, y: Math.floor(i / 6), colour, player: 'bot' });
+  const page = await player();
+  await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#board')?.dataset.cells) === 36);
+  // The cursor sits in the painted block; its name tag is drawn just below and right of the pointer.
+  const cursor = { player: 'bot', name: 'herald-bot', colour, x: 0.06, y: 0.06 };
+  await h.publish('board:cursors', cursor);
+  await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#board')?.dataset.cursors) === 1);
+  await page.waitForTimeout(100);
+  // Inside the tag: pixels far from the paint colour are the letters (white on the player's colour).
+  const contrast = await page.$eval(
+    '#board',
+    (canvas, at) => {
+      const c = canvas as HTMLCanvasElement;
+      const ratio = c.width / c.clientWidth;
+      const x = at.x * c.clientWidth + 14;
+      const y = at.y * c.clientHeight + 16;
+      const img = c
+        .getContext('2d')
+        ?.getImageData(Math.round(x * ratio), Math.round(y * ratio), Math.round(60 * ratio), Math.round(18 * ratio));
+      if (img === undefined) return 0;
+      let light = 0;
+      for (let i = 0; i < img.data.length; i += 4) {
+        if ((img.data[i] ?? 0) > 230 && (img.data[i + 1] ?? 0) > 230 && (img.data[i + 2] ?? 0) > 230) light++;
+      }
+      return light / (img.data.length / 4);
+    },
+    cursor,
+  );
+  // Some of the tag is lettering, most of it is not (the tag is there, the name is legible on it).
+  expect(contrast).toBeGreaterThan(0.05);
+  expect(contrast).toBeLessThan(0.6);
+  await h.shot(page, 'multiplayer-label');
+  expect(h.errors).toEqual([]);
+});

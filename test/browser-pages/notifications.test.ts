@@ -47,3 +47,27 @@ it('asks for the API key when the hub does not let anonymous visitors publish', 
   expect(h.errors.filter((e) => !e.includes('401'))).toEqual([]);
   h.errors.length = 0;
 });
+
+it('tells the four levels apart: its own colour and symbol each, on the inbox line and the toast', async () => {
+  const { page } = await h.open('/demo/notifications');
+  await connected(page);
+  for (const level of ['info', 'success', 'warning', 'error']) {
+    await h.publish('notifications:demo', { title: `A ${level} one`, level });
+  }
+  await h.publish('notifications:demo', { title: 'No level at all' });
+  await page.waitForSelector('#feed li:has-text("No level at all")');
+  const seen = await page.$$eval('#feed li[data-level]', (items) =>
+    items.map((li) => ({
+      level: li.getAttribute('data-level'),
+      colour: getComputedStyle(li).borderLeftColor,
+      symbol: li.querySelector('.level-badge')?.textContent,
+    })),
+  );
+  expect(seen.map((s) => s.level)).toEqual(['info', 'error', 'warning', 'success', 'info']);
+  const byLevel = new Map(seen.map((s) => [s.level, s]));
+  expect(new Set([...byLevel.values()].map((s) => s.colour)).size).toBe(4);
+  expect(new Set([...byLevel.values()].map((s) => s.symbol)).size).toBe(4);
+  expect(await page.locator('.toast[data-level="error"] .level-badge').count()).toBe(1);
+  await h.shot(page, 'notifications-levels');
+  expect(h.errors).toEqual([]);
+});

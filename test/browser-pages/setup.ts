@@ -11,8 +11,23 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Screenshots land here (git-ignored; CI keeps them as artifacts). */
-export const SHOTS = join(root, 'test-results');
+/**
+ * Screenshots land here: test-results/ (git-ignored; CI keeps them as artifacts), or HERALD_SHOTS_DIR
+ * to keep them outside the checkout altogether.
+ */
+export const SHOTS = process.env.HERALD_SHOTS_DIR ?? join(root, 'test-results');
+
+/** A browser window's size in CSS pixels, and whether it is a phone (touch, mobile viewport rules). */
+export interface Screen {
+  readonly width: number;
+  readonly height: number;
+  readonly mobile?: boolean;
+}
+
+/** The desktop window every page test uses unless it asks for another. */
+export const DESKTOP: Screen = { width: 1280, height: 800 };
+/** A phone held upright (an iPhone 12-15 sized screen). */
+export const PHONE: Screen = { width: 390, height: 844, mobile: true };
 
 /**
  * The namespace settings `herald serve --demo` applies (packages/cli/src/demo/namespaces.ts; the CLI
@@ -34,15 +49,21 @@ export interface PagesHarness {
   readonly errors: string[];
   /**
    * Opens `path` (of `base`, default the harness's hub) in a new context (own storage) and collects its
-   * errors; `prepare` runs before the page loads (to see its first requests).
+   * errors; `prepare` runs before the page loads (to see its first requests); `screen` defaults to
+   * {@link DESKTOP}.
    */
-  open(path: string, base?: string, prepare?: (page: Page) => void): Promise<{ context: BrowserContext; page: Page }>;
+  open(
+    path: string,
+    base?: string,
+    prepare?: (page: Page) => void,
+    screen?: Screen,
+  ): Promise<{ context: BrowserContext; page: Page }>;
   /** Another hub serving the same pages with other options (closed with the harness). */
   otherHub(options: Partial<HeraldInit>): Promise<TestServer>;
   /** Publishes with the hub's API key over plain HTTP; resolves with the offset. */
   publish(channel: string, data: unknown): Promise<number>;
-  /** Saves a full-page screenshot as test-results/pages-<name>.png. */
-  shot(page: Page, name: string): Promise<void>;
+  /** Saves a screenshot as test-results/pages-<name>.png: the full page, or only what the screen shows. */
+  shot(page: Page, name: string, fullPage?: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,8 +94,11 @@ export async function startPages(options: Partial<HeraldInit> = {}): Promise<Pag
     hub,
     browser,
     errors,
-    async open(path, base = hub.url, prepare) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    async open(path, base = hub.url, prepare, screen = DESKTOP) {
+      const context = await browser.newContext({
+        viewport: { width: screen.width, height: screen.height },
+        ...(screen.mobile === true ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+      });
       contexts.push(context);
       const page = await context.newPage();
       page.on('pageerror', (error) => errors.push(`${path}: ${error.message}`));
@@ -99,8 +123,8 @@ export async function startPages(options: Partial<HeraldInit> = {}): Promise<Pag
       if (!res.ok) throw new Error(`publish to ${channel}: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { offset: number }).offset;
     },
-    async shot(page, name) {
-      await page.screenshot({ path: join(SHOTS, `pages-${name}.png`), fullPage: true });
+    async shot(page, name, fullPage = true) {
+      await page.screenshot({ path: join(SHOTS, `pages-${name}.png`), fullPage });
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => {});

@@ -53,12 +53,24 @@ const presence = new Presence({
 });
 const herald = connectHub({ WebSocket: presence.socketClass() });
 
+/**
+ * Whether the list follows the newest line: true until the reader scrolls up to read older lines
+ * (they are not yanked back down), true again once they scroll back to the bottom.
+ */
+let follow = true;
+list.addEventListener('scroll', () => {
+  follow = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+});
+// The box changes height too (the member list grows, a phone turns, the keyboard opens): keep the newest in view.
+new ResizeObserver(() => {
+  if (follow) list.scrollTop = list.scrollHeight;
+}).observe(list);
+
 function line(item: HTMLLIElement): void {
-  // Stick to the bottom only when the reader is already there (reading history is not interrupted).
-  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  list.querySelector('li.empty')?.remove();
   list.append(item);
   while (list.children.length > 300) list.firstElementChild?.remove();
-  if (atBottom) list.scrollTop = list.scrollHeight;
+  if (follow) list.scrollTop = list.scrollHeight;
 }
 
 function system(text: string): void {
@@ -81,7 +93,11 @@ function join(next: string): void {
   presence.forget(`chat:${room}`);
   room = next;
   sub?.unsubscribe();
-  list.replaceChildren();
+  // Replaced by the room's first line (its history comes right after this).
+  list.replaceChildren(
+    el('li', 'system empty', `Nothing said in #${next} yet. Say something, or open this page in another tab.`),
+  );
+  follow = true;
   joinedAt = Date.now();
   byId('room-title').textContent = `#${room}`;
   for (const b of document.querySelectorAll<HTMLButtonElement>('#rooms button')) {

@@ -14,6 +14,8 @@ let seen = 0;
 for (const channel of FEEDS) {
   herald.subscribe(channel).on('message', (m) => {
     seen++;
-    live.textContent = `Live: ${seen} message${seen === 1 ? '' : 's'} since you opened this page, the latest on ${m.channel} at ${clock(m.time)}: ${JSON.stringify(m.data).slice(0, 120)}`;
+    const json = JSON.stringify(m.data);
+    const shown = json.length > 120 ? `${json.slice(0, 119)}…` : json;
+    live.textContent = `Live: ${seen} message${seen === 1 ? '' : 's'} since you opened this page, the latest on ${m.channel} at ${clock(m.time)}: ${shown}`;
   });
 }

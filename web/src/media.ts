@@ -25,7 +25,7 @@ async function describeBlob(): Promise<number | undefined> {
   if (!res.ok) {
     showError(
       res.status === 404
-        ? `There is no blob "${name}" on this hub. Start it with the demo (herald serve --demo) or upload one: ` +
+        ? `There is no blob "${name}" on this hub. Start the hub with the demo (npm start, or npx herald serve --demo) or upload one: ` +
             `curl -X PUT -H "Authorization: Bearer $KEY" -H "Content-Type: video/webm" --data-binary @video.webm ${location.origin}${url}`
         : `HEAD ${url} answered ${res.status}`,
     );

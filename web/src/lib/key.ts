@@ -24,7 +24,9 @@ export function askKey(why: string): Promise<string> {
   const form = document.createElement('form');
   form.className = 'key-form';
   const label = document.createElement('label');
-  label.textContent = `${why} Paste the API key printed by \`herald serve\`: `;
+  const command = document.createElement('code');
+  command.textContent = 'herald serve';
+  label.append(`${why} Paste the API key that `, command, ' printed when it started: ');
   const input = document.createElement('input');
   input.type = 'password';
   input.name = 'key';
