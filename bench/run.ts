@@ -6,9 +6,13 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { writeCharts } from './lib/chart.ts';
 import { installCleanup, stopAll } from './lib/children.ts';
+import { checkoutState, snapshotHeraldBuild } from './lib/herald-build.ts';
+import { TMP_DIR } from './lib/hub.ts';
+import { REDIS_WORKERS } from './lib/hub-command.ts';
 import type { BenchOptions, ScenarioName } from './lib/options.ts';
 import { parseOptions } from './lib/options.ts';
 import { PEER_SPECS } from './lib/peers.ts';
+import { redisSummary } from './lib/redis.ts';
 import { printReport, writeJson } from './lib/report.ts';
 import { emptyRun, type RunResult } from './lib/results.ts';
 import { bytesScenario } from './scenarios/bytes.ts';
@@ -64,7 +68,7 @@ async function runCase(c: Case, runs: RunResult[]): Promise<void> {
       const peer = PEER_SPECS[name];
       const result = emptyRun(c.id, name, c.scenario, repetition);
       runs.push(result);
-      const missing = peer.missing();
+      const missing = await peer.missing(c.opts);
       if (missing) {
         result.skipped = missing;
         console.log(`${c.id}: ${name} skipped: ${missing}`);
@@ -92,15 +96,34 @@ async function main(): Promise<void> {
     // The orchestrator belongs with the load, off the hub's core.
     execFileSync('taskset', ['-p', '-c', opts.loadCpus, String(process.pid)], { stdio: 'ignore' });
   }
-  const plan = buildPlan(opts);
   if (opts.dryRun) {
-    console.log(describePlan(plan));
+    console.log(describePlan(buildPlan(opts)));
     return;
   }
   const info = machine();
+  // Every case gets its own copy of the options: the build is pinned before the plan is made.
+  const checkout = checkoutState();
+  info.commit = checkout.commit;
+  info.changedOutsideBench = checkout.changedOutsideBench.join(' ');
+  let provenance = `commit ${checkout.commit}, ${checkout.changedOutsideBench.length} files changed outside bench/`;
+  try {
+    const build = snapshotHeraldBuild(TMP_DIR);
+    opts.heraldBin = build.bin;
+    info.heraldBuild = build.hash;
+    provenance = `Herald build ${build.hash} (${provenance})`;
+  } catch (err) {
+    provenance = `no Herald build (${err instanceof Error ? err.message : String(err)}; ${provenance})`;
+  }
+  const plan = buildPlan(opts);
+  if (plan.some((c) => c.peers.some((p) => REDIS_WORKERS[p] !== undefined))) {
+    info.redis = await redisSummary(opts.redis).then(
+      (r) => `${r.version} (maxmemory-policy ${r.maxmemoryPolicy}, AOF ${r.aof}, used ${r.usedMemory})`,
+      (err: unknown) => `not reachable: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
   const budget = plan.reduce((a, c) => a + c.opts.repeat * c.peers.length * caseSeconds(c), 0);
   console.log(
-    `bench: ${plan.map((c) => c.id).join(', ')}; ${info.nproc} × ${info.cpu}; node ${info.node}; deadline ${Math.round(budget)} s`,
+    `bench: ${plan.map((c) => c.id).join(', ')}; ${info.nproc} × ${info.cpu}; node ${info.node}${info.redis ? `; Redis ${info.redis}` : ''}; deadline ${Math.round(budget)} s`,
   );
   const watchdog = setTimeout(() => {
     console.error(`bench: deadline of ${Math.round(budget)} s passed; stopping everything`);
@@ -113,7 +136,7 @@ async function main(): Promise<void> {
   for (const c of plan) await runCase(c, runs);
   clearTimeout(watchdog);
   const seconds = (Date.now() - started) / 1000;
-  const markdown = printReport(opts, plan, runs, seconds);
+  const markdown = printReport(opts, plan, runs, seconds, provenance);
   if (opts.json) {
     writeJson(opts.json, opts, plan, runs, info, markdown, seconds);
     if (opts.chart && opts.suite.length > 0) await writeCharts(opts.json.replace(/\.json$/, ''), plan, runs);

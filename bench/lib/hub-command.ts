@@ -4,8 +4,6 @@ import { nchanCommand } from '../peers/nchan.ts';
 import { profileArgs } from './children.ts';
 import type { PeerName } from './options.ts';
 
-const HERALD_BIN = 'packages/cli/bin/herald.js';
-
 /**
  * Herald's per-client limits (contract section 8) guard a hub against one abusive client; the
  * bench is one publisher (one API key) at up to tens of thousands of messages a second, and its
@@ -24,6 +22,15 @@ export const HERALD_BENCH_FLAGS = [
   '0',
 ];
 
+/** Herald peers on the Redis engine, and the worker processes each runs (`herald serve --workers`). */
+export const REDIS_WORKERS: Partial<Record<PeerName, number>> = { 'herald-redis': 1, 'herald-redis-w2': 2 };
+
+/** Where a Redis peer keeps its keys: the bench's Redis and a prefix of this run's own. */
+export interface RedisPlace {
+  url: string;
+  prefix: string;
+}
+
 export interface HubCommand {
   command: string;
   args: string[];
@@ -31,17 +38,30 @@ export interface HubCommand {
   forks: boolean;
 }
 
-export function hubCommand(
-  peer: PeerName,
-  port: number,
-  apiKey: string,
-  heraldArgs: readonly string[],
-  tmpDir: string,
-): HubCommand {
+export interface HubSpec {
+  peer: PeerName;
+  port: number;
+  apiKey: string;
+  heraldArgs: readonly string[];
+  /** the `herald` command the CLI peers run (a snapshot of the build: bench/lib/herald-build.ts) */
+  heraldBin: string;
+  tmpDir: string;
+  /** Redis peers only */
+  redis: RedisPlace | undefined;
+}
+
+export function hubCommand(spec: HubSpec): HubCommand {
+  const { peer, port, apiKey, heraldArgs, heraldBin, tmpDir, redis } = spec;
   if (peer === 'nchan') return { ...nchanCommand(port, tmpDir), forks: true };
-  if (peer === 'herald') {
-    if (!existsSync(HERALD_BIN)) throw new Error(`${HERALD_BIN} not found: run \`npm run build\` first`);
-    const args = [HERALD_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--api-key', apiKey];
+  const workers = REDIS_WORKERS[peer];
+  if (peer === 'herald' || workers !== undefined) {
+    if (!existsSync(heraldBin)) throw new Error(`${heraldBin} not found: run \`npm run build\` first`);
+    const args = [heraldBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--api-key', apiKey];
+    if (workers !== undefined) {
+      if (redis === undefined) throw new Error(`${peer}: no Redis given`);
+      args.push('--redis', redis.url, '--redis-prefix', redis.prefix);
+      if (workers > 1) args.push('--workers', String(workers));
+    }
     return {
       command: process.execPath,
       args: [...profileArgs(), ...args, ...HERALD_BENCH_FLAGS, ...heraldArgs],

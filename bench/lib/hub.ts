@@ -1,23 +1,33 @@
 // Starts the hub under test (Herald or a peer) as its own pinned process and waits until it answers.
+// A Herald on Redis gets a key prefix of its own, deleted when it stops; with `--workers` the hub is a
+// node:cluster primary and its workers, measured together.
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { nchanWorkerPid } from '../peers/nchan.ts';
 import { spawnTracked, stopChild } from './children.ts';
-import { hubCommand } from './hub-command.ts';
-import type { PeerName } from './options.ts';
+import { hubCommand, REDIS_WORKERS, type RedisPlace } from './hub-command.ts';
+import type { BenchOptions, PeerName } from './options.ts';
+import { type CpuTime, childPids, cmdline, cpuTime, rssBytes, sumCpu } from './procfs.ts';
+import { deletePrefix, freshPrefix, localRedisPid } from './redis.ts';
 
 export const TMP_DIR = 'bench/results/tmp';
 
 export interface Hub {
   peer: PeerName;
-  /** the process that serves connections (nginx: the worker), for CPU and memory */
+  /** the process that serves connections (nginx: the worker; a cluster: its primary) */
   pid: number;
+  /** every process whose CPU and memory are the hub's: `pid`, plus a cluster's workers */
+  pids: number[];
+  /** cores the hub may use: a cluster's workers get the load's core too (see hubCpus) */
+  cores: number;
   /** http://127.0.0.1:<port> */
   origin: string;
   logFile: string;
   child: ChildProcess;
+  /** Herald on Redis: its keys (deleted when it stops) and the local redis-server, if any */
+  redis: (RedisPlace & { pid: number | undefined }) | undefined;
 }
 
 export interface HubConfig {
@@ -25,6 +35,35 @@ export interface HubConfig {
   cpus: string | undefined;
   apiKey: string;
   heraldArgs: readonly string[];
+  /** Redis URL of the herald-redis peers (ignored by the others) */
+  redisUrl: string;
+  /** the `herald` command of the CLI peers */
+  heraldBin: string;
+}
+
+/** Variables that would put the `herald` peer on another engine than its name says. */
+const ENGINE_VARIABLES = ['HERALD_REDIS_URL', 'HERALD_REDIS_PREFIX', 'HERALD_WORKERS', 'HERALD_DATA'];
+
+/**
+ * The CPUs a hub is pinned to. One process gets the server core to itself; a cluster of N workers is
+ * meant to use every core, so it also gets the load's core (on a 2-core machine the load generator and
+ * the workers then share core 1: a cluster's figures here are a lower bound of what it does on a
+ * machine with cores to spare).
+ */
+export function hubCpus(opts: BenchOptions, peer: PeerName): string | undefined {
+  if (!opts.pin) return undefined;
+  return (REDIS_WORKERS[peer] ?? 1) > 1 ? `${opts.serverCpus},${opts.loadCpus}` : opts.serverCpus;
+}
+
+/** CPU time of every process of the hub so far. */
+export function hubCpu(hub: Hub): CpuTime {
+  return sumCpu(hub.pids.map(cpuTime));
+}
+
+/** Resident memory of every process of the hub, or undefined when the one serving is gone. */
+export function hubRss(hub: Hub): number | undefined {
+  const each = hub.pids.map(rssBytes);
+  return each[0] === undefined ? undefined : each.reduce<number>((a, b) => a + (b ?? 0), 0);
 }
 
 /** A port that was free a moment ago (the hub binds it right after). */
@@ -59,40 +98,94 @@ function tail(file: string): string {
   }
 }
 
+/** `herald serve` prints this once it listens; a cluster's primary only once every worker does. */
+function listening(logFile: string): boolean {
+  try {
+    return /^Herald listening on /m.test(readFileSync(logFile, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 export async function startHub(config: HubConfig, timeoutMs = 20_000): Promise<Hub> {
   mkdirSync(TMP_DIR, { recursive: true });
   const port = await freePort();
   const logFile = `${TMP_DIR}/${config.peer}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`;
   const log = openSync(logFile, 'w');
-  const { command: cmd, args, forks } = hubCommand(config.peer, port, config.apiKey, config.heraldArgs, TMP_DIR);
-  const child = spawnTracked({
-    command: cmd,
-    args,
-    cpus: config.cpus,
-    options: { stdio: ['ignore', log, log], env: { ...process.env, NODE_ENV: 'production' } },
-  });
+  const workers = REDIS_WORKERS[config.peer];
+  const redis = workers === undefined ? undefined : { url: config.redisUrl, prefix: freshPrefix() };
+  const { command: cmd, args, forks } = hubCommand({ ...config, port, tmpDir: TMP_DIR, redis });
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
+  for (const name of ENGINE_VARIABLES) delete env[name];
+  const child = spawnTracked({ command: cmd, args, cpus: config.cpus, options: { stdio: ['ignore', log, log], env } });
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
+  const cleanup = async (): Promise<void> => {
+    await stopChild(child);
+    if (redis) await deletePrefix(redis.url, redis.prefix).catch(() => 0);
+  };
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
+      await cleanup();
       throw new Error(
         `${config.peer} exited (${child.exitCode ?? child.signalCode}) before answering; log ${logFile}:\n${tail(logFile)}`,
       );
     }
+    // A cluster answers /healthz as soon as its first worker listens: wait for all of them.
     if (await healthy(origin)) {
+      if ((workers ?? 1) > 1 && !listening(logFile)) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
       const pid = child.pid !== undefined && forks ? nchanWorkerPid(child.pid) : child.pid;
       if (pid === undefined) throw new Error(`${config.peer}: no pid`);
-      return { peer: config.peer, pid, origin, logFile, child };
+      const pids = (workers ?? 1) > 1 ? [pid, ...childPids(pid)] : [pid];
+      if (pids.length !== (workers ?? 1) + ((workers ?? 1) > 1 ? 1 : 0)) {
+        await cleanup();
+        throw new Error(`${config.peer}: expected ${workers} workers, found ${pids.length - 1}`);
+      }
+      const cores = config.cpus === undefined ? (workers ?? 1) : config.cpus.split(',').length;
+      const hubRedis = redis ? { ...redis, pid: await localRedisPid(redis.url) } : undefined;
+      return { peer: config.peer, pid, pids, cores, origin, logFile, child, redis: hubRedis };
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  await stopChild(child);
+  await cleanup();
   throw new Error(`${config.peer} did not answer /healthz within ${timeoutMs} ms; log ${logFile}:\n${tail(logFile)}`);
 }
 
-/** Stops the hub; returns whether it was still alive (a crash during the run is a finding). */
-export async function stopHub(hub: Hub): Promise<{ crashed: boolean; logTail: string }> {
-  const crashed = hub.child.exitCode !== null || hub.child.signalCode !== null;
-  await stopChild(hub.child);
-  return { crashed, logTail: crashed ? tail(hub.logFile) : '' };
+export interface Stopped {
+  crashed: boolean;
+  logTail: string;
+  /** Redis peers: what happened to the run's keys */
+  redisCleanup?: string;
+}
+
+/** Graceful stop of a cluster: the primary asks its workers to drain (Herald's own bound is 10 s). */
+const CLUSTER_GRACE_MS = 15_000;
+
+/**
+ * Stops the hub; returns whether it was still alive (a crash during the run is a finding). A cluster
+ * whose worker died and was replaced counts as crashed too. A Redis hub's keys are deleted afterwards.
+ */
+export async function stopHub(hub: Hub): Promise<Stopped> {
+  const workers = hub.pids.slice(1);
+  const deadWorker = workers.find((pid) => cmdline(pid) === undefined);
+  const crashed = hub.child.exitCode !== null || hub.child.signalCode !== null || deadWorker !== undefined;
+  await stopChild(hub.child, workers.length > 0 ? CLUSTER_GRACE_MS : undefined);
+  // Workers outlive a primary that had to be killed only briefly (they exit when its IPC closes);
+  // any still there is ours by pid and command line.
+  for (const pid of workers) if (cmdline(pid)?.includes('herald.js serve')) process.kill(pid, 'SIGKILL');
+  const stopped: Stopped = {
+    crashed,
+    logTail: crashed ? `${deadWorker ? `worker ${deadWorker} died during the run\n` : ''}${tail(hub.logFile)}` : '',
+  };
+  if (hub.redis) {
+    const { url, prefix } = hub.redis;
+    stopped.redisCleanup = await deletePrefix(url, prefix).then(
+      (n) => `deleted ${n} keys under ${prefix}`,
+      (err: unknown) => `could not delete the keys under ${prefix}: ${err instanceof Error ? err.message : err}`,
+    );
+  }
+  return stopped;
 }

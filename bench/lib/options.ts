@@ -1,8 +1,18 @@
 // Command-line options of `npm run bench` (commander), validated into one typed object.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { HERALD_BIN } from './herald-build.ts';
 import type { Transport } from './ipc.ts';
 
-export const PEERS = ['herald', 'herald-lib', 'raw-ws', 'socketio', 'nchan', 'http-floor'] as const;
+export const PEERS = [
+  'herald',
+  'herald-lib',
+  'herald-redis',
+  'herald-redis-w2',
+  'raw-ws',
+  'socketio',
+  'nchan',
+  'http-floor',
+] as const;
 export type PeerName = (typeof PEERS)[number];
 export const SCENARIOS = ['latency', 'fanout', 'memory', 'channels', 'ingest', 'polling', 'bytes'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -10,9 +20,11 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 export const RATE_KINDS = ['single', 'batch', 'ws', 'get', 'conditional'] as const;
 export type RateKind = (typeof RATE_KINDS)[number];
 export const TRANSPORTS: readonly Transport[] = ['ws', 'wsc', 'sse', 'ndjson', 'longpoll', 'poll'];
-/** Issue 6's scenario letters; `--suite` runs their presets (bench/suite/presets.ts). */
-export const SUITE_LETTERS = ['A', 'B', 'C', 'D', 'E', 'F'] as const;
+/** Issue 6's scenario letters A-F and issue 10's R (Redis); `--suite` runs their presets (bench/suite/presets.ts). */
+export const SUITE_LETTERS = ['A', 'B', 'C', 'D', 'E', 'F', 'R'] as const;
 export type SuiteLetter = (typeof SUITE_LETTERS)[number];
+/** What `--quick` runs when no `--suite` is given: issue 6's smoke test (R needs a Redis). */
+const QUICK_DEFAULT: readonly SuiteLetter[] = ['A', 'B', 'C', 'D', 'E', 'F'];
 
 export interface BenchOptions {
   peers: PeerName[];
@@ -53,7 +65,11 @@ export interface BenchOptions {
   /** ingest/polling: which measurements to run (e.g. to profile one alone) */
   kinds: RateKind[];
   apiKey: string;
+  /** Redis the herald-redis peers run on; each run gets a key prefix of its own, deleted after it */
+  redis: string;
   heraldArgs: string[];
+  /** the `herald` command of the CLI peers; run.ts points it at a snapshot of the build */
+  heraldBin: string;
   json: string | undefined;
   /** write the fan-out / memory charts (SVG + PNG) next to the JSON */
   chart: boolean;
@@ -73,6 +89,7 @@ type RawOptions = Omit<
   | 'settleMs'
   | 'pollIntervalMs'
   | 'heraldArgs'
+  | 'heraldBin'
   | 'json'
   | 'dryRun'
   | 'explicit'
@@ -133,8 +150,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .addOption(new Option('--peer <name>', 'hub under test').choices(PEERS))
     .option('--peers <list>', `hubs to run interleaved in one invocation (${PEERS.join(',')})`, listOf(PEERS))
     .addOption(new Option('--scenario <name>', 'what to measure').choices(SCENARIOS).default('latency'))
-    .option('--suite <letters>', "issue 6 presets: A..F, comma-separated, or 'all' (overrides --scenario)", suiteList)
-    .option('--quick', 'reduced presets (N = 1,000, short steps; all of A-F unless --suite is given)')
+    .option(
+      '--suite <letters>',
+      "presets: A..F (issue 6), R (Redis, issue 10), comma-separated, or 'all' (overrides --scenario)",
+      suiteList,
+    )
+    .option('--quick', 'reduced presets (N = 1,000, short steps; A-F unless --suite is given)')
     .option('--transports <list>', `subscriber transports (${TRANSPORTS.join(',')})`, listOf(TRANSPORTS), ['ws', 'sse'])
     .option('--subs <n>', 'subscribers per transport', positiveInt, 1000)
     .option('--rate <n>', 'messages published per second (fanout/channels: first step)', positiveNumber, 100)
@@ -161,6 +182,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       ...RATE_KINDS,
     ])
     .option('--api-key <key>', 'API key the hub is started with and the publisher uses', 'bench-key')
+    .option('--redis <url>', 'Redis of the herald-redis peers (a fresh key prefix per run)', 'redis://127.0.0.1:6379')
     .option('--herald-arg <arg>', 'extra argument for `herald serve` (repeatable)', collect, [])
     .option('--json [file]', 'write the results as JSON (default file: bench/results/<date>-<scenario>.json)')
     .option('--no-chart', 'suites: do not write the SVG/PNG charts')
@@ -173,7 +195,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const explicit = Object.keys(o)
     .filter((k) => program.getOptionValueSource(k) === 'cli')
     .map((k) => RENAMED[k] ?? (k as keyof BenchOptions));
-  const suite = o.suite ?? (quick ? [...SUITE_LETTERS] : []);
+  const suite = o.suite ?? (quick ? [...QUICK_DEFAULT] : []);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const name = suite.length > 0 ? `suite-${quick ? 'quick-' : ''}${suite.join('')}` : o.scenario;
   const peersGiven = o.peers !== undefined || o.peer !== undefined;
@@ -189,6 +211,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     settleMs: settle,
     pollIntervalMs: pollInterval,
     heraldArgs: heraldArg,
+    heraldBin: HERALD_BIN,
     // Suites always keep their numbers: a full run takes long and the chart is drawn from it.
     json: json === true || (json === undefined && suite.length > 0) ? `bench/results/${stamp}-${name}.json` : json,
     dryRun: dryRun === true,

@@ -3,7 +3,8 @@
 // it for the same load generator (publish by HTTP POST; subscribe by WebSocket, SSE, …).
 import { nchanMissing } from '../peers/nchan.ts';
 import type { Dialect, Transport } from './ipc.ts';
-import type { PeerName } from './options.ts';
+import type { BenchOptions, PeerName } from './options.ts';
+import { redisMissing } from './redis.ts';
 
 export interface PeerSpec {
   name: PeerName;
@@ -22,8 +23,8 @@ export interface PeerSpec {
   heapStats: boolean;
   /** polling (E): GET answers with an ETag / Last-Modified and 304 to a conditional GET */
   polling: boolean;
-  /** why it cannot run on this machine, or undefined */
-  missing(): string | undefined;
+  /** why it cannot run on this machine (software not installed, Redis not reachable), or undefined */
+  missing(opts: BenchOptions): string | undefined | Promise<string | undefined>;
 }
 
 const HERALD_IDLE: readonly Transport[] = ['ws', 'sse', 'ndjson', 'longpoll', 'poll'];
@@ -46,6 +47,10 @@ const herald = (name: PeerName): PeerSpec => ({
 export const PEER_SPECS: Record<PeerName, PeerSpec> = {
   herald: herald('herald'),
   'herald-lib': herald('herald-lib'),
+  // The CLI on the Redis engine (issue 10): one process, and two workers behind one port.
+  'herald-redis': { ...herald('herald-redis'), missing: (opts) => redisMissing(opts.redis) },
+  // Each worker answers /v1/stats about itself: the heap of the whole hub is not one request away.
+  'herald-redis-w2': { ...herald('herald-redis-w2'), heapStats: false, missing: (opts) => redisMissing(opts.redis) },
   'raw-ws': {
     name: 'raw-ws',
     dialect: 'herald',

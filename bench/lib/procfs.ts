@@ -1,6 +1,6 @@
 // Reads a process's memory and CPU time from /proc, so the orchestrator can measure
 // the server (and the load processes) from outside without instrumenting them.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** USER_HZ is 100 on every Linux architecture Node runs on; /proc/<pid>/stat counts in it. */
 const TICKS_PER_SECOND = 100;
@@ -122,4 +122,28 @@ export function netCounters(): NetCounters {
     // not Linux, or /proc not mounted: report zeros
   }
   return { backlogDrops, retransmits };
+}
+
+/** Pids of the live processes whose parent is `ppid` (a node:cluster primary's workers). */
+export function childPids(ppid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** The command line of a live process (arguments joined by spaces), or undefined when it is gone. */
+export function cmdline(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ');
+  } catch {
+    return undefined;
+  }
 }

@@ -3,6 +3,7 @@
 import type { Case } from '../suite/plan.ts';
 import { kilo, num, pct, ratio, table } from './format.ts';
 import type { Transport } from './ipc.ts';
+import { redisSummary } from './report-redis.ts';
 import type { RunResult } from './results.ts';
 import { bestUnder100, kbPer, maxStep, measured, same } from './select.ts';
 import { targetsTable } from './targets.ts';
@@ -153,11 +154,13 @@ export function summary(plan: readonly Case[], runs: readonly RunResult[]): stri
   if (letters.has('B')) out.push('\n## B latency at a fixed load\n', latencyTable(plan, runs));
   if (letters.has('C'))
     out.push('\n## C memory per idle connection (hub RSS; Herald: heap share)\n', memorySummary(plan, runs));
-  if (plan.some((c) => c.scenario === 'channels'))
+  const d = plan.filter((c) => c.letter === 'D');
+  if (d.some((c) => c.scenario === 'channels'))
     out.push('\n## D many channels (one subscriber each)\n', rampTable(plan, runs, 'D'));
-  if (plan.some((c) => c.scenario === 'ingest')) out.push('\n## D ingest\n', httpSummary(plan, runs, 'D'));
+  if (d.some((c) => c.scenario === 'ingest')) out.push('\n## D ingest\n', httpSummary(plan, runs, 'D'));
   if (letters.has('E')) out.push('\n## E polling\n', httpSummary(plan, runs, 'E'));
   if (letters.has('F')) out.push('\n## F bytes on the wire per delivered message\n', bytesSummary(plan, runs));
-  out.push('\n## Targets (issue 6; Herald, every repetition)\n', targetsTable(plan, runs));
+  if (letters.has('R')) out.push('\n## R Redis scale-out (issue 10)\n', redisSummary(plan, runs));
+  out.push('\n## Targets (Herald, every repetition)\n', targetsTable(plan, runs));
   return out.join('\n');
 }

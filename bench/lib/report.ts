@@ -127,6 +127,7 @@ export function printReport(
   plan: readonly Case[],
   runs: readonly RunResult[],
   seconds: number,
+  provenance: string,
 ): string {
   const out: string[] = plan.map((c) => caseReport(c, runs));
   if (opts.suite.length > 0) out.push(summary(plan, runs));
@@ -136,6 +137,7 @@ export function printReport(
       ? `hub pinned to CPU ${opts.serverCpus}, load + orchestrator to CPU ${opts.loadCpus} (taskset). CPU-bound = a side used >= 85% of a core.`
       : 'not pinned (--no-pin). CPU-bound = a side used >= 85% of a core.',
     `Herald ran with its per-client limits lifted (bench/lib/hub-command.ts). Whole run: ${Math.round(seconds)} s.`,
+    `${provenance}.`,
   );
   const text = out.join('\n');
   console.log(text);

@@ -64,6 +64,8 @@ export interface WindowResult {
   serverUsPerDelivery: { user: number; system: number };
   /** load-generator CPU (all its processes) per delivered message, µs: the client's cost */
   loadUsPerDelivery: { user: number; system: number };
+  /** Redis peers: the local redis-server's CPU, over the window (drain included) */
+  engine: EngineCpu | undefined;
   stealShare: number;
   /** CPU used by other processes on the machine during the window, in cores (0..nproc) */
   othersCores: number;
@@ -90,8 +92,19 @@ export interface RateResult {
   load: CpuShare;
   /** hub CPU per request, µs (user / system) */
   serverUsPerRequest: { user: number; system: number };
+  /** Redis peers: the local redis-server's CPU over the measurement */
+  engine: EngineCpu | undefined;
   bound: Bound;
   othersCores: number;
+}
+
+/**
+ * CPU of the redis-server a Redis peer runs on. The Redis is shared, so other users' commands during the
+ * window count too (their share shows as a rate above what the hub sent); each hub has its own keys.
+ */
+export interface EngineCpu extends CpuShare {
+  /** (user + system) per message accepted in the window, µs */
+  usPerMessage: number;
 }
 
 /** Size of one HTTP exchange on the wire (polling's 304). */
@@ -118,6 +131,8 @@ export interface RunResult {
   exchanges: ExchangeBytes[];
   hubCrashed: boolean;
   notes: string[];
+  /** Redis peers: one line per hub, what became of its keys (they are deleted after the run) */
+  redisCleanup: string[];
 }
 
 export function emptyRun(caseId: string, peer: PeerName, scenario: ScenarioName, repetition: number): RunResult {
@@ -133,5 +148,6 @@ export function emptyRun(caseId: string, peer: PeerName, scenario: ScenarioName,
     exchanges: [],
     hubCrashed: false,
     notes: [],
+    redisCleanup: [],
   };
 }

@@ -3,12 +3,11 @@
 // KB per connection (and, for Herald, the V8 heap's share of it from /v1/stats).
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { type Hub, startHub, stopHub, TMP_DIR } from './hub.ts';
+import { type Hub, hubCpus, hubRss, type Stopped, startHub, stopHub, TMP_DIR } from './hub.ts';
 import type { Transport } from './ipc.ts';
 import { LoadPool } from './load-pool.ts';
 import type { BenchOptions } from './options.ts';
 import { type PeerSpec, publishUrl, subscribeUrl } from './peers.ts';
-import { rssBytes } from './procfs.ts';
 import { follow, startBar } from './progress.ts';
 import { Publisher } from './publisher-client.ts';
 import type { MemoryResult } from './results.ts';
@@ -57,69 +56,79 @@ export async function openSession(
   const loadCpus = opts.pin ? opts.loadCpus : undefined;
   const hub = await startHub({
     peer: peer.name,
-    cpus: opts.pin ? opts.serverCpus : undefined,
+    cpus: hubCpus(opts, peer.name),
     apiKey: opts.apiKey,
     heraldArgs: opts.heraldArgs,
+    redisUrl: opts.redis,
+    heraldBin: opts.heraldBin,
   });
-  const logFd = openSync(`${TMP_DIR}/load-${label}.log`, 'w');
-  const total = plan.transports.length * plan.subs;
-  const pool = new LoadPool(Math.max(1, Math.ceil(total / opts.connsPerWorker)), loadCpus, logFd);
-  const publisher = new Publisher(loadCpus, logFd);
-  // A fresh channel per run: nothing left over from an earlier run can be delivered.
-  const base = channelName();
-  const channel = plan.channelPerConnection ? `${base}-{i}` : base;
-  const notes: string[] = [];
-  await sleep(opts.settleMs);
-  const baselineRssBytes = rssBytes(hub.pid) ?? 0;
-  const memory: MemoryResult = { baselineRssBytes, transports: [] };
-  let subscribers = 0;
-  for (const transport of plan.transports) {
-    const before = rssBytes(hub.pid) ?? 0;
-    const heapBefore = peer.heapStats ? await heapUsed(hub.origin) : undefined;
-    const bar = startBar(`${label} connect ${transport}`, plan.subs);
-    const stop = follow(bar, () => ({ value: Math.max(0, pool.progress().open - subscribers) }));
-    const result = await pool.connect({
-      transport,
-      dialect: peer.dialect,
-      url: subscribeUrl(peer, hub.origin, channel, transport),
-      firstIndex: subscribers,
-      count: plan.subs,
-      connsPerAddress: opts.connsPerAddress,
-      concurrency: opts.connectConcurrency,
-      pollIntervalMs: opts.pollIntervalMs,
-    });
-    stop();
-    if (result.failed > 0) notes.push(`${transport}: ${result.failed} connections failed: ${result.errors.join('; ')}`);
+  try {
+    const logFd = openSync(`${TMP_DIR}/load-${label}.log`, 'w');
+    const total = plan.transports.length * plan.subs;
+    const pool = new LoadPool(Math.max(1, Math.ceil(total / opts.connsPerWorker)), loadCpus, logFd);
+    const publisher = new Publisher(loadCpus, logFd);
+    // A fresh channel per run: nothing left over from an earlier run can be delivered.
+    const base = channelName();
+    const channel = plan.channelPerConnection ? `${base}-{i}` : base;
+    const notes: string[] = [];
     await sleep(opts.settleMs);
-    const after = rssBytes(hub.pid) ?? 0;
-    const heapAfter = peer.heapStats ? await heapUsed(hub.origin) : undefined;
-    subscribers += result.opened;
-    memory.transports.push({
-      transport,
-      connections: result.opened,
-      failed: result.failed,
-      rssDeltaBytes: after - before,
-      kbPerConnection: result.opened > 0 ? (after - before) / 1024 / result.opened : Number.NaN,
-      heapDeltaBytes: heapBefore !== undefined && heapAfter !== undefined ? heapAfter - heapBefore : undefined,
-    });
+    const baselineRssBytes = hubRss(hub) ?? 0;
+    const memory: MemoryResult = { baselineRssBytes, transports: [] };
+    let subscribers = 0;
+    for (const transport of plan.transports) {
+      const before = hubRss(hub) ?? 0;
+      const heapBefore = peer.heapStats ? await heapUsed(hub.origin) : undefined;
+      const bar = startBar(`${label} connect ${transport}`, plan.subs);
+      const stop = follow(bar, () => ({ value: Math.max(0, pool.progress().open - subscribers) }));
+      const result = await pool.connect({
+        transport,
+        dialect: peer.dialect,
+        url: subscribeUrl(peer, hub.origin, channel, transport),
+        firstIndex: subscribers,
+        count: plan.subs,
+        connsPerAddress: opts.connsPerAddress,
+        concurrency: opts.connectConcurrency,
+        pollIntervalMs: opts.pollIntervalMs,
+      });
+      stop();
+      if (result.failed > 0)
+        notes.push(`${transport}: ${result.failed} connections failed: ${result.errors.join('; ')}`);
+      await sleep(opts.settleMs);
+      const after = hubRss(hub) ?? 0;
+      const heapAfter = peer.heapStats ? await heapUsed(hub.origin) : undefined;
+      subscribers += result.opened;
+      memory.transports.push({
+        transport,
+        connections: result.opened,
+        failed: result.failed,
+        rssDeltaBytes: after - before,
+        kbPerConnection: result.opened > 0 ? (after - before) / 1024 / result.opened : Number.NaN,
+        heapDeltaBytes: heapBefore !== undefined && heapAfter !== undefined ? heapAfter - heapBefore : undefined,
+      });
+    }
+    return {
+      hub,
+      peer,
+      pool,
+      publisher,
+      channel,
+      channelUrl: publishUrl(hub.origin, channel),
+      channels: plan.channelPerConnection ? subscribers : 1,
+      subscribers,
+      perMessage: plan.channelPerConnection ? 1 : subscribers,
+      memory,
+      notes,
+      logFd,
+    };
+  } catch (err) {
+    // The hub's Redis keys (if any) go with it; the load processes are stopped by the runner.
+    const stopped = await stopHub(hub).catch(() => undefined);
+    if (stopped?.redisCleanup) console.log(`bench: ${label}: ${stopped.redisCleanup}`);
+    throw err;
   }
-  return {
-    hub,
-    peer,
-    pool,
-    publisher,
-    channel,
-    channelUrl: publishUrl(hub.origin, channel),
-    channels: plan.channelPerConnection ? subscribers : 1,
-    subscribers,
-    perMessage: plan.channelPerConnection ? 1 : subscribers,
-    memory,
-    notes,
-    logFd,
-  };
 }
 
-export async function closeSession(session: Session): Promise<{ crashed: boolean; logTail: string }> {
+export async function closeSession(session: Session): Promise<Stopped> {
   await Promise.all([session.pool.close(), session.publisher.close()]);
   const stopped = await stopHub(session.hub);
   closeSync(session.logFd);

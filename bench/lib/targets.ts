@@ -1,13 +1,14 @@
-// Issue 6's targets, checked on Herald's results of every repetition. A target whose case was not
-// run (e.g. 10k in --quick) says so instead of passing.
+// Issue 6's targets (and issue 10's, bench/lib/targets-redis.ts), checked on Herald's results of every
+// repetition. A target whose case was not run (e.g. 10k in --quick) says so instead of passing.
 import type { Case } from '../suite/plan.ts';
 import { num, table } from './format.ts';
 import type { Transport } from './ipc.ts';
 import type { PeerName } from './options.ts';
 import type { RunResult } from './results.ts';
 import { kbPer, maxStep } from './select.ts';
+import { redisChecks } from './targets-redis.ts';
 
-interface Check {
+export interface Check {
   target: string;
   /** one value per repetition of Herald, NaN when the peer it is compared with is missing */
   values: number[];
@@ -169,7 +170,12 @@ function checks(plan: readonly Case[], runs: readonly RunResult[]): Check[] {
 }
 
 export function targetsTable(plan: readonly Case[], runs: readonly RunResult[]): string {
-  const rows = checks(plan, runs).map((c) => {
+  // Each issue's targets when the plan ran any of its scenarios.
+  const all = [
+    ...(plan.some((c) => c.letter !== 'R') ? checks(plan, runs) : []),
+    ...(plan.some((c) => c.letter === 'R') ? redisChecks(plan, runs) : []),
+  ];
+  const rows = all.map((c) => {
     if (c.values.length === 0) return [c.target, 'not run', '-'];
     const shown = c.values.map((v) => (Number.isNaN(v) ? 'n/a' : `${num(v, c.digits)}${c.unit}`)).join(', ');
     const known = c.values.filter((v) => !Number.isNaN(v));

@@ -1,6 +1,7 @@
 // One measurement window: publish at a fixed rate for a while, wait for late deliveries,
 // then gather deliveries, latencies and every process's CPU time over the window.
 
+import { hubCpu } from './hub.ts';
 import type { Traffic, Transport } from './ipc.ts';
 import { summarize } from './latency.ts';
 import type { BenchOptions } from './options.ts';
@@ -15,7 +16,7 @@ import {
   sumCpu,
 } from './procfs.ts';
 import { follow, startBar } from './progress.ts';
-import type { Bound, CpuShare, WindowResult } from './results.ts';
+import type { Bound, CpuShare, EngineCpu, WindowResult } from './results.ts';
 import type { Session } from './session.ts';
 
 /** A process using this share of a core or more is taken as saturated. */
@@ -34,11 +35,28 @@ export function share(cpu: CpuTime, wallSeconds: number): CpuShare {
   return { ...cpu, share: wallSeconds > 0 ? (cpu.user + cpu.system) / wallSeconds : 0 };
 }
 
-export function boundOf(server: number, load: number): Bound {
-  if (server >= SATURATED && load >= SATURATED) return 'both';
-  if (server >= SATURATED) return 'server';
+/** Which side was saturated; `serverCores`: a hub of several processes is saturated when all its cores are. */
+export function boundOf(server: number, load: number, serverCores = 1): Bound {
+  const hub = server / Math.max(1, serverCores) >= SATURATED;
+  if (hub && load >= SATURATED) return 'both';
+  if (hub) return 'server';
   if (load >= SATURATED) return 'load';
   return 'neither';
+}
+
+/** The redis-server's CPU between two samples, per message accepted meanwhile. */
+export function engineCpu(start: CpuTime, end: CpuTime, wallSeconds: number, messages: number): EngineCpu {
+  const used = cpuDelta(start, end);
+  return {
+    ...share(used, wallSeconds),
+    usPerMessage: messages > 0 ? ((used.user + used.system) * 1e6) / messages : Number.NaN,
+  };
+}
+
+/** CPU time of the Redis a hub runs on (zero for other hubs: nothing to account). */
+export function redisCpu(hub: { redis: { pid: number | undefined } | undefined }): CpuTime {
+  const pid = hub.redis?.pid;
+  return pid === undefined ? { user: 0, system: 0 } : cpuTime(pid);
 }
 
 export interface WindowSpec {
@@ -58,7 +76,8 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
   const wallStart = performance.now();
   const ticksStart = machineTicks();
   const netStart = netCounters();
-  const serverStart = cpuTime(hub.pid);
+  const serverStart = hubCpu(hub);
+  const engineStart = redisCpu(hub);
   const loadStart = [...loadPids.map(cpuTime), selfCpu()];
 
   const total = Math.round(spec.rate * spec.durationS);
@@ -87,7 +106,7 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
     .finally(stopBar);
   // Saturation is judged over the publishing period only: the drain that follows is mostly idle.
   const publishWall = (performance.now() - wallStart) / 1000;
-  const serverAtPublishEnd = cpuDelta(serverStart, cpuTime(hub.pid));
+  const serverAtPublishEnd = cpuDelta(serverStart, hubCpu(hub));
   const loadAtPublishEnd = cpuDelta(sumCpu(loadStart), sumCpu([...loadPids.map(cpuTime), selfCpu()]));
 
   // Late deliveries: wait until all expected arrived, nothing moves any more, or the drain bound.
@@ -105,13 +124,18 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
     }
   }
   const stats = await pool.collect();
-  const server = cpuDelta(serverStart, cpuTime(hub.pid));
+  const server = cpuDelta(serverStart, hubCpu(hub));
   const load = cpuDelta(sumCpu(loadStart), sumCpu([...loadPids.map(cpuTime), selfCpu()]));
+  const engineEnd = redisCpu(hub);
   const ticksEnd = machineTicks();
   const steal = stealShare(ticksStart, ticksEnd);
   const windowSeconds = (performance.now() - wallStart) / 1000;
+  const engine =
+    hub.redis?.pid === undefined ? undefined : engineCpu(engineStart, engineEnd, windowSeconds, done.accepted);
+  const engineUsed = engine === undefined ? 0 : engine.user + engine.system;
   // Whatever else ran on the machine meanwhile (other users of a shared box): noise to report.
-  const others = busySeconds(ticksStart, ticksEnd) - (server.user + server.system + load.user + load.system);
+  const others =
+    busySeconds(ticksStart, ticksEnd) - (server.user + server.system + load.user + load.system + engineUsed);
   const netEnd = netCounters();
 
   const received = stats.reduce((a, s) => a + s.received, 0);
@@ -168,13 +192,14 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
       user: received > 0 ? (load.user * 1e6) / received : Number.NaN,
       system: received > 0 ? (load.system * 1e6) / received : Number.NaN,
     },
+    engine,
     stealShare: steal,
     othersCores: windowSeconds > 0 ? Math.max(0, others) / windowSeconds : 0,
     net: {
       backlogDrops: netEnd.backlogDrops - netStart.backlogDrops,
       retransmits: netEnd.retransmits - netStart.retransmits,
     },
-    bound: boundOf(serverShare.share, loadShare.share),
+    bound: boundOf(serverShare.share, loadShare.share, hub.cores),
     traffic,
     dataBytes: done.dataBytes,
   };

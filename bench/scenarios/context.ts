@@ -1,6 +1,6 @@
 // What a scenario is given for one peer in one case, and the two ways it gets a hub: with
 // subscribers connected (a session) or bare (ingest, polling).
-import { type Hub, startHub, stopHub } from '../lib/hub.ts';
+import { type Hub, hubCpus, type Stopped, startHub, stopHub } from '../lib/hub.ts';
 import type { BenchOptions } from '../lib/options.ts';
 import type { PeerSpec } from '../lib/peers.ts';
 import type { RunResult } from '../lib/results.ts';
@@ -39,9 +39,11 @@ export async function withSession(
 export async function withHub(ctx: CaseContext, fn: (hub: Hub) => Promise<void>): Promise<void> {
   const hub = await startHub({
     peer: ctx.peer.name,
-    cpus: ctx.opts.pin ? ctx.opts.serverCpus : undefined,
+    cpus: hubCpus(ctx.opts, ctx.peer.name),
     apiKey: ctx.opts.apiKey,
     heraldArgs: ctx.opts.heraldArgs,
+    redisUrl: ctx.opts.redis,
+    heraldBin: ctx.opts.heraldBin,
   });
   try {
     await fn(hub);
@@ -50,11 +52,15 @@ export async function withHub(ctx: CaseContext, fn: (hub: Hub) => Promise<void>)
   }
 }
 
-async function closeAndRecord(result: RunResult, close: () => Promise<{ crashed: boolean; logTail: string }>) {
+async function closeAndRecord(result: RunResult, close: () => Promise<Stopped>) {
   const stopped = await close();
   if (stopped.crashed) {
     result.hubCrashed = true;
     result.notes.push(`hub log tail:\n${stopped.logTail}`);
+  }
+  if (stopped.redisCleanup !== undefined) {
+    console.log(`bench: ${result.caseId} ${result.peer}: ${stopped.redisCleanup}`);
+    result.redisCleanup.push(stopped.redisCleanup);
   }
 }
 

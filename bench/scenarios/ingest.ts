@@ -3,12 +3,12 @@
 // with the node:http floor, which answers 201 and does nothing), and publishes over a persistent
 // WebSocket (`/v1/ws` op publish) from a pinned Node process.
 import { openSync, writeFileSync } from 'node:fs';
-import { TMP_DIR } from '../lib/hub.ts';
+import { type Hub, TMP_DIR } from '../lib/hub.ts';
 import { summarize } from '../lib/latency.ts';
 import { measured } from '../lib/measure.ts';
 import { publishUrl } from '../lib/peers.ts';
 import type { RateResult } from '../lib/results.ts';
-import { boundOf } from '../lib/window.ts';
+import { boundOf, engineCpu } from '../lib/window.ts';
 import { runWrk, wrkMissing } from '../lib/wrk.ts';
 import { wsPublish } from '../lib/ws-publisher-client.ts';
 import { dataJson, padFor } from '../load/payload.ts';
@@ -31,7 +31,7 @@ export async function ingestScenario(ctx: CaseContext): Promise<string | undefin
   await withHub(ctx, async (hub) => {
     const url = publishUrl(hub.origin, `ingest${Date.now().toString(36)}`);
     for (const kind of kinds) {
-      const m = await measured(hub.pid, [], () =>
+      const m = await measured(hub, [], () =>
         runWrk({
           url,
           durationS: opts.duration,
@@ -52,26 +52,26 @@ export async function ingestScenario(ctx: CaseContext): Promise<string | undefin
         server: m.server,
         load: m.load,
         serverUsPerRequest: { user: (m.server.user * 1e6) / w.requests, system: (m.server.system * 1e6) / w.requests },
-        bound: boundOf(m.server.share, m.load.share),
+        engine: m.engine && engineCpu(m.engine.start, m.engine.end, m.wallSeconds, w.requests * kind.perRequest),
+        bound: boundOf(m.server.share, m.load.share, hub.cores),
         othersCores: m.othersCores,
       });
     }
-    if (peer.wsPublish && opts.kinds.includes('ws'))
-      ctx.result.rates.push(await overWebSocket(ctx, hub.origin, hub.pid));
+    if (peer.wsPublish && opts.kinds.includes('ws')) ctx.result.rates.push(await overWebSocket(ctx, hub));
   });
   return undefined;
 }
 
-async function overWebSocket(ctx: CaseContext, origin: string, hubPid: number): Promise<RateResult> {
+async function overWebSocket(ctx: CaseContext, hub: Hub): Promise<RateResult> {
   const { opts, label } = ctx;
   const logFd = openSync(`${TMP_DIR}/ws-publish-${label}.log`, 'w');
   // Few connections with a deep window: what one busy backend publisher would hold.
   const connections = Math.min(8, opts.httpConns);
-  const m = await measured(hubPid, [], () =>
+  const m = await measured(hub, [], () =>
     wsPublish(
       {
         type: 'ws-publish',
-        url: `${origin.replace(/^http/, 'ws')}/v1/ws`,
+        url: `${hub.origin.replace(/^http/, 'ws')}/v1/ws`,
         channel: `ingestws${Date.now().toString(36)}`,
         apiKey: opts.apiKey,
         connections,
@@ -99,7 +99,8 @@ async function overWebSocket(ctx: CaseContext, origin: string, hubPid: number): 
       user: total > 0 ? (m.server.user * 1e6) / total : Number.NaN,
       system: total > 0 ? (m.server.system * 1e6) / total : Number.NaN,
     },
-    bound: boundOf(m.server.share, m.load.share),
+    engine: m.engine && engineCpu(m.engine.start, m.engine.end, m.wallSeconds, done.acked),
+    bound: boundOf(m.server.share, m.load.share, hub.cores),
     othersCores: m.othersCores,
   };
 }

@@ -6,7 +6,7 @@ import { exchangeBytes, httpOnce } from '../lib/http-once.ts';
 import { measured } from '../lib/measure.ts';
 import { publishUrl, subscribeUrl } from '../lib/peers.ts';
 import type { RateResult } from '../lib/results.ts';
-import { boundOf } from '../lib/window.ts';
+import { boundOf, engineCpu } from '../lib/window.ts';
 import { runWrk, wrkMissing } from '../lib/wrk.ts';
 import { type CaseContext, withHub } from './context.ts';
 
@@ -36,7 +36,7 @@ export async function pollingScenario(ctx: CaseContext): Promise<string | undefi
     if (opts.kinds.includes('get')) kinds.push(['GET 200', {}]);
     if (opts.kinds.includes('conditional')) kinds.push(['GET 304', conditional]);
     for (const [name, headers] of kinds) {
-      const m = await measured(hub.pid, [], () =>
+      const m = await measured(hub, [], () =>
         runWrk({
           url,
           durationS: opts.duration,
@@ -59,7 +59,8 @@ export async function pollingScenario(ctx: CaseContext): Promise<string | undefi
           user: (m.server.user * 1e6) / w.requests,
           system: (m.server.system * 1e6) / w.requests,
         },
-        bound: boundOf(m.server.share, m.load.share),
+        engine: m.engine && engineCpu(m.engine.start, m.engine.end, m.wallSeconds, 0),
+        bound: boundOf(m.server.share, m.load.share, hub.cores),
         othersCores: m.othersCores,
       };
       ctx.result.rates.push(result);

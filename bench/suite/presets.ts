@@ -1,7 +1,8 @@
-// Issue 6's scenarios A-F as cases, in a full and a --quick size. Options given on the command
-// line win over a preset's (e.g. `--suite A --duration 3`).
+// Issue 6's scenarios A-F (and issue 10's R, bench/suite/presets-redis.ts) as cases, in a full and a
+// --quick size. Options given on the command line win over a preset's (e.g. `--suite A --duration 3`).
 import type { BenchOptions, PeerName } from '../lib/options.ts';
 import type { Case } from './plan.ts';
+import { redisPresets } from './presets-redis.ts';
 
 /** Hubs compared on delivery: Herald, the floor, Socket.IO, Nchan (skipped when not installed). */
 const DELIVERY: PeerName[] = ['herald', 'raw-ws', 'socketio', 'nchan'];
@@ -161,5 +162,6 @@ export function presets(base: BenchOptions): Case[] {
       warmup: 0,
     }),
   });
+  cases.push(...redisPresets(base, with_));
   return cases;
 }
