@@ -35,7 +35,9 @@ function where(url: string): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
   if (pkg) return pkg;
   if (path.startsWith('node:') || path === '') return path || '(native/gc)';
-  return path.replace(/^.*?\/(packages|bench)\//, '$1/');
+  // The last packages/ wins: the bench runs a copy of the CLI under bench/results/tmp/herald-build-…/packages/.
+  if (path.includes('/packages/')) return path.replace(/^.*\/packages\//, 'packages/');
+  return path.replace(/^.*?\/bench\//, 'bench/');
 }
 
 const byFunction = new Map<string, number>();
