@@ -1,2 +1,3 @@
 export * from './blob-store-contract.ts';
 export * from './engine-contract.ts';
+export * from './presence-contract.ts';
