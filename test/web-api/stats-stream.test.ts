@@ -17,7 +17,7 @@ interface Snapshot {
   bytesOut: Record<string, number>;
   subscriptions: number;
   historyMessages: number | null;
-  topChannels: Array<{ channel: string; subscribers: number; historyLength: number }>;
+  topChannels: Array<{ channel: string; subscribers: number; messagesPerSec: number; historyLength: number }>;
   eventLoopLagMs: { p50: number; p99: number; max: number };
   memory: { rss: number; heapUsed: number; heapTotal: number };
 }
@@ -91,6 +91,50 @@ describe('GET /v1/stats/stream', () => {
     } finally {
       stream.close();
       await ws.close();
+    }
+  });
+
+  it('lists the busiest channels by message rate, with or without subscribers', async () => {
+    const stream = await openSse(streamUrl(`?token=${s.apiKey}`));
+    const busy = uniqueChannel('busy');
+    const quiet = uniqueChannel('quiet');
+    try {
+      await stream.frames.until((f) => snapshot(f) !== undefined, 2_000);
+      let publishing = true;
+      const publisher = (async () => {
+        for (let i = 0; publishing; i++) {
+          await publish(s, busy, { i });
+          if (i % 5 === 0) await publish(s, quiet, { i });
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      const frames = await stream.frames.until(
+        (f) => {
+          const top = snapshot(f)?.topChannels ?? [];
+          const a = top.find((c) => c.channel === busy);
+          const b = top.find((c) => c.channel === quiet);
+          return a !== undefined && b !== undefined && a.messagesPerSec > b.messagesPerSec && b.messagesPerSec > 0;
+        },
+        5_000,
+        'both channels ranked by rate',
+      );
+      publishing = false;
+      await publisher;
+      const top = (snapshot(frames.at(-1) as SseFrame) as Snapshot).topChannels;
+      const row = top.find((c) => c.channel === busy);
+      expect(row?.subscribers).toBe(0);
+      expect(row?.historyLength).toBeGreaterThan(0);
+      // Most messages first.
+      const rates = top.map((c) => c.messagesPerSec);
+      expect(rates).toEqual([...rates].sort((x, y) => y - x));
+      // Once publishing stops, the rate falls to 0 (rates are per interval, not since start).
+      await stream.frames.until(
+        (f) => (snapshot(f)?.topChannels.find((c) => c.channel === busy)?.messagesPerSec ?? 0) === 0,
+        3_000,
+        'the rate back to 0',
+      );
+    } finally {
+      stream.close();
     }
   });
 

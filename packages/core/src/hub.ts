@@ -77,6 +77,11 @@ export class Hub implements WaitRegistry {
   readonly presence: PresenceStore;
   /** Messages accepted for publishing since start. */
   published = 0;
+  /**
+   * Told of every accepted publish on this node (channel, message count); set by the stats stream while
+   * someone watches it, so counting per channel costs nothing otherwise.
+   */
+  onPublished: ((channel: string, messages: number) => void) | undefined;
   private readonly interest = new Map<string, ChannelInterest>();
   private readonly rates: PollRates;
   private readonly slow: SlowConsumerGuard;
@@ -123,7 +128,10 @@ export class Hub implements WaitRegistry {
       return { event: input.event, data };
     });
     const result = await this.engine.append(channel, encoded, ns.history, idempotencyKey);
-    if (!result.duplicate) this.published += encoded.length;
+    if (!result.duplicate) {
+      this.published += encoded.length;
+      this.onPublished?.(channel, encoded.length);
+    }
     return result;
   }
 

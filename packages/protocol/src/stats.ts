@@ -17,7 +17,11 @@ export interface StatsSnapshot {
   bytesOut: PerTransport;
   subscriptions: number;
   historyMessages: number | null;
-  topChannels: Array<{ channel: string; subscribers: number; historyLength: number }>;
+  /**
+   * The busiest channels: those with the most live subscribers and those with the most messages published
+   * on this hub per second, each top 10 (so up to 20), most messages first.
+   */
+  topChannels: Array<{ channel: string; subscribers: number; messagesPerSec: number; historyLength: number }>;
   eventLoopLagMs: { p50: number; p99: number; max: number };
   memory: { rss: number; heapUsed: number; heapTotal: number };
   /** Message-queue bridges running in the hub's process (docs/bridges.md); absent when there are none. */

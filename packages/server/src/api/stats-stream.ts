@@ -5,9 +5,12 @@ import type { StatsSnapshot } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection, Ticker } from '../heartbeat.ts';
 import { type ServerStats, TRANSPORTS, type TransportName } from '../stats.ts';
+import { BusiestChannels } from './busiest-channels.ts';
 
-/** Channels listed in `topChannels`. */
+/** Channels listed in `topChannels`: this many by subscribers, and as many by message rate. */
 const TOP = 10;
+/** Per-channel message counters kept while someone watches (bounds memory whatever the channel count). */
+const RATE_COUNTERS = 64;
 /** Event-loop sampling interval, ms; an idle loop reports about this much, so it is subtracted. */
 const LAG_RESOLUTION_MS = 10;
 
@@ -36,6 +39,8 @@ export class StatsStream {
   private timer: NodeJS.Timeout | undefined;
   private lag: IntervalHistogram | undefined;
   private previous: Sample;
+  /** Messages per channel since the previous tick, fed by the hub while the timer runs. */
+  private readonly busiest = new BusiestChannels(RATE_COUNTERS);
 
   constructor(
     private readonly hub: Hub,
@@ -75,6 +80,8 @@ export class StatsStream {
 
   private start(): void {
     this.previous = this.sample();
+    this.busiest.clear();
+    this.hub.onPublished = (channel, messages) => this.busiest.add(channel, messages);
     this.lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
     this.lag.enable();
     this.timer = setInterval(() => {
@@ -89,6 +96,8 @@ export class StatsStream {
     if (this.clients.size > 0 || this.timer === undefined) return;
     clearInterval(this.timer);
     this.timer = undefined;
+    this.hub.onPublished = undefined;
+    this.busiest.clear();
     this.lag?.disable();
     this.lag = undefined;
   }
@@ -96,6 +105,7 @@ export class StatsStream {
   private async tick(): Promise<void> {
     const snapshot = await this.snapshot();
     this.previous = this.sample();
+    this.busiest.clear();
     this.lag?.reset();
     const frame = `data: ${JSON.stringify(snapshot)}\n\n`;
     for (const client of this.clients) client.send(frame);
@@ -140,20 +150,33 @@ export class StatsStream {
       bytesOut: now.bytesOut,
       subscriptions: this.hub.subscriptionCount(),
       historyMessages: this.hub.engine.historySize?.() ?? null,
-      topChannels: await this.topChannels(),
+      topChannels: await this.topChannels(rate),
       eventLoopLagMs: this.lagMs(),
       memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal },
       bridges: this.options.bridges?.(),
     };
   }
 
-  private async topChannels(): Promise<StatsSnapshot['topChannels']> {
-    return Promise.all(
-      this.hub.topChannels(TOP).map(async ({ channel, subscribers }) => {
+  /** The top channels by subscribers and by messages since the previous tick (`rate` makes that per second). */
+  private async topChannels(rate: (messages: number) => number): Promise<StatsSnapshot['topChannels']> {
+    const rows = new Map<string, { subscribers: number; messagesPerSec: number }>();
+    for (const { channel, subscribers } of this.hub.topChannels(TOP))
+      rows.set(channel, { subscribers, messagesPerSec: 0 });
+    for (const { channel, messages } of this.busiest.top(TOP)) {
+      const row = rows.get(channel);
+      if (row !== undefined) row.messagesPerSec = rate(messages);
+      else {
+        const subscribers = Object.values(this.hub.subscriberCounts(channel)).reduce((n, c) => n + c, 0);
+        rows.set(channel, { subscribers, messagesPerSec: rate(messages) });
+      }
+    }
+    const out = await Promise.all(
+      [...rows].map(async ([channel, row]) => {
         const state = await this.hub.state(channel).catch(() => undefined);
-        return { channel, subscribers, historyLength: state === undefined ? 0 : state.last - state.first + 1 };
+        return { channel, ...row, historyLength: state === undefined ? 0 : state.last - state.first + 1 };
       }),
     );
+    return out.sort((a, b) => b.messagesPerSec - a.messagesPerSec || b.subscribers - a.subscribers);
   }
 
   private lagMs(): StatsSnapshot['eventLoopLagMs'] {
