@@ -12,6 +12,11 @@ export type {
   WebSocketLike,
 } from './platform.ts';
 export type { ResetInfo } from './positions.ts';
+// Presence is its own module: bundlers leave it out of applications that do not import it, and the
+// `<script src="/herald.js">` global does not carry it (pages that need it bundle it, see docs/client.md).
+export type { PresenceEvents, PresenceOptions } from './presence.ts';
+export { Presence, presence } from './presence.ts';
+export type { PresenceMember } from './presence-types.ts';
 export type { Fallback, FallbackCode } from './selector.ts';
 export type { ConnectionState, StateEvent } from './state.ts';
 export type { Message, SubscribeOptions, SubscriptionEvents } from './subscription.ts';

@@ -2,12 +2,12 @@ import { isChannelName } from '@herald/protocol';
 import { Emitter } from './emitter.ts';
 import { HeraldError } from './errors.ts';
 import type { Frame } from './frames.ts';
-import { type HttpContext, latestCursor, publishHttp } from './http.ts';
+import { getJson, type HttpContext, latestCursor, publishHttp } from './http.ts';
 import type { ConnectOptions } from './options.ts';
 import type { Platform } from './platform.ts';
 import { Reconnector } from './reconnector.ts';
 import type { StateEvent } from './state.ts';
-import { type Message, type SubscribeOptions, Subscription } from './subscription.ts';
+import { type ChannelLink, type Message, type SubscribeOptions, Subscription } from './subscription.ts';
 import type { PublishResult, TransportName } from './transports/types.ts';
 
 /** Events of a {@link HeraldClient}. */
@@ -33,6 +33,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
   readonly #subs = new Map<string, Subscription>();
   readonly #link: Reconnector;
   readonly #http: HttpContext;
+  readonly #channelLink: ChannelLink;
   #closing: Promise<void> | undefined;
 
   /** @internal use `connect()`. */
@@ -47,6 +48,11 @@ export class HeraldClient extends Emitter<ClientEvents> {
       resolve: (channel) => latestCursor(this.#http, channel),
     });
     this.#http = this.#link.http;
+    this.#channelLink = {
+      client: this,
+      call: (op) => this.#link.caller()?.(op),
+      get: (path) => getJson(this.#http, path),
+    };
   }
 
   /** The current state, transport and last fallback. */
@@ -74,7 +80,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     }
     let sub: Subscription;
     try {
-      sub = new Subscription(channel, options, (s) => this.#release(s));
+      sub = new Subscription(channel, options, this.#channelLink, (s) => this.#release(s));
     } catch (err) {
       throw new HeraldError('bad_request', err instanceof Error ? err.message : String(err));
     }
@@ -113,11 +119,14 @@ export class HeraldClient extends Emitter<ClientEvents> {
     this.#link.removed(sub.channel);
   }
 
+  /**
+   * The hub refused or ended one channel (a subscribe answered with an error, an `unsubscribed` frame
+   * after a token change, a refusal found by probing): the hub holds nothing for it, so nothing is sent.
+   */
   #drop(channel: string, error: HeraldError): void {
     const sub = this.#subs.get(channel);
     if (sub === undefined) return;
     this.#subs.delete(channel);
-    this.#link.removed(channel);
     sub.end(error);
   }
 
@@ -136,8 +145,13 @@ export class HeraldClient extends Emitter<ClientEvents> {
     const sub = this.#subs.get(channel);
     if (sub === undefined) return true;
     const position = sub.position;
+    if (frame.type === 'member') {
+      sub.observe(frame);
+      return true;
+    }
     if (frame.type === 'start') {
       position.start(frame.epoch, frame.cursor);
+      sub.observe(frame);
       return true;
     }
     if (frame.type === 'reset') {

@@ -7,8 +7,16 @@ import { type Cursor, parseMultiCursor, type WireMessage, type WireReset } from 
 export type Frame =
   | { type: 'message'; message: WireMessage; epoch?: string }
   | { type: 'reset'; reset: WireReset }
-  | { type: 'start'; channel: string; epoch: string; cursor: string | undefined }
+  | { type: 'start'; channel: string; epoch: string; cursor: string | undefined; client?: string | undefined }
+  | { type: 'member'; channel: string; kind: 'join' | 'leave'; member: Record<string, unknown> }
   | { type: 'close'; code: number; reason: string };
+
+/** The hub ended one subscription of a multiplexed socket (`op: unsubscribed`, after `op: auth`). */
+export interface Dropped {
+  dropped: string;
+  code: string;
+  message: string;
+}
 
 /** A reply to a multiplexed WebSocket request (`ok` or `error` with a `ref`). */
 export interface Reply {
@@ -67,7 +75,7 @@ function toClose(value: unknown): Frame | undefined {
 }
 
 /** Parses one multiplexed-WebSocket text frame (contract section 6). */
-export function parseWsFrame(text: string): Frame | Reply | 'pong' | undefined {
+export function parseWsFrame(text: string): Frame | Reply | Dropped | 'pong' | undefined {
   const value = parseJson(text);
   if (!isObject(value)) return undefined;
   const ref = typeof value.ref === 'number' || typeof value.ref === 'string' ? value.ref : undefined;
@@ -86,6 +94,20 @@ export function parseWsFrame(text: string): Frame | Reply | 'pong' | undefined {
       return { ref, ok: false, body: value };
     case 'pong':
       return 'pong';
+    case 'join':
+    case 'leave':
+      // Read by the presence module (kept out of the core bundle), which checks the member's fields.
+      return typeof value.channel === 'string'
+        ? { type: 'member', channel: value.channel, kind: value.op, member: value }
+        : undefined;
+    case 'unsubscribed':
+      return typeof value.channel === 'string'
+        ? {
+            dropped: value.channel,
+            code: String(value.code ?? 'forbidden'),
+            message: String(value.message ?? 'unsubscribed by the hub'),
+          }
+        : undefined;
     case undefined: {
       // A compact message frame has no op (subprotocol herald.compact).
       const message = toCompactMessage(value);

@@ -117,6 +117,13 @@ export async function latestCursor(http: HttpContext, channel: string): Promise<
   return typeof body.cursor === 'string' ? body.cursor : '0';
 }
 
+/** `GET {base}{path}` as JSON with the client's credentials; a non-2xx answer rejects with its HeraldError. */
+export async function getJson(http: HttpContext, path: string): Promise<unknown> {
+  const res = await http.fetch(`${http.base}${path}`, { headers: http.headers(), signal: http.signal });
+  if (!res.ok) throw await errorFrom(res);
+  return res.json();
+}
+
 /** Resolves after `ms`, or rejects at once when `signal` aborts (so close() never waits on a sleep). */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

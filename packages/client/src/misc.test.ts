@@ -1,9 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Subscription } from './subscription.ts';
+import { type ChannelLink, Subscription } from './subscription.ts';
 import { Timers } from './timers.ts';
 import { jwtExpiry, refreshDelay, TokenSource } from './token.ts';
 import { pollDelay } from './transports/poll.ts';
 import { eventsUrl, httpBase, toWsUrl } from './urls.ts';
+
+/** Subscriptions made outside a client: nothing here reaches for the client's side. */
+const NO_LINK = {} as ChannelLink;
 
 describe('small rules', () => {
   it('clamps Herald-Poll-Interval into the client bounds', () => {
@@ -60,7 +63,7 @@ describe('small rules', () => {
   });
 
   it('iterates messages and ends the loop on unsubscribe / with the error on failure', async () => {
-    const sub = new Subscription('c', {}, () => {});
+    const sub = new Subscription('c', {}, NO_LINK, () => {});
     const it1 = sub[Symbol.asyncIterator]();
     sub.deliver({ channel: 'c', offset: 1, data: 'a', time: 0, cursor: 'e:1' });
     expect(await it1.next()).toMatchObject({ value: { data: 'a' }, done: false });
@@ -70,7 +73,7 @@ describe('small rules', () => {
     sub.unsubscribe();
     expect(await it1.next()).toEqual({ value: undefined, done: true });
 
-    const failing = new Subscription('d', {}, () => {});
+    const failing = new Subscription('d', {}, NO_LINK, () => {});
     const it2 = failing[Symbol.asyncIterator]();
     const waiting = it2.next();
     failing.end(Object.assign(new Error('nope'), { code: 'forbidden' }) as never);

@@ -75,7 +75,7 @@ export class Reconnector {
   added(sub: Subscription): void {
     const conn = this.#conn;
     if (conn?.subscribe !== undefined) {
-      if (conn.phase === 'open') conn.subscribe(sub.channel, sub.cursor);
+      if (conn.phase === 'open') conn.subscribe(sub.channel, sub.cursor, sub.info);
     } else if (conn !== undefined || this.#state.state === 'open') this.#scheduleRestart();
   }
 
@@ -91,6 +91,12 @@ export class Reconnector {
   publisher(): Connection['publish'] {
     const conn = this.#conn;
     return conn?.phase === 'open' ? conn.publish?.bind(conn) : undefined;
+  }
+
+  /** Ops with an answer over the open socket (`op: presence`), if there is one. */
+  caller(): Connection['call'] {
+    const conn = this.#conn;
+    return conn?.phase === 'open' ? conn.call?.bind(conn) : undefined;
   }
 
   /** Stops everything. */
@@ -171,7 +177,8 @@ export class Reconnector {
         platform: this.#platform,
         token: this.#tokens.value,
         timings: this.#o.timings,
-        positions: () => this.#host.subscriptions().map((s) => ({ channel: s.channel, cursor: s.cursor })),
+        positions: () =>
+          this.#host.subscriptions().map((s) => ({ channel: s.channel, cursor: s.cursor, info: s.info })),
         headers: (extra) => this.#headers(extra),
       },
       sink,

@@ -1,5 +1,8 @@
+import type { ClientOp } from '@herald/protocol';
+import type { HeraldClient } from './client.ts';
 import { Emitter } from './emitter.ts';
 import type { HeraldError } from './errors.ts';
+import type { Frame } from './frames.ts';
 import { ChannelPosition, type ResetInfo } from './positions.ts';
 
 /** A message as the application sees it. */
@@ -30,6 +33,21 @@ export interface SubscriptionEvents {
 export interface SubscribeOptions {
   /** Resume after this cursor (`<epoch>:<offset>`, or `0` for the oldest message in history). */
   after?: string;
+  /**
+   * Presence namespaces: what the other members see of this one (a name, a colour; a JSON object of
+   * at most 1 KiB). Sent over the WebSocket only: the hub makes members of WebSocket subscribers alone.
+   */
+  info?: Record<string, unknown>;
+}
+
+/** @internal What add-ons (presence) use of the client, through a subscription. */
+export interface ChannelLink {
+  /** The client: its state events and transport. */
+  readonly client: HeraldClient;
+  /** Sends an op that has an answer over the open WebSocket; undefined when none is open. */
+  call(op: ClientOp): Promise<Record<string, unknown>> | undefined;
+  /** `GET` a hub path (`/v1/…`) as JSON with the client's credentials; rejects with a HeraldError. */
+  get(path: string): Promise<unknown>;
 }
 
 interface Waiter {
@@ -48,14 +66,25 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
   readonly channel: string;
   /** @internal resume bookkeeping, shared with the client. */
   readonly position: ChannelPosition;
+  /** The presence info it joins with (see {@link SubscribeOptions.info}). */
+  readonly info: Record<string, unknown> | undefined;
+  /** @internal the client's side, for add-ons. */
+  readonly link: ChannelLink;
+  /** @internal this connection's presence member id, from the hub's last subscribe answer (WebSocket). */
+  member: string | undefined;
+  /** @internal told of frames about the channel that are not messages (start, join, leave). */
+  observer: ((frame: Frame) => void) | undefined;
   #closed = false;
   readonly #release: (sub: Subscription) => void;
 
   /** @internal created by `client.subscribe()`. */
-  constructor(channel: string, options: SubscribeOptions, release: (sub: Subscription) => void) {
+  constructor(channel: string, options: SubscribeOptions, link: ChannelLink, release: (sub: Subscription) => void) {
     super();
     this.channel = channel;
     this.position = new ChannelPosition(channel, options.after);
+    // Checked by the hub (a JSON object of at most 1 KiB): a bad one ends the subscription with its error.
+    this.info = options.info;
+    this.link = link;
     this.#release = release;
   }
 
@@ -86,6 +115,12 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     if (!this.#closed) this.emit('reset', info);
   }
 
+  /** @internal passes a frame other than a message to the observer (presence). */
+  observe(frame: Frame): void {
+    if (frame.type === 'start') this.member = frame.client;
+    if (!this.#closed) this.observer?.(frame);
+  }
+
   /** @internal ends the subscription, with an error when it failed. */
   end(error: HeraldError | undefined): void {
     if (this.#closed) return;
@@ -93,6 +128,7 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     if (error !== undefined) this.emit('error', error);
     this.emit('end', undefined);
     this.removeAllListeners();
+    this.observer = undefined;
   }
 
   /** Iterates over messages until the subscription ends; a fatal error is thrown from the loop. */

@@ -32,11 +32,12 @@ export interface CloseLine {
 
 /** Client -> server ops on the multiplexed WebSocket (`/v1/ws`). */
 export type ClientOp =
-  | { op: 'subscribe'; ref?: number | string; channel: string; after?: string }
+  | { op: 'subscribe'; ref?: number | string; channel: string; after?: string; info?: Record<string, unknown> }
   | { op: 'unsubscribe'; ref?: number | string; channel: string }
   | { op: 'publish'; ref?: number | string; channel: string; event?: string; data: unknown }
   | { op: 'ping'; ref?: number | string }
-  | { op: 'auth'; ref?: number | string; token: string };
+  | { op: 'auth'; ref?: number | string; token: string }
+  | { op: 'presence'; ref?: number | string; channel: string };
 
 /** Server -> client ops on the multiplexed WebSocket. */
 export type ServerOp =

@@ -1,3 +1,4 @@
+import type { ClientOp } from '@herald/protocol';
 import type { HeraldError } from '../errors.ts';
 import type { Frame } from '../frames.ts';
 import type { Platform } from '../platform.ts';
@@ -58,8 +59,11 @@ export interface TransportContext {
   platform: Platform;
   token: string | undefined;
   timings: TransportTimings;
-  /** Channels and their resume cursors, read when a request is made (poll re-reads it every time). */
-  positions(): Array<{ channel: string; cursor: string | undefined }>;
+  /**
+   * Channels, their resume cursors and presence info, read when a request is made (poll re-reads it
+   * every time). Only the WebSocket sends `info`: the hub takes presence members from it alone.
+   */
+  positions(): Array<{ channel: string; cursor: string | undefined; info?: Record<string, unknown> }>;
   /** Headers for fetch requests (auth). */
   headers(extra?: Record<string, string>): Record<string, string>;
 }
@@ -81,10 +85,12 @@ export interface Connection {
   readonly watched: boolean;
   /** Stops it at once; no sink call follows. Resolves when the socket is released. */
   close(): Promise<void>;
-  /** Multiplexed transports only: add/remove a channel without reconnecting. */
-  subscribe?(channel: string, cursor: string | undefined): void;
+  /** Multiplexed transports only: add/remove a channel (with its presence `info`) without reconnecting. */
+  subscribe?(channel: string, cursor: string | undefined, info?: Record<string, unknown>): void;
   unsubscribe?(channel: string): void;
   publish?(channel: string, data: unknown, event: string | undefined): Promise<PublishResult>;
+  /** Sends an op that has an answer (`op: presence`) and resolves with the answer's fields. */
+  call?(op: ClientOp): Promise<Record<string, unknown>>;
   /** Sends an application-level ping (browsers cannot see protocol pings). */
   ping?(): void;
   /** Replaces the connection's token (WebSocket `op: auth`). */

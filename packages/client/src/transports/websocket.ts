@@ -2,12 +2,12 @@ import type { ClientOp } from '@herald/protocol';
 import { HeraldError } from '../errors.ts';
 import { parseWsFrame, type Reply } from '../frames.ts';
 import { toWsUrl } from '../urls.ts';
-import type { Connection, Failure, PublishResult, Sink, TransportContext } from './types.ts';
+import type { Connection, Failure, Sink, TransportContext } from './types.ts';
 
 interface Pending {
   channel: string;
-  kind: 'subscribe' | 'publish' | 'other';
-  resolve?: (result: PublishResult) => void;
+  kind: 'subscribe' | 'call' | 'other';
+  answer?: (body: Record<string, unknown>) => void;
   reject?: (error: HeraldError) => void;
   timer?: ReturnType<typeof setTimeout>;
 }
@@ -56,11 +56,22 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
     pending.set(ref, entry);
     send({ ...op, ref });
   };
-  const subscribe = (channel: string, cursor: string | undefined): void => {
-    const op: ClientOp =
-      cursor === undefined ? { op: 'subscribe', channel } : { op: 'subscribe', channel, after: cursor };
+  const subscribe = (channel: string, cursor: string | undefined, info?: Record<string, unknown>): void => {
+    const op: Extract<ClientOp, { op: 'subscribe' }> = { op: 'subscribe', channel };
+    if (cursor !== undefined) op.after = cursor;
+    if (info !== undefined) op.info = info;
     request(op, { channel, kind: 'subscribe' });
   };
+  /** Sends `op` and settles with the answer's body, or rejects on an error, a timeout or a close. */
+  const call = (op: ClientOp): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const entry: Pending = { channel: '', kind: 'call', answer: resolve, reject };
+      entry.timer = setTimeout(() => {
+        for (const [ref, e] of pending) if (e === entry) pending.delete(ref);
+        reject(new HeraldError('timeout', `the hub did not answer the ${op.op} in time`));
+      }, ctx.timings.publishTimeout);
+      request(op, entry);
+    });
   const finish = (failure: Failure | undefined): void => {
     if (done) return;
     done = true;
@@ -86,24 +97,18 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
     }
     if (entry.kind === 'subscribe' && typeof body.epoch === 'string') {
       const cursor = typeof body.cursor === 'string' ? body.cursor : undefined;
-      sink.frame({ type: 'start', channel: entry.channel, epoch: body.epoch, cursor });
+      // Presence namespaces name the socket's member id: how the other members see it.
+      const client = typeof body.client === 'string' ? body.client : undefined;
+      sink.frame({ type: 'start', channel: entry.channel, epoch: body.epoch, cursor, client });
     }
-    if (entry.kind === 'publish') {
-      entry.resolve?.({
-        channel: entry.channel,
-        epoch: String(body.epoch),
-        offset: Number(body.offset),
-        cursor: String(body.cursor),
-        time: Number(body.time),
-      });
-    }
+    entry.answer?.(body);
   };
 
   ws.onopen = (() => {
     if (done) return;
     phase = 'open';
     sink.opened();
-    for (const { channel, cursor } of ctx.positions()) subscribe(channel, cursor);
+    for (const { channel, cursor, info } of ctx.positions()) subscribe(channel, cursor, info);
   }) as () => void;
   ws.onmessage = ((event: { data: unknown }) => {
     if (done) return;
@@ -112,6 +117,7 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
     const parsed = parseWsFrame(event.data);
     if (parsed === undefined || parsed === 'pong') return;
     if ('type' in parsed) sink.frame(parsed);
+    else if ('dropped' in parsed) sink.denied(parsed.dropped, new HeraldError(parsed.code, parsed.message));
     else onReply(parsed);
   }) as (event: never) => void;
   ws.onclose = ((event: { code?: number; reason?: string }) => {
@@ -157,18 +163,19 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
     unsubscribe(channel) {
       request({ op: 'unsubscribe', channel }, { channel, kind: 'other' });
     },
-    publish(channel, data, event) {
-      return new Promise<PublishResult>((resolve, reject) => {
-        const entry: Pending = { channel, kind: 'publish', resolve, reject };
-        entry.timer = setTimeout(() => {
-          for (const [ref, e] of pending) if (e === entry) pending.delete(ref);
-          reject(new HeraldError('timeout', 'the hub did not answer the publish in time'));
-        }, ctx.timings.publishTimeout);
-        const op: ClientOp =
-          event === undefined ? { op: 'publish', channel, data } : { op: 'publish', channel, data, event };
-        request(op, entry);
-      });
+    async publish(channel, data, event) {
+      const op: ClientOp =
+        event === undefined ? { op: 'publish', channel, data } : { op: 'publish', channel, data, event };
+      const body = await call(op);
+      return {
+        channel,
+        epoch: String(body.epoch),
+        offset: Number(body.offset),
+        cursor: String(body.cursor),
+        time: Number(body.time),
+      };
     },
+    call,
     ping() {
       // Not tracked: the answer (`pong`) only matters as a sign of life, which any frame is.
       send({ op: 'ping', ref: nextRef++ });
