@@ -1,7 +1,6 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BridgeConfigInput } from '../config.ts';
-import { startBridges } from '../start.ts';
 import { BROKERS, PrivateBroker, unique } from '../test-support/brokers.ts';
 import { Harness, numbers, range, received, settleFor, until, untilState } from '../test-support/harness.ts';
 import type { Bridges } from '../types.ts';
@@ -9,7 +8,6 @@ import type { Bridges } from '../types.ts';
 let h: Harness;
 let producer: MqttClient;
 const clientIds: string[] = [];
-const running: Bridges[] = [];
 
 beforeAll(async () => {
   h = await Harness.start();
@@ -17,7 +15,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((b) => b.close()));
+  await h.closeBridges();
 });
 
 afterAll(async () => {
@@ -54,14 +52,8 @@ function setup(overrides: Partial<BridgeConfigInput> = {}, url = BROKERS.mqtt) {
     retryMaxMs: 500,
     ...overrides,
   } as BridgeConfigInput;
-  const start = (extra: Partial<BridgeConfigInput> = {}): Bridges => {
-    const bridges = startBridges([{ ...config, ...extra } as BridgeConfigInput], {
-      publish: h.publish,
-      logger: h.logger,
-    });
-    running.push(bridges);
-    return bridges;
-  };
+  const start = (extra: Partial<BridgeConfigInput> = {}): Bridges =>
+    h.startBridge({ ...config, ...extra } as BridgeConfigInput);
   const send = async (n: number, options: { topic?: string; body?: string; via?: MqttClient } = {}) => {
     const body = options.body ?? JSON.stringify({ event: 'created', data: { n } });
     await (options.via ?? producer).publishAsync(options.topic ?? `${base}/orders/42`, body, {
@@ -87,19 +79,15 @@ describe('mqtt bridge', () => {
 
   it('stopped between the store and the PUBACK: the session redelivers, nothing lost or published twice', async () => {
     const t = setup({ drainTimeoutMs: 100 });
-    const sub = await h.subscribe(t.channel);
-    const first = t.start();
-    await untilState(first.handles[0]!, 'up');
-    const hung = h.inject((d) => (d as { n: number }).n === 3, 'hang-after-store');
-    for (const n of range(10)) await t.send(n);
-    await hung;
-    await first.close();
-    expect(numbers(sub.items.all)).toEqual(range(4));
-    const second = t.start();
-    await received(sub, 10);
-    await settleFor();
-    expect(numbers(sub.items.all)).toEqual(range(10));
-    expect(second.status()[0]).toMatchObject({ duplicates: 1, published: 6 });
+    // Sent once the session exists: a QoS 1 subscription gets only what comes after it.
+    const second = await h.interruptAfterStore(
+      t,
+      async () => {
+        for (const n of range(10)) await t.send(n);
+      },
+      { afterStart: true },
+    );
+    expect(second).toMatchObject({ duplicates: 1, published: 6 });
   });
 
   it('publishes poison to the dead-letter topic with its reason, and the next message still flows', async () => {
@@ -199,7 +187,7 @@ describe('mqtt bridge', () => {
       await settleFor();
       expect(numbers(sub.items.all)).toEqual(range(30));
     } finally {
-      await Promise.all(running.splice(0).map((b) => b.close()));
+      await h.closeBridges();
       await broker.close();
     }
   });

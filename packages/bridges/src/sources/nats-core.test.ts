@@ -1,14 +1,12 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BridgeConfigInput } from '../config.ts';
-import { startBridges } from '../start.ts';
 import { BROKERS, PrivateBroker, unique } from '../test-support/brokers.ts';
 import { Harness, numbers, range, received, settleFor, until, untilState } from '../test-support/harness.ts';
 import type { Bridges } from '../types.ts';
 
 let h: Harness;
 let nc: NatsConnection;
-const running: Bridges[] = [];
 
 beforeAll(async () => {
   h = await Harness.start();
@@ -16,7 +14,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((b) => b.close()));
+  await h.closeBridges();
 });
 
 afterAll(async () => {
@@ -40,14 +38,8 @@ function setup(overrides: Partial<BridgeConfigInput> = {}, servers = BROKERS.nat
     retryMaxMs: 500,
     ...overrides,
   } as BridgeConfigInput;
-  const start = (extra: Partial<BridgeConfigInput> = {}): Bridges => {
-    const bridges = startBridges([{ ...config, ...extra } as BridgeConfigInput], {
-      publish: h.publish,
-      logger: h.logger,
-    });
-    running.push(bridges);
-    return bridges;
-  };
+  const start = (extra: Partial<BridgeConfigInput> = {}): Bridges =>
+    h.startBridge({ ...config, ...extra } as BridgeConfigInput);
   const send = async (n: number, options: { subject?: string; body?: string; via?: NatsConnection } = {}) => {
     const via = options.via ?? nc;
     via.publish(
@@ -153,7 +145,7 @@ describe('nats (core) bridge', () => {
       await settleFor();
       expect(numbers(sub.items.all)).toEqual(range(10));
     } finally {
-      await Promise.all(running.splice(0).map((b) => b.close()));
+      await h.closeBridges();
       await server.close();
     }
   });

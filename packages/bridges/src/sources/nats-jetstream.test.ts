@@ -2,7 +2,6 @@ import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jet
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BridgeConfigInput } from '../config.ts';
-import { startBridges } from '../start.ts';
 import { BROKERS, PrivateBroker, unique } from '../test-support/brokers.ts';
 import { Harness, numbers, range, received, settleFor, until, untilState } from '../test-support/harness.ts';
 import type { Bridges } from '../types.ts';
@@ -11,7 +10,6 @@ let h: Harness;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 const streams: string[] = [];
-const running: Bridges[] = [];
 
 beforeAll(async () => {
   h = await Harness.start();
@@ -20,7 +18,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((b) => b.close()));
+  await h.closeBridges();
 });
 
 afterAll(async () => {
@@ -51,14 +49,8 @@ async function setup(overrides: Partial<BridgeConfigInput> = {}, conn = { nc, js
     ...overrides,
   } as BridgeConfigInput;
   const js = jetstream(conn.nc);
-  const start = (extra: Partial<BridgeConfigInput> = {}): Bridges => {
-    const bridges = startBridges([{ ...config, ...extra } as BridgeConfigInput], {
-      publish: h.publish,
-      logger: h.logger,
-    });
-    running.push(bridges);
-    return bridges;
-  };
+  const start = (extra: Partial<BridgeConfigInput> = {}): Bridges =>
+    h.startBridge({ ...config, ...extra } as BridgeConfigInput);
   /**
    * Publishes message `n`, retrying while the server is still coming back (its JetStream recovers the
    * store after the port opens); `msgID` lets JetStream drop the copy of a retry whose ack was lost.
@@ -92,19 +84,11 @@ describe('nats-jetstream bridge', () => {
 
   it('stopped between the store and the ack: redelivered, nothing lost, nothing published twice', async () => {
     const t = await setup({ drainTimeoutMs: 100 });
-    const sub = await h.subscribe(t.channel);
-    for (const n of range(10)) await t.send(n);
-    const hung = h.inject((d) => (d as { n: number }).n === 3, 'hang-after-store');
-    const first = t.start();
-    await hung;
-    await first.close();
-    expect(numbers(sub.items.all)).toEqual(range(4));
     // Message 3 was never acked: it comes back after ack_wait (the closing bridge nak'ed the rest).
-    const second = t.start();
-    await received(sub, 10);
-    await settleFor();
-    expect(numbers(sub.items.all)).toEqual(range(10));
-    expect(second.status()[0]).toMatchObject({ duplicates: 1, published: 6 });
+    const second = await h.interruptAfterStore(t, async () => {
+      for (const n of range(10)) await t.send(n);
+    });
+    expect(second).toMatchObject({ duplicates: 1, published: 6 });
   });
 
   it('stores poison in the dead-letter stream with its reason, terminates it, and the next message flows', async () => {
@@ -159,7 +143,7 @@ describe('nats-jetstream bridge', () => {
       await settleFor();
       expect(numbers(sub.items.all)).toEqual(range(30));
     } finally {
-      await Promise.all(running.splice(0).map((b) => b.close()));
+      await h.closeBridges();
       await local.close();
       await server.close();
     }

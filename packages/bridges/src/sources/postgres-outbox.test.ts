@@ -1,7 +1,6 @@
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BridgeConfigInput } from '../config.ts';
-import { startBridges } from '../start.ts';
 import { BROKERS, cutPostgresConnections, unique } from '../test-support/brokers.ts';
 import { Harness, numbers, range, received, settleFor, until, untilState } from '../test-support/harness.ts';
 import type { Bridges } from '../types.ts';
@@ -10,7 +9,6 @@ import { outboxDdl } from './outbox-sql.ts';
 let h: Harness;
 const db = new Client({ connectionString: BROKERS.postgres });
 const tables: string[] = [];
-const running: Bridges[] = [];
 
 beforeAll(async () => {
   h = await Harness.start();
@@ -18,7 +16,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((b) => b.close()));
+  await h.closeBridges();
 });
 
 afterAll(async () => {
@@ -50,14 +48,8 @@ async function setup(overrides: Partial<BridgeConfigInput> = {}) {
     retryMaxMs: 500,
     ...overrides,
   } as BridgeConfigInput;
-  const start = (extra: Partial<BridgeConfigInput> = {}): Bridges => {
-    const bridges = startBridges([{ ...config, ...extra } as BridgeConfigInput], {
-      publish: h.publish,
-      logger: h.logger,
-    });
-    running.push(bridges);
-    return bridges;
-  };
+  const start = (extra: Partial<BridgeConfigInput> = {}): Bridges =>
+    h.startBridge({ ...config, ...extra } as BridgeConfigInput);
   /** Inserts rows `ns` in one transaction, committed or rolled back. */
   const insert = async (
     ns: readonly number[],
@@ -96,19 +88,9 @@ describe('postgres-outbox bridge', () => {
   it('stopped mid-batch after the store: the batch rolls back, is taken again, nothing lost or published twice', async () => {
     // Polling: nothing NOTIFYs when a dead session's locks go away.
     const t = await setup({ drainTimeoutMs: 100, pollIntervalMs: 200 });
-    const sub = await h.subscribe(t.channel);
-    await t.insert(range(10));
-    const hung = h.inject((d) => (d as { n: number }).n === 3, 'hang-after-store');
-    const first = t.start();
-    await hung;
-    await first.close();
-    expect(numbers(sub.items.all)).toEqual(range(4));
-    const second = t.start();
-    await received(sub, 10);
-    await settleFor();
-    expect(numbers(sub.items.all)).toEqual(range(10));
+    const second = await h.interruptAfterStore(t, () => t.insert(range(10)));
     // Rows 0-3 were published in the rolled-back batch: all four are duplicates the second time.
-    expect(second.status()[0]).toMatchObject({ duplicates: 4, published: 6 });
+    expect(second).toMatchObject({ duplicates: 4, published: 6 });
     await until(async () => (await t.rows()).length === 0);
   });
 

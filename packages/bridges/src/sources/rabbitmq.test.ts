@@ -1,7 +1,6 @@
 import { type ChannelModel, type ConfirmChannel, connect } from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BridgeConfigInput } from '../config.ts';
-import { startBridges } from '../start.ts';
 import { BROKERS, cutRabbitConnection, unique } from '../test-support/brokers.ts';
 import { Harness, numbers, range, received, settleFor, until, untilState } from '../test-support/harness.ts';
 import type { Bridges } from '../types.ts';
@@ -11,7 +10,6 @@ let amqp: ChannelModel;
 let ch: ConfirmChannel;
 const queues: string[] = [];
 const exchanges: string[] = [];
-const running: Bridges[] = [];
 
 beforeAll(async () => {
   h = await Harness.start();
@@ -20,7 +18,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((b) => b.close()));
+  await h.closeBridges();
 });
 
 afterAll(async () => {
@@ -55,11 +53,7 @@ async function setup(overrides: Partial<BridgeConfigInput> = {}) {
   await ch.assertExchange(exchange, 'topic', { durable: true });
   await ch.assertQueue(queue, { durable: true });
   await ch.bindQueue(queue, exchange, 'orders.*');
-  const start = (): Bridges => {
-    const bridges = startBridges([config], { publish: h.publish, logger: h.logger });
-    running.push(bridges);
-    return bridges;
-  };
+  const start = (): Bridges => h.startBridge(config);
   const send = async (n: number, options: { key?: string; body?: Buffer } = {}) => {
     const body = options.body ?? Buffer.from(JSON.stringify({ event: 'created', data: { n } }));
     ch.publish(exchange, options.key ?? 'orders.42', body, { messageId: `m-${n}`, persistent: true });
@@ -87,19 +81,10 @@ describe('rabbitmq bridge', () => {
 
   it('stopped between the store and the ack: redelivered, nothing lost, nothing published twice', async () => {
     const t = await setup({ drainTimeoutMs: 100 });
-    const sub = await h.subscribe(t.channel);
-    for (const n of range(10)) await t.send(n);
-    // Message 3 is stored, then its publish never answers: the bridge "dies" before the ack.
-    const hung = h.inject((d) => (d as { n: number }).n === 3, 'hang-after-store');
-    const first = t.start();
-    await hung;
-    await first.close();
-    expect(numbers(sub.items.all)).toEqual(range(4));
-    const second = t.start();
-    await received(sub, 10);
-    await settleFor();
-    expect(numbers(sub.items.all)).toEqual(range(10));
-    expect(second.status()[0]).toMatchObject({ duplicates: 1, published: 6 });
+    const second = await h.interruptAfterStore(t, async () => {
+      for (const n of range(10)) await t.send(n);
+    });
+    expect(second).toMatchObject({ duplicates: 1, published: 6 });
   });
 
   it('dead-letters poison with a reason and a log line, and the next message still flows', async () => {

@@ -1,7 +1,6 @@
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BridgeConfigInput } from '../config.ts';
-import { startBridges } from '../start.ts';
 import { BROKERS, cutRedisConnections, unique } from '../test-support/brokers.ts';
 import { Harness, numbers, range, received, settleFor, until, untilState } from '../test-support/harness.ts';
 import type { Bridges } from '../types.ts';
@@ -9,7 +8,6 @@ import type { Bridges } from '../types.ts';
 let h: Harness;
 const redis = createClient({ url: BROKERS.redis });
 const keys: string[] = [];
-const running: Bridges[] = [];
 
 beforeAll(async () => {
   h = await Harness.start();
@@ -17,7 +15,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((b) => b.close()));
+  await h.closeBridges();
 });
 
 afterAll(async () => {
@@ -49,14 +47,8 @@ function setup(overrides: Partial<BridgeConfigInput> = {}) {
     retryMaxMs: 500,
     ...overrides,
   } as BridgeConfigInput;
-  const start = (extra: Partial<BridgeConfigInput> = {}): Bridges => {
-    const bridges = startBridges([{ ...config, ...extra } as BridgeConfigInput], {
-      publish: h.publish,
-      logger: h.logger,
-    });
-    running.push(bridges);
-    return bridges;
-  };
+  const start = (extra: Partial<BridgeConfigInput> = {}): Bridges =>
+    h.startBridge({ ...config, ...extra } as BridgeConfigInput);
   const send = async (n: number, fields: Record<string, string> = {}) => {
     await redis.xAdd(stream, '*', { order: 'orders.42', event: 'created', data: JSON.stringify({ n }), ...fields });
   };
@@ -81,19 +73,15 @@ describe('redis-streams bridge', () => {
 
   it('killed between the store and the XACK: another consumer claims the entries, nothing lost or published twice', async () => {
     const t = setup({ drainTimeoutMs: 100, claimIdleMs: 300 });
-    const sub = await h.subscribe(t.channel);
-    for (const n of range(10)) await t.send(n);
-    const hung = h.inject((d) => (d as { n: number }).n === 3, 'hang-after-store');
-    const first = t.start();
-    await hung;
-    await first.close();
-    expect(numbers(sub.items.all)).toEqual(range(4));
     // A new process with a new consumer name: the entries pending on node-a are claimed once idle.
-    const second = t.start({ consumer: 'node-b' });
-    await received(sub, 10);
-    await settleFor();
-    expect(numbers(sub.items.all)).toEqual(range(10));
-    expect(second.status()[0]).toMatchObject({ duplicates: 1, published: 6 });
+    const second = await h.interruptAfterStore(
+      t,
+      async () => {
+        for (const n of range(10)) await t.send(n);
+      },
+      { restart: { consumer: 'node-b' } },
+    );
+    expect(second).toMatchObject({ duplicates: 1, published: 6 });
   });
 
   it('moves poison to the dead-letter stream with its reason, and the next entry flows', async () => {

@@ -1,7 +1,10 @@
 import { HeraldError, type PublishInput } from '@herald/core';
+import { expect } from 'vitest';
 import { startTestServer, type TestServer } from '../../../../test/helpers/server.ts';
 import { type Item, type Subscriber, subscribe } from '../../../../test/helpers/subscribers.ts';
-import type { BridgeHandle, BridgeLogger, BridgePublish, BridgeState } from '../types.ts';
+import type { BridgeConfigInput } from '../config.ts';
+import { startBridges } from '../start.ts';
+import type { BridgeHandle, BridgeLogger, BridgePublish, BridgeState, BridgeStatus, Bridges } from '../types.ts';
 
 /** A log line a bridge wrote. */
 export interface LogLine {
@@ -38,6 +41,7 @@ export class Harness {
   private readonly rules: Rule[] = [];
   private gate: { match: (data: unknown) => boolean; open: Promise<void>; reached: () => void } | undefined;
   private readonly subscribers: Subscriber[] = [];
+  private readonly running: Bridges[] = [];
   /** Extra time every publish takes, ms (to keep messages in flight). */
   delayMs = 0;
 
@@ -99,6 +103,48 @@ export class Harness {
         release();
       },
     };
+  }
+
+  /** Starts one bridge on this hub's publish and logger; `closeBridges` closes it. */
+  startBridge(config: BridgeConfigInput): Bridges {
+    const bridges = startBridges([config], { publish: this.publish, logger: this.logger });
+    this.running.push(bridges);
+    return bridges;
+  }
+
+  /** Closes every bridge started since the last call (after each case). */
+  async closeBridges(): Promise<void> {
+    await Promise.all(this.running.splice(0).map((b) => b.close()));
+  }
+
+  /**
+   * A bridge stopped between the store and the ack: message 3's publish stores, then never answers (as
+   * if the process died there), the bridge is closed, and a second one is started (`restart` over its
+   * config). The subscriber ends with messages 0-9, each once, whatever the source redelivered.
+   * `produce` sends messages 0-9 into the source, before the first bridge starts unless `afterStart`.
+   * Returns the second bridge's status, whose duplicates and published counts each source asserts.
+   */
+  async interruptAfterStore(
+    source: { readonly channel: string; start(extra?: Partial<BridgeConfigInput>): Bridges },
+    produce: () => Promise<void>,
+    options: { afterStart?: boolean; restart?: Partial<BridgeConfigInput> } = {},
+  ): Promise<BridgeStatus> {
+    const sub = await this.subscribe(source.channel);
+    if (options.afterStart !== true) await produce();
+    const hung = this.inject((d) => (d as { n: number }).n === 3, 'hang-after-store');
+    const first = source.start();
+    if (options.afterStart === true) {
+      await untilState(first.handles[0] as BridgeHandle, 'up');
+      await produce();
+    }
+    await hung;
+    await first.close();
+    expect(numbers(sub.items.all)).toEqual(range(4));
+    const second = source.start(options.restart);
+    await received(sub, 10);
+    await settleFor();
+    expect(numbers(sub.items.all)).toEqual(range(10));
+    return second.status()[0] as BridgeStatus;
   }
 
   /** An SSE subscriber of `channel`, from now on. */
