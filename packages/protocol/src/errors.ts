@@ -10,6 +10,8 @@ export const ERROR_CATALOG = {
   not_found: { status: 404, close: 4004, message: 'No such resource.' },
   method_not_allowed: { status: 405, close: 4000, message: 'This method is not allowed on this resource.' },
   not_acceptable: { status: 406, close: 4000, message: 'None of the accepted media types can be served.' },
+  conflict: { status: 409, close: 4000, message: 'The request conflicts with the current state of the resource.' },
+  gone: { status: 410, close: 4000, message: 'The resource existed and is gone.' },
   too_large: { status: 413, close: 1009, message: 'The message or request body is too large.' },
   unsupported_media_type: { status: 415, close: 4000, message: 'The body must be application/json.' },
   range_not_satisfiable: { status: 416, close: 4000, message: 'The requested range is outside the blob.' },

@@ -14,6 +14,7 @@ import { handleMultiPublish, handlePublish, type PublishContext } from './api/pu
 import { staticFile } from './api/static-file.ts';
 import type { StatsStream } from './api/stats-stream.ts';
 import { webRoutes } from './api/web-assets.ts';
+import { mountDurableStreams } from './durable-streams/index.ts';
 import { Router } from './router.ts';
 import { subscribeOrPull, type TransportContext } from './transports/index.ts';
 
@@ -62,6 +63,8 @@ export function createRouter({ ctx, ops, blobCtx, publishCtx, statsStream }: Rou
   router.on('POST', '/v1/channels/:channel/messages', async (req, res, p, q) =>
     handlePublish(publishCtx, req, res, p.channel, await ctx.auth.authenticate(req, q)),
   );
+  // Durable Streams protocol (docs/durable-streams.md): the same channels as byte or JSON streams.
+  mountDurableStreams(router, ctx);
   router.on('POST', '/v1/client-reports', (req, res) => handleClientReport(stats, req, res));
   if (options.clientBundlePath !== undefined) {
     router.on('GET', '/herald.js', staticFile(options.clientBundlePath, 'text/javascript; charset=utf-8'));

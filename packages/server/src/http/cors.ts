@@ -4,7 +4,11 @@ import { sendError } from './respond.ts';
 
 // What the publish, pull, stream and blob endpoints read from a browser (Last-Event-ID: a cursor holds
 // `:`, a CORS-unsafe byte, so a cross-origin EventSource reconnect always preflights; RELIABILITY 5).
-const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key, Last-Event-ID, If-None-Match, Range, If-Range';
+const ALLOW_HEADERS =
+  'Authorization, Content-Type, Idempotency-Key, Last-Event-ID, If-None-Match, Range, If-Range, ' +
+  // Durable Streams request headers (docs/durable-streams.md).
+  'Stream-Seq, Stream-TTL, Stream-Expires-At, Stream-Closed, Stream-Forked-From, Stream-Fork-Offset, ' +
+  'Stream-Fork-Sub-Offset, Producer-Id, Producer-Epoch, Producer-Seq';
 const ALLOW_METHODS = 'GET, HEAD, POST, PUT, DELETE, OPTIONS';
 const EXPOSE_HEADERS = 'ETag, Herald-Poll-Interval, Retry-After, Content-Range, Accept-Ranges, Idempotent-Replayed';
 /** An origin as browsers send it: `scheme://host[:port]`, nothing after. */

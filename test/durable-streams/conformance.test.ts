@@ -1,0 +1,36 @@
+import { runConformanceTests } from '@durable-streams/server-conformance-tests';
+import { DEFAULT_NAMESPACE, MemoryEngine } from '@herald/core';
+import { createHerald, type HeraldServer } from '@herald/server';
+import { afterAll, beforeAll } from 'vitest';
+
+/**
+ * The official Durable Streams conformance suite (@durable-streams/server-conformance-tests) against a
+ * hub on a real port: every stream operation goes over HTTP to Herald's /v1/stream/ endpoints.
+ * Streams are written without credentials, so the default namespace lets anonymous clients publish,
+ * keeps history long enough for the suite, and long polls time out after 2 s (the suite waits up to 21 s).
+ */
+const config = { baseUrl: '', longPollTimeoutMs: 2_000 };
+let herald: HeraldServer;
+
+beforeAll(async () => {
+  herald = createHerald({
+    engine: new MemoryEngine(),
+    defaultNamespace: {
+      ...DEFAULT_NAMESPACE,
+      anonymousPublish: true,
+      history: { size: 1_000_000, maxAgeMs: 24 * 3_600_000 },
+    },
+    longPollMaxMs: 2_000,
+    maxBodyBytes: 16 * 1024 * 1024,
+    maxPublishRatePerConnection: 0,
+    maxPublishRatePerPrincipal: 0,
+    shutdownTimeoutMs: 1_000,
+  });
+  config.baseUrl = await herald.listen(0);
+});
+
+afterAll(async () => {
+  await herald.close();
+});
+
+runConformanceTests(config);
