@@ -1,8 +1,7 @@
-import type { Message, Subscription } from '@herald/client';
+import { type Message, type PresenceMember, presence, type Subscription } from '@herald/client';
 import { byId, el, showError } from './lib/dom.ts';
 import { clock } from './lib/format.ts';
 import { connectHub } from './lib/hub.ts';
-import { type Member, Presence } from './lib/presence.ts';
 import { publishOrAsk } from './lib/publish.ts';
 
 const ROOMS = ['lobby', 'random', 'help'];
@@ -21,37 +20,42 @@ let joinedAt = 0;
 const RENAME_MS = 400;
 const leaving = new Map<string, { name: string; timer: ReturnType<typeof setTimeout> }>();
 
-const nameOf = (m: Member): string | undefined => (typeof m.info.name === 'string' ? m.info.name : undefined);
+const nameOf = (m: PresenceMember): string | undefined => (typeof m.info.name === 'string' ? m.info.name : undefined);
 
-const presence = new Presence({
-  members(channel, all, self) {
-    if (channel !== `chat:${room}`) return;
-    // Every WebSocket subscriber is a member; tabs that only watch (the index page) have no name.
-    const named = all.filter((m) => nameOf(m) !== undefined);
-    const items = named.map((m) => el('li', undefined, `${nameOf(m)}${m.client === self ? ' (you)' : ''}`));
-    const watching = all.length - named.length;
-    if (watching > 0) items.push(el('li', 'muted small', `+ ${watching} watching without a name`));
-    members.replaceChildren(...items);
-    byId('member-count').textContent = `(${named.length})`;
-  },
-  change(channel, kind, member) {
-    const name = nameOf(member);
-    if (channel !== `chat:${room}` || name === undefined) return;
-    const left = leaving.get(member.client);
-    if (kind === 'leave') {
-      const timer = setTimeout(() => {
-        leaving.delete(member.client);
-        system(`${name} left`);
-      }, RENAME_MS);
-      leaving.set(member.client, { name, timer });
-    } else if (left !== undefined) {
-      clearTimeout(left.timer);
+/** The member list: named members (the hub-verified user beside the name, when there is one), then watchers. */
+function renderMembers(all: readonly PresenceMember[], self: string | undefined): void {
+  // Every WebSocket subscriber is a member; tabs that only watch (the index page) have no name.
+  const named = all.filter((m) => nameOf(m) !== undefined);
+  const items = named.map((m) => {
+    const item = el('li', undefined, `${nameOf(m)}${m.client === self ? ' (you)' : ''}`);
+    if (m.user !== undefined) item.append(el('span', 'muted small', ` · ${m.user}`));
+    return item;
+  });
+  const watching = all.length - named.length;
+  if (watching > 0) items.push(el('li', 'muted small', `+ ${watching} watching without a name`));
+  members.replaceChildren(...items);
+  byId('member-count').textContent = `(${named.length})`;
+}
+
+/** A join or leave as a line in the room (a quick leave-then-join of one socket is a rename). */
+function announce(kind: 'join' | 'leave', member: PresenceMember): void {
+  const name = nameOf(member);
+  if (name === undefined) return;
+  const left = leaving.get(member.client);
+  if (kind === 'leave') {
+    const timer = setTimeout(() => {
       leaving.delete(member.client);
-      if (left.name !== name) system(`${left.name} is now ${name}`);
-    } else system(`${name} joined`);
-  },
-});
-const herald = connectHub({ WebSocket: presence.socketClass() });
+      system(`${name} left`);
+    }, RENAME_MS);
+    leaving.set(member.client, { name, timer });
+  } else if (left !== undefined) {
+    clearTimeout(left.timer);
+    leaving.delete(member.client);
+    if (left.name !== name) system(`${left.name} is now ${name}`);
+  } else system(`${name} joined`);
+}
+
+const herald = connectHub();
 
 /**
  * Whether the list follows the newest line: true until the reader scrolls up to read older lines
@@ -90,13 +94,13 @@ function show(m: Message): void {
 }
 
 function join(next: string): void {
-  presence.forget(`chat:${room}`);
   room = next;
   sub?.unsubscribe();
   // Replaced by the room's first line (its history comes right after this).
   list.replaceChildren(
     el('li', 'system empty', `Nothing said in #${next} yet. Say something, or open this page in another tab.`),
   );
+  members.replaceChildren();
   follow = true;
   joinedAt = Date.now();
   byId('room-title').textContent = `#${room}`;
@@ -107,12 +111,27 @@ function join(next: string): void {
   listen('0');
 }
 
-/** Subscribes to the current room from `after`, joining its presence with the current name. */
+/**
+ * Subscribes to the current room from `after`, as a member named by the name field. The SDK's presence
+ * follows who is in the room (its list ends with the subscription, so a room change starts a new one).
+ */
 function listen(after: string): void {
-  presence.want(`chat:${room}`, { name: nameInput.value });
-  sub = herald.subscribe(`chat:${room}`, { after });
-  sub.on('message', show);
-  sub.on('error', (e) => showError(`cannot join #${room}: ${e.message}`));
+  const current = herald.subscribe(`chat:${room}`, { after, info: { name: nameInput.value } });
+  sub = current;
+  current.on('message', show);
+  current.on('error', (e) => showError(`cannot join #${room}: ${e.message}`));
+  const who = presence(current);
+  const render = (): void => renderMembers(who.members, who.self);
+  who.on('sync', render);
+  who.on('join', (m) => {
+    announce('join', m);
+    render();
+  });
+  who.on('leave', (m) => {
+    announce('leave', m);
+    render();
+  });
+  who.on('error', (e) => showError(`no member list for #${room}: ${e.message}`));
 }
 
 byId('rooms').append(
