@@ -33,4 +33,8 @@ afterAll(async () => {
   await herald.close();
 });
 
+// The suite's 6 "Reserved subscription APIs" cases run only with `subscriptions: true` and are left off
+// on purpose: they test webhook subscriptions under /v1/stream/__ds/, an extension outside the protocol
+// document (version 1.0) that Herald does not implement (its backend hooks cover that need;
+// docs/durable-streams.md, "Deviations"). Every other case runs and must pass.
 runConformanceTests(config);
