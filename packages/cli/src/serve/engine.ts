@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { CLI_DEFAULTS } from '../config/defaults.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { ServeConfig } from '../config/resolve.ts';
+import { checkDataLocation } from './data-dir.ts';
 import { openNatsEngine, redactNatsUrl } from './nats-engine.ts';
 import { redactUrl } from './redact-url.ts';
 import { openRedisEngine } from './redis-engine.ts';
@@ -66,6 +67,7 @@ export async function openEngine(config: EngineConfig, logger: Logger, namespace
 }
 
 async function openSqliteEngine(data: string, config: EngineConfig, logger: Logger): Promise<Engine> {
+  checkDataLocation(data);
   let sqlite: typeof import('@herald/engine-sqlite');
   try {
     sqlite = await import('@herald/engine-sqlite');
