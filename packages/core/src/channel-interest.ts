@@ -25,6 +25,21 @@ export class ChannelInterest {
   }
 
   /**
+   * The channel's subscribers on this node: every live subscription (socket, stream) and every held
+   * long poll. The one count every endpoint reports (channel info, stats, the dashboard, metrics).
+   */
+  subscriberCount(): number {
+    return this.subscriptions.size + this.waits.size;
+  }
+
+  /** {@link subscriberCount} per transport (a subscription's sink names it, a held long poll its owner), added to `into`. */
+  countByTransport(into: Record<string, number> = {}): Record<string, number> {
+    for (const sub of this.subscriptions) into[sub.sink.transport] = (into[sub.sink.transport] ?? 0) + 1;
+    for (const wait of this.waits) into[wait.transport] = (into[wait.transport] ?? 0) + 1;
+    return into;
+  }
+
+  /**
    * Records a position of the channel (from the feed, a read or a position check). Returns true when
    * it is news: another epoch, or further than anything seen. The first position seen is not news: it
    * is the baseline later ones are compared with.

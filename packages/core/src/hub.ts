@@ -257,35 +257,48 @@ export class Hub implements WaitRegistry {
     return this.rates.intervalMs(channel);
   }
 
-  /** Live subscriptions per transport on `channel`. */
+  /**
+   * Subscribers of `channel` on this node per transport: live subscriptions and held long polls (see
+   * {@link ChannelInterest.subscriberCount}). A plain poll holds nothing between its requests and is not
+   * a subscriber. Every endpoint that reports subscribers reads them here, so they agree.
+   */
   subscriberCounts(channel: string): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const sub of this.interest.get(channel)?.subscriptions ?? []) {
-      counts[sub.sink.transport] = (counts[sub.sink.transport] ?? 0) + 1;
-    }
-    return counts;
+    return this.interest.get(channel)?.countByTransport() ?? {};
+  }
+
+  /** Subscribers of `channel` on this node, all transports (the sum of {@link subscriberCounts}). */
+  subscriberCount(channel: string): number {
+    return this.interest.get(channel)?.subscriberCount() ?? 0;
   }
 
   /**
-   * Channels with live subscribers, with their counts, most subscribed first; only those `visible`
-   * allows (stats for a caller that may not read every channel must not name the others).
+   * Channels with subscribers (live or held long polls), with their counts, most subscribed first;
+   * only those `visible` allows (stats for a caller that may not read every channel must not name the others).
    */
   topChannels(
     n: number,
     visible: (channel: string) => boolean = () => true,
   ): Array<{ channel: string; subscribers: number }> {
-    return [...this.interest.entries()]
-      .filter(([channel, interest]) => interest.subscriptions.size > 0 && visible(channel))
-      .map(([channel, interest]) => ({ channel, subscribers: interest.subscriptions.size }))
-      .sort((a, b) => b.subscribers - a.subscribers)
-      .slice(0, n);
+    const rows: Array<{ channel: string; subscribers: number }> = [];
+    for (const [channel, interest] of this.interest) {
+      const subscribers = interest.subscriberCount();
+      if (subscribers > 0 && visible(channel)) rows.push({ channel, subscribers });
+    }
+    return rows.sort((a, b) => b.subscribers - a.subscribers).slice(0, n);
   }
 
-  /** Count of live subscriptions over all channels. */
+  /** Subscribers over all channels (a connection on three channels counts three times). */
   subscriptionCount(): number {
     let n = 0;
-    for (const interest of this.interest.values()) n += interest.subscriptions.size;
+    for (const interest of this.interest.values()) n += interest.subscriberCount();
     return n;
+  }
+
+  /** {@link subscriptionCount} per transport. */
+  subscriptionCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const interest of this.interest.values()) interest.countByTransport(counts);
+    return counts;
   }
 
   /** The channel's state (creates the channel's epoch if it has none). */

@@ -2,7 +2,12 @@
 export interface WaitOwner {
   /** Called once: true when a message arrived, false at the timeout or on cancel. */
   settled(woken: boolean): void;
+  /** The transport the wait is counted under in subscriber counts; default {@link LONG_POLL}. */
+  readonly transport?: string;
 }
+
+/** The transport name a held wait is counted under unless its owner names another. */
+export const LONG_POLL = 'long-poll';
 
 /** Where waits register for the channels they wait on (the hub). */
 export interface WaitRegistry {
@@ -17,6 +22,8 @@ export interface WaitRegistry {
  * held polls each keep one alive.
  */
 export class MessageWait {
+  /** What subscriber counts list this wait under (a held long poll is a subscriber while it waits). */
+  readonly transport: string;
   private done = false;
   private readonly timer: NodeJS.Timeout;
 
@@ -27,6 +34,7 @@ export class MessageWait {
     timeoutMs: number,
     private readonly owner: WaitOwner,
   ) {
+    this.transport = owner.transport ?? LONG_POLL;
     for (const channel of channels) registry.addWait(channel, this);
     this.timer = setTimeout(settleTimedOut, timeoutMs, this);
   }

@@ -112,10 +112,16 @@ export function createMetrics(stats: ServerStats, hub: Hub): { registry: Registr
   });
   new Gauge({
     name: 'herald_subscriptions',
-    help: 'Live channel subscriptions over all connections.',
+    help: 'Channel subscribers by transport: live subscriptions and held long polls (the count /v1/stats reports).',
+    labelNames: ['transport'],
     registers: [registry],
     collect(this: Gauge) {
-      this.set(hub.subscriptionCount());
+      // Every transport, 0 when none: a series that vanishes reads as "no data", not as zero.
+      const counts: Record<string, number> = {
+        ...Object.fromEntries(TRANSPORTS.map((t) => [t, 0])),
+        ...hub.subscriptionCounts(),
+      };
+      for (const [transport, n] of Object.entries(counts)) this.set({ transport }, n);
     },
   });
   new Gauge({

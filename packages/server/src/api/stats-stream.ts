@@ -166,7 +166,7 @@ export class StatsStream {
       const row = rows.get(channel);
       if (row !== undefined) row.messagesPerSec = rate(messages);
       else {
-        const subscribers = Object.values(this.hub.subscriberCounts(channel)).reduce((n, c) => n + c, 0);
+        const subscribers = this.hub.subscriberCount(channel);
         rows.set(channel, { subscribers, messagesPerSec: rate(messages) });
       }
     }
