@@ -1,20 +1,24 @@
 import { runConformanceTests } from '@durable-streams/server-conformance-tests';
-import { DEFAULT_NAMESPACE, MemoryEngine } from '@herald/core';
+import { DEFAULT_NAMESPACE } from '@herald/core';
 import { createHerald, type HeraldServer } from '@herald/server';
 import { afterAll, beforeAll } from 'vitest';
+import { openTestEngine, type TestEngine } from '../helpers/engines.ts';
 
 /**
  * The official Durable Streams conformance suite (@durable-streams/server-conformance-tests) against a
  * hub on a real port: every stream operation goes over HTTP to Herald's /v1/stream/ endpoints.
  * Streams are written without credentials, so the default namespace lets anonymous clients publish,
  * keeps history long enough for the suite, and long polls time out after 2 s (the suite waits up to 21 s).
+ * CI runs it on the memory engine; `HERALD_TEST_ENGINE=sqlite|redis|nats` runs it on another engine.
  */
 const config = { baseUrl: '', longPollTimeoutMs: 2_000 };
 let herald: HeraldServer;
+let storage: TestEngine;
 
 beforeAll(async () => {
+  storage = await openTestEngine();
   herald = createHerald({
-    engine: new MemoryEngine(),
+    engine: storage.engine,
     defaultNamespace: {
       ...DEFAULT_NAMESPACE,
       anonymousPublish: true,
@@ -31,6 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await herald.close();
+  await storage.cleanup();
 });
 
 // The suite's 6 "Reserved subscription APIs" cases run only with `subscriptions: true` and are left off

@@ -70,6 +70,8 @@ export async function appendStream(streams: Streams, channel: string, req: Appen
     if (req.streamSeq !== undefined && meta.streamSeq !== undefined && req.streamSeq <= meta.streamSeq) {
       throw new StreamError('conflict', `Stream-Seq must be greater than ${meta.streamSeq}`);
     }
+    // A channel that lost its history (another epoch) answers 410 before anything is written to it.
+    await streams.state(channel, meta);
     const key = p === undefined ? undefined : `ds:${meta.id}:${p.id}:${p.epoch}:${p.seq}`;
     const tail = await streams.write(channel, meta, inputs, key);
     const changed = p !== undefined || req.streamSeq !== undefined || req.close || meta.ttlSeconds !== undefined;
