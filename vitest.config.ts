@@ -1,9 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Workspace packages export their TypeScript sources under the `herald-source` condition and their
+ * built dist to everyone else (scripts/build-packages.mjs): tests run the sources, with no build.
+ * Setting conditions replaces Vite's defaults, so those follow (vite's `defaultServerConditions` and
+ * `defaultClientConditions`, spelled out: vite itself is not a declared dependency).
+ */
+const server = ['herald-source', 'module', 'node', 'development|production'];
+const client = ['herald-source', 'module', 'browser', 'development|production'];
+
 /** The transport suite runs once per engine; everything else runs on the in-memory engine. */
 const TRANSPORT_SUITE = ['test/server/**/*.test.ts'];
 
 export default defineConfig({
+  resolve: { conditions: client },
+  ssr: { resolve: { conditions: server } },
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,

@@ -46,6 +46,9 @@ function options(names, dist) {
     bundle: true,
     format: 'esm',
     platform: 'browser',
+    // @herald/client from its sources, as before it had a dist (see build-packages.mjs): page tests
+    // build the site alone and must not pick up an older packages/client/dist.
+    conditions: ['herald-source'],
     target: 'es2022',
     minify: true,
     sourcemap: 'linked',

@@ -1,12 +1,14 @@
 // Build step run by `npm ci` (prepare), `npm run build` and `npm start` (prestart): bundles the CLI
 // with the @herald/* workspace packages into packages/cli/dist, so `node packages/cli/bin/herald.js`
-// and `npx herald` run plain JavaScript. Then builds the browser SDK and the web pages when their scripts exist.
+// and `npx herald` run plain JavaScript. Then builds the SDK bundles, the @herald/server bundle and the
+// packages' .d.ts (build-packages.mjs), and the web pages when their scripts exist.
 // `--cli` builds the CLI only (the CLI tests use it, so they never rewrite the SDK bundle while
-// browser tests serve it).
+// browser tests serve it); `--packages` builds what the published packages hold (CLI, SDK, server, .d.ts), not the web pages.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { checkExternals } from './package-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'packages/cli/dist');
@@ -31,7 +33,7 @@ async function buildCli() {
   // being forked) loads one complete build or the other, never a half-deleted directory.
   const staging = `${outdir}.next-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
-  await build({
+  const result = await build({
     absWorkingDir: root,
     entryPoints: { herald: 'packages/cli/src/main.ts' },
     outdir: staging,
@@ -45,8 +47,17 @@ async function buildCli() {
     chunkNames: 'chunks/[name]-[hash]',
     sourcemap: 'linked',
     logLevel: 'warning',
+    // Workspace packages resolve to their TypeScript sources (see build-packages.mjs), not their dist.
+    conditions: ['herald-source'],
+    metafile: true,
     plugins: [externalDependencies],
   });
+  try {
+    checkExternals(result.metafile, join(root, 'packages/cli'));
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
   swapIn(staging);
   console.log(`built packages/cli/dist/herald.js in ${Date.now() - started} ms`);
 }
@@ -72,6 +83,12 @@ async function buildClient() {
   if (typeof module.default === 'function') await module.default();
 }
 
+// The @herald/server bundle and the .d.ts of the published packages.
+async function buildPackages() {
+  const module = await import(pathToFileURL(join(root, 'scripts/build-packages.mjs')).href);
+  await module.default();
+}
+
 // The demo pages and dashboard (web/dist, served by `herald serve`), when their script exists.
 async function buildWeb() {
   const script = join(root, 'scripts/build-web.mjs');
@@ -81,9 +98,11 @@ async function buildWeb() {
 }
 
 try {
+  const only = (flag) => process.argv.includes(flag);
   await buildCli();
-  if (!process.argv.includes('--cli')) await buildClient();
-  if (!process.argv.includes('--cli')) await buildWeb();
+  if (!only('--cli')) await buildClient();
+  if (!only('--cli')) await buildPackages();
+  if (!only('--cli') && !only('--packages')) await buildWeb();
 } catch (error) {
   console.error(`build failed: ${error instanceof Error ? error.message : error}`);
   process.exit(1);

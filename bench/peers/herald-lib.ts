@@ -2,7 +2,9 @@
 // Lets the bench measure the hub before (or without) a build, and isolates the CLI's own
 // setup (config, logging) from the hub when the two peers disagree.
 import { MemoryEngine } from '@herald/core';
-import { createHerald } from '@herald/server';
+// The sources by path: a bare `@herald/server` resolves to the built dist under plain Node + tsx
+// (the `herald-source` condition is off here; scripts/build-packages.mjs).
+import { createHerald } from '../../packages/server/src/index.ts';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);

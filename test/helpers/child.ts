@@ -20,7 +20,9 @@ export function startChildServer(
   env: Record<string, string> = {},
 ): Promise<ChildServer> {
   const script = fileURLToPath(new URL('./child-server.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], {
+  // `--conditions herald-source`: @herald/server resolves to its TypeScript sources, as in the tests (vitest.config.ts).
+  const args = ['--conditions', 'herald-source', '--import', 'tsx', script, JSON.stringify(options)];
+  const child = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });
