@@ -8,7 +8,6 @@ import { ReleasedResponse } from './release-http.ts';
 import { asChunk, type StreamFraming } from './stream-framing.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
-import type { TurnStamp } from './write-turns.ts';
 
 /** How a streaming transport frames what the core delivers. */
 export interface StreamFormat {
@@ -40,11 +39,9 @@ const REUSE_MAX_BACKLOG = 64 * 1024;
  * node:http's per-request state (request, response, parser: ~5 KB an idle stream) is released and the
  * stream owns the bare socket (see releaseHttp).
  */
-export class HttpStream implements Sink, LiveConnection, TurnStamp {
+export class HttpStream implements Sink, LiveConnection {
   readonly transport: 'sse' | 'ndjson';
   readonly openedAt = Date.now();
-  /** The write turn this stream was last written in (write-turns.ts). */
-  turn = 0;
   private subscriptions: Subscription[] | undefined;
   private ended = false;
   /** Multi-channel cursor bookkeeping: what this stream has written, per channel index (multi only). */
@@ -214,7 +211,7 @@ export class HttpStream implements Sink, LiveConnection, TurnStamp {
   private writeRaw(bytes: Buffer): void {
     const socket = this.socket;
     if (socket === null || socket.destroyed || this.ended || this.res?.writableEnded) return;
-    this.ctx.turns.write(this, socket, bytes);
+    this.ctx.turns.write(socket, bytes);
     this.ctx.stats.bytesOut[this.transport] += bytes.length;
   }
 

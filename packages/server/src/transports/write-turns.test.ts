@@ -1,51 +1,72 @@
-import type { Duplex } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { createServer, type Server, Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
 import { WriteTurns } from './write-turns.ts';
-
-/** A socket that records what reaches the wire: corked writes leave together at uncork. */
-function fakeSocket() {
-  const wire: string[][] = [];
-  let held: string[] = [];
-  const socket = {
-    writableCorked: 0,
-    cork() {
-      socket.writableCorked++;
-    },
-    uncork() {
-      socket.writableCorked = 0;
-      if (held.length > 0) wire.push(held);
-      held = [];
-    },
-    write(bytes: string) {
-      if (socket.writableCorked > 0) held.push(bytes);
-      else wire.push([bytes]);
-    },
-  };
-  return { socket: socket as unknown as Duplex, wire };
-}
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A real TCP connection on loopback: the client socket the hub writes to, and what its peer reads. */
+async function connection(servers: Server[]) {
+  const received: Buffer[] = [];
+  const server = createServer((peer) => {
+    peer.on('data', (chunk: Buffer) => received.push(chunk));
+    peer.on('error', () => {});
+    peer.on('end', () => peer.destroy());
+  });
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  const socket = new Socket();
+  socket.connect(address.port, '127.0.0.1');
+  await once(socket, 'connect');
+  return { socket, received };
+}
+
 describe('WriteTurns', () => {
-  it('writes at once when a socket gets one write a turn; coalesces the rest of a busy turn', async () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) {
+      await new Promise((resolve) => s.close(resolve));
+    }
+  });
+
+  it('holds every write of a turn, from the first, and sends them together at the end of the turn', async () => {
     const turns = new WriteTurns();
-    const a = { turn: 0 };
-    const b = { turn: 0 };
-    const sa = fakeSocket();
-    const sb = fakeSocket();
-    turns.write(a, sa.socket, 'a1');
-    turns.write(b, sb.socket, 'b1');
-    expect(sa.wire).toEqual([['a1']]);
-    // The hub fell behind: more publishes in the same turn.
-    turns.write(a, sa.socket, 'a2');
-    turns.write(a, sa.socket, 'a3');
-    turns.write(b, sb.socket, 'b2');
-    expect(sa.wire).toEqual([['a1']]);
+    const a = await connection(servers);
+    const b = await connection(servers);
+    turns.write(a.socket, Buffer.from('a1'));
+    // Held from the first write: nothing has reached the kernel yet.
+    expect(a.socket.writableCorked).toBe(1);
+    expect(a.socket.writableLength).toBe(2);
+    turns.write(b.socket, Buffer.from('b1'));
+    turns.write(a.socket, Buffer.from('a2'));
+    turns.write(a.socket, 'a3');
+    expect(a.socket.writableLength).toBe(6);
     await nextTurn();
-    expect(sa.wire).toEqual([['a1'], ['a2', 'a3']]);
-    expect(sb.wire).toEqual([['b1'], ['b2']]);
-    // A quiet turn: straight out again.
-    turns.write(a, sa.socket, 'a4');
-    expect(sa.wire).toEqual([['a1'], ['a2', 'a3'], ['a4']]);
+    // Uncorked in one setImmediate: one writev per socket, so the peer reads it in one chunk.
+    expect(a.socket.writableCorked).toBe(0);
+    expect(a.socket.writableLength).toBe(0);
+    expect(b.socket.writableCorked).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Buffer.concat(a.received).toString()).toBe('a1a2a3');
+    expect(Buffer.concat(b.received).toString()).toBe('b1');
+    // A later turn starts over.
+    turns.write(a.socket, 'a4');
+    expect(a.socket.writableCorked).toBe(1);
+    await nextTurn();
+    expect(a.socket.writableCorked).toBe(0);
+    a.socket.destroy();
+    b.socket.destroy();
+  });
+
+  it('lets a socket destroyed within the turn go without error', async () => {
+    const turns = new WriteTurns();
+    const a = await connection(servers);
+    turns.write(a.socket, 'x');
+    a.socket.destroy();
+    await nextTurn();
+    expect(a.socket.destroyed).toBe(true);
   });
 });

@@ -1,32 +1,26 @@
 import type { Duplex } from 'node:stream';
 
-/** A connection's place in the write turns: the turn it was last written in. */
-export interface TurnStamp {
-  turn: number;
-}
-
 /**
- * Coalesces what the hub writes to one socket within one turn of the event loop, once it falls
- * behind (issue 6, B). A hub that keeps up handles one publish per turn: every socket gets its frame
- * at once, nothing waits. A hub that falls behind finds several publishes ready in one turn: the
- * second write to a socket in that turn corks it, and everything written to it until the turn ends
- * leaves in one writev (setImmediate runs right after this iteration's I/O callbacks). Fewer system
- * calls and packets per message is what lets one core catch up.
+ * Coalesces what the hub writes to each socket within one turn of the event loop (issues 6 and 16).
+ * The first write to a socket in a turn corks it; every corked socket is uncorked in one
+ * setImmediate, which runs right after this iteration's I/O callbacks. Every publish handled in
+ * that turn (all the POSTs that one poll of the event loop found ready) then leaves in one writev
+ * per socket: one system call per socket per turn instead of one per frame. A hub that keeps up
+ * handles one publish per turn and its frames leave at the end of the same iteration (microseconds
+ * later); a hub that falls behind finds more publishes per turn, so each turn costs less per
+ * message, which is what lets one core catch up.
+ *
+ * Corking from the first write rather than the second matters: with the second, the first publish
+ * of every turn still paid one write per socket, so a turn of k publishes cost two system calls
+ * per socket instead of one.
  */
 export class WriteTurns {
-  private turn = 1;
-  private scheduled = false;
   private corked: Duplex[] = [];
 
-  /** Writes `bytes` to `socket` for the connection stamped `conn`. */
-  write(conn: TurnStamp, socket: Duplex, bytes: Buffer | string): void {
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.endTurn);
-    }
-    if (conn.turn !== this.turn) {
-      conn.turn = this.turn;
-    } else if (socket.writableCorked === 0) {
+  /** Writes `bytes` to `socket`; they leave with the rest of this turn's writes to it. */
+  write(socket: Duplex, bytes: Buffer | string): void {
+    if (socket.writableCorked === 0) {
+      if (this.corked.length === 0) setImmediate(this.endTurn);
       socket.cork();
       this.corked.push(socket);
     }
@@ -34,8 +28,6 @@ export class WriteTurns {
   }
 
   private readonly endTurn = (): void => {
-    this.scheduled = false;
-    this.turn++;
     const corked = this.corked;
     this.corked = [];
     for (const socket of corked) socket.uncork();

@@ -12,7 +12,6 @@ import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection } from '../heartbeat.ts';
 import type { TokenBucket } from '../limits/token-bucket.ts';
 import type { TransportContext } from './transport.ts';
-import type { TurnStamp } from './write-turns.ts';
 
 /** How long a closing socket may take to flush its close frame before it is cut. */
 const CLOSE_GRACE_MS = 1_000;
@@ -50,11 +49,9 @@ export class HeraldWebSocket extends WebSocket {
  * A WebSocket the core writes to. Bound and multiplexed sockets differ only in the framer for
  * messages and resets, and in what they accept from the client.
  */
-export class WsConnection implements Sink, LiveConnection, TurnStamp {
+export class WsConnection implements Sink, LiveConnection {
   readonly transport = 'ws';
   readonly openedAt = Date.now();
-  /** The write turn this socket was last written in (write-turns.ts). */
-  turn = 0;
   /** Live subscriptions by channel (`undefined` while a subscribe is in flight). */
   readonly subscriptions = new Map<string, Subscription | undefined>();
   /** Run once when the connection ends, after its subscriptions are dropped (presence leaves, …); created on first use. */
@@ -124,7 +121,7 @@ export class WsConnection implements Sink, LiveConnection, TurnStamp {
   deliver(message: Message): void {
     if (this.closed || this.ws.readyState !== 1) return;
     const frame = message.frame(this.framer);
-    this.ctx.turns.write(this, this.socket, frame);
+    this.ctx.turns.write(this.socket, frame);
     this.ctx.stats.bytesOut.ws += frame.length;
     this.ctx.stats.delivered.ws++;
   }
