@@ -3,7 +3,7 @@
 // the tables (and, for suites, the summary with ratios and the charts). See docs/performance.md.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { writeCharts } from './lib/chart.ts';
 import { installCleanup, stopAll } from './lib/children.ts';
 import { checkoutState, snapshotHeraldBuild } from './lib/herald-build.ts';
@@ -104,8 +104,12 @@ async function main(): Promise<void> {
   // Every case gets its own copy of the options: the build is pinned before the plan is made.
   const checkout = checkoutState();
   info.commit = checkout.commit;
+  info.dirty = String(checkout.dirty);
   info.changedOutsideBench = checkout.changedOutsideBench.join(' ');
-  let provenance = `commit ${checkout.commit}, ${checkout.changedOutsideBench.length} files changed outside bench/`;
+  info.loadAverage = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+  let provenance = `commit ${checkout.commit}${checkout.dirty ? ' (tree dirty)' : ' (clean)'}, ${checkout.changedOutsideBench.length} files changed outside bench/, load average ${info.loadAverage} at start`;
   try {
     const build = snapshotHeraldBuild(TMP_DIR);
     opts.heraldBin = build.bin;

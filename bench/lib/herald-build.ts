@@ -50,7 +50,7 @@ export function snapshotHeraldBuild(tmpDir: string): HeraldBuild {
 }
 
 /** The commit, and the files that differ from it outside bench/ (what else the bundle contains). */
-export function checkoutState(): { commit: string; changedOutsideBench: string[] } {
+export function checkoutState(): { commit: string; dirty: boolean; changedOutsideBench: string[] } {
   const git = (...args: string[]): string => {
     try {
       // Not trimmed at the start: a porcelain line begins with its status, possibly a space.
@@ -59,9 +59,15 @@ export function checkoutState(): { commit: string; changedOutsideBench: string[]
       return '';
     }
   };
-  const changed = git('status', '--porcelain', '--untracked-files=no')
+  const tracked = git('status', '--porcelain', '--untracked-files=no')
     .split('\n')
     .map((line) => line.slice(3))
-    .filter((path) => path !== '' && !path.startsWith('bench/'));
-  return { commit: git('rev-parse', '--short', 'HEAD') || 'unknown', changedOutsideBench: changed };
+    .filter((path) => path !== '');
+  const changed = tracked.filter((path) => !path.startsWith('bench/'));
+  // Dirty: any tracked file differs from the commit, bench/ included (the harness is part of the result).
+  return {
+    commit: git('rev-parse', '--short', 'HEAD') || 'unknown',
+    dirty: tracked.length > 0,
+    changedOutsideBench: changed,
+  };
 }

@@ -8,7 +8,8 @@ export const PEERS = [
   'herald-lib',
   'herald-redis',
   'herald-redis-w2',
-  'raw-ws',
+  'raw-ws-per-frame',
+  'raw-ws-corked',
   'socketio',
   'nchan',
   'http-floor',
@@ -44,6 +45,10 @@ export interface BenchOptions {
   warmup: number;
   drain: number;
   batch: number;
+  /** fanout/channels: above this many POSTs a second a ramp step batches (JSON arrays) */
+  maxPostsPerSec: number;
+  /** fanout/channels/latency: most POSTs in flight (= keep-alive connections) of the publisher */
+  publishConns: number;
   size: number;
   repeat: number;
   pin: boolean;
@@ -165,6 +170,18 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .option('--warmup <s>', 'publishing before measuring (JIT, buffers), seconds; 0 = none', Number, 2)
     .option('--drain <s>', 'longest wait for late deliveries after publishing stops, seconds', positiveNumber, 10)
     .option('--batch <n>', 'messages per POST (JSON array batch when > 1)', positiveInt, 1)
+    .option(
+      '--max-posts-per-sec <n>',
+      'fanout/channels: above this many POSTs/s a step publishes JSON-array batches (suite A, D: single POSTs)',
+      positiveInt,
+      500,
+    )
+    .option(
+      '--publish-conns <n>',
+      'fanout/channels/latency: keep-alive connections (POSTs in flight) of the publisher',
+      positiveInt,
+      64,
+    )
     .option('--size <bytes>', "approximate JSON size of each message's data", positiveInt, 100)
     .option('--repeat <n>', 'repetitions (peers interleaved within each)', positiveInt, 1)
     .option('--no-pin', 'do not pin the hub and the load to separate cores with taskset')

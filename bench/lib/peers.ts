@@ -44,6 +44,20 @@ const herald = (name: PeerName): PeerSpec => ({
   missing: always,
 });
 
+/** The node `ws` floors (bench/peers/raw-ws.ts): one write per frame, or corked per turn. */
+const RAW_WS: PeerSpec = {
+  name: 'raw-ws-per-frame',
+  dialect: 'herald',
+  transports: ['ws', 'sse'],
+  idle: ['ws', 'sse', 'longpoll'],
+  batch: true,
+  multiPublish: true,
+  wsPublish: false,
+  heapStats: false,
+  polling: false,
+  missing: always,
+};
+
 export const PEER_SPECS: Record<PeerName, PeerSpec> = {
   herald: herald('herald'),
   'herald-lib': herald('herald-lib'),
@@ -51,18 +65,9 @@ export const PEER_SPECS: Record<PeerName, PeerSpec> = {
   'herald-redis': { ...herald('herald-redis'), missing: (opts) => redisMissing(opts.redis) },
   // Each worker answers /v1/stats about itself: the heap of the whole hub is not one request away.
   'herald-redis-w2': { ...herald('herald-redis-w2'), heapStats: false, missing: (opts) => redisMissing(opts.redis) },
-  'raw-ws': {
-    name: 'raw-ws',
-    dialect: 'herald',
-    transports: ['ws', 'sse'],
-    idle: ['ws', 'sse', 'longpoll'],
-    batch: true,
-    multiPublish: true,
-    wsPublish: false,
-    heapStats: false,
-    polling: false,
-    missing: always,
-  },
+  'raw-ws-per-frame': RAW_WS,
+  // The same floor, its sockets corked per event-loop turn (issue 16): the strongest Node baseline.
+  'raw-ws-corked': { ...RAW_WS, name: 'raw-ws-corked' },
   socketio: {
     name: 'socketio',
     dialect: 'socketio',

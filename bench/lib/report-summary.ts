@@ -1,12 +1,28 @@
-// The suite summary: one compact table per issue-6 scenario with ratios to the raw-ws floor and
-// to Socket.IO (or the node:http floor) of the same case and repetition, then the targets.
+// The suite summary: one compact table per issue-6 scenario. Fan-out and many channels: each peer's
+// headline (best step with p99 < 100 ms and >= 99 % delivered) with the hub's CPU per delivery and
+// the load core's share, and Herald's ratio to the strongest baseline of the same case and
+// repetition (issue 16). Latency and memory: ratios to the ws floors; HTTP: to the node:http floor.
 import type { Case } from '../suite/plan.ts';
 import { kilo, num, pct, ratio, table } from './format.ts';
 import type { Transport } from './ipc.ts';
 import { redisSummary } from './report-redis.ts';
-import type { RunResult } from './results.ts';
-import { bestUnder100, kbPer, maxStep, measured, same } from './select.ts';
+import type { RunResult, WindowResult } from './results.ts';
+import { headline, isBaseline, kbPer, maxStep, measured, same, strongest } from './select.ts';
 import { targetsTable } from './targets.ts';
+import { SATURATED } from './window.ts';
+
+/** "412k (p99 31 ms, 99.9 %)": a step's rate with the latency and delivery it was reached with. */
+function stepCell(w: WindowResult | undefined): string {
+  return w ? `${kilo(w.deliveredPerSec)} (p99 ${num(w.latency.p99Ms, 1)} ms, ${pct(w.deliveryRatio)})` : '-';
+}
+
+/** "1.42 / 1.91": server CPU per delivery, user / system µs. */
+const cpuCell = (w: WindowResult | undefined): string =>
+  w ? `${num(w.serverUsPerDelivery.user, 2)} / ${num(w.serverUsPerDelivery.system, 2)}` : '-';
+
+/** The load generator's share of its core, flagged when it, not the hub, may have been the limit. */
+const loadCell = (w: WindowResult | undefined): string =>
+  w ? `${pct(w.cpu.load.share)}${w.cpu.load.share >= SATURATED ? ' LOAD-BOUND' : ''}` : '-';
 
 function rampTable(plan: readonly Case[], runs: readonly RunResult[], letter: 'A' | 'D'): string {
   const scenario = letter === 'A' ? 'fanout' : 'channels';
@@ -15,23 +31,27 @@ function rampTable(plan: readonly Case[], runs: readonly RunResult[], letter: 'A
     .flatMap((c) =>
       measured(runs, c.id).map((r) => {
         const top = maxStep(r);
-        const good = bestUnder100(r);
-        const delivered = top?.deliveredPerSec;
+        const best = headline(r);
+        const base = isBaseline(r.peer) ? undefined : strongest(runs, r);
+        const refused = r.windows.reduce((a, w) => a + w.published.failed, 0);
         return [
           c.id,
           r.peer,
           String(r.repetition),
-          top ? `${kilo(top.deliveredPerSec)} (${pct(top.deliveryRatio)} at ${kilo(top.rate)}/s)` : '-',
-          ratio(delivered, maxStep(same(runs, r, 'raw-ws'))?.deliveredPerSec),
-          ratio(delivered, maxStep(same(runs, r, 'socketio'))?.deliveredPerSec),
-          good ? `${kilo(good.deliveredPerSec)} (p99 ${num(good.latency.p99Ms, 1)} ms)` : '-',
-          top ? `${num(top.serverUsPerDelivery.user, 2)} / ${num(top.serverUsPerDelivery.system, 2)}` : '-',
-          top?.bound ?? '-',
+          stepCell(best),
+          cpuCell(best),
+          loadCell(best),
+          base ? `${ratio(best?.deliveredPerSec, base.step?.deliveredPerSec)} ${base.run.peer}` : '-',
+          stepCell(top),
+          cpuCell(top),
+          loadCell(top),
+          String(refused),
         ];
       }),
     );
-  const header = ['case', 'peer', 'rep', 'max delivered/s', '× raw-ws', '× socketio', 'best step with p99 < 100 ms'];
-  header.push('hub µs/delivery user / sys (at max)', 'CPU-bound (at max)');
+  const header = ['case', 'peer', 'rep', 'headline: best step p99 < 100 ms, ≥ 99 % delivered'];
+  header.push('hub µs/delivery user / sys', 'load core', '× strongest baseline (same run)');
+  header.push('max delivered/s', 'hub µs/delivery at max', 'load core at max', 'refused (429, errors)');
   return table(header, rows);
 }
 
@@ -41,7 +61,7 @@ function latencyTable(plan: readonly Case[], runs: readonly RunResult[]): string
     .flatMap((c) =>
       measured(runs, c.id).map((r) => {
         const w = r.windows[0];
-        const floor = same(runs, r, 'raw-ws')?.windows[0];
+        const floor = same(runs, r, 'raw-ws-corked')?.windows[0];
         return [
           c.id,
           r.peer,
@@ -56,7 +76,7 @@ function latencyTable(plan: readonly Case[], runs: readonly RunResult[]): string
         ];
       }),
     );
-  const header = ['case', 'peer', 'rep', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'p99 × raw-ws'];
+  const header = ['case', 'peer', 'rep', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'p99 × raw-ws-corked'];
   header.push('hub µs/delivery user / sys', 'CPU-bound');
   return table(header, rows);
 }
@@ -79,7 +99,7 @@ function memorySummary(plan: readonly Case[], runs: readonly RunResult[]): strin
           r.peer,
           String(r.repetition),
           ...cells,
-          ratio(kbPer(r, 'ws'), kbPer(same(runs, r, 'raw-ws'), 'ws')),
+          ratio(kbPer(r, 'ws'), kbPer(same(runs, r, 'raw-ws-per-frame'), 'ws')),
           ratio(kbPer(r, 'ws'), kbPer(same(runs, r, 'socketio'), 'ws')),
         ];
       }),
@@ -92,7 +112,7 @@ function memorySummary(plan: readonly Case[], runs: readonly RunResult[]): strin
     'KB/SSE',
     'KB/NDJSON',
     'KB/long-poll',
-    'WS × raw-ws',
+    'WS × raw-ws-per-frame',
     'WS × socketio',
   ];
   return table(header, rows);

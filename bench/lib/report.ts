@@ -136,7 +136,7 @@ export function printReport(
     opts.pin
       ? `hub pinned to CPU ${opts.serverCpus}, load + orchestrator to CPU ${opts.loadCpus} (taskset). CPU-bound = a side used >= 85% of a core.`
       : 'not pinned (--no-pin). CPU-bound = a side used >= 85% of a core.',
-    `Herald ran with its per-client limits lifted (bench/lib/hub-command.ts). Whole run: ${Math.round(seconds)} s.`,
+    `Herald ran with its per-address and per-socket limits lifted and its publish rate limits at their defaults (bench/lib/hub-command.ts). Whole run: ${Math.round(seconds)} s.`,
     `${provenance}.`,
   );
   const text = out.join('\n');

@@ -24,11 +24,44 @@ export function maxStep(r: RunResult | undefined): WindowResult | undefined {
   );
 }
 
-/** The best step that kept p99 under 100 ms with >= 95% delivered. */
-export function bestUnder100(r: RunResult | undefined): WindowResult | undefined {
+/** Headline steps: p99 under this, ms … */
+export const HEADLINE_P99_MS = 100;
+/** … and at least this share of the deliveries made (issue 16). */
+export const HEADLINE_DELIVERED = 0.99;
+
+/**
+ * A ramp's headline (issue 16): the step with the most deliveries a second among those that kept
+ * p99 under 100 ms with >= 99% delivered. A maximum without its latency is not a headline.
+ */
+export function headline(r: RunResult | undefined): WindowResult | undefined {
   return r?.windows
-    .filter((w) => w.latency.p99Ms < 100 && w.deliveryRatio >= 0.95)
+    .filter((w) => w.latency.p99Ms < HEADLINE_P99_MS && w.deliveryRatio >= HEADLINE_DELIVERED)
     .reduce<WindowResult | undefined>((b, w) => (!b || w.deliveredPerSec > b.deliveredPerSec ? w : b), undefined);
+}
+
+/** Peers that are not Herald: the baselines a Herald figure is compared with. */
+export const isBaseline = (peer: PeerName): boolean => !peer.startsWith('herald');
+
+/**
+ * The strongest baseline of a case and repetition: the other peer with the best headline
+ * (ties and missing headlines fall back to the best maximum). Fan-out figures are compared with it,
+ * so a ratio never flatters Herald by picking a weak peer.
+ */
+export function strongest(
+  runs: readonly RunResult[],
+  r: RunResult,
+): { run: RunResult; step: WindowResult | undefined } | undefined {
+  const others = runs.filter(
+    (x) =>
+      x.caseId === r.caseId &&
+      x.repetition === r.repetition &&
+      isBaseline(x.peer) &&
+      x.skipped === undefined &&
+      x.windows.length > 0,
+  );
+  const score = (x: RunResult): number => headline(x)?.deliveredPerSec ?? 0;
+  const best = others.reduce<RunResult | undefined>((b, x) => (!b || score(x) > score(b) ? x : b), undefined);
+  return best === undefined ? undefined : { run: best, step: headline(best) };
 }
 
 export function kbPer(r: RunResult | undefined, t: Transport): number | undefined {

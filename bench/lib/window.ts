@@ -20,7 +20,7 @@ import type { Bound, CpuShare, EngineCpu, WindowResult } from './results.ts';
 import type { Session } from './session.ts';
 
 /** A process using this share of a core or more is taken as saturated. */
-const SATURATED = 0.85;
+export const SATURATED = 0.85;
 /** Drain ends early when no delivery arrived for this long. */
 const STALL_MS = 2000;
 
@@ -100,7 +100,7 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
       durationMs: spec.durationS * 1000,
       batch: spec.batch,
       size: opts.size,
-      maxInFlight: 64,
+      maxInFlight: opts.publishConns,
       answerWaitMs: opts.drain * 1000,
     })
     .finally(stopBar);

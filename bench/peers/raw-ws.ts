@@ -1,5 +1,9 @@
-// The floor: the least work a Node hub can do per delivery. One publish = the frame built once,
+// The floors: the least work a Node hub can do per delivery. One publish = the frame built once,
 // the same Buffer written to every socket; no history, no auth, no backpressure policy.
+// Two peers run this file (bench/lib/hub-command.ts): `raw-ws-per-frame` writes every frame with
+// its own socket.write (one system call per delivery), `raw-ws-corked` (`--cork`) corks a socket at
+// its first write in an event-loop turn and uncorks every corked socket in one setImmediate, so the
+// publishes handled in one turn leave in one writev per socket (issue 16).
 // It speaks just enough of Herald's wire contract for the bench: WebSocket, SSE and held long
 // polls on /v1/channels/{ch}/messages, POST {"data":…} (or an array) answered 201, POST
 // /v1/publish (many channels), GET /healthz. Long polls are answered with the next message only
@@ -17,6 +21,21 @@ type FrameFn = (
 const frame = (wsModule as unknown as { Sender: { frame: FrameFn } }).Sender.frame;
 const wsFrame = (text: string): Buffer =>
   Buffer.concat(frame(Buffer.from(text), { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }));
+
+const CORK = process.argv.includes('--cork');
+const corked: Duplex[] = [];
+const uncorkAll = (): void => {
+  for (const socket of corked.splice(0)) socket.uncork();
+};
+/** One frame to one socket: at once, or (--cork) held until the end of this event-loop turn. */
+const send = (socket: Duplex, bytes: Buffer): void => {
+  if (CORK && socket.writableCorked === 0) {
+    if (corked.length === 0) setImmediate(uncorkAll);
+    socket.cork();
+    corked.push(socket);
+  }
+  socket.write(bytes);
+};
 
 const PATH = /^\/v1\/channels\/([A-Za-z0-9][A-Za-z0-9_.:@-]{0,127})\/messages(?:\?|$)/;
 const wsSockets = new Map<string, Set<Duplex>>();
@@ -38,8 +57,8 @@ const publishOne = (ch: string, data: unknown): void => {
   const json = JSON.stringify(data);
   const ws = wsFrame(`{"channel":"${ch}","offset":${++offset},"data":${json},"time":${Date.now()}}`);
   const sse = Buffer.from(`id: raw:${offset}\ndata: ${json}\n\n`);
-  for (const socket of wsSockets.get(ch) ?? []) socket.write(ws);
-  for (const socket of sseSockets.get(ch) ?? []) socket.write(sse);
+  for (const socket of wsSockets.get(ch) ?? []) send(socket, ws);
+  for (const socket of sseSockets.get(ch) ?? []) send(socket, sse);
   const held = polls.get(ch);
   if (held !== undefined && held.size > 0) {
     const body = `{"cursor":"raw:${offset}","messages":[{"offset":${offset},"data":${json}}]}`;
@@ -99,5 +118,7 @@ server.on('upgrade', (req, socket, head) => {
 });
 
 const port = Number(process.argv[process.argv.indexOf('--port') + 1] || 8080);
-server.listen(port, '127.0.0.1', () => console.log(`raw-ws floor on http://127.0.0.1:${port}`));
+server.listen(port, '127.0.0.1', () =>
+  console.log(`raw-ws floor${CORK ? ' (corked per turn)' : ' (one write per frame)'} on http://127.0.0.1:${port}`),
+);
 process.on('SIGTERM', () => process.exit(0));
