@@ -1,55 +1,72 @@
+import { BYTES, COUNT, MILLIS, RATE } from './lib/axis.ts';
 import { renderBridges } from './lib/bridges-panel.ts';
 import { byId, el } from './lib/dom.ts';
 import { bytes, ms } from './lib/format.ts';
+import { LiveChart, type LiveChartOptions, type SeriesStyle } from './lib/live-chart.ts';
 import { HUB_TRANSPORTS, type StatsSnapshot, watchStats } from './lib/stats.ts';
-import { legend, type SeriesStyle, TimeChart } from './lib/time-chart.ts';
+import { renderTopChannels } from './lib/top-channels.ts';
 
-const WINDOW_MS = 120_000;
-const MIB = 1024 * 1024;
-const TRANSPORT_STYLE: Record<(typeof HUB_TRANSPORTS)[number], SeriesStyle> = {
-  ws: { label: 'WebSocket', color: '#3b5bdb' },
+const WINDOW_SEC = 120;
+const HEIGHT = 170;
+/**
+ * Colours and names per transport (under the stats' current and former names); a transport this page
+ * does not know still gets a colour.
+ */
+const WEBSOCKET: SeriesStyle = { label: 'WebSocket', color: '#3b5bdb' };
+const LONG_POLL: SeriesStyle = { label: 'long poll', color: '#f59f00' };
+const TRANSPORT_STYLE: Readonly<Record<string, SeriesStyle>> = {
+  websocket: WEBSOCKET,
+  ws: WEBSOCKET,
   sse: { label: 'SSE', color: '#2b8a3e' },
   ndjson: { label: 'NDJSON stream', color: '#7048e8' },
-  longpoll: { label: 'long poll', color: '#f59f00' },
+  'long-poll': LONG_POLL,
+  longpoll: LONG_POLL,
   poll: { label: 'poll', color: '#e8590c' },
 };
+const SPARE_COLORS = ['#0c8599', '#c2255c', '#495057'];
+const transports = new Map<string, SeriesStyle>(
+  HUB_TRANSPORTS.map((name, i) => [
+    name,
+    TRANSPORT_STYLE[name] ?? { label: name, color: SPARE_COLORS[i % SPARE_COLORS.length] as string },
+  ]),
+);
 
-/** A chart with its legend; series are declared once, values come from each snapshot. */
-function chart(id: string, styles: Record<string, SeriesStyle>, format: (v: number) => string): TimeChart {
-  const c = new TimeChart(byId<HTMLCanvasElement>(`chart-${id}`), { windowMs: WINDOW_MS, format, steps: true });
-  for (const [name, style] of Object.entries(styles)) c.series(name, style);
-  legend(byId(`legend-${id}`), Object.values(styles));
-  c.start();
-  return c;
-}
+const chart = (id: string, options: Omit<LiveChartOptions, 'windowSec' | 'height'>): LiveChart =>
+  new LiveChart(byId(`chart-${id}`), { windowSec: WINDOW_SEC, height: HEIGHT, ...options });
+
+// Parts of a whole (connections, bytes by transport) are stacked, so no transport hides another.
+// Lines that may coincide (in and out at one subscriber per channel; lag percentiles on an idle
+// loop) are drawn wide under narrow, so both stay visible where they meet.
+const charts = {
+  connections: chart('connections', { series: transports, unit: COUNT, stacked: true, empty: 'no connections yet' }),
+  messages: chart('messages', {
+    series: new Map([
+      ['out', { label: 'delivered (out)', color: '#1971c2', width: 4 }],
+      ['in', { label: 'published (in)', color: '#e03131', width: 1.5 }],
+    ]),
+    unit: RATE,
+    empty: 'no traffic yet',
+  }),
+  bytes: chart('bytes', { series: transports, unit: BYTES, stacked: true, empty: 'no traffic yet' }),
+  lag: chart('lag', {
+    series: new Map([
+      ['max', { label: 'max', color: '#c92a2a', width: 1, fill: true }],
+      ['p99', { label: 'p99', color: '#f08c00', width: 3 }],
+      ['p50', { label: 'p50', color: '#2b8a3e', width: 1.5 }],
+    ]),
+    unit: MILLIS,
+  }),
+  memory: chart('memory', {
+    series: new Map([
+      ['rss', { label: 'RSS', color: '#5f3dc4', fill: true }],
+      ['heap', { label: 'heap used', color: '#0c8599', fill: true }],
+    ]),
+    unit: BYTES,
+  }),
+};
 
 const count = (v: number): string =>
   v >= 10_000 ? `${(v / 1000).toFixed(0)}k` : v.toFixed(v < 10 && v % 1 !== 0 ? 1 : 0);
-const charts = {
-  connections: chart('connections', TRANSPORT_STYLE, count),
-  messages: chart(
-    'messages',
-    { in: { label: 'published (in)', color: '#e03131' }, out: { label: 'delivered (out)', color: '#1971c2' } },
-    count,
-  ),
-  // In KiB/s, so the grid falls on round numbers.
-  bytes: chart('bytes', TRANSPORT_STYLE, (v) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)} kB/s`),
-  lag: chart(
-    'lag',
-    {
-      p50: { label: 'p50', color: '#2b8a3e' },
-      p99: { label: 'p99', color: '#f08c00' },
-      max: { label: 'max', color: '#c92a2a' },
-    },
-    (v) => v.toFixed(v < 10 ? 1 : 0),
-  ),
-  // In MiB, so the grid falls on round numbers (50, 100 … rather than 47.7 MB).
-  memory: chart(
-    'memory',
-    { rss: { label: 'RSS', color: '#5f3dc4' }, heap: { label: 'heap used', color: '#0c8599' } },
-    (v) => `${v.toFixed(0)} MB`,
-  ),
-};
 
 /** KPI tiles, created once and updated in place. */
 const KPIS = [
@@ -84,17 +101,11 @@ function uptime(msUp: number): string {
 
 function render(s: StatsSnapshot): void {
   const t = Date.now();
-  for (const name of HUB_TRANSPORTS) {
-    charts.connections.add(name, t, s.connections[name] ?? 0);
-    charts.bytes.add(name, t, (s.bytesOutPerSec[name] ?? 0) / 1024);
-  }
-  charts.messages.add('in', t, s.messages.inPerSec);
-  charts.messages.add('out', t, s.messages.outPerSec);
-  charts.lag.add('p50', t, s.eventLoopLagMs.p50);
-  charts.lag.add('p99', t, s.eventLoopLagMs.p99);
-  charts.lag.add('max', t, s.eventLoopLagMs.max);
-  charts.memory.add('rss', t, s.memory.rss / MIB);
-  charts.memory.add('heap', t, s.memory.heapUsed / MIB);
+  charts.connections.push(t, s.connections);
+  charts.bytes.push(t, s.bytesOutPerSec);
+  charts.messages.push(t, { in: s.messages.inPerSec, out: s.messages.outPerSec });
+  charts.lag.push(t, s.eventLoopLagMs);
+  charts.memory.push(t, { rss: s.memory.rss, heap: s.memory.heapUsed });
 
   setKpi('connections', String(s.connections.total));
   setKpi('in', count(s.messages.inPerSec));
@@ -104,19 +115,12 @@ function render(s: StatsSnapshot): void {
   setKpi('lag', ms(s.eventLoopLagMs.p99));
   setKpi('memory', bytes(s.memory.rss));
   setKpi('uptime', uptime(s.uptimeMs));
-  for (const name of HUB_TRANSPORTS) document.body.dataset[`conn${name}`] = String(s.connections[name] ?? 0);
+  // data-conn<transport> for tests and styles; a dataset key cannot hold the '-' of 'long-poll'.
+  for (const name of HUB_TRANSPORTS) {
+    document.body.dataset[`conn${name.replaceAll('-', '')}`] = String(s.connections[name] ?? 0);
+  }
 
-  byId('top').replaceChildren(
-    ...s.topChannels.map((c) => {
-      const row = el('tr');
-      row.append(
-        el('td', undefined, c.channel),
-        el('td', 'num', String(c.subscribers)),
-        el('td', 'num', String(c.historyLength)),
-      );
-      return row;
-    }),
-  );
+  renderTopChannels(byId('top'), s.topChannels);
   renderBridges(byId('bridges'), s.bridges);
 }
 
