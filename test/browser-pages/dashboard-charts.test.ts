@@ -6,7 +6,7 @@ import { connected, DESKTOP, type PagesHarness, PHONE, type Screen, startPages }
 // The dashboard empty (a hub nobody uses yet) and busy, on a desktop and a phone: an empty chart says
 // so instead of drawing a flat line on a made-up scale, y axes start at 0 with distinct, non-negative
 // labels, the channel table explains itself when empty and lists channels by message rate even when
-// nobody subscribes to them. Screenshots: pages-dashboard-<screen>-<state>.png.
+// nobody subscribes to them. Screenshots: pages-dashboard-charts-<screen>-<state>.png.
 
 const CHARTS = ['connections', 'messages', 'bytes', 'lag', 'memory'] as const;
 
@@ -83,7 +83,7 @@ describe.each([
     expect((await yLabels(page, 'bytes')).slice(1).every((l) => / (B|kB|MB|GB)$/.test(l))).toBe(true);
     expect((await yLabels(page, 'memory')).slice(1).every((l) => / (B|kB|MB|GB)$/.test(l))).toBe(true);
     await expectFits(page, screen);
-    await h.shot(page, `dashboard-${name}-empty`);
+    await h.shot(page, `dashboard-charts-${name}-empty`);
     await page.context().close();
   });
 });
@@ -126,7 +126,7 @@ describe('dashboard with traffic', () => {
         await expectSaneAxes(page);
         expect(Number((await yLabels(page, 'messages')).at(-1))).toBeGreaterThan(0);
         await expectFits(page, screen);
-        await h.shot(page, `dashboard-${name}-busy`);
+        await h.shot(page, `dashboard-charts-${name}-busy`);
         await page.context().close();
       }
     } finally {
