@@ -76,7 +76,7 @@ export async function appendStream(streams: Streams, channel: string, req: Appen
     const tail = await streams.write(channel, meta, inputs, key);
     const changed = p !== undefined || req.streamSeq !== undefined || req.close || meta.ttlSeconds !== undefined;
     if (changed) {
-      await streams.meta.save(channel, {
+      await streams.save(channel, {
         ...meta,
         touchedAt: now,
         closed: meta.closed || req.close,

@@ -74,7 +74,7 @@ export async function createStream(streams: Streams, channel: string, req: Creat
     const inputs = json ? (initial as unknown[]).map((data) => ({ data })) : bytesInputs(streams, channel, req.body);
     const tail = await streams.write(channel, meta, inputs);
     meta = { ...meta, closed: req.closed };
-    await streams.meta.save(channel, meta);
+    await streams.save(channel, meta);
     if (source !== undefined) await adoptFork(streams, source.channel);
     return { created: true, meta, tail };
   });
@@ -166,6 +166,6 @@ async function copyFork(streams: Streams, channel: string, source: Source): Prom
 async function adoptFork(streams: Streams, channel: string): Promise<void> {
   await streams.locked(channel, async () => {
     const meta = await streams.meta.load(channel);
-    if (meta !== undefined) await streams.meta.save(channel, { ...meta, forks: meta.forks + 1 });
+    if (meta !== undefined) await streams.save(channel, { ...meta, forks: meta.forks + 1 });
   });
 }

@@ -34,7 +34,7 @@ export async function longPoll(
     let meta = first;
     await streams.touch(channel, meta);
     for (;;) {
-      wait = await waitForChange(streams.hub, channel, deadline - Date.now());
+      wait = await waitForChange(streams, channel, deadline - Date.now(), 'long-poll');
       meta = await streams.live(channel);
       const page = await streams.page(channel, meta, index, READ_BYTES, clamp);
       if (page.messages.length > 0) {

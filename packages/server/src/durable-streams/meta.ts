@@ -68,7 +68,7 @@ export class MetaStore {
     return newest === undefined ? undefined : (JSON.parse(newest.data) as StreamMeta);
   }
 
-  /** Stores a new version of `channel`'s metadata (this also wakes readers waiting on the stream). */
+  /** Stores a new version of `channel`'s metadata. */
   async save(channel: string, meta: StreamMeta): Promise<void> {
     await this.engine.append(metaChannel(channel), [{ event: undefined, data: JSON.stringify(meta) }], META_LIMITS);
   }

@@ -52,7 +52,7 @@ export async function sse(
     let clamp = start.clamp;
     let sentControl = false;
     while (!res.destroyed && !server.draining()) {
-      wait = await waitForChange(streams.hub, channel, deadline - Date.now());
+      wait = await waitForChange(streams, channel, deadline - Date.now(), 'sse');
       const meta = await streams.live(channel);
       const page = await streams.page(channel, meta, index, READ_BYTES, clamp);
       clamp = false;

@@ -28,9 +28,32 @@ export interface StreamPage {
 export class Streams {
   readonly meta: MetaStore;
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Readers waiting in this process for a stream's metadata to change (a close, a delete). */
+  private readonly watchers = new Map<string, Set<() => void>>();
 
   constructor(readonly hub: Hub) {
     this.meta = new MetaStore(hub.engine);
+  }
+
+  /** Calls `fn` on the next metadata change of `channel` made in this process; returns how to stop. */
+  onChange(channel: string, fn: () => void): () => void {
+    let set = this.watchers.get(channel);
+    if (set === undefined) {
+      set = new Set();
+      this.watchers.set(channel, set);
+    }
+    set.add(fn);
+    return () => {
+      const current = this.watchers.get(channel);
+      current?.delete(fn);
+      if (current?.size === 0) this.watchers.delete(channel);
+    };
+  }
+
+  /** Stores a new version of a stream's metadata and wakes this process's readers of it. */
+  async save(channel: string, meta: StreamMeta): Promise<void> {
+    await this.meta.save(channel, meta);
+    for (const fn of [...(this.watchers.get(channel) ?? [])]) fn();
   }
 
   /** Runs `fn` once every earlier change of `channel` is done. */
@@ -114,10 +137,10 @@ export class Streams {
   /** Removes a stream (or retires it while forks read it), then lets go of its source. Under the stream's lock. */
   async remove(channel: string, meta: StreamMeta): Promise<void> {
     if (meta.forks > 0) {
-      await this.meta.save(channel, { ...meta, state: 'retired' });
+      await this.save(channel, { ...meta, state: 'retired' });
       return;
     }
-    await this.meta.save(channel, { ...meta, state: 'deleted' });
+    await this.save(channel, { ...meta, state: 'deleted' });
     if (meta.fork !== undefined) await this.release(meta.fork.from);
   }
 
@@ -128,7 +151,7 @@ export class Streams {
       if (meta === undefined || meta.state === 'deleted') return;
       const forks = Math.max(0, meta.forks - 1);
       if (meta.state === 'retired' && forks === 0) return this.remove(channel, { ...meta, forks });
-      await this.meta.save(channel, { ...meta, forks });
+      await this.save(channel, { ...meta, forks });
     });
   }
 
@@ -142,7 +165,7 @@ export class Streams {
     await this.locked(channel, async () => {
       const current = await this.meta.load(channel);
       if (current === undefined || current.id !== meta.id || current.state !== 'live') return;
-      await this.meta.save(channel, { ...current, touchedAt: now });
+      await this.save(channel, { ...current, touchedAt: now });
     });
   }
 }
