@@ -10,6 +10,7 @@ export const connectNdjson: Connect = async (session, target) => {
     signal: session.stop.signal,
   });
   if (!res.ok || res.body === null) return httpEnding(res);
+  session.connected('ndjson');
   for await (const line of readLines(res.body)) {
     const ending = handleObjectFrame(session, line);
     if (ending !== undefined) return ending;

@@ -16,13 +16,19 @@ export const connectPoll: Connect = (session, target) => pullLoop(session, targe
 
 async function pullLoop(session: Session, base: string, apiKey: string | undefined, hold: boolean) {
   const headers = { accept: 'application/json', ...authHeaders(apiKey) };
+  let answered = false;
   while (!session.done) {
     const query = new URLSearchParams({ after: session.cursor ?? '0', limit: '1000' });
-    if (hold) query.set('wait', String(WAIT_S));
+    // The first request of a connection is a plain pull: its answer comes at once and says the hub
+    // is there (a held one could say nothing for 25 s); the holds follow.
+    if (hold && answered) query.set('wait', String(WAIT_S));
     const res = await fetch(channelUrl(base, session.channel, `/messages?${query}`), {
       headers,
       signal: session.stop.signal,
     });
+    if (res.status !== 200 && res.status !== 204 && res.status !== 304) return httpEnding(res);
+    if (!answered) session.connected(hold ? 'long-poll' : 'poll');
+    answered = true;
     let more = false;
     if (res.status === 200) {
       const body = (await res.json()) as PullBody;
@@ -30,8 +36,6 @@ async function pullLoop(session: Session, base: string, apiKey: string | undefin
       for (const m of body.messages) session.message(m, body.epoch);
       session.position(body.cursor);
       more = body.more === true;
-    } else if (res.status !== 204 && res.status !== 304) {
-      return httpEnding(res);
     }
     if (!hold && !more) {
       const suggested = Number(res.headers.get('herald-poll-interval'));

@@ -4,14 +4,19 @@ import { Session } from './session.ts';
 
 function session(count?: number, after?: string) {
   const out: string[] = [];
+  const err: string[] = [];
   const io: CliIo = {
     out: (s) => void out.push(s),
-    err: () => {},
+    err: (s) => void err.push(s),
     readStdin: async () => '',
     onSignal: () => () => {},
     logDestination: () => ({ write: () => {} }),
   };
-  return { s: new Session('ch', io, count, after), lines: () => out.map((l) => JSON.parse(l) as unknown) };
+  return {
+    s: new Session('ch', io, count, after),
+    lines: () => out.map((l) => JSON.parse(l) as unknown),
+    status: () => err,
+  };
 }
 
 describe('Session', () => {
@@ -51,5 +56,27 @@ describe('Session', () => {
     expect(s.done).toBe(true);
     s.message({ offset: 5, data: 3, time: 1 });
     expect(lines()).toHaveLength(3);
+  });
+
+  it('says on stderr when it is subscribed and when it reconnects, and how to get history', () => {
+    const fresh = session();
+    fresh.s.position('e1:7'); // located at the channel's end: new messages only
+    fresh.s.connected('sse');
+    fresh.s.message({ offset: 8, data: 1, time: 1 });
+    fresh.s.connected('sse');
+    expect(fresh.status()).toEqual([
+      'herald subscribe: subscribed to ch over sse: new messages only (--after 0 for the history the hub keeps)\n',
+      'herald subscribe: reconnected to ch over sse, resuming after e1:8\n',
+    ]);
+    expect(fresh.lines()).toHaveLength(1); // stdout: messages only
+
+    const history = session(undefined, '0');
+    history.s.connected('long-poll');
+    const resumed = session(undefined, 'e1:3');
+    resumed.s.connected('websocket');
+    expect([...history.status(), ...resumed.status()]).toEqual([
+      'herald subscribe: subscribed to ch over long-poll, from the oldest message kept\n',
+      'herald subscribe: subscribed to ch over websocket, after e1:3\n',
+    ]);
   });
 });

@@ -22,6 +22,10 @@ export class Session {
   readonly stop = new AbortController();
   /** Messages printed so far. */
   printed = 0;
+  /** Connections confirmed so far (the first one says "subscribed", the others "reconnected"). */
+  private connections = 0;
+  /** Whether `--after` was given: without it only new messages come, which the first status line says. */
+  private readonly resumed: boolean;
 
   constructor(
     readonly channel: string,
@@ -30,6 +34,24 @@ export class Session {
     after: string | undefined,
   ) {
     this.cursor = after;
+    this.resumed = after !== undefined;
+  }
+
+  /**
+   * A connection over `transport` is confirmed working: one status line on stderr (stdout carries
+   * messages alone, so a pipe stays clean), "subscribed" the first time and "reconnected" after.
+   */
+  connected(transport: string): void {
+    if (this.done) return;
+    const first = this.connections++ === 0;
+    const at =
+      this.cursor === undefined || this.cursor === '0' ? 'from the oldest message kept' : `after ${this.cursor}`;
+    let line: string;
+    if (!first) line = `reconnected to ${this.channel} over ${transport}, resuming ${at}`;
+    else if (this.resumed) line = `subscribed to ${this.channel} over ${transport}, ${at}`;
+    else
+      line = `subscribed to ${this.channel} over ${transport}: new messages only (--after 0 for the history the hub keeps)`;
+    this.io.err(`herald subscribe: ${line}\n`);
   }
 
   /** True once the run is over. */

@@ -18,6 +18,7 @@ export const connectSse: Connect = async (session, target) => {
   const url = hubUrl(target.url, `/v1/events?channel=${encodeURIComponent(session.channel)}`);
   const res = await fetch(url, { headers, signal: session.stop.signal });
   if (!res.ok || res.body === null) return httpEnding(res);
+  session.connected('sse');
   let retryMs: number | undefined;
   let ending: Ending | undefined;
   const parser = createParser({

@@ -14,6 +14,7 @@ export const connectWs: Connect = (session, target) =>
       ws.close(1000);
     };
     session.stop.signal.addEventListener('abort', finish, { once: true });
+    ws.on('open', () => session.connected('websocket'));
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       try {
