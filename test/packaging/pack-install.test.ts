@@ -9,6 +9,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,10 +117,11 @@ describe('packed packages installed into an empty project', { timeout: 60_000 },
     writeFileSync(join(project, 'client.mjs'), CLIENT);
   }, 150_000);
 
+  // Removing the installed node_modules can take a while on a busy machine.
   afterAll(async () => {
     await Promise.all(children.map(stopGroup));
-    rmSync(work, { recursive: true, force: true });
-  });
+    await rm(work, { recursive: true, force: true });
+  }, 60_000);
 
   test('each tarball holds built JavaScript and .d.ts, and no TypeScript source', () => {
     expect(Object.keys(tarballs).sort()).toEqual(['@herald/cli', '@herald/client', '@herald/server']);
@@ -172,12 +174,16 @@ describe('packed packages installed into an empty project', { timeout: 60_000 },
     expect(lines[0]?.transport).toBe('websocket');
   });
 
-  test('npx herald serve answers /healthz', async () => {
+  test('npx herald serve answers /healthz and serves the installed SDK at /herald.js', async () => {
     const port = await freePort();
     const serve = startGroup('npx', ['--no-install', 'herald', 'serve', '--port', String(port)], project);
     children.push(serve);
     const log = output(serve);
     expect(await statusOf(`http://127.0.0.1:${port}/healthz`), log()).toBe(200);
+    // The browser SDK of the @herald/client installed beside it, at /herald.js.
+    const script = await fetch(`http://127.0.0.1:${port}/herald.js`);
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain('Herald');
     await stopGroup(serve);
   });
 
