@@ -3,7 +3,8 @@
 // and `npx herald` run plain JavaScript. Then builds the SDK bundles, the @herald/server bundle and the
 // packages' .d.ts (build-packages.mjs), and the web pages when their scripts exist.
 // `--cli` builds the CLI only (the CLI tests use it, so they never rewrite the SDK bundle while
-// browser tests serve it); `--packages` builds what the published packages hold (CLI, SDK, server, .d.ts), not the web pages.
+// browser tests serve it); `--packages` builds what the published packages hold (CLI, SDK, server, .d.ts), not the web pages;
+// `--no-packages` (npm start) leaves out the server bundle and the .d.ts, which running the hub does not use (3-6 s here).
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -101,7 +102,7 @@ try {
   const only = (flag) => process.argv.includes(flag);
   await buildCli();
   if (!only('--cli')) await buildClient();
-  if (!only('--cli')) await buildPackages();
+  if (!only('--cli') && !only('--no-packages')) await buildPackages();
   if (!only('--cli') && !only('--packages')) await buildWeb();
 } catch (error) {
   console.error(`build failed: ${error instanceof Error ? error.message : error}`);
