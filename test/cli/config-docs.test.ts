@@ -117,6 +117,11 @@ describe('config schema and docs/config.md', () => {
     const known = new Set<string>([CONFIG_FLAG.env, 'HERALD_URL', 'HERALD_API_KEY']);
     for (const s of SETTINGS) {
       known.add(s.env);
+      // An earlier name still read (with a warning) is documented as such.
+      if (s.deprecatedEnv !== undefined) {
+        known.add(s.deprecatedEnv);
+        expect(docs, s.deprecatedEnv).toContain(`\`${s.deprecatedEnv}\``);
+      }
       expect(docs, s.flags).toContain(`\`${s.flags.split(' ')[0]}`);
       expect(docs, s.env).toContain(`\`${s.env}\``);
     }

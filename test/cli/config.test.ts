@@ -50,7 +50,7 @@ describe('serve config precedence', () => {
   });
 
   it('takes comma-separated lists from variables and flag values as written', async () => {
-    vi.stubEnv('HERALD_API_KEYS', 'k1, k2,,k3');
+    vi.stubEnv('HERALD_API_KEY', 'k1, k2,,k3');
     expect((await parseServe([])).config?.apiKeys).toEqual(['k1', 'k2', 'k3']);
     expect((await parseServe(['--api-key', 'a,b', '--api-key', 'c'])).config?.apiKeys).toEqual(['a,b', 'c']);
   });

@@ -34,7 +34,7 @@ describe('history across a hub restart (spawned)', () => {
     const env = { HERALD_URL: first.url, HERALD_API_KEY: KEY };
     expect((await run(['publish', 'keep', '"before"'], env)).code).toBe(0);
     const before = await pull(first.url, 'keep');
-    const sub = new Cli(['subscribe', 'keep', '--transport', 'stream', '--after', '0', '--count', '2'], env);
+    const sub = new Cli(['subscribe', 'keep', '--transport', 'ndjson', '--after', '0', '--count', '2'], env);
     await sub.waitForLines(1);
     await stop(first);
 
@@ -56,7 +56,7 @@ describe('history across a hub restart (spawned)', () => {
     const first = await serve(['--api-key', KEY]);
     const env = { HERALD_URL: first.url, HERALD_API_KEY: KEY };
     expect((await run(['publish', 'lost', '1'], env)).code).toBe(0);
-    const sub = new Cli(['subscribe', 'lost', '--transport', 'ws', '--after', '0', '--count', '2'], env);
+    const sub = new Cli(['subscribe', 'lost', '--transport', 'websocket', '--after', '0', '--count', '2'], env);
     await sub.waitForLines(1);
     const { epoch } = await pull(first.url, 'lost');
     await stop(first);

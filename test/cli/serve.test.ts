@@ -28,12 +28,13 @@ describe('herald serve, publish and subscribe (spawned)', () => {
     const first = await run(['publish', 'game:1', '{"n":1}', '--event', 'goal'], env);
     expect(first.code, first.stderr).toBe(0);
     const { epoch } = JSON.parse(first.stdout) as { epoch: string };
-    const transports = ['sse', 'ws', 'stream', 'longpoll', 'poll'];
+    const transports = ['websocket', 'sse', 'ndjson', 'long-poll', 'poll'];
     const subs = transports.map(
       (t) => new Cli(['subscribe', 'game:1', '--transport', t, '--after', '0', '--count', '2'], env),
     );
     // The replayed message proves each subscriber is connected before the live one is published.
-    await Promise.all(subs.map((s) => s.waitForLines(1)));
+    // Five node processes starting at once: allow for a loaded 2-core machine.
+    await Promise.all(subs.map((s) => s.waitForLines(1, 20_000)));
     const second = await run(['publish', 'game:1', '"two"'], { HERALD_URL: url }, undefined);
     expect(second.code).toBe(1); // no key: anonymous publish is off by default
     expect(JSON.parse(second.stderr)).toMatchObject({ error: { code: 'unauthorized' } });
@@ -46,7 +47,7 @@ describe('herald serve, publish and subscribe (spawned)', () => {
         { channel: 'game:1', offset: 2, data: 'two', time: expect.any(Number), cursor: `${epoch}:2` },
       ]);
     }
-  });
+  }, 45_000);
 
   it('reports publish errors on stderr with exit 1', async () => {
     const { url } = await serve(['--api-key', KEY]);
@@ -57,7 +58,7 @@ describe('herald serve, publish and subscribe (spawned)', () => {
     const badName = await run(['publish', 'bad name!', '1'], env);
     expect(badName.code).toBe(1);
     expect(JSON.parse(badName.stderr)).toMatchObject({ error: { code: 'bad_request' } });
-    const refused = await run(['subscribe', 'c', '--transport', 'ws', '--after', 'not-a-cursor'], env);
+    const refused = await run(['subscribe', 'c', '--transport', 'websocket', '--after', 'not-a-cursor'], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/HTTP 400/);
     const closed = await run(['publish', 'c', '1', '--url', 'http://127.0.0.1:9'], { HERALD_API_KEY: KEY });

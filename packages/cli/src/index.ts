@@ -23,4 +23,4 @@ export { CHAT_LINES } from './demo/chat-lines.ts';
 export type { CliIo } from './io.ts';
 export { type Actions, createProgram, runCli } from './program.ts';
 export type { PublishOptions } from './publish.ts';
-export { type SubscribeOptions, TRANSPORTS, type TransportChoice } from './subscribe/subscribe.ts';
+export type { SubscribeOptions } from './subscribe/subscribe.ts';

@@ -1,7 +1,9 @@
+import cluster from 'node:cluster';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { type BridgeOptions, bridge } from './bridge/bridge.ts';
 import { defaultAt } from './config/defaults.ts';
+import { deprecatedEnvSettings } from './config/deprecated-env.ts';
 import { errorText } from './config/errors.ts';
 import {
   layersFromSettings,
@@ -15,7 +17,8 @@ import { type DemoOptions, demo } from './demo/demo.ts';
 import type { CliIo } from './io.ts';
 import { type PublishOptions, publish } from './publish.ts';
 import { serve } from './serve/serve.ts';
-import { type SubscribeOptions, subscribe, TRANSPORTS } from './subscribe/subscribe.ts';
+import { type SubscribeOptions, subscribe } from './subscribe/subscribe.ts';
+import { transportOption } from './transport-option.ts';
 
 /** What each verb does once its arguments are parsed; each resolves with the process exit code. */
 export interface Actions {
@@ -52,7 +55,8 @@ export function createProgram(io: CliIo, actions: Actions, done: (code: number) 
     .version(pkg.version)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError('(add --help for usage)');
+    .showHelpAfterError('(add --help for usage)')
+    .hook('preAction', (_program, command) => clientKeyFromEnv(command, io));
 
   const serveCommand = program
     .command('serve')
@@ -76,6 +80,10 @@ export function createProgram(io: CliIo, actions: Actions, done: (code: number) 
       if (value === undefined) continue;
       raw.push({ setting, value, source: command.getOptionValueSource(attribute) === 'env' ? 'env' : 'cli' });
     }
+    // A cluster worker reads the same environment as its primary, which has warned already.
+    const warn = cluster.isWorker ? () => {} : (line: string) => io.err(line);
+    const given = new Set(raw.map((r) => r.setting));
+    raw.push(...deprecatedEnvSettings(SETTINGS, process.env, (s) => given.has(s), warn));
     const file = opts.config === undefined ? {} : readConfigFile(opts.config);
     const { cli, env } = layersFromSettings(raw);
     done(await actions.serve(resolveServeConfig([file, env, cli]), io));
@@ -98,7 +106,7 @@ export function createProgram(io: CliIo, actions: Actions, done: (code: number) 
     .command('subscribe')
     .description('print each message of a channel as one NDJSON line (resets too), resuming across reconnects')
     .argument('<channel>', 'channel name')
-    .addOption(new Option('--transport <name>', 'how to receive').choices(TRANSPORTS).default('sse'))
+    .addOption(transportOption(io))
     .option('--after <cursor>', 'resume after this cursor (0 = from the oldest message kept); default: new ones only')
     .option('--count <n>', 'exit after this many messages', positiveInt)
     .addOption(urlOption())
@@ -139,7 +147,28 @@ function urlOption(): Option {
 }
 
 function keyOption(): Option {
-  return new Option('--api-key <key>', 'API key (Authorization: Bearer)').env('HERALD_API_KEY');
+  return new Option('--api-key <key>', 'API key (Authorization: Bearer; from HERALD_API_KEY: its first key)').env(
+    'HERALD_API_KEY',
+  );
+}
+
+/**
+ * The client commands share `HERALD_API_KEY` with `serve`, where it may list several keys: they send
+ * the first. `HERALD_API_KEYS`, serve's earlier variable, is read too, with a warning.
+ */
+function clientKeyFromEnv(command: Command, io: CliIo): void {
+  if (command.name() === 'serve') return;
+  const source = command.getOptionValueSource('apiKey');
+  if (source === 'cli') return;
+  const old = process.env.HERALD_API_KEYS;
+  let value = source === 'env' ? (command.getOptionValue('apiKey') as string) : undefined;
+  if (value === undefined && old !== undefined && old !== '') {
+    io.err('warning: HERALD_API_KEYS is deprecated: use HERALD_API_KEY (same format); it still works for now\n');
+    value = old;
+  }
+  if (value === undefined) return;
+  const first = value.split(',').find((k) => k.trim() !== '');
+  command.setOptionValueWithSource('apiKey', first?.trim(), 'env');
 }
 
 function positiveInt(value: string): number {

@@ -6,3 +6,4 @@ export * from './frames.ts';
 export * from './names.ts';
 export * from './reports.ts';
 export * from './stats.ts';
+export * from './transports.ts';

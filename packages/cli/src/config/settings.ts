@@ -7,6 +7,8 @@ export interface Setting {
   readonly flags: string;
   /** Environment variable (lists: comma-separated). */
   readonly env: string;
+  /** An earlier name of the variable, still read (with a warning on stderr) when `env` is not set. */
+  readonly deprecatedEnv?: string;
   /** Where the value goes in the config file shape. */
   readonly path: readonly [string, ...string[]];
   readonly kind: SettingKind;
@@ -29,7 +31,9 @@ export const SETTINGS: readonly Setting[] = [
   },
   {
     flags: '--api-key <key>',
-    env: 'HERALD_API_KEYS',
+    // The same variable the client commands send a key from (they use its first key).
+    env: 'HERALD_API_KEY',
+    deprecatedEnv: 'HERALD_API_KEYS',
     path: ['apiKeys'],
     kind: 'list',
     description: 'API key that may publish and read anything (repeatable; the variable takes a comma-separated list)',

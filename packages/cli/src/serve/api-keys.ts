@@ -17,7 +17,7 @@ export function apiKeysFor(configured: readonly string[]): ApiKeys {
 /** The start-up "API key:" line: a generated key in full, configured ones only recognisably. */
 export function keyLine({ keys, generated }: ApiKeys): string {
   const first = keys[0] ?? '';
-  if (generated) return `${first} (generated for this run; set --api-key or HERALD_API_KEYS to keep one)`;
+  if (generated) return `${first} (generated for this run; set --api-key or HERALD_API_KEY to keep one)`;
   // Configured keys are the operator's secrets: show enough to recognise them, not to use them.
   const shown = first.length >= 12 ? `${first.slice(0, 4)}…` : '****';
   return `${shown} (configured${keys.length > 1 ? `, ${keys.length} keys` : ''})`;

@@ -29,7 +29,7 @@ export function workerSlot(): number | undefined {
 export async function serveAsWorker(config: ServeConfig, io: CliIo, slot: number): Promise<number> {
   const shutdown = listenForShutdown();
   const logger = createLogger(config, io).child({ worker: slot });
-  // The primary passes a generated key in HERALD_API_KEYS, so every worker accepts the same one.
+  // The primary passes a generated key in HERALD_API_KEY, so every worker accepts the same one.
   const { keys } = apiKeysFor(config.apiKeys);
   let node: RunningNode | undefined;
   let demo: string | undefined;

@@ -1,3 +1,4 @@
+import type { TransportName } from '@herald/protocol';
 import { authHeaders, channelUrl, describeError } from '../http.ts';
 import type { CliIo } from '../io.ts';
 import { connectNdjson } from './ndjson.ts';
@@ -7,23 +8,18 @@ import { connectSse } from './sse.ts';
 import { type Connect, type Ending, httpEnding, sleep, type Target } from './transport.ts';
 import { connectWs } from './ws.ts';
 
-/** `--transport` values. */
-export const TRANSPORTS = ['sse', 'ws', 'stream', 'longpoll', 'poll'] as const;
-/** A `--transport` value. */
-export type TransportChoice = (typeof TRANSPORTS)[number];
-
-const CONNECT: Record<TransportChoice, Connect> = {
+const CONNECT: Record<TransportName, Connect> = {
+  websocket: connectWs,
   sse: connectSse,
-  ws: connectWs,
-  stream: connectNdjson,
-  longpoll: connectLongPoll,
+  ndjson: connectNdjson,
+  'long-poll': connectLongPoll,
   poll: connectPoll,
 };
 
 /** Arguments of `herald subscribe`. */
 export interface SubscribeOptions {
   readonly channel: string;
-  readonly transport: TransportChoice;
+  readonly transport: TransportName;
   readonly after?: string | undefined;
   readonly count?: number | undefined;
   readonly url: string;
