@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type HeraldClient } from '../../packages/client/src/node.ts';
 import { collect, FAST, waitFor } from '../client/helpers.ts';
@@ -82,5 +83,31 @@ describe('Durable Streams and Herald channels', () => {
     expect((await fetch(`${server.url}/v1/stream/private/room`)).status).toBe(401);
     const read = await fetch(`${server.url}/v1/stream/private/room`, { headers: auth });
     expect(await read.text()).toBe('secret');
+  });
+
+  it('JWT claims name the stream paths a bearer may read and write (`/` in a path is `:` in a pattern)', async () => {
+    const secret = 'ds-jwt-secret-0123456789-0123456789';
+    server = await startTestServer({ jwt: { secret }, namespaces: { team: { anonymousSubscribe: false } } });
+    const token = await new SignJWT({ channels: ['team:a*'], publish: ['team:a*'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(secret));
+    const bearer = { authorization: `Bearer ${token}` };
+    const put = (path: string) =>
+      fetch(`${server.url}/v1/stream/${path}`, {
+        method: 'PUT',
+        headers: { ...bearer, 'content-type': 'text/plain' },
+        body: 'x',
+      });
+    expect((await put('team/alpha')).status).toBe(201);
+    expect((await put('team/beta')).status).toBe(403);
+    const append = await fetch(`${server.url}/v1/stream/team/alpha`, {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'text/plain' },
+      body: 'y',
+    });
+    expect(append.status).toBe(204);
+    expect(await (await fetch(`${server.url}/v1/stream/team/alpha`, { headers: bearer })).text()).toBe('xy');
+    expect((await fetch(`${server.url}/v1/stream/team/alpha`)).status).toBe(401);
   });
 });

@@ -26,7 +26,7 @@ export interface AppendOutcome {
 }
 
 /** Producers remembered per stream; the least recently used is forgotten first (protocol 5.2.1 allows cleanup). */
-const MAX_PRODUCERS = 1000;
+const MAX_PRODUCERS = 256;
 
 /**
  * Appends to a stream, closes it, or both (protocol 5.2, 5.2.1 and stream closure), one request per

@@ -15,6 +15,9 @@ import { sendHead, sendPage, sendTail, startIndex } from './read.ts';
 import { sse } from './sse.ts';
 import { StreamError } from './stream-error.ts';
 
+/** Longest `Stream-Seq` kept, characters. */
+const MAX_STREAM_SEQ = 256;
+
 /** Where streams live; a stream's path after it is its channel name, `/` standing for `:`. */
 export const STREAM_PREFIX = '/v1/stream/';
 
@@ -86,6 +89,10 @@ export async function handlePost(
   principal.assertPublish(channel, c.streams.hub.settings(channel));
   const producer = parseProducer(req);
   const streamSeq = header(req, H.seq);
+  // Kept in the stream's metadata: bounded like a Producer-Id.
+  if (streamSeq !== undefined && (streamSeq.length === 0 || streamSeq.length > MAX_STREAM_SEQ)) {
+    throw new StreamError('bad_request', `Stream-Seq is 1 to ${MAX_STREAM_SEQ} characters`);
+  }
   const body = await readRawBody(req, res, c.server.options.maxBodyBytes);
   c.server.limits.admitRequestPublish(req, principal, 1);
   const contentType = header(req, 'content-type')?.trim();
