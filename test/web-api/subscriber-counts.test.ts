@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type FetchStream, openNdjson, openSse, openWs, type SseFrame, type WsClient } from '../helpers/clients.ts';
+import { openNdjson, openSse, openWs, type SseFrame } from '../helpers/clients.ts';
 import { auth, channelInfo, eventsUrl, messagesUrl, publish, uniqueChannel } from '../helpers/http.ts';
 import { eventually } from '../helpers/inbox.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -47,7 +47,7 @@ async function gauge(): Promise<Record<string, number>> {
 it('counts sockets, streams and held long polls alike in channel info, stats, the stats stream and metrics', async () => {
   const channel = uniqueChannel();
   const other = uniqueChannel();
-  const opened: Array<FetchStream<unknown> | WsClient> = [];
+  const opened: Array<{ close(): unknown }> = [];
   const polls: AbortController[] = [];
   const hold = (url: string): Promise<Response> => {
     const abort = new AbortController();
