@@ -5,6 +5,7 @@
 // `--cli` builds the CLI only (the CLI tests use it, so they never rewrite the SDK bundle while
 // browser tests serve it); `--packages` builds what the published packages hold (CLI, SDK, server, .d.ts), not the web pages;
 // `--no-packages` (npm start) leaves out the server bundle and the .d.ts, which running the hub does not use (3-6 s here).
+// It prints its times and bundle sizes when run directly or with `--verbose`, and only errors as an npm hook.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -98,12 +99,38 @@ async function buildWeb() {
   await module.default();
 }
 
-try {
+/**
+ * Whether to print the build's diagnostics (times, bundle sizes). Yes when a developer runs the build
+ * (`npm run build`, `node scripts/build.mjs`) or asks (`--verbose`); no when npm runs it on the way
+ * to something else (`npm ci`, `npm start`, `npm run bench`): a user starting the hub wants the hub's
+ * start-up block, not the SDK's gzip size. Errors and esbuild warnings (stderr) always show.
+ */
+const QUIET_HOOKS = ['prepare', 'prestart', 'prebench'];
+const verbose = process.argv.includes('--verbose') || !QUIET_HOOKS.includes(process.env.npm_lifecycle_event ?? '');
+
+/** Runs `step` with console.log silenced unless verbose (the client and web build scripts log too). */
+async function quietly(step) {
+  if (verbose) return step();
+  const log = console.log;
+  console.log = () => {};
+  try {
+    return await step();
+  } finally {
+    console.log = log;
+  }
+}
+
+/** Every step the arguments ask for, in order. */
+async function buildAll() {
   const only = (flag) => process.argv.includes(flag);
   await buildCli();
   if (!only('--cli')) await buildClient();
   if (!only('--cli') && !only('--no-packages')) await buildPackages();
   if (!only('--cli') && !only('--packages')) await buildWeb();
+}
+
+try {
+  await quietly(buildAll);
 } catch (error) {
   console.error(`build failed: ${error instanceof Error ? error.message : error}`);
   process.exit(1);

@@ -93,7 +93,7 @@ describe('herald serve --demo (spawned)', () => {
     const hub = await serve([], { HERALD_DEMO: 'false' });
     expect((await fetch(`${hub.url}/v1/blobs/demo-video`)).status).toBe(404);
     expect((await fetch(`${hub.url}/v1/channels/chat:lobby/presence`)).status).toBe(404);
-    expect(hub.cli.lines.some((l) => l.startsWith('Demo:'))).toBe(false);
+    expect(hub.cli.errLines.some((l) => l.startsWith('Demo:'))).toBe(false);
     await stop(hub);
   });
 });

@@ -20,7 +20,10 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 /** A running `herald` (spawned with `node`, not npx: a signal must reach the process itself). */
 export class Cli {
   readonly child: ChildProcess;
+  /** Lines of stdout (command output; `serve`: JSON log lines). */
   readonly lines: string[] = [];
+  /** Lines of stderr (`serve`: the start-up block and warnings). */
+  readonly errLines: string[] = [];
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private waiters: Array<() => void> = [];
@@ -36,6 +39,10 @@ export class Cli {
     this.child.stderr!.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString();
     });
+    createInterface({ input: this.child.stderr! }).on('line', (line) => {
+      this.errLines.push(line);
+      for (const w of this.waiters) w();
+    });
     this.exited = new Promise((resolve) => {
       this.child.on('close', (code, signal) => {
         for (const w of this.waiters) w();
@@ -44,11 +51,11 @@ export class Cli {
     });
   }
 
-  /** Resolves with the first stdout line matching `pattern`. */
+  /** Resolves with the first line of stdout or stderr matching `pattern` (serve's start-up block is on stderr). */
   waitForLine(pattern: RegExp, timeoutMs = 8_000): Promise<RegExpMatchArray> {
     return this.waitFor(
       () => {
-        for (const line of this.lines) {
+        for (const line of [...this.lines, ...this.errLines]) {
           const m = line.match(pattern);
           if (m !== null) return m;
         }

@@ -57,7 +57,7 @@ describe('herald serve --demo', () => {
       const hub = await serve(args);
       expect(await anonymousPublish(hub)).toBe(401);
       expect(hub.cli.stderr).not.toMatch(/WARNING/);
-      expect(hub.cli.lines.some((l) => l.startsWith('Demo:'))).toBe(false);
+      expect(hub.cli.errLines.some((l) => l.startsWith('Demo:'))).toBe(false);
       await stop(hub);
     }
   });

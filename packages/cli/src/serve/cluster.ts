@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ServeConfig } from '../config/resolve.ts';
 import type { CliIo } from '../io.ts';
 import { type ApiKeys, apiKeysFor } from './api-keys.ts';
-import { bannerLines } from './banner.ts';
+import { startupBlock } from './banner.ts';
 import { bridgesLine } from './bridge-placement.ts';
 import {
   type FailedMessage,
@@ -15,6 +15,7 @@ import {
 import { describeHistory, engineKind } from './engine.ts';
 import { createLogger } from './node.ts';
 import { SHUTDOWN_MARGIN_MS } from './shutdown.ts';
+import { findDocsDir } from './web-dir.ts';
 
 /** First pause before a crashed worker is restarted, in ms; it doubles for each crash in a row. */
 const RESTART_DELAY_MS = 250;
@@ -92,7 +93,7 @@ class Primary {
     slot.restart = undefined;
     slot.listening = undefined;
     const env: Record<string, string> = { [WORKER_SLOT_ENV]: String(slot.id) };
-    if (this.apiKeys.generated) env.HERALD_API_KEYS = this.apiKeys.keys.join(',');
+    if (this.apiKeys.generated) env.HERALD_API_KEY = this.apiKeys.keys.join(',');
     const worker = cluster.fork(env);
     slot.worker = worker;
     let failure: string | undefined;
@@ -126,20 +127,21 @@ class Primary {
     }
     if (this.phase !== 'starting' || !this.slots.every((s) => s.listening !== undefined)) return;
     this.phase = 'running';
-    const lines = bannerLines({
-      url: message.url,
-      host: this.config.host,
-      apiKeys: this.apiKeys,
-      history: describeHistory(this.config),
-      workers: this.slots.length,
-      pages: message.pages,
-    });
-    for (const line of lines) this.io.out(line);
-    const bridges = bridgesLine(this.config.bridges, this.slots.length);
-    if (bridges !== undefined) this.io.out(bridges);
-    // Worker 1 runs the demo traffic and says so.
-    const demo = this.slots[0]?.listening?.demo;
-    if (demo !== undefined) this.io.out(demo);
+    this.io.err(
+      startupBlock({
+        url: message.url,
+        host: this.config.host,
+        apiKeys: this.apiKeys,
+        history: describeHistory(this.config),
+        workers: this.slots.length,
+        bridges: bridgesLine(this.config.bridges, this.slots.length),
+        pages: message.pages,
+        // Worker 1 runs the demo traffic and says so.
+        demo: this.slots[0]?.listening?.demo,
+        docs: findDocsDir(),
+        logLevel: this.config.logLevel,
+      }),
+    );
     const pids = this.slots.map((s) => s.worker?.process.pid);
     this.logger.info({ url: message.url, engine: engineKind(this.config), workers: pids }, 'cluster listening');
   }

@@ -1,17 +1,18 @@
 import type { ServeConfig } from '../config/resolve.ts';
 import type { CliIo } from '../io.ts';
 import { apiKeysFor } from './api-keys.ts';
-import { bannerLines, DEMO_WARNING } from './banner.ts';
+import { DEMO_WARNING, startupBlock } from './banner.ts';
 import { bridgesLine } from './bridge-placement.ts';
 import { runPrimary } from './cluster.ts';
 import { describeHistory, engineKind } from './engine.ts';
 import { createLogger, startNode } from './node.ts';
 import { untilShutdown } from './shutdown.ts';
+import { findDocsDir } from './web-dir.ts';
 import { serveAsWorker, workerSlot } from './worker.ts';
 
 /**
- * `herald serve`: one process that opens the engine, starts the hub, prints where it listens and the
- * API key, then runs until SIGTERM/SIGINT; or, with `--workers` above 1, a cluster primary whose
+ * `herald serve`: one process that opens the engine, starts the hub, prints the start-up block (where
+ * it listens, the API key, ...) on stderr, then runs until SIGTERM/SIGINT; or, with `--workers` above 1, a cluster primary whose
  * workers each do that (cluster.ts, worker.ts). Resolves with the exit code once it has shut down.
  */
 export async function serve(config: ServeConfig, io: CliIo): Promise<number> {
@@ -24,13 +25,20 @@ export async function serve(config: ServeConfig, io: CliIo): Promise<number> {
   const logger = createLogger(config, io);
   const apiKeys = apiKeysFor(config.apiKeys);
   const node = await startNode(config, { apiKeys: apiKeys.keys, logger });
-  const history = describeHistory(config);
-  for (const line of bannerLines({ url: node.url, host: config.host, apiKeys, history, pages: node.pages })) {
-    io.out(line);
-  }
-  const bridges = bridgesLine(config.bridges);
-  if (bridges !== undefined) io.out(bridges);
+  const demo = config.demo ? await node.startDemo() : undefined;
+  io.err(
+    startupBlock({
+      url: node.url,
+      host: config.host,
+      apiKeys,
+      history: describeHistory(config),
+      bridges: bridgesLine(config.bridges),
+      pages: node.pages,
+      demo,
+      docs: findDocsDir(),
+      logLevel: config.logLevel,
+    }),
+  );
   logger.info({ url: node.url, engine: engineKind(config) }, 'listening');
-  if (config.demo) io.out(await node.startDemo());
   return untilShutdown(io, logger, config.server.shutdownTimeoutMs, node.close);
 }
