@@ -9,7 +9,7 @@ import { nchanWorkerPid } from '../peers/nchan.ts';
 import { spawnTracked, stopChild } from './children.ts';
 import { hubCommand, REDIS_WORKERS, type RedisPlace } from './hub-command.ts';
 import type { BenchOptions, PeerName } from './options.ts';
-import { type CpuTime, childPids, cmdline, cpuTime, rssBytes, sumCpu } from './procfs.ts';
+import { type CpuTime, childPids, cmdline, cpuTime, rssBytes, sumCpu, writeCalls } from './procfs.ts';
 import { deletePrefix, freshPrefix, localRedisPid } from './redis.ts';
 
 export const TMP_DIR = 'bench/results/tmp';
@@ -58,6 +58,11 @@ export function hubCpus(opts: BenchOptions, peer: PeerName): string | undefined 
 /** CPU time of every process of the hub so far. */
 export function hubCpu(hub: Hub): CpuTime {
   return sumCpu(hub.pids.map(cpuTime));
+}
+
+/** Write system calls of every process of the hub so far. */
+export function hubWriteCalls(hub: Hub): number {
+  return hub.pids.reduce((a, pid) => a + writeCalls(pid), 0);
 }
 
 /** Resident memory of every process of the hub, or undefined when the one serving is gone. */

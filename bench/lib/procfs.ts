@@ -37,6 +37,19 @@ export function cpuTime(pid: number): CpuTime {
 }
 
 /**
+ * Write system calls (write, writev, send…) the process has made so far (`syscw` of /proc/<pid>/io),
+ * 0 when unreadable. Per delivery, it says how many deliveries each system call carried: what
+ * coalescing achieved, independent of how much CPU the machine's other users left the hub.
+ */
+export function writeCalls(pid: number): number {
+  try {
+    return Number(/^syscw:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'latin1'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
  * CPU time of this process's children that have exited and been reaped (cutime + cstime): the way
  * to account a short-lived child such as wrk, whose /proc entry is gone when it is done.
  */

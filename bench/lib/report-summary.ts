@@ -16,9 +16,11 @@ function stepCell(w: WindowResult | undefined): string {
   return w ? `${kilo(w.deliveredPerSec)} (p99 ${num(w.latency.p99Ms, 1)} ms, ${pct(w.deliveryRatio)})` : '-';
 }
 
-/** "1.42 / 1.91": server CPU per delivery, user / system µs. */
+/** "1.42 / 1.91 (0.125 writes)": server CPU per delivery, user / system µs, and write system calls. */
 const cpuCell = (w: WindowResult | undefined): string =>
-  w ? `${num(w.serverUsPerDelivery.user, 2)} / ${num(w.serverUsPerDelivery.system, 2)}` : '-';
+  w
+    ? `${num(w.serverUsPerDelivery.user, 2)} / ${num(w.serverUsPerDelivery.system, 2)} (${num(w.serverWritesPerDelivery ?? Number.NaN, 3)} writes)`
+    : '-';
 
 /** The load generator's share of its core, flagged when it, not the hub, may have been the limit. */
 const loadCell = (w: WindowResult | undefined): string =>
@@ -41,7 +43,7 @@ function rampTable(plan: readonly Case[], runs: readonly RunResult[], letter: 'A
           stepCell(best),
           cpuCell(best),
           loadCell(best),
-          base ? `${ratio(best?.deliveredPerSec, base.step?.deliveredPerSec)} ${base.run.peer}` : '-',
+          base?.step ? `${ratio(best?.deliveredPerSec, base.step.deliveredPerSec)} ${base.run.peer}` : '-',
           stepCell(top),
           cpuCell(top),
           loadCell(top),

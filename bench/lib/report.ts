@@ -50,12 +50,13 @@ export function resourceTable(runs: readonly RunResult[]): string {
       `${pct(w.cpu.server.share)} (${pct(w.cpu.server.user / w.cpu.wallSeconds)} user)`,
       pct(w.cpu.load.share),
       `${num(w.serverUsPerDelivery.user, 2)} / ${num(w.serverUsPerDelivery.system, 2)}`,
+      num(w.serverWritesPerDelivery ?? Number.NaN, 3),
       `${num(w.loadUsPerDelivery.user, 2)} / ${num(w.loadUsPerDelivery.system, 2)}`,
       pct(w.stealShare),
       num(w.othersCores, 2),
     ]),
   );
-  const header = ['peer', 'rep', 'msg/s', 'hub CPU', 'load CPU', 'hub µs/delivery user / sys'];
+  const header = ['peer', 'rep', 'msg/s', 'hub CPU', 'load CPU', 'hub µs/delivery user / sys', 'hub writes/delivery'];
   header.push('load µs/delivery user / sys', 'steal', 'other procs (cores)');
   return table(header, rows);
 }

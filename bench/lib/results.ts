@@ -62,6 +62,11 @@ export interface WindowResult {
   cpu: { wallSeconds: number; server: CpuShare; load: CpuShare };
   /** server CPU per delivered message, µs */
   serverUsPerDelivery: { user: number; system: number };
+  /**
+   * the hub's write system calls (write, writev) per delivered message, POST answers included: 1 =
+   * one call per frame, below 1 = frames coalesced. Absent in results from before issue 16.
+   */
+  serverWritesPerDelivery?: number;
   /** load-generator CPU (all its processes) per delivered message, µs: the client's cost */
   loadUsPerDelivery: { user: number; system: number };
   /** Redis peers: the local redis-server's CPU, over the window (drain included) */

@@ -1,7 +1,7 @@
 // One measurement window: publish at a fixed rate for a while, wait for late deliveries,
 // then gather deliveries, latencies and every process's CPU time over the window.
 
-import { hubCpu } from './hub.ts';
+import { hubCpu, hubWriteCalls } from './hub.ts';
 import type { Traffic, Transport } from './ipc.ts';
 import { summarize } from './latency.ts';
 import type { BenchOptions } from './options.ts';
@@ -77,6 +77,7 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
   const ticksStart = machineTicks();
   const netStart = netCounters();
   const serverStart = hubCpu(hub);
+  const writesStart = hubWriteCalls(hub);
   const engineStart = redisCpu(hub);
   const loadStart = [...loadPids.map(cpuTime), selfCpu()];
 
@@ -125,6 +126,7 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
   }
   const stats = await pool.collect();
   const server = cpuDelta(serverStart, hubCpu(hub));
+  const writes = hubWriteCalls(hub) - writesStart;
   const load = cpuDelta(sumCpu(loadStart), sumCpu([...loadPids.map(cpuTime), selfCpu()]));
   const engineEnd = redisCpu(hub);
   const ticksEnd = machineTicks();
@@ -188,6 +190,7 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
       user: received > 0 ? (server.user * 1e6) / received : Number.NaN,
       system: received > 0 ? (server.system * 1e6) / received : Number.NaN,
     },
+    serverWritesPerDelivery: received > 0 ? writes / received : Number.NaN,
     loadUsPerDelivery: {
       user: received > 0 ? (load.user * 1e6) / received : Number.NaN,
       system: received > 0 ? (load.system * 1e6) / received : Number.NaN,
