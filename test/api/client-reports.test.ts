@@ -28,8 +28,19 @@ describe('client fallback reports', () => {
     expect(metrics).toContain('herald_client_fallbacks_total{from="websocket",to="sse",reason="upgrade_refused"} 2');
   });
 
+  it('count the old spellings of an earlier SDK (stream, longpoll) under the current names', async () => {
+    expect((await report({ fallback: { from: 'stream', to: 'longpoll', reason: 'buffered' } })).status).toBe(204);
+    expect((await report({ fallback: { from: 'ndjson', to: 'long-poll', reason: 'buffered' } })).status).toBe(204);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toContain('herald_client_fallbacks_total{from="ndjson",to="long-poll",reason="buffered"} 2');
+    expect(metrics).not.toMatch(/from="stream"|to="longpoll"/);
+  });
+
   it('refuse unknown transports and reasons (metric labels stay bounded)', async () => {
     expect((await report({ fallback: { from: 'carrier-pigeon', to: 'sse', reason: 'upgrade_refused' } })).status).toBe(
+      400,
+    );
+    expect((await report({ fallback: { from: 'constructor', to: 'sse', reason: 'upgrade_refused' } })).status).toBe(
       400,
     );
     expect((await report({ fallback: { from: 'sse', to: 'poll', reason: 'x'.repeat(50) } })).status).toBe(400);

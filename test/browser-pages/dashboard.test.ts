@@ -33,7 +33,7 @@ it('asks for the key, then counts connections that others open, live', async () 
   ws.send(JSON.stringify({ op: 'subscribe', ref: 1, channel: 'dash:two' }));
   for (let i = 0; i < 5; i++) await h.publish('dash:two', { i });
 
-  await page.waitForSelector('body[data-connsse="1"][data-connws="1"]', { timeout: 5_000 });
+  await page.waitForSelector('body[data-connsse="1"][data-connwebsocket="1"]', { timeout: 5_000 });
   await page.waitForFunction(() => document.querySelector('#top')?.textContent?.includes('dash:two'));
   expect(Number(await page.textContent('[data-kpi="connections"]'))).toBe(2);
   await page.waitForTimeout(1_500);
@@ -42,7 +42,7 @@ it('asks for the key, then counts connections that others open, live', async () 
   ws.close();
   sse.abort();
   await stream.body?.cancel().catch(() => {});
-  await page.waitForSelector('body[data-connsse="0"][data-connws="0"]', { timeout: 5_000 });
+  await page.waitForSelector('body[data-connsse="0"][data-connwebsocket="0"]', { timeout: 5_000 });
 
   // A reload keeps the key for this tab (sessionStorage): no second prompt.
   await page.reload();

@@ -90,7 +90,7 @@ describe('browser bundle served at /herald.js, in headless Chromium', () => {
     await page.waitForFunction(() => (window as unknown as TestWindow).got.length >= 3);
     expect(await received(page)).toEqual([1, 2, 3]);
     expect(await states(page)).toContainEqual(expect.objectContaining({ state: 'open', transport: 'websocket' }));
-    expect(server.herald.stats.connections.ws).toBeGreaterThanOrEqual(1);
+    expect(server.herald.stats.connections.websocket).toBeGreaterThanOrEqual(1);
     await page.screenshot({ path: `${SHOTS}/browser-websocket.png` });
   });
 
@@ -125,7 +125,7 @@ describe('browser bundle served at /herald.js, in headless Chromium', () => {
     expect((await states(page)).at(-1)).toMatchObject({ state: 'open', transport: 'sse' });
   });
 
-  it.each(['sse', 'stream', 'longpoll', 'poll'])('receives over %s forced alone', async (transport) => {
+  it.each(['sse', 'ndjson', 'long-poll', 'poll'])('receives over %s forced alone', async (transport) => {
     const page = await freshPage();
     const channel = `b-only-${transport}`;
     await open(page, server.url, channel, transport);

@@ -3,7 +3,7 @@
 import { connect, type TransportName } from '../../packages/client/src/node.ts';
 
 const [url, key] = process.argv.slice(2) as [string, string];
-const transports: TransportName[] = ['websocket', 'sse', 'stream', 'longpoll', 'poll'];
+const transports: TransportName[] = ['websocket', 'sse', 'ndjson', 'long-poll', 'poll'];
 for (const transport of transports) {
   const client = connect(url, {
     token: key,

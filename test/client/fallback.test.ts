@@ -51,14 +51,14 @@ describe('fallback and liveness', () => {
     client = connect(p.url, { ...FAST, token: server.apiKey });
     const states = recordStates(client);
     const got = collect(client.subscribe('buf'));
-    await waitFor(() => client?.state.transport === 'longpoll' && client.state.state === 'open', 5000, 'longpoll');
+    await waitFor(() => client?.state.transport === 'long-poll' && client.state.state === 'open', 5000, 'long-poll');
     await publishDirect(server.url, server.apiKey, 'buf', 2);
     await waitFor(() => got.length === 1, 3000, 'message');
     await new Promise((resolve) => setTimeout(resolve, 100)); // a duplicate would show up now
 
     const fallbacks = states.flatMap((s) => (s.fallback === undefined ? [] : [s.fallback]));
     expect(fallbacks.map((f) => `${f.from}>${f.to}:${f.reason}`)).toEqual(
-      expect.arrayContaining(['websocket>sse:upgrade_refused', 'sse>stream:buffered', 'stream>longpoll:buffered']),
+      expect.arrayContaining(['websocket>sse:upgrade_refused', 'sse>ndjson:buffered', 'ndjson>long-poll:buffered']),
     );
     expect(fallbacks.find((f) => f.reason === 'buffered')?.detail).toMatch(/no data within 0.6 s/);
     expect(got.map((m) => m.data)).toEqual([2]);

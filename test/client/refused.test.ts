@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { collect, FAST, publishDirect, waitFor } from './helpers.ts';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
-const TRANSPORTS: TransportName[] = ['websocket', 'sse', 'stream', 'longpoll', 'poll'];
+const TRANSPORTS: TransportName[] = ['websocket', 'sse', 'ndjson', 'long-poll', 'poll'];
 
 let server: TestServer;
 let jwt: string;

@@ -4,7 +4,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { collect, FAST, publishDirect, recordStates, waitFor } from './helpers.ts';
 import { startTcpProxy, type TcpProxy } from './proxies.ts';
 
-const TRANSPORTS: TransportName[] = ['websocket', 'sse', 'stream', 'longpoll', 'poll'];
+const TRANSPORTS: TransportName[] = ['websocket', 'sse', 'ndjson', 'long-poll', 'poll'];
 
 describe.each(TRANSPORTS)('%s forced alone', (transport) => {
   let server: TestServer;

@@ -27,7 +27,7 @@ import { uniqueChannel } from '../helpers/http.ts';
 const TOTAL = 450; // messages
 const RATE = 200; // per second
 const KILL_AT = [150, 300]; // kill a client node once this many were acknowledged
-const TRANSPORTS: TransportName[] = ['websocket', 'sse', 'longpoll'];
+const TRANSPORTS: TransportName[] = ['websocket', 'sse', 'long-poll'];
 const PER_TRANSPORT = 2;
 
 /** One SDK client and everything it saw. */
@@ -134,11 +134,11 @@ describe.each(CLUSTER_ENGINES)('a node killed under live clients (%s cluster beh
       expect(new Set(w.messages.map((m) => m.cursor.split(':')[0])).size, `${w.name}: one epoch`).toBe(1);
       expect(w.client.state, `${w.name}: final state`).toMatchObject({ state: 'open', transport: w.transport });
       // Streams hold their connection, so each of them lost it at least once and came back by itself.
-      if (w.transport !== 'longpoll') expect(reconnects(w), `${w.name}: reconnects`).toBeGreaterThan(0);
+      if (w.transport !== 'long-poll') expect(reconnects(w), `${w.name}: reconnects`).toBeGreaterThan(0);
     }
     // A long poll's keep-alive connection may have moved to the survivor between two polls, so only the
     // pair together must have lost a request to a killed node.
-    const polls = watchers.filter((w) => w.transport === 'longpoll');
+    const polls = watchers.filter((w) => w.transport === 'long-poll');
     expect(
       polls.reduce((n, w) => n + reconnects(w), 0),
       'long-poll reconnects',

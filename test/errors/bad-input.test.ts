@@ -248,6 +248,6 @@ describe('after all of the above', () => {
         async () =>
           ((await (await fetch(`${s.url}/v1/stats`)).json()) as { connections: Record<string, number> }).connections,
       )
-      .toEqual({ poll: 0, longpoll: 0, sse: 0, ndjson: 0, ws: 0 });
+      .toEqual({ websocket: 0, sse: 0, ndjson: 0, 'long-poll': 0, poll: 0 });
   });
 });

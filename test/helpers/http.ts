@@ -33,7 +33,7 @@ export interface ChannelInfo {
 
 /** What `GET /v1/stats` answers (the fields the tests read). */
 export interface Stats {
-  connections: Record<'poll' | 'longpoll' | 'sse' | 'ndjson' | 'ws', number>;
+  connections: Record<'websocket' | 'sse' | 'ndjson' | 'long-poll' | 'poll', number>;
   memory: { rss: number; heapUsed: number };
 }
 

@@ -136,11 +136,11 @@ export async function expectHealthy(hub: HostileHub, rssSlackMb = 200): Promise<
   await expect
     .poll(() => liveConnections(hub), { timeout: 4_000 })
     .toEqual({
-      poll: 0,
-      longpoll: 0,
+      websocket: 0,
       sse: 0,
       ndjson: 0,
-      ws: 0,
+      'long-poll': 0,
+      poll: 0,
     });
   await expect.poll(() => openSockets(hub), { timeout: 4_000 }).toBe(0);
   expect(process.memoryUsage().rss - hub.rssAtStart).toBeLessThan(rssSlackMb * 1024 * 1024);

@@ -194,7 +194,7 @@ describe('per-address caps, readers that never read, and the channel cap', () =>
 
   it('the 3rd long poll held for one address is a 429; the held ones still answer', async () => {
     const held = [0, 1].map(() => send(strict, '/v1/channels/s/messages?wait=1'));
-    await expect.poll(() => strict.herald.stats.connections.longpoll).toBe(2);
+    await expect.poll(() => strict.herald.stats.connections['long-poll']).toBe(2);
     const third = await send(strict, '/v1/channels/s/messages?wait=1');
     expect([third.status, codeOf(third)]).toEqual([429, 'rate_limited']);
     expect((await Promise.all(held)).map((a) => a.status)).toEqual([204, 204]);

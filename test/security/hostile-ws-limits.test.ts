@@ -83,10 +83,10 @@ describe('origins, per-address and per-socket limits', () => {
     expect(ws.status).toBe(101);
     ws.socket.pause();
     const data = 'x'.repeat(60_000);
-    for (let i = 0; i < 2_000 && strict.herald.stats.connections.ws > 0; i++) {
+    for (let i = 0; i < 2_000 && strict.herald.stats.connections.websocket > 0; i++) {
       await strict.herald.hub.publish('open:flood', [{ data }]);
     }
-    expect(strict.herald.stats.connections.ws).toBe(0);
+    expect(strict.herald.stats.connections.websocket).toBe(0);
     ws.socket.resume();
     expect(await ws.closeCode()).toBe(4100);
     ws.socket.destroy();

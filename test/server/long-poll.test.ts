@@ -19,7 +19,7 @@ describe('long polling', () => {
 
   /** Waits until the hub holds `n` long polls. */
   const held = (n: number) =>
-    eventually(async () => (await stats(server)).connections.longpoll === n, 3_000, `${n} held long poll(s)`);
+    eventually(async () => (await stats(server)).connections['long-poll'] === n, 3_000, `${n} held long poll(s)`);
 
   it('a held request answers within 100 ms of a publish', async () => {
     const channel = uniqueChannel();
@@ -89,10 +89,10 @@ describe('long polling', () => {
     abort.abort();
     await answer;
     const left = Date.now();
-    await eventually(async () => (await stats(server)).connections.longpoll === 0, 1_000, 'the long poll freed');
+    await eventually(async () => (await stats(server)).connections['long-poll'] === 0, 1_000, 'the long poll freed');
     expect(Date.now() - left).toBeLessThan(500);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toMatch(/^herald_connections\{transport="longpoll"\} 0$/m);
+    expect(metrics).toMatch(/^herald_connections\{transport="long-poll"\} 0$/m);
   });
 
   it('/v1/events wakes on a message to any of its channels', async () => {

@@ -78,10 +78,10 @@ describe('GET /v1/stats/stream', () => {
       );
       await publishing;
       const live = snapshot(busy.at(-1) as SseFrame) as Snapshot;
-      expect(live.connections.ws).toBe(1);
+      expect(live.connections.websocket).toBe(1);
       expect(live.connections.total).toBeGreaterThanOrEqual(1);
-      expect(live.deliveredPerSec.ws).toBeGreaterThan(0);
-      expect(live.bytesOutPerSec.ws).toBeGreaterThan(0);
+      expect(live.deliveredPerSec.websocket).toBeGreaterThan(0);
+      expect(live.bytesOutPerSec.websocket).toBeGreaterThan(0);
       expect(live.messages.published).toBeGreaterThan(0);
       const top = live.topChannels.find((c) => c.channel === channel);
       expect(top?.subscribers).toBe(1);

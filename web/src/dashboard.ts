@@ -9,16 +9,16 @@ import { renderTopChannels } from './lib/top-channels.ts';
 const WINDOW_SEC = 120;
 const HEIGHT = 170;
 /**
- * Colours and names per transport (under the stats' current and former names); a transport this page
- * does not know still gets a colour.
+ * Colours and names per transport (under the stats' current and former names); the labels are the
+ * transport names every Herald tool uses (docs/config.md). A transport this page does not know still gets a colour.
  */
-const WEBSOCKET: SeriesStyle = { label: 'WebSocket', color: '#3b5bdb' };
-const LONG_POLL: SeriesStyle = { label: 'long poll', color: '#f59f00' };
+const WEBSOCKET: SeriesStyle = { label: 'websocket', color: '#3b5bdb' };
+const LONG_POLL: SeriesStyle = { label: 'long-poll', color: '#f59f00' };
 const TRANSPORT_STYLE: Readonly<Record<string, SeriesStyle>> = {
   websocket: WEBSOCKET,
   ws: WEBSOCKET,
-  sse: { label: 'SSE', color: '#2b8a3e' },
-  ndjson: { label: 'NDJSON stream', color: '#7048e8' },
+  sse: { label: 'sse', color: '#2b8a3e' },
+  ndjson: { label: 'ndjson', color: '#7048e8' },
   'long-poll': LONG_POLL,
   longpoll: LONG_POLL,
   poll: { label: 'poll', color: '#e8590c' },

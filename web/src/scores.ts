@@ -19,7 +19,7 @@ const SPECS: PanelSpec[] = [
     color: 'var(--poll)',
   },
   {
-    transport: 'longpoll',
+    transport: 'long-poll',
     title: 'Long polling',
     short: 'Long poll',
     how: 'GET ?wait=25, held until a message comes',

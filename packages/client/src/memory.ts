@@ -1,13 +1,13 @@
 import type { StorageLike } from './options.ts';
-import { TRANSPORTS, type TransportName } from './transports/types.ts';
+import { storedTransport } from './transports/names.ts';
+import type { TransportName } from './transports/types.ts';
 
 const KEY = 'herald.transport';
 
 /** The transport that worked last in this session (sessionStorage in browsers), if any. */
 export function recallTransport(storage: StorageLike | null): TransportName | undefined {
   try {
-    const value = storage?.getItem(KEY);
-    return TRANSPORTS.find((t) => t === value);
+    return storedTransport(storage?.getItem(KEY));
   } catch {
     return undefined;
   }

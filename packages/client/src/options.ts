@@ -3,6 +3,9 @@ import type { PlatformOptions } from './platform.ts';
 import type { GetToken } from './token.ts';
 import type { TransportName, TransportTimings } from './transports/types.ts';
 
+/** Old spellings of transport names, accepted with a deprecation warning: use `websocket`, `ndjson`, `long-poll`. */
+export type DeprecatedTransportName = 'ws' | 'stream' | 'longpoll';
+
 /** The storage slice used to remember the working transport (sessionStorage in browsers). */
 export interface StorageLike {
   getItem(key: string): string | null;
@@ -15,8 +18,12 @@ export interface ConnectOptions extends PlatformOptions {
   token?: string;
   /** Returns a token; called with `refresh: true` when one was refused or is about to expire. */
   getToken?: GetToken;
-  /** Transports to use, in order of preference. Default: all, best first. */
-  transports?: TransportName[];
+  /**
+   * Transports to use, in order of preference: `websocket`, `sse`, `ndjson`, `long-poll`, `poll`.
+   * Default: all, best first. The old spellings `ws`, `stream` and `longpoll` still work (one
+   * `console.warn` each); any other name makes `connect()` throw a `bad_request` error naming it.
+   */
+  transports?: Array<TransportName | DeprecatedTransportName>;
   /** Reconnect backoff: full jitter between 0 and `min(cap, base * 2^attempt)`. */
   backoff?: Partial<BackoffOptions>;
   /**

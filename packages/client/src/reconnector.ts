@@ -292,7 +292,7 @@ export class Reconnector {
   }
 
   #visibility(hidden: boolean): void {
-    const polling = this.#selector.current === 'poll' || this.#selector.current === 'longpoll';
+    const polling = this.#selector.current === 'poll' || this.#selector.current === 'long-poll';
     if (hidden && polling && this.#o.pauseWhenHidden && !this.#paused) {
       this.#paused = true;
       void this.#discard();

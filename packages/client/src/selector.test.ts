@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { idleCutSeconds, TransportSelector } from './selector.ts';
 import type { Failure } from './transports/types.ts';
 
-const order = ['websocket', 'sse', 'stream', 'longpoll', 'poll'] as const;
+const order = ['websocket', 'sse', 'ndjson', 'long-poll', 'poll'] as const;
 const refused: Failure = { kind: 'refused', opened: false, reason: 'upgrade failed' };
 const cut: Failure = { kind: 'network', opened: true, reason: 'connection lost' };
 
 describe('TransportSelector', () => {
   it('starts with the remembered transport, else the first', () => {
     expect(new TransportSelector(order).current).toBe('websocket');
-    expect(new TransportSelector(order, 'longpoll').current).toBe('longpoll');
+    expect(new TransportSelector(order, 'long-poll').current).toBe('long-poll');
     expect(new TransportSelector(order, 'bogus' as never).current).toBe('websocket');
   });
 
@@ -20,10 +20,10 @@ describe('TransportSelector', () => {
       fallback: { from: 'websocket', to: 'sse', reason: 'upgrade_refused' },
     });
     expect(s.failed({ kind: 'buffered', opened: false, reason: 'no data' }, 0)).toMatchObject({
-      fallback: { from: 'sse', to: 'stream', reason: 'buffered' },
+      fallback: { from: 'sse', to: 'ndjson', reason: 'buffered' },
     });
     expect(s.failed({ kind: 'http', status: 404, opened: false, reason: 'nf' }, 0)).toMatchObject({
-      fallback: { from: 'stream', to: 'longpoll', reason: 'http_404' },
+      fallback: { from: 'ndjson', to: 'long-poll', reason: 'http_404' },
     });
     expect(s.degraded).toBe(true);
   });
@@ -38,12 +38,12 @@ describe('TransportSelector', () => {
   });
 
   it('wraps around after the last transport, flagging an outage', () => {
-    const s = new TransportSelector(['longpoll', 'poll']);
+    const s = new TransportSelector(['long-poll', 'poll']);
     s.failed({ kind: 'no_response', opened: false, reason: '' }, 0);
     expect(s.failed({ kind: 'no_response', opened: false, reason: '' }, 0)).toMatchObject({
       action: 'fallback',
       wrapped: true,
-      fallback: { from: 'poll', to: 'longpoll' },
+      fallback: { from: 'poll', to: 'long-poll' },
     });
   });
 
@@ -68,7 +68,7 @@ describe('TransportSelector', () => {
   });
 
   it('offers an upgrade back to the preferred transport', () => {
-    const s = new TransportSelector(order, 'longpoll');
+    const s = new TransportSelector(order, 'long-poll');
     expect(s.upgrade()).toBe('websocket');
     expect(s.upgrade()).toBeUndefined();
   });

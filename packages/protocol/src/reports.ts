@@ -1,5 +1,10 @@
-/** Transport names as clients report them (`POST /v1/client-reports`). */
-export const CLIENT_TRANSPORTS = ['websocket', 'sse', 'stream', 'longpoll', 'poll'] as const;
+import { DEPRECATED_TRANSPORT_NAMES, TRANSPORT_NAMES } from './transports.ts';
+
+/**
+ * Transport names a client may report (`POST /v1/client-reports`): the current ones, and the old
+ * spellings SDKs released before the names were unified send (the hub counts them under the new name).
+ */
+export const CLIENT_TRANSPORTS: readonly string[] = [...TRANSPORT_NAMES, ...Object.keys(DEPRECATED_TRANSPORT_NAMES)];
 
 /**
  * Why a client fell back from one transport to the next. A fixed list (plus `http_<status>`), so

@@ -1,7 +1,9 @@
-/** Transports as the hub counts them in stats and metrics. */
-export const HUB_TRANSPORTS = ['ws', 'sse', 'ndjson', 'longpoll', 'poll'] as const;
+import { TRANSPORT_NAMES, type TransportName } from './transports.ts';
+
+/** Transports as the hub counts them in stats and metrics: the one vocabulary of transport names. */
+export const HUB_TRANSPORTS = TRANSPORT_NAMES;
 /** A transport name as the hub counts it. */
-export type HubTransport = (typeof HUB_TRANSPORTS)[number];
+export type HubTransport = TransportName;
 /** A figure per transport. */
 export type PerTransport = Record<HubTransport, number>;
 

@@ -1,7 +1,8 @@
-/** Transport names, as they appear in metrics and stats. */
-export const TRANSPORTS = ['poll', 'longpoll', 'sse', 'ndjson', 'ws'] as const;
-/** A transport name. */
-export type TransportName = (typeof TRANSPORTS)[number];
+import { TRANSPORT_NAMES, type TransportName } from '@herald/protocol';
+
+/** Transport names, as they appear in metrics and stats: the one vocabulary (`@herald/protocol`). */
+export const TRANSPORTS = TRANSPORT_NAMES;
+export type { TransportName };
 
 /**
  * Plain counters the transports bump on the hot path (no label lookups per message); the metrics
@@ -23,5 +24,5 @@ export class ServerStats {
 }
 
 function zeroes(): Record<TransportName, number> {
-  return { poll: 0, longpoll: 0, sse: 0, ndjson: 0, ws: 0 };
+  return { websocket: 0, sse: 0, ndjson: 0, 'long-poll': 0, poll: 0 };
 }

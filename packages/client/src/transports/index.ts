@@ -1,6 +1,7 @@
 import { HeraldError } from '../errors.ts';
 import { canStream, type Platform } from '../platform.ts';
 import { openEventSourceTransport } from './eventsource.ts';
+import { parseTransports } from './names.ts';
 import { openNdjsonTransport } from './ndjson.ts';
 import { openPollTransport } from './poll.ts';
 import { openSseTransport } from './sse.ts';
@@ -16,19 +17,25 @@ export function transportFactory(name: TransportName, platform: Platform): Trans
       // An injected EventSource is honoured; otherwise fetch, which sees heartbeats and sends headers.
       if (platform.EventSource !== undefined) return openEventSourceTransport;
       return canStream(platform) && platform.sseParser !== undefined ? openSseTransport : undefined;
-    case 'stream':
+    case 'ndjson':
       return canStream(platform) ? openNdjsonTransport : undefined;
-    case 'longpoll':
+    case 'long-poll':
       return platform.fetch === undefined ? undefined : (ctx, sink) => openPollTransport(ctx, sink, true);
     case 'poll':
       return platform.fetch === undefined ? undefined : (ctx, sink) => openPollTransport(ctx, sink, false);
   }
 }
 
-/** The requested transports (default: all, best first) that this platform can run; throws if none. */
-export function usableTransports(requested: readonly TransportName[] | undefined, platform: Platform): TransportName[] {
-  const usable = (requested ?? TRANSPORTS).filter((t) => transportFactory(t, platform) !== undefined);
-  if (usable.length === 0)
-    throw new HeraldError('unsupported', 'none of the requested transports works on this platform');
+/**
+ * The requested transports (default: all, best first) that this platform can run. Throws when a name
+ * is unknown (naming it, see parseTransports) or when none of them can run here (naming them).
+ */
+export function usableTransports(requested: readonly unknown[] | undefined, platform: Platform): TransportName[] {
+  const names = requested === undefined ? TRANSPORTS : parseTransports(requested);
+  const usable = names.filter((t) => transportFactory(t, platform) !== undefined);
+  if (usable.length === 0) {
+    const asked = names.length === 0 ? 'an empty list' : names.join(', ');
+    throw new HeraldError('unsupported', `none of the requested transports works on this platform (asked: ${asked})`);
+  }
   return usable;
 }

@@ -3,11 +3,11 @@ import type { HeraldError } from '../errors.ts';
 import type { Frame } from '../frames.ts';
 import type { Platform } from '../platform.ts';
 
-/** The transports, in the SDK's default order of preference. */
-export type TransportName = 'websocket' | 'sse' | 'stream' | 'longpoll' | 'poll';
+/** The transports, in the SDK's default order of preference (the names every Herald tool uses). */
+export type TransportName = 'websocket' | 'sse' | 'ndjson' | 'long-poll' | 'poll';
 
 /** All transport names, best first. */
-export const TRANSPORTS: readonly TransportName[] = ['websocket', 'sse', 'stream', 'longpoll', 'poll'];
+export const TRANSPORTS: readonly TransportName[] = ['websocket', 'sse', 'ndjson', 'long-poll', 'poll'];
 
 /** Why a connection ended. `opened` says whether it had been confirmed working. */
 export interface Failure {

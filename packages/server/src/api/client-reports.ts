@@ -1,14 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
-import { CLIENT_TRANSPORTS, FALLBACK_REASONS, isFallbackReason } from '@herald/protocol';
+import { CLIENT_TRANSPORTS, FALLBACK_REASONS, isFallbackReason, lookupTransport } from '@herald/protocol';
 import { z } from 'zod';
 import { readJsonBody } from '../http/body.ts';
 import type { ServerStats } from '../stats.ts';
 
+/** A transport name; an old spelling (an SDK released before the names were unified) counts under the current one. */
+const transport = z.string().transform((name, ctx) => {
+  const found = lookupTransport(name);
+  if (found !== undefined) return found.name;
+  ctx.addIssue({ code: 'custom', message: 'unknown transport' });
+  return z.NEVER;
+});
+
 const report = z.object({
   fallback: z.object({
-    from: z.enum(CLIENT_TRANSPORTS),
-    to: z.enum(CLIENT_TRANSPORTS),
+    from: transport,
+    to: transport,
     reason: z.string().refine(isFallbackReason),
   }),
 });

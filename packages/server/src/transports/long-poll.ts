@@ -46,7 +46,7 @@ export async function handleLongPoll(
     return;
   }
   poll.end();
-  if (!res.destroyed) sendPull(ctx, res, target, answer, 'longpoll');
+  if (!res.destroyed) sendPull(ctx, res, target, answer, 'long-poll');
 }
 
 /**
@@ -72,7 +72,7 @@ class Poll implements WaitOwner {
   ) {
     this.deadline = Math.min(Date.now() + waitMs, target.principal.expiresAt ?? Number.POSITIVE_INFINITY);
     ctx.polls.add(this);
-    ctx.stats.connections.longpoll++;
+    ctx.stats.connections['long-poll']++;
   }
 
   /** Stops waiting (the client left, the hub shuts down): the poll answers with what it has. */
@@ -121,7 +121,7 @@ class Poll implements WaitOwner {
   private answer(answer: PullAnswer): void {
     if (this.ended) return;
     this.end();
-    this.reply?.send(pullReply(this.ctx, this.target, answer, 'longpoll'), this.ctx.draining());
+    this.reply?.send(pullReply(this.ctx, this.target, answer, 'long-poll'), this.ctx.draining());
   }
 
   private fail(error: unknown): void {
@@ -139,7 +139,7 @@ class Poll implements WaitOwner {
     this.waiting = undefined;
     this.release();
     this.ctx.polls.delete(this);
-    this.ctx.stats.connections.longpoll--;
+    this.ctx.stats.connections['long-poll']--;
   }
 }
 

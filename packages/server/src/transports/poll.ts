@@ -105,7 +105,7 @@ export function sendPull(
   res: ServerResponse,
   target: Target,
   answer: PullAnswer,
-  transport: 'poll' | 'longpoll',
+  transport: 'poll' | 'long-poll',
 ): void {
   writeReply(res, pullReply(ctx, target, answer, transport));
 }
@@ -121,7 +121,7 @@ export function pullReply(
   ctx: TransportContext,
   target: Target,
   answer: PullAnswer,
-  transport: 'poll' | 'longpoll',
+  transport: 'poll' | 'long-poll',
 ): Reply {
   const channel = target.channels[0] as string;
   const settings = ctx.hub.settings(channel);

@@ -50,7 +50,7 @@ export class HeraldWebSocket extends WebSocket {
  * messages and resets, and in what they accept from the client.
  */
 export class WsConnection implements Sink, LiveConnection {
-  readonly transport = 'ws';
+  readonly transport = 'websocket';
   readonly openedAt = Date.now();
   /** Live subscriptions by channel (`undefined` while a subscribe is in flight). */
   readonly subscriptions = new Map<string, Subscription | undefined>();
@@ -75,7 +75,7 @@ export class WsConnection implements Sink, LiveConnection {
     private readonly onFrame: OnFrame,
   ) {
     this.frames = ctx.limits.socketFrames();
-    ctx.stats.connections.ws++;
+    ctx.stats.connections.websocket++;
     ctx.sockets.add(this);
     if (ws instanceof HeraldWebSocket) {
       ws.connection = this;
@@ -122,8 +122,8 @@ export class WsConnection implements Sink, LiveConnection {
     if (this.closed || this.ws.readyState !== 1) return;
     const frame = message.frame(this.framer);
     this.ctx.turns.write(this.socket, frame);
-    this.ctx.stats.bytesOut.ws += frame.length;
-    this.ctx.stats.delivered.ws++;
+    this.ctx.stats.bytesOut.websocket += frame.length;
+    this.ctx.stats.delivered.websocket++;
   }
 
   reset(notice: ResetNotice): void {
@@ -201,7 +201,7 @@ export class WsConnection implements Sink, LiveConnection {
   private sendRaw(bytes: Buffer): void {
     if (this.closed || this.ws.readyState !== 1) return;
     this.ws.send(bytes, { binary: false });
-    this.ctx.stats.bytesOut.ws += bytes.length;
+    this.ctx.stats.bytesOut.websocket += bytes.length;
     // Replies to a peer that sends but never reads (pings, errors) must not pile up in memory either.
     if (this.backlog() > this.ctx.options.maxBacklogBytes) this.shutdown(SLOW_CONSUMER_CODE, 'slow consumer');
   }
@@ -210,7 +210,7 @@ export class WsConnection implements Sink, LiveConnection {
     this.closed = true;
     if (!this.ctx.sockets.connections.has(this)) return;
     this.ctx.sockets.delete(this);
-    this.ctx.stats.connections.ws--;
+    this.ctx.stats.connections.websocket--;
     for (const s of this.subscriptions.values()) if (s !== undefined) this.ctx.hub.unsubscribe(s);
     this.subscriptions.clear();
     const onEnd = this.onEnd;
