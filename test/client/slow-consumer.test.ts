@@ -43,7 +43,7 @@ describe.each<TransportName>(['websocket', 'sse'])('slow consumer over %s', (tra
     await waitFor(() => got.length === 1, 3000, 'first message');
 
     proxy.stall();
-    const live = (): number => server.herald.stats.connections[transport === 'websocket' ? 'ws' : 'sse'];
+    const live = (): number => server.herald.stats.connections[transport === 'websocket' ? 'websocket' : 'sse'];
     let i = 1;
     while (live() > 0) {
       if (i > 2000) throw new Error('the hub never cut the stalled connection');
