@@ -8,7 +8,7 @@ const WAIT_S = 25;
 /** Poll interval when the hub does not suggest one, ms. */
 const FALLBACK_INTERVAL_MS = 1_000;
 
-/** `--transport longpoll`: repeated `?after=&wait=` requests (contract section 3). */
+/** `--transport long-poll`: repeated `?after=&wait=` requests (contract section 3). */
 export const connectLongPoll: Connect = (session, target) => pullLoop(session, target.url, target.apiKey, true);
 
 /** `--transport poll`: plain pulls, paced by the hub's `Herald-Poll-Interval`. */
