@@ -6,10 +6,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteNatsPrefix, TEST_NATS_URL } from '../helpers/engines.ts';
 import { ensureBuilt } from './build.ts';
 import { childPids } from './proc.ts';
-import { Cli, killAll, run, type Served, serve } from './processes.ts';
+import { killAll, run, serve } from './processes.ts';
 import { frame, httpOver, socketPerWorker, tcpPerWorker } from './worker-sockets.ts';
 
-// `herald serve --nats …`: real processes on the machine's NATS with JetStream (HERALD_TEST_NATS_URL),
+// What only `herald serve --nats …` has (shared-engine.test.ts runs what Redis has too): real processes on the machine's NATS with JetStream (HERALD_TEST_NATS_URL),
 // each test under a prefix (stream, buckets, subjects) of its own, deleted after.
 
 const KEY = 'cli-nats-key-0123456789';
@@ -29,11 +29,6 @@ function freshPrefix(): string {
   return prefix;
 }
 
-async function stop(served: Served): Promise<void> {
-  served.cli.child.kill('SIGTERM');
-  expect(await served.cli.exited).toEqual({ code: 0, signal: null });
-}
-
 /** A port that was free a moment ago: nothing answers there. */
 async function freePort(): Promise<number> {
   const probe = createServer().listen(0, '127.0.0.1');
@@ -44,43 +39,6 @@ async function freePort(): Promise<number> {
 }
 
 describe('herald serve --nats (spawned)', () => {
-  it('two hubs on one NATS and prefix share channels: history, epoch and live messages', async () => {
-    const prefix = freshPrefix();
-    const args = ['--api-key', KEY, '--log-level', 'info'];
-    const a = await serve([...args, '--nats', TEST_NATS_URL, '--nats-prefix', prefix]);
-    // The variables work as the flags do.
-    const b = await serve(args, { HERALD_NATS_URL: TEST_NATS_URL, HERALD_NATS_PREFIX: prefix });
-    await a.cli.waitForLine(
-      /^History: NATS JetStream at nats:\/\/\S+, stream herald-cli-test-\w+ \(shared by every node\)$/,
-    );
-    const [, logLine = ''] = await b.cli.waitForLine(/^(\{.*"msg":"listening".*\})$/);
-    expect(JSON.parse(logLine)).toMatchObject({ engine: 'nats' });
-
-    const first = await run(['publish', 'shared', '"one"', '--url', a.url, '--api-key', KEY]);
-    expect(first.code, first.stderr).toBe(0);
-    const { epoch } = JSON.parse(first.stdout) as { epoch: string };
-    const sub = new Cli(['subscribe', 'shared', '--url', b.url, '--after', '0', '--count', '2']);
-    await sub.waitForLines(1);
-    expect((await run(['publish', 'shared', '"two"', '--url', a.url, '--api-key', KEY])).code).toBe(0);
-    expect(await sub.exited).toEqual({ code: 0, signal: null });
-    expect(sub.lines.map((l) => JSON.parse(l) as { data: unknown; cursor: string })).toEqual([
-      expect.objectContaining({ data: 'one', cursor: `${epoch}:1` }),
-      expect.objectContaining({ data: 'two', cursor: `${epoch}:2` }),
-    ]);
-    await stop(a);
-    await stop(b);
-  });
-
-  it('fails within the bounded wait when NATS cannot be reached, naming the URL without its password', async () => {
-    const port = await freePort();
-    const started = Date.now();
-    const out = await run(['serve', '--port', '0', '--nats', `nats://herald:s3cret-pw@127.0.0.1:${port}`]);
-    expect(out.code).toBe(1);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(out.stderr).toContain(`cannot reach NATS JetStream at nats://herald:***@127.0.0.1:${port} within 5 s`);
-    expect(out.stdout + out.stderr).not.toContain('s3cret-pw');
-  }, 20_000);
-
   it('says so when the NATS server runs without JetStream', async () => {
     const port = await freePort();
     const server: ChildProcess = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
@@ -95,10 +53,7 @@ describe('herald serve --nats (spawned)', () => {
     }
   }, 20_000);
 
-  it('refuses --nats together with --data or --redis, naming both', async () => {
-    const data = await run(['serve', '--nats', TEST_NATS_URL, '--data', '/tmp/herald-unused']);
-    expect(data.code).toBe(1);
-    expect(data.stderr).toMatch(/--nats and --data exclude each other/);
+  it('refuses --nats together with --redis, naming both', async () => {
     const redis = await run(['serve', '--nats', TEST_NATS_URL, '--redis', 'redis://127.0.0.1:6379']);
     expect(redis.code).toBe(1);
     expect(redis.stderr).toMatch(/--redis and --nats exclude each other/);
