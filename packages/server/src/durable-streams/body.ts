@@ -1,54 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Message } from '@herald/core';
 import { HeraldError } from '@herald/core';
-import { discard } from '../http/body.ts';
-import { acceptBody } from '../http/expect-continue.ts';
 
 /** Event name of a byte-stream chunk; its data is the chunk in base64, as a JSON string. */
 export const BYTES_EVENT = 'ds.bytes';
-
-/**
- * Reads a request body of any type, at most `maxBytes` (413 beyond, the rest discarded so the client
- * reads the answer). Credentials are checked before: `Expect: 100-continue` is answered here.
- */
-export async function readRawBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<Buffer> {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > maxBytes) {
-    discard(req, res);
-    throw new HeraldError('too_large', `the request body is larger than ${maxBytes} bytes`);
-  }
-  acceptBody(res);
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        cleanup();
-        discard(req, res);
-        reject(new HeraldError('too_large', `the request body is larger than ${maxBytes} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(error);
-    };
-    const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-  });
-}
 
 /**
  * The messages of a JSON-mode body (protocol 7.1): an array is flattened one level (each element one

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
 import { isChannelName } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
+import { readRawBody } from '../http/body.ts';
 import { sendError } from '../http/respond.ts';
 import { appendStream } from './append.ts';
-import { readRawBody } from './body.ts';
 import type { StreamsContext } from './context.ts';
 import { READ_BYTES } from './context.ts';
 import { createStream, type ForkRequest } from './create.ts';
@@ -58,11 +58,9 @@ export async function handlePut(
   principal.assertPublish(channel, c.streams.hub.settings(channel));
   const expiry = parseExpiry(req);
   const fork = forkRequest(req);
-  const body = await readRawBody(req, res, c.server.options.maxBodyBytes);
-  c.server.limits.admitRequestPublish(req, principal, 1);
-  const contentType = header(req, 'content-type')?.trim();
+  const { body, contentType } = await admittedBody(c, req, res, principal);
   const done = await createStream(c.streams, channel, {
-    contentType: contentType === '' ? undefined : contentType,
+    contentType,
     expiry,
     closed: wantsClose(req),
     body,
@@ -93,11 +91,9 @@ export async function handlePost(
   if (streamSeq !== undefined && (streamSeq.length === 0 || streamSeq.length > MAX_STREAM_SEQ)) {
     throw new StreamError('bad_request', `Stream-Seq is 1 to ${MAX_STREAM_SEQ} characters`);
   }
-  const body = await readRawBody(req, res, c.server.options.maxBodyBytes);
-  c.server.limits.admitRequestPublish(req, principal, 1);
-  const contentType = header(req, 'content-type')?.trim();
+  const { body, contentType } = await admittedBody(c, req, res, principal);
   const done = await appendStream(c.streams, channel, {
-    contentType: contentType === '' ? undefined : contentType,
+    contentType,
     body,
     close: wantsClose(req),
     streamSeq,
@@ -207,4 +203,17 @@ function forkRequest(req: IncomingMessage): ForkRequest | undefined {
   if (sub > 0 && index === undefined)
     throw new StreamError('bad_request', 'Stream-Fork-Sub-Offset needs Stream-Fork-Offset');
   return { from: source, index, sub };
+}
+
+/** The request body and its content type (undefined when absent or empty), once the rate limits admit it. */
+async function admittedBody(
+  c: StreamsContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  principal: Principal,
+): Promise<{ body: Buffer; contentType: string | undefined }> {
+  const body = await readRawBody(req, res, c.server.options.maxBodyBytes);
+  c.server.limits.admitRequestPublish(req, principal, 1);
+  const contentType = header(req, 'content-type')?.trim();
+  return { body, contentType: contentType === '' ? undefined : contentType };
 }

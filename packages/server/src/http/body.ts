@@ -16,13 +16,29 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse, ma
     discard(req, res);
     throw new HeraldError('unsupported_media_type', 'the body must be application/json (Content-Type header)');
   }
+  const bytes = await readRawBody(req, res, maxBytes);
+  // Invalid UTF-8 would otherwise be stored as U+FFFD silently: refuse it, as WebSockets do (1007).
+  if (!isUtf8(bytes)) throw new HeraldError('bad_request', 'the body is not valid UTF-8');
+  const text = bytes.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HeraldError('bad_request', 'the body is not valid JSON');
+  }
+}
+
+/**
+ * Reads a request body of any type, at most `maxBytes` (413 beyond, the rest discarded so the client
+ * reads the answer). Credentials are checked before: `Expect: 100-continue` is answered here.
+ */
+export async function readRawBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) {
     discard(req, res);
     throw new HeraldError('too_large', `the request body is larger than ${maxBytes} bytes`);
   }
   acceptBody(res);
-  const text = await new Promise<string>((resolve, reject) => {
+  return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer): void => {
@@ -37,10 +53,7 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse, ma
     };
     const onEnd = (): void => {
       cleanup();
-      const bytes = Buffer.concat(chunks, size);
-      // Invalid UTF-8 would otherwise be stored as U+FFFD silently: refuse it, as WebSockets do (1007).
-      if (!isUtf8(bytes)) reject(new HeraldError('bad_request', 'the body is not valid UTF-8'));
-      else resolve(bytes.toString('utf8'));
+      resolve(Buffer.concat(chunks, size));
     };
     const onError = (error: Error): void => {
       cleanup();
@@ -55,11 +68,6 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse, ma
     req.on('end', onEnd);
     req.on('error', onError);
   });
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HeraldError('bad_request', 'the body is not valid JSON');
-  }
 }
 
 /** Drops the unread rest of a body and closes the connection shortly after the answer is sent. */
