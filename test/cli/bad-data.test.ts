@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from './build.ts';
+import { BIN, ensureBuilt } from './build.ts';
 import { killAll, run } from './processes.ts';
 
 // A bad --data location must stop `serve` at once with one line naming it: `--data /proc/nope` used to
@@ -40,6 +41,29 @@ describe('serve --data with a bad location (spawned)', () => {
     writeFileSync(file, 'not a directory\n');
     const line = await refused(join(file, 'data'));
     expect(line).toBe(`--data ${join(file, 'data')}: ${file} is a file, not a directory`);
+  });
+
+  it('a database file it may not read and write', async () => {
+    const dir = join(root, 'locked');
+    chmodSync(root, 0o755);
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    const file = join(dir, 'herald.sqlite3');
+    writeFileSync(file, '');
+    chmodSync(file, 0o600);
+    // Root reads anything: then the hub runs as `nobody`, for whom the root-owned file is closed.
+    const asRoot = process.getuid?.() === 0;
+    if (!asRoot) chmodSync(file, 0o000);
+    const started = Date.now();
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const options = { cwd: root, timeout: 15_000, ...(asRoot ? { uid: 65_534, gid: 65_534 } : {}) };
+      execFile(process.execPath, [BIN, 'serve', '--port', '0', '--data', dir], options, (error, _out, err) =>
+        resolve({ code: error === null ? 0 : ((error as { code?: number }).code ?? null), stderr: String(err) }),
+      );
+    });
+    expect(Date.now() - started, 'time to fail').toBeLessThan(10_000);
+    expect(code, stderr).toBe(1);
+    expect(stderr).toBe(`--data ${dir}: cannot open ${file} for reading and writing (EACCES)\n`);
   });
 
   it('a database file that is not a database, and one that is a directory', async () => {

@@ -15,13 +15,13 @@ const DATABASE_FILE = 'herald.sqlite3';
  */
 export function checkDataLocation(data: string): void {
   const path = resolve(data);
-  const stat = statIfAny(path);
+  const stat = statIfAny(data, path);
   const isDir = stat?.isDirectory() === true || (stat === undefined && extname(path) === '');
   const dir = isDir ? path : dirname(path);
   makeDirectory(data, dir);
   probeWritable(data, dir);
   const file = isDir ? join(dir, DATABASE_FILE) : path;
-  const existing = statIfAny(file);
+  const existing = statIfAny(data, file);
   if (existing === undefined) return;
   if (!existing.isFile()) fail(data, `${file} exists but is not a file`);
   try {
@@ -37,7 +37,7 @@ function makeDirectory(data: string, dir: string): void {
   const missing: string[] = [];
   let at = dir;
   for (;;) {
-    const stat = statIfAny(at);
+    const stat = statIfAny(data, at);
     if (stat !== undefined) {
       if (!stat.isDirectory()) fail(data, `${at} is a file, not a directory`);
       break;
@@ -68,14 +68,17 @@ function probeWritable(data: string, dir: string): void {
   }
 }
 
-/** The path's stat, or undefined when nothing is there (a file in the way of the path counts as nothing). */
-function statIfAny(path: string): Stats | undefined {
+/**
+ * The path's stat, or undefined when nothing is there (a file in the way of the path counts as
+ * nothing: the walk up finds it). A path that cannot be looked at (EACCES on a parent) stops the start.
+ */
+function statIfAny(data: string, path: string): Stats | undefined {
   try {
     return statSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
+    fail(data, `cannot look at ${path} (${reason(error)})`);
   }
 }
 
