@@ -40,8 +40,9 @@ export async function bridge(options: BridgeOptions, io: CliIo): Promise<number>
     publish: httpBridgePublish(options.url, options.apiKey),
     logger: logger.child({ component: 'bridges' }),
   });
-  io.out(`Herald bridge publishing to ${options.url}${hub === 'ok' ? '' : ` (not reachable yet: ${hub})`}\n`);
-  io.out(bridgesLine(configs) ?? '');
+  // For people, on stderr, as serve's start-up block: stdout carries only the JSON log lines.
+  io.err(`Herald bridge publishing to ${options.url}${hub === 'ok' ? '' : ` (not reachable yet: ${hub})`}\n`);
+  io.err(bridgesLine(configs) ?? '');
   logger.info({ url: options.url, bridges: configs.map((b) => b.name) }, 'bridges started');
   // Bridges close in parallel, each within its own drain timeout.
   const graceMs = Math.max(...configs.map((b) => b.drainTimeoutMs));
