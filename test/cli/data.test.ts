@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from './build.ts';
-import { Cli, killAll, run, type Served, serve } from './processes.ts';
+import { Cli, killAll, run, serve, stop } from './processes.ts';
 
 const KEY = 'cli-test-key-0123456789';
 const dirs: string[] = [];
@@ -13,11 +13,6 @@ afterEach(killAll);
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
-
-async function stop(served: Served): Promise<void> {
-  served.cli.child.kill('SIGTERM');
-  expect(await served.cli.exited).toEqual({ code: 0, signal: null });
-}
 
 async function pull(url: string, channel: string): Promise<{ epoch: string; messages: Array<{ data: unknown }> }> {
   const res = await fetch(`${url}/v1/channels/${channel}/messages`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT } from './build.ts';
-import { killAll, run, type Served, serve } from './processes.ts';
+import { killAll, run, serve, stop } from './processes.ts';
 
 const KEY = 'cli-demo-key-0123456789';
 const VIDEO = join(ROOT, 'web/media/demo-video.webm');
@@ -14,11 +14,6 @@ afterEach(killAll);
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
-
-async function stop(served: Served): Promise<void> {
-  served.cli.child.kill('SIGTERM');
-  expect(await served.cli.exited).toEqual({ code: 0, signal: null });
-}
 
 async function lastOffset(url: string, channel: string): Promise<number> {
   const res = await fetch(`${url}/v1/channels/${channel}`);

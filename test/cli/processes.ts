@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { expect } from 'vitest';
 import { BIN, ROOT } from './build.ts';
 
 const running = new Set<ChildProcess>();
@@ -121,6 +122,12 @@ export async function serve(
   const [, url = ''] = await cli.waitForLine(/^Herald listening on (http:\/\/\S+)/, timeoutMs);
   const [, keyLine = ''] = await cli.waitForLine(/^API key: (.*)$/);
   return { cli, url, port: Number(new URL(url).port), keyLine };
+}
+
+/** Stops a served hub with SIGTERM; it must exit cleanly (code 0, no signal). */
+export async function stop(served: Served): Promise<void> {
+  served.cli.child.kill('SIGTERM');
+  expect(await served.cli.exited).toEqual({ code: 0, signal: null });
 }
 
 /** Runs `herald <args>` to completion. */

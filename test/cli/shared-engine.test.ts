@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteNatsPrefix, deleteRedisPrefix, TEST_NATS_URL, TEST_REDIS_URL } from '../helpers/engines.ts';
 import { ensureBuilt } from './build.ts';
-import { Cli, killAll, run, type Served, serve } from './processes.ts';
+import { Cli, killAll, run, serve, stop } from './processes.ts';
 
 // `herald serve --redis …` and `--nats …` in one process each: real processes on the machine's Redis
 // (HERALD_TEST_REDIS_URL) and NATS with JetStream (HERALD_TEST_NATS_URL), each test under a prefix of
@@ -65,11 +65,6 @@ async function freePort(): Promise<number> {
   const { port } = probe.address() as { port: number };
   await new Promise((resolve) => probe.close(resolve));
   return port;
-}
-
-async function stop(served: Served): Promise<void> {
-  served.cli.child.kill('SIGTERM');
-  expect(await served.cli.exited).toEqual({ code: 0, signal: null });
 }
 
 describe.each(ENGINES)('herald serve --$name (spawned)', (engine) => {

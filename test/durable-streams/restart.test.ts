@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DurableStream, stream } from '@durable-streams/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli/build.ts';
-import { killAll, type Served, serve } from '../cli/processes.ts';
+import { killAll, serve, stop } from '../cli/processes.ts';
 import { waitFor } from '../client/helpers.ts';
 
 const KEY = 'ds-test-key-0123456789';
@@ -15,11 +15,6 @@ afterEach(killAll);
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
-
-async function stop(served: Served): Promise<void> {
-  served.cli.child.kill('SIGTERM');
-  expect(await served.cli.exited).toEqual({ code: 0, signal: null });
-}
 
 describe('a Durable Streams client across a hub restart (spawned herald serve --data)', () => {
   for (const live of ['long-poll', 'sse'] as const) {
