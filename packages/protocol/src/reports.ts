@@ -1,11 +1,3 @@
-import { DEPRECATED_TRANSPORT_NAMES, TRANSPORT_NAMES } from './transports.ts';
-
-/**
- * Transport names a client may report (`POST /v1/client-reports`): the current ones, and the old
- * spellings SDKs released before the names were unified send (the hub counts them under the new name).
- */
-export const CLIENT_TRANSPORTS: readonly string[] = [...TRANSPORT_NAMES, ...Object.keys(DEPRECATED_TRANSPORT_NAMES)];
-
 /**
  * Why a client fell back from one transport to the next. A fixed list (plus `http_<status>`), so
  * the hub's metric labels stay bounded.

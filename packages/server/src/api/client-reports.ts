@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
-import { CLIENT_TRANSPORTS, FALLBACK_REASONS, isFallbackReason, lookupTransport } from '@herald/protocol';
+import { FALLBACK_REASONS, isFallbackReason, lookupTransport, TRANSPORT_NAMES } from '@herald/protocol';
 import { z } from 'zod';
 import { readJsonBody } from '../http/body.ts';
 import type { ServerStats } from '../stats.ts';
@@ -30,7 +30,7 @@ export async function handleClientReport(stats: ServerStats, req: IncomingMessag
   if (!parsed.success) {
     throw new HeraldError(
       'bad_request',
-      `a report is {"fallback":{"from","to","reason"}} with transports ${CLIENT_TRANSPORTS.join('|')} and reasons ${FALLBACK_REASONS.join('|')}|http_<status>`,
+      `a report is {"fallback":{"from","to","reason"}} with transports ${TRANSPORT_NAMES.join('|')} and reasons ${FALLBACK_REASONS.join('|')}|http_<status>`,
     );
   }
   const { from, to, reason } = parsed.data.fallback;
