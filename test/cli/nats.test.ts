@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, connect as netConnect } from 'node:net';
+import { connect as netConnect } from 'node:net';
+import { freePort } from '@herald/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteNatsPrefix, TEST_NATS_URL } from '../helpers/engines.ts';
 import { ensureBuilt } from './build.ts';
@@ -27,15 +27,6 @@ function freshPrefix(): string {
   const prefix = `herald-cli-test-${randomBytes(4).toString('hex')}`;
   prefixes.push(prefix);
   return prefix;
-}
-
-/** A port that was free a moment ago: nothing answers there. */
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 describe('herald serve --nats (spawned)', () => {

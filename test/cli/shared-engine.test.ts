@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from '@herald/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteNatsPrefix, deleteRedisPrefix, TEST_NATS_URL, TEST_REDIS_URL } from '../helpers/engines.ts';
 import { ensureBuilt } from './build.ts';
@@ -57,15 +56,6 @@ afterEach(killAll);
 afterAll(async () => {
   for (const { engine, prefix } of prefixes) await engine.deletePrefix(engine.url, prefix);
 });
-
-/** A port that was free a moment ago: nothing answers there. */
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe.each(ENGINES)('herald serve --$name (spawned)', (engine) => {
   const KEY = `cli-${engine.name}-key-0123456789`;

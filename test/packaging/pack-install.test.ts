@@ -10,10 +10,10 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '@herald/core/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT } from '../cli/build.ts';
 import { CLIENT, EMBEDDED_SERVER, TYPES_CONSUMER } from './fixtures.ts';
@@ -33,14 +33,6 @@ function userEnv(): NodeJS.ProcessEnv {
     env[name] = value;
   }
   return env;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }
 
 /** Resolves with the first status `path` answers with, retrying while nothing listens yet (up to `ms`). */

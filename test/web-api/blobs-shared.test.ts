@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { type BlobStore, MemoryEngine } from '@herald/core';
+import { freePort } from '@herald/core/testing';
 import { NatsEngine } from '@herald/engine-nats';
 import { createClient, type RedisClientType } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,14 +72,6 @@ function onNats(prefix: string): SharedStore {
       await deleteNatsPrefix(TEST_NATS_URL, prefix);
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 const LIMIT = 2 * 1024 * 1024;

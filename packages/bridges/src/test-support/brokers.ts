@@ -1,12 +1,15 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '@herald/core/testing';
 import { Client } from 'pg';
 import { createClient } from 'redis';
+
+export { freePort };
 
 const run = promisify(execFile);
 
@@ -22,18 +25,6 @@ export const BROKERS = {
 /** A name no other test (or run) uses: `prefix` + 8 hex digits. */
 export function unique(prefix: string): string {
   return `${prefix}${randomBytes(4).toString('hex')}`;
-}
-
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A broker process of the test's own, on its own port: the tests stop and restart it, never the shared one. */
