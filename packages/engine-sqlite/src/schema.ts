@@ -44,11 +44,27 @@ export function databaseFile(path: string): string {
   if (path === ':memory:') return path;
   const stat = statSync(path, { throwIfNoEntry: false });
   if (stat?.isDirectory() || (stat === undefined && extname(path) === '')) {
-    mkdirSync(path, { recursive: true });
+    makeDirectories(path);
     return join(path, SQLITE_FILE_NAME);
   }
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirectories(dirname(path));
   return path;
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time. Not `mkdirSync(…, { recursive: true })`:
+ * Node's recursive mkdir retries forever where mkdir answers ENOENT under a parent that exists
+ * (procfs, `/proc/nope`), so a bad path would hang the process instead of failing.
+ */
+function makeDirectories(dir: string): void {
+  const parent = dirname(dir);
+  if (statSync(dir, { throwIfNoEntry: false }) !== undefined) return;
+  if (parent !== dir) makeDirectories(parent);
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 /** The engine's statements, prepared once per database. */

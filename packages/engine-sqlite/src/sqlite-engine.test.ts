@@ -107,6 +107,29 @@ describe('SqliteEngine', () => {
     expect(back).toMatchObject({ first: 1, last: 0 });
   });
 
+  it('fails at once on a directory it cannot create under procfs, instead of spinning', async () => {
+    // In a child with a deadline: Node's recursive mkdir loops forever there, and a synchronous loop
+    // in this process would hang the run instead of failing the test.
+    const dir = await tempDir();
+    const script = join(dir, 'child.mts');
+    const engineUrl = new URL('./sqlite-engine.ts', import.meta.url).href;
+    await writeFile(
+      script,
+      `import { SqliteEngine } from ${JSON.stringify(engineUrl)};
+try {
+  new SqliteEngine({ path: '/proc/herald-nope/data', sweepIntervalMs: 0 });
+  process.stdout.write('opened');
+} catch (error) {
+  process.stdout.write('failed ' + error.code);
+}
+`,
+    );
+    const started = Date.now();
+    const { out } = await run(process.execPath, ['--import', 'tsx', script], 15_000);
+    expect(out).toBe('failed ENOENT');
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
   it('refuses a database with another schema version', async () => {
     const file = join(await tempDir(), 'other.db');
     const db = new Database(file);
@@ -156,10 +179,17 @@ function offsetsAfterAppend(result: { messages: ReadonlyArray<{ offset: number }
   return result.messages.map((m) => m.offset);
 }
 
-/** Runs a child process to its end, collecting stdout (stderr included in the error when it fails to start). */
-function run(command: string, args: string[]): Promise<{ out: string; code: number | null; signal: string | null }> {
+/**
+ * Runs a child process to its end (killed after `timeoutMs` if given), collecting stdout (stderr
+ * included in the error when it fails to start).
+ */
+function run(
+  command: string,
+  args: string[],
+  timeoutMs?: number,
+): Promise<{ out: string; code: number | null; signal: string | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
