@@ -22,7 +22,8 @@ export class Subscription {
   /** Offset of the last message delivered (or of the start position). */
   last = 0;
   private syncing = true;
-  private pending: Message[] = [];
+  /** Created when the first live message has to wait (most subscriptions never need one: ~32 B each). */
+  private pending: Message[] | undefined;
   private overflowed = false;
   private closed = false;
 
@@ -59,11 +60,13 @@ export class Subscription {
   offer(messages: readonly Message[]): void {
     if (this.closed) return;
     if (this.syncing) {
-      if (this.pending.length + messages.length > MAX_PENDING) {
+      const held = this.pending ?? [];
+      if (held.length + messages.length > MAX_PENDING) {
         this.overflowed = true;
-        this.pending = [];
+        this.pending = undefined;
       } else {
-        for (const m of messages) this.pending.push(m);
+        for (const m of messages) held.push(m);
+        this.pending = held;
       }
       return;
     }
@@ -95,7 +98,7 @@ export class Subscription {
   /** Stops delivery. */
   stop(): void {
     this.closed = true;
-    this.pending = [];
+    this.pending = undefined;
   }
 
   /**
@@ -109,7 +112,7 @@ export class Subscription {
       await this.readHistory();
     } catch (error) {
       this.syncing = false;
-      this.pending = [];
+      this.pending = undefined;
       this.overflowed = false;
       throw error;
     }
@@ -145,8 +148,8 @@ export class Subscription {
         this.overflowed = false;
         continue;
       }
-      const queued = this.pending;
-      this.pending = [];
+      const queued = this.pending ?? [];
+      this.pending = undefined;
       this.syncing = false;
       this.offer(queued);
       return;
