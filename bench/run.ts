@@ -8,7 +8,8 @@ import { writeCharts } from './lib/chart.ts';
 import { installCleanup, stopAll } from './lib/children.ts';
 import { checkoutState, snapshotHeraldBuild } from './lib/herald-build.ts';
 import { TMP_DIR } from './lib/hub.ts';
-import { REDIS_WORKERS } from './lib/hub-command.ts';
+import { ENGINE_PEERS } from './lib/hub-command.ts';
+import { natsSummary } from './lib/nats.ts';
 import type { BenchOptions, ScenarioName } from './lib/options.ts';
 import { parseOptions } from './lib/options.ts';
 import { PEER_SPECS } from './lib/peers.ts';
@@ -119,15 +120,20 @@ async function main(): Promise<void> {
     provenance = `no Herald build (${err instanceof Error ? err.message : String(err)}; ${provenance})`;
   }
   const plan = buildPlan(opts);
-  if (plan.some((c) => c.peers.some((p) => REDIS_WORKERS[p] !== undefined))) {
+  const onEngine = (engine: string) => plan.some((c) => c.peers.some((p) => ENGINE_PEERS[p]?.engine === engine));
+  const unreachable = (err: unknown) => `not reachable: ${err instanceof Error ? err.message : String(err)}`;
+  if (onEngine('redis')) {
     info.redis = await redisSummary(opts.redis).then(
       (r) => `${r.version} (maxmemory-policy ${r.maxmemoryPolicy}, AOF ${r.aof}, used ${r.usedMemory})`,
-      (err: unknown) => `not reachable: ${err instanceof Error ? err.message : String(err)}`,
+      unreachable,
     );
+  }
+  if (onEngine('nats')) {
+    info.nats = await natsSummary(opts.nats).then((n) => `${n.version} (JetStream storage ${n.storage})`, unreachable);
   }
   const budget = plan.reduce((a, c) => a + c.opts.repeat * c.peers.length * caseSeconds(c), 0);
   console.log(
-    `bench: ${plan.map((c) => c.id).join(', ')}; ${info.nproc} × ${info.cpu}; node ${info.node}${info.redis ? `; Redis ${info.redis}` : ''}; deadline ${Math.round(budget)} s`,
+    `bench: ${plan.map((c) => c.id).join(', ')}; ${info.nproc} × ${info.cpu}; node ${info.node}${info.redis ? `; Redis ${info.redis}` : ''}${info.nats ? `; NATS ${info.nats}` : ''}; deadline ${Math.round(budget)} s`,
   );
   const watchdog = setTimeout(() => {
     console.error(`bench: deadline of ${Math.round(budget)} s passed; stopping everything`);

@@ -20,11 +20,19 @@ export const HERALD_BENCH_FLAGS = [
   '0',
 ];
 
-/** Herald peers on the Redis engine, and the worker processes each runs (`herald serve --workers`). */
-export const REDIS_WORKERS: Partial<Record<PeerName, number>> = { 'herald-redis': 1, 'herald-redis-w2': 2 };
+/** The engines Herald peers can share with other nodes. */
+export type SharedEngine = 'redis' | 'nats';
 
-/** Where a Redis peer keeps its keys: the bench's Redis and a prefix of this run's own. */
-export interface RedisPlace {
+/** Herald peers on a shared engine: which one, and the worker processes each runs (`--workers`). */
+export const ENGINE_PEERS: Partial<Record<PeerName, { engine: SharedEngine; workers: number }>> = {
+  'herald-redis': { engine: 'redis', workers: 1 },
+  'herald-redis-w2': { engine: 'redis', workers: 2 },
+  'herald-nats': { engine: 'nats', workers: 1 },
+};
+
+/** Where a shared-engine peer keeps its data: the bench's Redis or NATS, under a prefix of this run's own. */
+export interface EnginePlace {
+  engine: SharedEngine;
   url: string;
   prefix: string;
 }
@@ -44,8 +52,8 @@ export interface HubSpec {
   /** the `herald` command the CLI peers run (a snapshot of the build: bench/lib/herald-build.ts) */
   heraldBin: string;
   tmpDir: string;
-  /** Redis peers only */
-  redis: RedisPlace | undefined;
+  /** Shared-engine peers only */
+  store: EnginePlace | undefined;
 }
 
 /** Peers whose script is not `bench/peers/<name>.ts`, or that run it with flags of their own. */
@@ -55,15 +63,15 @@ const PEER_SCRIPTS: Partial<Record<PeerName, { script: string; extra: string[] }
 };
 
 export function hubCommand(spec: HubSpec): HubCommand {
-  const { peer, port, apiKey, heraldArgs, heraldBin, tmpDir, redis } = spec;
+  const { peer, port, apiKey, heraldArgs, heraldBin, tmpDir, store } = spec;
   if (peer === 'nchan') return { ...nchanCommand(port, tmpDir), forks: true };
-  const workers = REDIS_WORKERS[peer];
+  const workers = ENGINE_PEERS[peer]?.workers;
   if (peer === 'herald' || workers !== undefined) {
     if (!existsSync(heraldBin)) throw new Error(`${heraldBin} not found: run \`npm run build\` first`);
     const args = [heraldBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--api-key', apiKey];
     if (workers !== undefined) {
-      if (redis === undefined) throw new Error(`${peer}: no Redis given`);
-      args.push('--redis', redis.url, '--redis-prefix', redis.prefix);
+      if (store === undefined) throw new Error(`${peer}: no engine place given`);
+      args.push(`--${store.engine}`, store.url, `--${store.engine}-prefix`, store.prefix);
       if (workers > 1) args.push('--workers', String(workers));
     }
     return {

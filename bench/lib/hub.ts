@@ -7,7 +7,8 @@ import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { nchanWorkerPid } from '../peers/nchan.ts';
 import { spawnTracked, stopChild } from './children.ts';
-import { hubCommand, REDIS_WORKERS, type RedisPlace } from './hub-command.ts';
+import { ENGINE_PEERS, type EnginePlace, hubCommand } from './hub-command.ts';
+import { deleteNatsPrefix, localNatsPid } from './nats.ts';
 import type { BenchOptions, PeerName } from './options.ts';
 import { type CpuTime, childPids, cmdline, cpuTime, rssBytes, sumCpu, writeCalls } from './procfs.ts';
 import { deletePrefix, freshPrefix, localRedisPid } from './redis.ts';
@@ -26,8 +27,8 @@ export interface Hub {
   origin: string;
   logFile: string;
   child: ChildProcess;
-  /** Herald on Redis: its keys (deleted when it stops) and the local redis-server, if any */
-  redis: (RedisPlace & { pid: number | undefined }) | undefined;
+  /** Herald on Redis or NATS: its prefix (deleted when it stops) and the local engine server, if any */
+  store: (EnginePlace & { pid: number | undefined }) | undefined;
 }
 
 export interface HubConfig {
@@ -35,14 +36,22 @@ export interface HubConfig {
   cpus: string | undefined;
   apiKey: string;
   heraldArgs: readonly string[];
-  /** Redis URL of the herald-redis peers (ignored by the others) */
+  /** Redis URL of the herald-redis peers, NATS URL of the herald-nats peer (ignored by the others) */
   redisUrl: string;
+  natsUrl: string;
   /** the `herald` command of the CLI peers */
   heraldBin: string;
 }
 
 /** Variables that would put the `herald` peer on another engine than its name says. */
-const ENGINE_VARIABLES = ['HERALD_REDIS_URL', 'HERALD_REDIS_PREFIX', 'HERALD_WORKERS', 'HERALD_DATA'];
+const ENGINE_VARIABLES = [
+  'HERALD_REDIS_URL',
+  'HERALD_REDIS_PREFIX',
+  'HERALD_NATS_URL',
+  'HERALD_NATS_PREFIX',
+  'HERALD_WORKERS',
+  'HERALD_DATA',
+];
 
 /**
  * The CPUs a hub is pinned to. One process gets the server core to itself; a cluster of N workers is
@@ -52,7 +61,7 @@ const ENGINE_VARIABLES = ['HERALD_REDIS_URL', 'HERALD_REDIS_PREFIX', 'HERALD_WOR
  */
 export function hubCpus(opts: BenchOptions, peer: PeerName): string | undefined {
   if (!opts.pin) return undefined;
-  return (REDIS_WORKERS[peer] ?? 1) > 1 ? `${opts.serverCpus},${opts.loadCpus}` : opts.serverCpus;
+  return (ENGINE_PEERS[peer]?.workers ?? 1) > 1 ? `${opts.serverCpus},${opts.loadCpus}` : opts.serverCpus;
 }
 
 /** CPU time of every process of the hub so far. */
@@ -117,9 +126,14 @@ export async function startHub(config: HubConfig, timeoutMs = 20_000): Promise<H
   const port = await freePort();
   const logFile = `${TMP_DIR}/${config.peer}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`;
   const log = openSync(logFile, 'w');
-  const workers = REDIS_WORKERS[config.peer];
-  const redis = workers === undefined ? undefined : { url: config.redisUrl, prefix: freshPrefix() };
-  const { command: cmd, args, forks } = hubCommand({ ...config, port, tmpDir: TMP_DIR, redis });
+  const shared = ENGINE_PEERS[config.peer];
+  const workers = shared?.workers;
+  const store: EnginePlace | undefined = shared && {
+    engine: shared.engine,
+    url: shared.engine === 'redis' ? config.redisUrl : config.natsUrl,
+    prefix: freshPrefix(),
+  };
+  const { command: cmd, args, forks } = hubCommand({ ...config, port, tmpDir: TMP_DIR, store });
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
   for (const name of ENGINE_VARIABLES) delete env[name];
   const child = spawnTracked({ command: cmd, args, cpus: config.cpus, options: { stdio: ['ignore', log, log], env } });
@@ -127,7 +141,7 @@ export async function startHub(config: HubConfig, timeoutMs = 20_000): Promise<H
   const deadline = Date.now() + timeoutMs;
   const cleanup = async (): Promise<void> => {
     await stopChild(child);
-    if (redis) await deletePrefix(redis.url, redis.prefix).catch(() => 0);
+    if (store) await deleteStore(store).catch(() => '');
   };
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -150,8 +164,11 @@ export async function startHub(config: HubConfig, timeoutMs = 20_000): Promise<H
         throw new Error(`${config.peer}: expected ${workers} workers, found ${pids.length - 1}`);
       }
       const cores = config.cpus === undefined ? (workers ?? 1) : config.cpus.split(',').length;
-      const hubRedis = redis ? { ...redis, pid: await localRedisPid(redis.url) } : undefined;
-      return { peer: config.peer, pid, pids, cores, origin, logFile, child, redis: hubRedis };
+      const hubStore = store && {
+        ...store,
+        pid: store.engine === 'redis' ? await localRedisPid(store.url) : localNatsPid(store.url),
+      };
+      return { peer: config.peer, pid, pids, cores, origin, logFile, child, store: hubStore };
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -162,8 +179,8 @@ export async function startHub(config: HubConfig, timeoutMs = 20_000): Promise<H
 export interface Stopped {
   crashed: boolean;
   logTail: string;
-  /** Redis peers: what happened to the run's keys */
-  redisCleanup?: string;
+  /** Shared-engine peers: what happened to the run's keys or streams */
+  storeCleanup?: string;
 }
 
 /** Graceful stop of a cluster: the primary asks its workers to drain (Herald's own bound is 10 s). */
@@ -185,12 +202,18 @@ export async function stopHub(hub: Hub): Promise<Stopped> {
     crashed,
     logTail: crashed ? `${deadWorker ? `worker ${deadWorker} died during the run\n` : ''}${tail(hub.logFile)}` : '',
   };
-  if (hub.redis) {
-    const { url, prefix } = hub.redis;
-    stopped.redisCleanup = await deletePrefix(url, prefix).then(
-      (n) => `deleted ${n} keys under ${prefix}`,
-      (err: unknown) => `could not delete the keys under ${prefix}: ${err instanceof Error ? err.message : err}`,
+  if (hub.store) {
+    const { prefix } = hub.store;
+    stopped.storeCleanup = await deleteStore(hub.store).catch(
+      (err: unknown) => `could not delete what is under ${prefix}: ${err instanceof Error ? err.message : err}`,
     );
   }
   return stopped;
+}
+
+/** Deletes a run's keys (Redis) or streams (NATS); says what it deleted. */
+async function deleteStore(place: EnginePlace): Promise<string> {
+  if (place.engine === 'redis')
+    return `deleted ${await deletePrefix(place.url, place.prefix)} keys under ${place.prefix}`;
+  return `deleted the streams of ${place.prefix} (${await deleteNatsPrefix(place.url, place.prefix)} messages)`;
 }

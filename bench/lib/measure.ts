@@ -4,14 +4,14 @@
 import { type Hub, hubCpu } from './hub.ts';
 import { busySeconds, type CpuTime, cpuDelta, cpuTime, machineTicks, reapedChildrenCpu, sumCpu } from './procfs.ts';
 import type { CpuShare } from './results.ts';
-import { redisCpu, selfCpu, share } from './window.ts';
+import { selfCpu, share, storeCpu } from './window.ts';
 
 export interface Measured<T> {
   value: T;
   wallSeconds: number;
   server: CpuShare;
   load: CpuShare;
-  /** Redis peers: the redis-server's CPU at both ends (turned into per-message figures by engineCpu) */
+  /** Shared-engine peers: the engine server's CPU at both ends (turned into per-message figures by engineCpu) */
   engine: { start: CpuTime; end: CpuTime } | undefined;
   othersCores: number;
 }
@@ -20,14 +20,14 @@ export async function measured<T>(hub: Hub, loadPids: readonly number[], run: ()
   const loadNow = () => sumCpu([...loadPids.map(cpuTime), selfCpu(), reapedChildrenCpu()]);
   const ticksStart = machineTicks();
   const serverStart = hubCpu(hub);
-  const engineStart = redisCpu(hub);
+  const engineStart = storeCpu(hub);
   const loadStart = loadNow();
   const wallStart = performance.now();
   const value = await run();
   const wallSeconds = (performance.now() - wallStart) / 1000;
   const server = cpuDelta(serverStart, hubCpu(hub));
   const load = cpuDelta(loadStart, loadNow());
-  const engineEnd = redisCpu(hub);
+  const engineEnd = storeCpu(hub);
   const engine = cpuDelta(engineStart, engineEnd);
   const others =
     busySeconds(ticksStart, machineTicks()) -
@@ -37,7 +37,7 @@ export async function measured<T>(hub: Hub, loadPids: readonly number[], run: ()
     wallSeconds,
     server: share(server, wallSeconds),
     load: share(load, wallSeconds),
-    engine: hub.redis?.pid === undefined ? undefined : { start: engineStart, end: engineEnd },
+    engine: hub.store?.pid === undefined ? undefined : { start: engineStart, end: engineEnd },
     othersCores: wallSeconds > 0 ? Math.max(0, others) / wallSeconds : 0,
   };
 }

@@ -8,6 +8,7 @@ export const PEERS = [
   'herald-lib',
   'herald-redis',
   'herald-redis-w2',
+  'herald-nats',
   'raw-ws-per-frame',
   'raw-ws-corked',
   'socketio',
@@ -72,6 +73,8 @@ export interface BenchOptions {
   apiKey: string;
   /** Redis the herald-redis peers run on; each run gets a key prefix of its own, deleted after it */
   redis: string;
+  /** NATS with JetStream the herald-nats peer runs on; each run gets a prefix (stream, buckets) of its own */
+  nats: string;
   heraldArgs: string[];
   /** the `herald` command of the CLI peers; run.ts points it at a snapshot of the build */
   heraldBin: string;
@@ -200,6 +203,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     ])
     .option('--api-key <key>', 'API key the hub is started with and the publisher uses', 'bench-key')
     .option('--redis <url>', 'Redis of the herald-redis peers (a fresh key prefix per run)', 'redis://127.0.0.1:6379')
+    .option(
+      '--nats <url>',
+      'NATS JetStream of the herald-nats peer (a fresh stream prefix per run)',
+      'nats://127.0.0.1:4222',
+    )
     .option('--herald-arg <arg>', 'extra argument for `herald serve` (repeatable)', collect, [])
     .option('--json [file]', 'write the results as JSON (default file: bench/results/<date>-<scenario>.json)')
     .option('--no-chart', 'suites: do not write the SVG/PNG charts')

@@ -3,6 +3,7 @@
 // it for the same load generator (publish by HTTP POST; subscribe by WebSocket, SSE, …).
 import { nchanMissing } from '../peers/nchan.ts';
 import type { Dialect, Transport } from './ipc.ts';
+import { natsMissing } from './nats.ts';
 import type { BenchOptions, PeerName } from './options.ts';
 import { redisMissing } from './redis.ts';
 
@@ -65,6 +66,8 @@ export const PEER_SPECS: Record<PeerName, PeerSpec> = {
   'herald-redis': { ...herald('herald-redis'), missing: (opts) => redisMissing(opts.redis) },
   // Each worker answers /v1/stats about itself: the heap of the whole hub is not one request away.
   'herald-redis-w2': { ...herald('herald-redis-w2'), heapStats: false, missing: (opts) => redisMissing(opts.redis) },
+  // The CLI on the NATS JetStream engine (issue 11): one process.
+  'herald-nats': { ...herald('herald-nats'), missing: (opts) => natsMissing(opts.nats) },
   'raw-ws-per-frame': RAW_WS,
   // The same floor, its sockets corked per event-loop turn (issue 16): the strongest Node baseline.
   'raw-ws-corked': { ...RAW_WS, name: 'raw-ws-corked' },

@@ -1,6 +1,6 @@
-// The summary of scenario R (issue 10): Herald on Redis against Herald in memory, and two workers
-// against one process, each compared within the same case and repetition. The redis-server's CPU is
-// shown beside the hub's (it is shared with other users of the Redis: see EngineCpu).
+// The summary of scenario R (issues 10, 11): Herald on Redis and on NATS against Herald in memory, and
+// two workers against one process, each compared within the same case and repetition. The engine
+// server's CPU is shown beside the hub's (it is shared with its other users: see EngineCpu).
 import type { Case } from '../suite/plan.ts';
 import { kilo, num, pct, ratio, table } from './format.ts';
 import type { PeerName } from './options.ts';
@@ -47,7 +47,7 @@ function latencyTable(plan: readonly Case[], runs: readonly RunResult[]): string
     }),
   );
   const header = ['case', 'peer', 'rep', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'p50 / p99 vs memory (ms)'];
-  header.push('POST p50 / p99 ms', 'hub µs/delivery user / sys', 'Redis µs/msg (CPU)', 'other procs', 'CPU-bound');
+  header.push('POST p50 / p99 ms', 'hub µs/delivery user / sys', 'engine µs/msg (CPU)', 'other procs', 'CPU-bound');
   return table(header, rows);
 }
 
@@ -109,7 +109,7 @@ function fanoutTable(plan: readonly Case[], runs: readonly RunResult[]): string 
     'hub µs/delivery at a common step (× memory)',
     'hub µs/delivery user / sys (at max)',
     'hub / load cores',
-    'Redis µs/msg (CPU)',
+    'engine µs/msg (CPU)',
     'other procs',
     'CPU-bound',
   );
@@ -142,7 +142,7 @@ function ingestTable(plan: readonly Case[], runs: readonly RunResult[]): string 
     ),
   );
   const header = ['peer', 'rep', 'kind', 'msg/s', '× memory', '× 1 process', 'p50 / p99 ms', 'hub µs/msg user / sys'];
-  header.push('hub / load cores', 'Redis µs/msg (CPU)', 'other procs', 'CPU-bound');
+  header.push('hub / load cores', 'engine µs/msg (CPU)', 'other procs', 'CPU-bound');
   return table(header, rows);
 }
 
@@ -151,8 +151,9 @@ export function redisSummary(plan: readonly Case[], runs: readonly RunResult[]):
     'herald = memory engine, one process; herald-redis = Redis engine, one process (both pinned to the server CPU);',
     'herald-redis-w2 = Redis engine, `--workers 2` (primary + 2 workers pinned to the server and the load CPUs:',
     'they share a core with the load). × memory: against herald, × 1 process: against herald-redis, same case',
-    'and repetition. Redis µs/msg: redis-server CPU per accepted message (its share of a core); other users of',
-    'the Redis count too. hub / load cores: CPU used during publishing (1.00 = one core busy). other procs:',
+    'and repetition. engine µs/msg: redis-server CPU per accepted message (its share of a core); other users of',
+    'the Redis count too. herald-nats = NATS JetStream engine, one process (pinned like herald); its engine',
+    'column is nats-server CPU per accepted message. hub / load cores: CPU used during publishing (1.00 = one core busy). other procs:',
     'cores used meanwhile by the rest of the machine (above ~0.2 the figures are disturbed).',
   ];
   if (cases(plan, 'latency').length > 0) out.push('\n### R latency\n', latencyTable(plan, runs));

@@ -69,7 +69,7 @@ export interface WindowResult {
   serverWritesPerDelivery?: number;
   /** load-generator CPU (all its processes) per delivered message, µs: the client's cost */
   loadUsPerDelivery: { user: number; system: number };
-  /** Redis peers: the local redis-server's CPU, over the window (drain included) */
+  /** Shared-engine peers: the local redis-server's or nats-server's CPU, over the window (drain included) */
   engine: EngineCpu | undefined;
   stealShare: number;
   /** CPU used by other processes on the machine during the window, in cores (0..nproc) */
@@ -97,15 +97,16 @@ export interface RateResult {
   load: CpuShare;
   /** hub CPU per request, µs (user / system) */
   serverUsPerRequest: { user: number; system: number };
-  /** Redis peers: the local redis-server's CPU over the measurement */
+  /** Shared-engine peers: the local redis-server's or nats-server's CPU over the measurement */
   engine: EngineCpu | undefined;
   bound: Bound;
   othersCores: number;
 }
 
 /**
- * CPU of the redis-server a Redis peer runs on. The Redis is shared, so other users' commands during the
- * window count too (their share shows as a rate above what the hub sent); each hub has its own keys.
+ * CPU of the redis-server or nats-server a shared-engine peer runs on. The server is shared, so other
+ * users' commands during the window count too (their share shows as a rate above what the hub sent);
+ * each hub has its own keys or streams.
  */
 export interface EngineCpu extends CpuShare {
   /** (user + system) per message accepted in the window, µs */
@@ -136,8 +137,8 @@ export interface RunResult {
   exchanges: ExchangeBytes[];
   hubCrashed: boolean;
   notes: string[];
-  /** Redis peers: one line per hub, what became of its keys (they are deleted after the run) */
-  redisCleanup: string[];
+  /** Shared-engine peers: one line per hub, what became of its keys or streams (deleted after the run) */
+  storeCleanup: string[];
 }
 
 export function emptyRun(caseId: string, peer: PeerName, scenario: ScenarioName, repetition: number): RunResult {
@@ -153,6 +154,6 @@ export function emptyRun(caseId: string, peer: PeerName, scenario: ScenarioName,
     exchanges: [],
     hubCrashed: false,
     notes: [],
-    redisCleanup: [],
+    storeCleanup: [],
   };
 }

@@ -60,6 +60,7 @@ export async function openSession(
     apiKey: opts.apiKey,
     heraldArgs: opts.heraldArgs,
     redisUrl: opts.redis,
+    natsUrl: opts.nats,
     heraldBin: opts.heraldBin,
   });
   try {
@@ -123,7 +124,7 @@ export async function openSession(
   } catch (err) {
     // The hub's Redis keys (if any) go with it; the load processes are stopped by the runner.
     const stopped = await stopHub(hub).catch(() => undefined);
-    if (stopped?.redisCleanup) console.log(`bench: ${label}: ${stopped.redisCleanup}`);
+    if (stopped?.storeCleanup) console.log(`bench: ${label}: ${stopped.storeCleanup}`);
     throw err;
   }
 }

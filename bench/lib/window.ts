@@ -44,7 +44,7 @@ export function boundOf(server: number, load: number, serverCores = 1): Bound {
   return 'neither';
 }
 
-/** The redis-server's CPU between two samples, per message accepted meanwhile. */
+/** The engine server's CPU between two samples, per message accepted meanwhile. */
 export function engineCpu(start: CpuTime, end: CpuTime, wallSeconds: number, messages: number): EngineCpu {
   const used = cpuDelta(start, end);
   return {
@@ -53,9 +53,9 @@ export function engineCpu(start: CpuTime, end: CpuTime, wallSeconds: number, mes
   };
 }
 
-/** CPU time of the Redis a hub runs on (zero for other hubs: nothing to account). */
-export function redisCpu(hub: { redis: { pid: number | undefined } | undefined }): CpuTime {
-  const pid = hub.redis?.pid;
+/** CPU time of the Redis or NATS server a hub runs on (zero for other hubs: nothing to account). */
+export function storeCpu(hub: { store: { pid: number | undefined } | undefined }): CpuTime {
+  const pid = hub.store?.pid;
   return pid === undefined ? { user: 0, system: 0 } : cpuTime(pid);
 }
 
@@ -78,7 +78,7 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
   const netStart = netCounters();
   const serverStart = hubCpu(hub);
   const writesStart = hubWriteCalls(hub);
-  const engineStart = redisCpu(hub);
+  const engineStart = storeCpu(hub);
   const loadStart = [...loadPids.map(cpuTime), selfCpu()];
 
   const total = Math.round(spec.rate * spec.durationS);
@@ -128,12 +128,12 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
   const server = cpuDelta(serverStart, hubCpu(hub));
   const writes = hubWriteCalls(hub) - writesStart;
   const load = cpuDelta(sumCpu(loadStart), sumCpu([...loadPids.map(cpuTime), selfCpu()]));
-  const engineEnd = redisCpu(hub);
+  const engineEnd = storeCpu(hub);
   const ticksEnd = machineTicks();
   const steal = stealShare(ticksStart, ticksEnd);
   const windowSeconds = (performance.now() - wallStart) / 1000;
   const engine =
-    hub.redis?.pid === undefined ? undefined : engineCpu(engineStart, engineEnd, windowSeconds, done.accepted);
+    hub.store?.pid === undefined ? undefined : engineCpu(engineStart, engineEnd, windowSeconds, done.accepted);
   const engineUsed = engine === undefined ? 0 : engine.user + engine.system;
   // Whatever else ran on the machine meanwhile (other users of a shared box): noise to report.
   const others =

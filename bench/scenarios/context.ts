@@ -43,6 +43,7 @@ export async function withHub(ctx: CaseContext, fn: (hub: Hub) => Promise<void>)
     apiKey: ctx.opts.apiKey,
     heraldArgs: ctx.opts.heraldArgs,
     redisUrl: ctx.opts.redis,
+    natsUrl: ctx.opts.nats,
     heraldBin: ctx.opts.heraldBin,
   });
   try {
@@ -58,9 +59,9 @@ async function closeAndRecord(result: RunResult, close: () => Promise<Stopped>) 
     result.hubCrashed = true;
     result.notes.push(`hub log tail:\n${stopped.logTail}`);
   }
-  if (stopped.redisCleanup !== undefined) {
-    console.log(`bench: ${result.caseId} ${result.peer}: ${stopped.redisCleanup}`);
-    result.redisCleanup.push(stopped.redisCleanup);
+  if (stopped.storeCleanup !== undefined) {
+    console.log(`bench: ${result.caseId} ${result.peer}: ${stopped.storeCleanup}`);
+    result.storeCleanup.push(stopped.storeCleanup);
   }
 }
 

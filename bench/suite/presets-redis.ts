@@ -1,11 +1,11 @@
-// Issue 10's scenario R: Herald on Redis against Herald in memory, and two workers against one
-// process, on the delivery and ingest scenarios of issue 6. Every run of a Redis peer gets a key
+// Issue 10's scenario R: Herald on Redis and on NATS JetStream (issue 11) against Herald in memory,
+// and two workers against one process, on the delivery and ingest scenarios of issue 6. Every run of a Redis peer gets a key
 // prefix of its own (bench/lib/hub.ts), so repetitions and peers never see each other's channels.
 import type { BenchOptions, PeerName } from '../lib/options.ts';
 import type { Case } from './plan.ts';
 
-/** Memory engine (the reference), one process on Redis, two workers on Redis. */
-const REDIS_PEERS: PeerName[] = ['herald', 'herald-redis', 'herald-redis-w2'];
+/** Memory engine (the reference), one process on Redis, two workers on Redis, one process on NATS. */
+const REDIS_PEERS: PeerName[] = ['herald', 'herald-redis', 'herald-redis-w2', 'herald-nats'];
 
 interface RedisSizes {
   /** publishing per latency window and per ingest row, s */

@@ -104,10 +104,11 @@ async function main(): Promise<void> {
     apiKey: API_KEY,
     heraldArgs: [],
     redisUrl: REDIS,
+    natsUrl: '',
     heraldBin: HERALD_BIN,
   });
-  const prefix = hub.redis?.prefix ?? '';
-  const redisPid = hub.redis?.pid;
+  const prefix = hub.store?.prefix ?? '';
+  const redisPid = hub.store?.pid;
   const results: Record<string, unknown> = { date: new Date().toISOString(), redis: redisInfo, prefix };
   try {
     await withRedis(REDIS, async (client) => {
@@ -240,7 +241,7 @@ async function main(): Promise<void> {
     });
   } finally {
     const stopped = await stopHub(hub);
-    results.cleanup = stopped.redisCleanup;
+    results.cleanup = stopped.storeCleanup;
     agent.destroy();
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
