@@ -3,12 +3,16 @@
 //   packages/client/dist/herald.node.js  ESM, Node entry (`ws` kept external: installed with the package)
 //   packages/client/dist/herald.min.js   IIFE setting `window.Herald`, minified, browser entry (served as /herald.js)
 //   packages/client/dist/herald.browser.js  ESM, browser entry (the package's `browser` export, for bundlers)
-// and prints the size of the browser file, raw and gzipped. Usage: node scripts/build-client.mjs
+//   packages/client/dist/herald-ws.min.js, herald-sse.min.js  IIFE like herald.min.js with one transport
+//                                        (served as /herald-ws.js and /herald-sse.js)
+//   packages/client/dist/herald.websocket.js, herald.sse.js  ESM, the same one-transport entries
+//                                        (`@herald/client/websocket`, `@herald/client/sse`)
+// and prints the size of the three minified files, raw and gzipped. Usage: node scripts/build-client.mjs
 // Files are written to a temporary name and renamed, so a hub serving /herald.js meanwhile (tests run
-// in parallel) never reads half a file.
+// in parallel) never reads half a file. `scriptBuilds` is exported for the bundle-size test.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { checkExternals } from './package-deps.mjs';
@@ -26,52 +30,68 @@ const common = {
   conditions: ['herald-source'],
 };
 
-const results = await Promise.all([
-  build({
+/** The minified `<script>` builds (window.Herald), served by the hub: [source entry, output file]. */
+export const SCRIPTS = [
+  ['src/global.ts', 'herald.min.js'],
+  ['src/global-websocket.ts', 'herald-ws.min.js'],
+  ['src/global-sse.ts', 'herald-sse.min.js'],
+];
+
+/** esbuild options of a `<script>` build. */
+export function scriptBuild(entry, file) {
+  return {
     ...common,
-    entryPoints: [join(pkg, 'src/index.ts')],
-    outfile: join(pkg, 'dist/herald.esm.js'),
-    format: 'esm',
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-  }),
-  build({
-    ...common,
-    entryPoints: [join(pkg, 'src/node.ts')],
-    outfile: join(pkg, 'dist/herald.node.js'),
-    format: 'esm',
-    platform: 'node',
-    external: ['ws'],
-  }),
-  build({
-    ...common,
-    entryPoints: [join(pkg, 'src/global.ts')],
-    outfile: join(pkg, 'dist/herald.min.js'),
+    entryPoints: [join(pkg, entry)],
+    outfile: join(pkg, 'dist', file),
     format: 'iife',
     platform: 'browser',
     minify: true,
-  }),
-  build({
-    ...common,
-    entryPoints: [join(pkg, 'src/browser.ts')],
-    outfile: join(pkg, 'dist/herald.browser.js'),
-    format: 'esm',
-    platform: 'browser',
-  }),
-]);
-// The package ships these files: what they import must come with an install of it.
-for (const result of results) checkExternals(result.metafile, pkg);
-
-mkdirSync(join(pkg, 'dist'), { recursive: true });
-for (const file of results.flatMap((r) => r.outputFiles)) {
-  const temporary = `${file.path}.${process.pid}.tmp`;
-  writeFileSync(temporary, file.contents);
-  renameSync(temporary, file.path);
+  };
 }
 
-const min = results[2].outputFiles[0].contents;
-const gz = gzipSync(min, { level: 9 }).length;
-console.log(
-  `herald.min.js: ${min.length} B (${(min.length / 1024).toFixed(1)} KB), ` +
-    `${gz} B (${(gz / 1024).toFixed(2)} KB) gzipped -9 (target < 8 KB)`,
-);
+/** Size as the build reports it: gzip level 9. */
+export function gzipSize(contents) {
+  return gzipSync(contents, { level: 9 }).length;
+}
+
+/** Builds every bundle and writes them to dist. */
+export default async function buildClient() {
+  const esm = (entry, file, platform, extra = {}) =>
+    build({
+      ...common,
+      entryPoints: [join(pkg, entry)],
+      outfile: join(pkg, 'dist', file),
+      format: 'esm',
+      platform,
+      ...extra,
+    });
+  const results = await Promise.all([
+    esm('src/index.ts', 'herald.esm.js', 'neutral', { mainFields: ['module', 'main'] }),
+    esm('src/node.ts', 'herald.node.js', 'node', { external: ['ws'] }),
+    esm('src/browser.ts', 'herald.browser.js', 'browser'),
+    esm('src/websocket-only.ts', 'herald.websocket.js', 'browser'),
+    esm('src/sse-only.ts', 'herald.sse.js', 'browser'),
+    ...SCRIPTS.map(([entry, file]) => build(scriptBuild(entry, file))),
+  ]);
+  // The package ships these files: what they import must come with an install of it.
+  for (const result of results) checkExternals(result.metafile, pkg);
+
+  mkdirSync(join(pkg, 'dist'), { recursive: true });
+  for (const file of results.flatMap((r) => r.outputFiles)) {
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, file.contents);
+    renameSync(temporary, file.path);
+  }
+
+  for (const [i, [, file]] of SCRIPTS.entries()) {
+    const min = results[results.length - SCRIPTS.length + i].outputFiles[0].contents;
+    const gz = gzipSize(min);
+    const target = file === 'herald.min.js' ? ' (target <= 8 KB)' : '';
+    console.log(
+      `${file}: ${min.length} B (${(min.length / 1024).toFixed(1)} KB), ` +
+        `${gz} B (${(gz / 1024).toFixed(2)} KB) gzipped -9${target}`,
+    );
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await buildClient();

@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -57,5 +57,16 @@ describe('/herald.js', () => {
     expect(await res.text()).toBe('var Herald={};');
     const etag = res.headers.get('etag') as string;
     expect((await fetch(`${s.url}/herald.js`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+  });
+
+  it('serves the one-transport builds from beside it as /herald-ws.js and /herald-sse.js, 404 when not built', async () => {
+    writeFileSync(join(dirname(bundle), 'herald-ws.min.js'), 'var Herald={ws:1};');
+    const ws = await fetch(`${s.url}/herald-ws.js`);
+    expect(ws.status).toBe(200);
+    expect(ws.headers.get('content-type')).toMatch(/javascript/);
+    expect(await ws.text()).toBe('var Herald={ws:1};');
+    const sse = await fetch(`${s.url}/herald-sse.js`);
+    expect(sse.status).toBe(404);
+    await sse.body?.cancel();
   });
 });

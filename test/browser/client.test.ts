@@ -60,9 +60,10 @@ async function freshPage(): Promise<Page> {
 }
 
 /** Opens the test page against `hub` and waits until its subscription is live. */
-async function open(page: Page, hub: string, channel: string, transports?: string): Promise<void> {
+async function open(page: Page, hub: string, channel: string, transports?: string, script?: string): Promise<void> {
   const only = transports === undefined ? '' : `&transports=${transports}`;
-  await page.goto(`${pages.url}/?hub=${encodeURIComponent(hub)}&channel=${channel}${only}`);
+  const build = script === undefined ? '' : `&script=${script}`;
+  await page.goto(`${pages.url}/?hub=${encodeURIComponent(hub)}&channel=${channel}${only}${build}`);
   await page.waitForFunction(() => (window as unknown as TestWindow).ready(), undefined, { timeout: 10_000 });
 }
 
@@ -129,6 +130,19 @@ describe('browser bundle served at /herald.js, in headless Chromium', () => {
     const page = await freshPage();
     const channel = `b-only-${transport}`;
     await open(page, server.url, channel, transport);
+    await publish(channel, 1, 3);
+    await page.waitForFunction(() => (window as unknown as TestWindow).got.length >= 3);
+    expect(await received(page)).toEqual([1, 2, 3]);
+    expect((await states(page)).at(-1)).toMatchObject({ state: 'open', transport });
+  });
+
+  it.each([
+    ['herald-ws.js', 'websocket'],
+    ['herald-sse.js', 'sse'],
+  ])('the one-transport build /%s receives over %s', async (script, transport) => {
+    const page = await freshPage();
+    const channel = `b-script-${transport}`;
+    await open(page, server.url, channel, undefined, script);
     await publish(channel, 1, 3);
     await page.waitForFunction(() => (window as unknown as TestWindow).got.length >= 3);
     expect(await received(page)).toEqual([1, 2, 3]);

@@ -43,15 +43,16 @@ export function ensureBundle(): void {
  * The test page: loads `/herald.js` from the hub (another origin, so CORS is exercised), subscribes
  * to `?channel=` and records every message together with its cursor in localStorage, in the same
  * synchronous handler, so that what survives a reload is consistent. `?transports=a,b` restricts
- * the transports. The page exposes `ready()`, `got` (this page load), `stored()` (every load) and
- * `states` (state events, flattened) to the test.
+ * the transports; `?script=herald-ws.js` (or `herald-sse.js`) loads a one-transport build instead.
+ * The page exposes `ready()`, `got` (this page load), `stored()` (every load) and `states` (state
+ * events, flattened) to the test.
  */
-function page(hub: string, token: string): string {
+function page(hub: string, token: string, script: string): string {
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>Herald browser test</title>
 <style>body{font:14px system-ui;margin:2em}pre{background:#f4f4f4;padding:1em}</style></head>
 <body><h1>Herald SDK in Chromium</h1><p id="state">loading</p><pre id="log"></pre>
-<script src="${hub}/herald.js"></script>
+<script src="${hub}/${script}"></script>
 <script>
 const params = new URLSearchParams(location.search);
 const channel = params.get('channel');
@@ -101,14 +102,16 @@ export interface PageServer {
 /** Serves the test page on a free loopback port; the page's `?hub=` names the hub (or a proxy to it). */
 export async function startPageServer(token: string): Promise<PageServer> {
   const server = createServer((req, res) => {
-    const hub = new URL(req.url ?? '/', 'http://page').searchParams.get('hub');
-    if (hub === null || !/^http:\/\/127\.0\.0\.1:\d+$/.test(hub)) {
+    const query = new URL(req.url ?? '/', 'http://page').searchParams;
+    const hub = query.get('hub');
+    const script = query.get('script') ?? 'herald.js';
+    if (hub === null || !/^http:\/\/127\.0\.0\.1:\d+$/.test(hub) || !/^herald(-ws|-sse)?\.js$/.test(script)) {
       res.writeHead(404).end();
       return;
     }
     res
       .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-      .end(page(hub, token));
+      .end(page(hub, token, script));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

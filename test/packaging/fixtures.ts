@@ -54,6 +54,8 @@ herald.close();
 export const TYPES_CONSUMER = `
 import { createServer } from 'node:http';
 import { connect, type HeraldClient, type TransportName } from '@herald/client';
+import { connect as connectSse } from '@herald/client/sse';
+import { connect as connectWebSocket } from '@herald/client/websocket';
 import { createHerald, type HeraldServer, MemoryEngine } from '@herald/server';
 
 const hub: HeraldServer = createHerald({ engine: new MemoryEngine(), apiKeys: ['k'] });
@@ -65,4 +67,8 @@ const preferred: TransportName[] = ['sse'];
 client.subscribe('news').on('message', (m) => m.cursor.length + preferred.length);
 // @ts-expect-error: the types are real, so a wrong call is an error
 connect(42);
+// The one-transport entries resolve through their own exports, with the same client type.
+const sseOnly: HeraldClient = connectSse('http://127.0.0.1:1', {});
+const wsOnly: HeraldClient = connectWebSocket('http://127.0.0.1:1', {});
+void [sseOnly, wsOnly];
 `;

@@ -123,6 +123,17 @@ describe('packed packages installed into an empty project', { timeout: 60_000 },
     expect(tarballs['@herald/client']?.files).toEqual(
       expect.arrayContaining(['dist/herald.node.js', 'dist/herald.min.js', 'dist/types/client/node.d.ts']),
     );
+    // The one-transport entries: `<script>` builds, ESM builds for `@herald/client/websocket` and `/sse`, and their .d.ts.
+    expect(tarballs['@herald/client']?.files).toEqual(
+      expect.arrayContaining([
+        'dist/herald-ws.min.js',
+        'dist/herald-sse.min.js',
+        'dist/herald.websocket.js',
+        'dist/herald.sse.js',
+        'dist/types/client/websocket-only.d.ts',
+        'dist/types/client/sse-only.d.ts',
+      ]),
+    );
     expect(tarballs['@herald/server']?.files).toEqual(
       expect.arrayContaining(['dist/index.js', 'dist/types/server/index.d.ts']),
     );
@@ -176,6 +187,12 @@ describe('packed packages installed into an empty project', { timeout: 60_000 },
     const script = await fetch(`http://127.0.0.1:${port}/herald.js`);
     expect(script.status).toBe(200);
     expect(await script.text()).toContain('Herald');
+    // And the one-transport builds beside it.
+    for (const path of ['/herald-ws.js', '/herald-sse.js']) {
+      const one = await fetch(`http://127.0.0.1:${port}${path}`);
+      expect(one.status, path).toBe(200);
+      expect(await one.text()).toContain('Herald');
+    }
     await stopGroup(serve);
   });
 

@@ -6,6 +6,7 @@
 import { HeraldClient } from './client.ts';
 import type { ConnectOptions } from './options.ts';
 import { globalPlatform } from './platform.ts';
+import { ALL_TRANSPORTS } from './transports/kit.ts';
 import { liteSseParser } from './transports/sse-lite.ts';
 
 export * from './api.ts';
@@ -15,5 +16,5 @@ export * from './api.ts';
  * microtask, so subscriptions made right away share the first connection.
  */
 export function connect(url: string, options: ConnectOptions = {}): HeraldClient {
-  return new HeraldClient(url, options, globalPlatform(options, liteSseParser));
+  return new HeraldClient(url, options, globalPlatform(options, ALL_TRANSPORTS, liteSseParser));
 }

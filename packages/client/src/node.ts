@@ -8,13 +8,14 @@ import WebSocket from 'ws';
 import { HeraldClient } from './client.ts';
 import type { ConnectOptions } from './options.ts';
 import { globalPlatform, type WebSocketLike } from './platform.ts';
+import { ALL_TRANSPORTS } from './transports/kit.ts';
 import { eventsourceParser } from './transports/sse-parser.ts';
 
 export * from './api.ts';
 
 /** Connects to a Herald hub from Node.js (see the default entry's `connect`). */
 export function connect(url: string, options: ConnectOptions = {}): HeraldClient {
-  const platform = globalPlatform(options, eventsourceParser);
+  const platform = globalPlatform(options, ALL_TRANSPORTS, eventsourceParser);
   if (options.WebSocket === undefined) {
     platform.openWebSocket = (address, token): WebSocketLike =>
       new WebSocket(

@@ -1,4 +1,6 @@
 import { COMPACT_PROTOCOL } from '@herald/protocol';
+import type { TransportKit } from './transports/kit.ts';
+
 /**
  * The slice of a WebSocket the SDK uses: the browser's `WebSocket` and the `ws` package both fit.
  * Handlers take `never` so that both platforms' own event types are accepted; the SDK reads only
@@ -53,6 +55,8 @@ export interface Platform {
   EventSource: EventSourceConstructor | undefined;
   /** Parses SSE read through fetch (entries differ: the browser bundle carries a smaller one). */
   sseParser: SseParserFactory | undefined;
+  /** The transports the entry carries (all of them, or one in the `websocket` and `sse` entries). */
+  transports: TransportKit;
 }
 
 /** Options naming platform APIs explicitly (tests, old browsers, React Native, Node without globals). */
@@ -69,7 +73,11 @@ export function withToken(url: string, token: string | undefined): string {
 }
 
 /** Builds a platform from explicit options, falling back to the globals of the current runtime. */
-export function globalPlatform(options: PlatformOptions, sseParser: SseParserFactory): Platform {
+export function globalPlatform(
+  options: PlatformOptions,
+  transports: TransportKit,
+  sseParser?: SseParserFactory,
+): Platform {
   const g = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchLike };
   const WS = options.WebSocket ?? g.WebSocket;
   // Bound: a browser throws "Illegal invocation" when fetch is called as another object's method.
@@ -81,6 +89,7 @@ export function globalPlatform(options: PlatformOptions, sseParser: SseParserFac
     // Only used when given: the fetch-based reader sees heartbeats, which EventSource hides.
     EventSource: options.EventSource,
     sseParser,
+    transports,
   };
 }
 

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { handleBlobPut } from './api/blob-upload.ts';
 import { type BlobContext, handleBlobDelete, handleBlobGet } from './api/blobs.ts';
 import { handleClientReport } from './api/client-reports.ts';
@@ -17,6 +18,12 @@ import { webRoutes } from './api/web-assets.ts';
 import { mountDurableStreams } from './durable-streams/index.ts';
 import { Router } from './router.ts';
 import { subscribeOrPull, type TransportContext } from './transports/index.ts';
+
+/** Routes of the browser SDK builds with one transport, and their files beside the `/herald.js` bundle. */
+const ONE_TRANSPORT_BUNDLES = [
+  ['/herald-ws.js', 'herald-ws.min.js'],
+  ['/herald-sse.js', 'herald-sse.min.js'],
+] as const;
 
 /** What the routes hand requests to. */
 export interface RouteDeps {
@@ -68,6 +75,11 @@ export function createRouter({ ctx, ops, blobCtx, publishCtx, statsStream }: Rou
   router.on('POST', '/v1/client-reports', (req, res) => handleClientReport(stats, req, res));
   if (options.clientBundlePath !== undefined) {
     router.on('GET', '/herald.js', staticFile(options.clientBundlePath, 'text/javascript; charset=utf-8'));
+    // The one-transport builds written beside it (scripts/build-client.mjs); 404 where they are not.
+    for (const [route, file] of ONE_TRANSPORT_BUNDLES) {
+      const path = join(dirname(options.clientBundlePath), file);
+      router.on('GET', route, staticFile(path, 'text/javascript; charset=utf-8'));
+    }
   }
   // Demo pages and dashboard (web/dist): one exact route per file, read once here.
   for (const { path, handler } of options.webDir === undefined ? [] : webRoutes(options.webDir)) {

@@ -1,29 +1,11 @@
 import { HeraldError } from '../errors.ts';
-import { canStream, type Platform } from '../platform.ts';
-import { openEventSourceTransport } from './eventsource.ts';
+import type { Platform } from '../platform.ts';
 import { parseTransports } from './names.ts';
-import { openNdjsonTransport } from './ndjson.ts';
-import { openPollTransport } from './poll.ts';
-import { openSseTransport } from './sse.ts';
 import { TRANSPORTS, type TransportFactory, type TransportName } from './types.ts';
-import { openWebSocketTransport } from './websocket.ts';
 
-/** The factory of each transport on this platform, or undefined where the platform lacks the API. */
+/** The factory of each transport on this platform, or undefined where the platform or the entry lacks it. */
 export function transportFactory(name: TransportName, platform: Platform): TransportFactory | undefined {
-  switch (name) {
-    case 'websocket':
-      return platform.openWebSocket === undefined ? undefined : openWebSocketTransport;
-    case 'sse':
-      // An injected EventSource is honoured; otherwise fetch, which sees heartbeats and sends headers.
-      if (platform.EventSource !== undefined) return openEventSourceTransport;
-      return canStream(platform) && platform.sseParser !== undefined ? openSseTransport : undefined;
-    case 'ndjson':
-      return canStream(platform) ? openNdjsonTransport : undefined;
-    case 'long-poll':
-      return platform.fetch === undefined ? undefined : (ctx, sink) => openPollTransport(ctx, sink, true);
-    case 'poll':
-      return platform.fetch === undefined ? undefined : (ctx, sink) => openPollTransport(ctx, sink, false);
-  }
+  return platform.transports[name]?.(platform);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ClientOp } from '@herald/protocol';
+import { type ClientOp, TRANSPORT_NAMES } from '@herald/protocol';
 import type { HeraldError } from '../errors.ts';
 import type { Frame } from '../frames.ts';
 import type { Platform } from '../platform.ts';
@@ -6,8 +6,8 @@ import type { Platform } from '../platform.ts';
 /** The transports, in the SDK's default order of preference (the names every Herald tool uses). */
 export type TransportName = 'websocket' | 'sse' | 'ndjson' | 'long-poll' | 'poll';
 
-/** All transport names, best first. */
-export const TRANSPORTS: readonly TransportName[] = ['websocket', 'sse', 'ndjson', 'long-poll', 'poll'];
+/** All transport names, best first (the protocol's list: one copy in the bundle). */
+export const TRANSPORTS: readonly TransportName[] = TRANSPORT_NAMES;
 
 /** Why a connection ended. `opened` says whether it had been confirmed working. */
 export interface Failure {

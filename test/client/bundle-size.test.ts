@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type BuildOptions, build } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** What scripts/build-client.mjs exports for this test: the `<script>` builds, built as the hub serves them. */
+interface BuildClientModule {
+  SCRIPTS: Array<[entry: string, file: string]>;
+  scriptBuild(entry: string, file: string): BuildOptions;
+  gzipSize(contents: Uint8Array): number;
+}
+
+/** Issue 16 target 6: the default `/herald.js` at most 8 KB gzipped (level 9, as the build measures). */
+const DEFAULT_TARGET = 8 * 1024;
+
+/**
+ * What the default bundle may weigh until the target is met: 11,920 B on 2026-12-01 plus a margin.
+ * The transport-independent core alone is 8,516 B (docs/client.md, Browsers), so the target needs the
+ * core itself to shrink; meanwhile this keeps the file from growing unnoticed.
+ */
+const DEFAULT_BUDGET = 12_000;
+
+const built = new Map<string, { text: string; gzip: number }>();
+
+beforeAll(async () => {
+  const script = pathToFileURL(join(root, 'scripts/build-client.mjs')).href;
+  const { SCRIPTS, scriptBuild, gzipSize } = (await import(script)) as BuildClientModule;
+  for (const [entry, file] of SCRIPTS) {
+    const result = await build({ ...scriptBuild(entry, file), write: false });
+    const contents = result.outputFiles?.[0]?.contents ?? new Uint8Array();
+    built.set(file, { text: new TextDecoder().decode(contents), gzip: gzipSize(contents) });
+  }
+}, 60_000);
+
+function bundle(file: string): { text: string; gzip: number } {
+  const found = built.get(file);
+  if (found === undefined) throw new Error(`${file} was not built`);
+  return found;
+}
+
+const MARKERS: Array<[transport: string, text: string]> = [
+  ['websocket', 'websocket upgrade failed'],
+  ['sse', 'text/event-stream'],
+  ['ndjson', 'application/x-ndjson'],
+  ['poll', 'herald-poll-interval'],
+];
+
+/** Which transports' code a bundle holds, told by a string each one alone uses. */
+function markers(text: string): string[] {
+  return MARKERS.filter(([, marker]) => text.includes(marker)).map(([transport]) => transport);
+}
+
+describe('browser bundle sizes (the <script> builds the hub serves)', () => {
+  it(`/herald.js stays within its budget of ${DEFAULT_BUDGET} bytes gzipped`, () => {
+    expect(bundle('herald.min.js').gzip).toBeLessThanOrEqual(DEFAULT_BUDGET);
+  });
+
+  // Known miss, kept visible: this passes while the bundle is over 8 KB and fails the day it fits,
+  // which is the moment to turn it into a plain `it` (and drop the budget above).
+  it.fails('/herald.js is at most 8 KB gzipped (issue 16 target 6, not met yet)', () => {
+    expect(bundle('herald.min.js').gzip).toBeLessThanOrEqual(DEFAULT_TARGET);
+  });
+
+  it('each one-transport build is smaller than the default and carries only its transport', () => {
+    const all = bundle('herald.min.js');
+    const ws = bundle('herald-ws.min.js');
+    const sse = bundle('herald-sse.min.js');
+    expect(ws.gzip).toBeLessThan(all.gzip);
+    expect(sse.gzip).toBeLessThan(all.gzip);
+    // Strings only one transport's code holds: the WebSocket's upgrade failure, the SSE and NDJSON media types, the poll header.
+    expect(markers(all.text)).toEqual(['websocket', 'sse', 'ndjson', 'poll']);
+    expect(markers(ws.text)).toEqual(['websocket']);
+    expect(markers(sse.text)).toEqual(['sse']);
+  });
+});
