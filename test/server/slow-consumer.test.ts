@@ -95,10 +95,10 @@ describe('slow consumers', () => {
       const subs = (await channelInfo(server, channel)).subscribers;
       // A reader reads again as soon as it is cut (STACK.md pitfall 18: a paused socket never sees the
       // close), well within the grace the hub gives a close frame to flush.
-      if ((subs.ws ?? 0) < 2) ws.ws.resume();
+      if ((subs.websocket ?? 0) < 2) ws.ws.resume();
       if ((subs.sse ?? 0) === 0) sse.resume();
       if ((subs.ndjson ?? 0) === 0) ndjson.resume();
-      if ((subs.ws ?? 0) === 1 && (subs.sse ?? 0) === 0 && (subs.ndjson ?? 0) === 0) break;
+      if ((subs.websocket ?? 0) === 1 && (subs.sse ?? 0) === 0 && (subs.ndjson ?? 0) === 0) break;
       if (published > GIVE_UP_BYTES) throw new Error(`not cut after ${published} bytes: ${JSON.stringify(subs)}`);
     }
 
