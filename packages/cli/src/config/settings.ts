@@ -313,7 +313,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'HERALD_CLIENT_BUNDLE',
     path: ['clientBundle'],
     kind: 'text',
-    description: 'browser SDK served at /herald.js (without it: packages/client/dist/herald.min.js when built)',
+    description:
+      'browser SDK served at /herald.js, with /herald-ws.js and /herald-sse.js from the files beside it (without it: packages/client/dist/herald.min.js when built)',
   },
   {
     // An optional value, so `--demo` alone turns it on and HERALD_DEMO=false (or --demo false) turns it off.
