@@ -16,7 +16,7 @@ import { staticFile } from './api/static-file.ts';
 import type { StatsStream } from './api/stats-stream.ts';
 import { webRoutes } from './api/web-assets.ts';
 import { mountDurableStreams } from './durable-streams/index.ts';
-import { Router } from './router.ts';
+import { type CallerHandler, type PublicHandler, type Route, Router } from './router.ts';
 import { subscribeOrPull, type TransportContext } from './transports/index.ts';
 
 /** Routes of the browser SDK builds with one transport, and their files beside the `/herald.js` bundle. */
@@ -38,55 +38,99 @@ export interface RouteDeps {
 export function createRouter({ ctx, ops, blobCtx, publishCtx, statsStream }: RouteDeps): Router {
   const { hub, stats, options } = ctx;
   const router = new Router();
-  router.on('GET', '/healthz', (req, res) => handleHealth(ops, req, res));
-  router.on('GET', '/readyz', (req, res) => handleReady(ops, req, res));
-  router.on('GET', '/metrics', (req, res) => handleMetrics(ops, req, res));
-  router.on('GET', '/v1/stats', async (req, res, _p, q) =>
-    handleStats(ops, req, res, await ctx.auth.authenticate(req, q)),
+  const open = (handler: PublicHandler): Route => ({ access: 'public', handler });
+  const caller = (handler: CallerHandler): Route => ({ access: 'caller', handler });
+  router.on(
+    'GET',
+    '/healthz',
+    open((req, res) => handleHealth(ops, req, res)),
   );
-  router.on('GET', '/v1/stats/stream', async (req, res, _p, q) =>
-    statsStream.handle(req, res, await ctx.auth.authenticate(req, q)),
+  router.on(
+    'GET',
+    '/readyz',
+    open((req, res) => handleReady(ops, req, res)),
   );
-  router.on('GET', '/v1/channels/:channel/presence', async (req, res, p, q) =>
-    handlePresence(hub, req, res, p.channel, await ctx.auth.authenticate(req, q)),
+  router.on(
+    'GET',
+    '/metrics',
+    open((req, res) => handleMetrics(ops, req, res)),
+  );
+  router.on(
+    'GET',
+    '/v1/stats',
+    caller((req, res, _p, _q, who) => handleStats(ops, req, res, who)),
+  );
+  router.on(
+    'GET',
+    '/v1/stats/stream',
+    caller((req, res, _p, _q, who) => statsStream.handle(req, res, who)),
+  );
+  router.on(
+    'GET',
+    '/v1/channels/:channel/presence',
+    caller((req, res, p, _q, who) => handlePresence(hub, req, res, p.channel, who)),
   );
   // Blobs (contract section 5).
-  router.on('PUT', '/v1/blobs/:name', async (req, res, p, q) =>
-    handleBlobPut(blobCtx, req, res, p.name, await ctx.auth.authenticate(req, q)),
+  router.on(
+    'PUT',
+    '/v1/blobs/:name',
+    caller((req, res, p, _q, who) => handleBlobPut(blobCtx, req, res, p.name, who)),
   );
   for (const method of ['GET', 'HEAD'] as const) {
-    router.on(method, '/v1/blobs/:name', async (req, res, p, q) =>
-      handleBlobGet(blobCtx, req, res, p.name, await ctx.auth.authenticate(req, q)),
+    router.on(
+      method,
+      '/v1/blobs/:name',
+      caller((req, res, p, _q, who) => handleBlobGet(blobCtx, req, res, p.name, who)),
     );
   }
-  router.on('DELETE', '/v1/blobs/:name', async (req, res, p, q) =>
-    handleBlobDelete(blobCtx, req, res, p.name, await ctx.auth.authenticate(req, q)),
+  router.on(
+    'DELETE',
+    '/v1/blobs/:name',
+    caller((req, res, p, _q, who) => handleBlobDelete(blobCtx, req, res, p.name, who)),
   );
-  router.on('GET', '/v1/channels/:channel', async (req, res, p, q) =>
-    handleChannelInfo(ops, req, res, p.channel, await ctx.auth.authenticate(req, q)),
+  router.on(
+    'GET',
+    '/v1/channels/:channel',
+    caller((req, res, p, _q, who) => handleChannelInfo(ops, req, res, p.channel, who)),
   );
-  router.on('GET', '/v1/channels/:channel/messages', (req, res, p, q) => subscribeOrPull(ctx, req, res, q, p.channel));
-  router.on('GET', '/v1/events', (req, res, _p, q) => subscribeOrPull(ctx, req, res, q, undefined));
-  router.on('POST', '/v1/channels/:channel/messages', async (req, res, p, q) =>
-    handlePublish(publishCtx, req, res, p.channel, await ctx.auth.authenticate(req, q)),
+  router.on(
+    'GET',
+    '/v1/channels/:channel/messages',
+    caller((req, res, p, q, who) => subscribeOrPull(ctx, req, res, q, p.channel, who)),
+  );
+  router.on(
+    'GET',
+    '/v1/events',
+    caller((req, res, _p, q, who) => subscribeOrPull(ctx, req, res, q, undefined, who)),
+  );
+  router.on(
+    'POST',
+    '/v1/channels/:channel/messages',
+    caller((req, res, p, _q, who) => handlePublish(publishCtx, req, res, p.channel, who)),
   );
   // Durable Streams protocol (docs/durable-streams.md): the same channels as byte or JSON streams.
   mountDurableStreams(router, ctx);
-  router.on('POST', '/v1/client-reports', (req, res) => handleClientReport(stats, req, res));
+  router.on(
+    'POST',
+    '/v1/client-reports',
+    open((req, res) => handleClientReport(stats, req, res)),
+  );
   if (options.clientBundlePath !== undefined) {
-    router.on('GET', '/herald.js', staticFile(options.clientBundlePath, 'text/javascript; charset=utf-8'));
+    router.on('GET', '/herald.js', open(staticFile(options.clientBundlePath, 'text/javascript; charset=utf-8')));
     // The one-transport builds written beside it (scripts/build-client.mjs); 404 where they are not.
     for (const [route, file] of ONE_TRANSPORT_BUNDLES) {
       const path = join(dirname(options.clientBundlePath), file);
-      router.on('GET', route, staticFile(path, 'text/javascript; charset=utf-8'));
+      router.on('GET', route, open(staticFile(path, 'text/javascript; charset=utf-8')));
     }
   }
   // Demo pages and dashboard (web/dist): one exact route per file, read once here.
   for (const { path, handler } of options.webDir === undefined ? [] : webRoutes(options.webDir)) {
-    router.on('GET', path, handler);
+    router.on('GET', path, open(handler));
   }
-  router.on('POST', '/v1/publish', async (req, res, _p, q) =>
-    handleMultiPublish(publishCtx, req, res, await ctx.auth.authenticate(req, q)),
+  router.on(
+    'POST',
+    '/v1/publish',
+    caller((req, res, _p, _q, who) => handleMultiPublish(publishCtx, req, res, who)),
   );
   return router;
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { DEFAULT_NAMESPACE, HeraldError, Hub, type NamespaceSettings, Namespaces } from '@herald/core';
+import { DEFAULT_NAMESPACE, Hub, type NamespaceSettings, Namespaces } from '@herald/core';
 import { pino } from 'pino';
 import { createBlobContext } from './api/blobs.ts';
 import { StatsStream } from './api/stats-stream.ts';
@@ -12,16 +12,15 @@ import { Hooks } from './hooks/hooks.ts';
 import { answerClientError } from './http/client-error.ts';
 import { Cors } from './http/cors.ts';
 import { deferContinue } from './http/expect-continue.ts';
-import { redact } from './http/redact.ts';
-import { splitTarget } from './http/request-target.ts';
-import { sendError } from './http/respond.ts';
+import { createRequestPipeline } from './http/request-pipeline.ts';
 import { Limits, validateLimits } from './limits/limits.ts';
 import { SilentConnections } from './limits/silent-connections.ts';
 import { createMetrics } from './metrics.ts';
 import { DEFAULTS, type HeraldOptions } from './options.ts';
 import { createRouter } from './routes.ts';
+import { createShutdown } from './shutdown.ts';
 import { ServerStats } from './stats.ts';
-import { createUpgradeHandler, type TransportContext } from './transports/index.ts';
+import { createUpgradeHandler, socketRoutes, type TransportContext } from './transports/index.ts';
 import { WriteTurns } from './transports/write-turns.ts';
 
 /** A running hub: attach its handlers to your own server, or let it own one with `listen`. */
@@ -101,62 +100,10 @@ export function createHerald(init: HeraldInit): HeraldServer {
   const publishCtx = { hub, maxBodyBytes: options.maxBodyBytes, limits: ctx.limits, hooks };
 
   const router = createRouter({ ctx, ops, blobCtx, publishCtx, statsStream });
-  const handleUpgrade = createUpgradeHandler(ctx, router);
+  const handleUpgrade = createUpgradeHandler(ctx, socketRoutes());
 
-  let inFlight = 0;
-  // Shared listeners (no closure per request): a closure here would keep this request's URL and
-  // route match alive for as long as a stream stays open.
-  function onFinish(this: ServerResponse): void {
-    stats.countRequest(this.statusCode);
-  }
-  function onClose(): void {
-    inFlight--;
-  }
-  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    inFlight++;
-    res.on('finish', onFinish);
-    res.on('close', onClose);
-    const target = splitTarget(req.url);
-    if (target === undefined) {
-      sendError(res, new HeraldError('bad_request', 'invalid URL'));
-      return;
-    }
-    if (req.method === 'OPTIONS') {
-      ctx.cors.preflight(req, res);
-      return;
-    }
-    try {
-      ctx.cors.assertAllowed(req, res);
-    } catch (error) {
-      sendError(res, error);
-      return;
-    }
-    // CORS headers on every answer, errors included, so a browser can read a 404 or 405.
-    ctx.cors.apply(req, res);
-    const match = router.match(req.method ?? 'GET', target.path);
-    if (match.kind === 'not_found') {
-      sendError(res, new HeraldError('not_found', `no route ${target.path}`));
-      return;
-    }
-    if (match.kind === 'method_not_allowed') {
-      sendError(res, new HeraldError('method_not_allowed'), { allow: match.allow });
-      return;
-    }
-    // Called directly, not in a promise: handlers that can answer at once (a 304 poll) do so.
-    let pending: Promise<void> | void;
-    try {
-      pending = match.handler(req, res, match.params, target.query);
-    } catch (error) {
-      failRequest(req, res, error);
-      return;
-    }
-    pending?.catch((error: unknown) => failRequest(req, res, error));
-  }
-
-  function failRequest(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    if (!(error instanceof HeraldError)) logger.error({ err: error, url: redact(req.url) }, 'request failed');
-    sendError(res, error);
-  }
+  const pipeline = createRequestPipeline({ router, auth: ctx.auth, cors: ctx.cors, stats, logger });
+  const { handleRequest } = pipeline;
 
   const http = createServer({
     requestTimeout: options.requestTimeoutMs,
@@ -173,30 +120,18 @@ export function createHerald(init: HeraldInit): HeraldServer {
   http.on('upgrade', handleUpgrade);
   http.on('clientError', answerClientError);
 
-  let closing: Promise<void> | undefined;
-  async function close(): Promise<void> {
-    closing ??= (async () => {
+  const close = createShutdown({
+    http,
+    hub,
+    ctx,
+    options,
+    silent,
+    metrics,
+    inFlight: pipeline.inFlight,
+    startDraining: () => {
       draining = true;
-      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
-      for (const c of [...ctx.sockets.connections]) c.shutdown(1001, 'server shutting down');
-      for (const c of [...ctx.streams.connections]) c.shutdown(1001, 'server shutting down');
-      for (const poll of ctx.polls) poll.cancel();
-      http.closeIdleConnections();
-      // Wait for requests in flight (ended streams included), not for idle sockets: a client may hold
-      // a connection it never sends a request on, and closeIdleConnections does not count it.
-      const deadline = Date.now() + options.shutdownTimeoutMs;
-      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      http.closeAllConnections();
-      await Promise.race([stopped, new Promise((r) => setTimeout(r, 100))]);
-      ctx.streams.stop();
-      silent.stop();
-      ctx.sockets.stop();
-      hub.close();
-      metrics.stop();
-      await options.engine.close();
-    })();
-    return closing;
-  }
+    },
+  });
 
   return {
     hub,

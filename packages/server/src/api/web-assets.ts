@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, posix, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { RouteHandler } from '../router.ts';
+import type { PublicHandler } from '../router.ts';
 
 /** Content types of what scripts/build-web.mjs writes (anything else is served as bytes). */
 const TYPES: Record<string, string> = {
@@ -43,7 +43,7 @@ interface Asset {
 /** A route the hub adds for the web directory. */
 export interface WebRoute {
   readonly path: string;
-  readonly handler: RouteHandler;
+  readonly handler: PublicHandler;
 }
 
 /**
@@ -94,7 +94,7 @@ function load(file: string, page: boolean): Asset {
   return { type, body, etag, gzip, page };
 }
 
-function serve(asset: Asset): RouteHandler {
+function serve(asset: Asset): PublicHandler {
   return (req: IncomingMessage, res: ServerResponse) => {
     const gzip = asset.gzip !== undefined && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
     // Weak validators would do too; one tag per encoding keeps caches from mixing the two bodies.

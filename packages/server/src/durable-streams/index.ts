@@ -1,7 +1,8 @@
-import type { Router } from '../router.ts';
+import type { CallerHandler, Route, Router } from '../router.ts';
 import type { TransportContext } from '../transports/transport.ts';
 import type { StreamsContext } from './context.ts';
 import { guarded, handleDelete, handleGet, handleHead, handlePost, handlePut, streamChannel } from './handlers.ts';
+import { securityHeaders } from './headers.ts';
 import { Streams } from './streams.ts';
 
 /**
@@ -11,19 +12,31 @@ import { Streams } from './streams.ts';
 export function mountDurableStreams(router: Router, server: TransportContext): void {
   const c: StreamsContext = { streams: new Streams(server.hub), server };
   const path = '/v1/stream/*';
-  router.on('PUT', path, (req, res, p, q) =>
-    guarded(res, async () => handlePut(c, req, res, streamChannel(p['*']), await server.auth.authenticate(req, q))),
+  // Every answer, a refused credential included, carries the protocol's security headers.
+  const route = (handler: CallerHandler): Route => ({ access: 'caller', handler, prepare: securityHeaders });
+  router.on(
+    'PUT',
+    path,
+    route((req, res, p, _q, who) => guarded(res, () => handlePut(c, req, res, streamChannel(p['*']), who))),
   );
-  router.on('POST', path, (req, res, p, q) =>
-    guarded(res, async () => handlePost(c, req, res, streamChannel(p['*']), await server.auth.authenticate(req, q))),
+  router.on(
+    'POST',
+    path,
+    route((req, res, p, _q, who) => guarded(res, () => handlePost(c, req, res, streamChannel(p['*']), who))),
   );
-  router.on('GET', path, (req, res, p, q) =>
-    guarded(res, async () => handleGet(c, req, res, streamChannel(p['*']), q, await server.auth.authenticate(req, q))),
+  router.on(
+    'GET',
+    path,
+    route((req, res, p, q, who) => guarded(res, () => handleGet(c, req, res, streamChannel(p['*']), q, who))),
   );
-  router.on('HEAD', path, (req, res, p, q) =>
-    guarded(res, async () => handleHead(c, res, streamChannel(p['*']), await server.auth.authenticate(req, q))),
+  router.on(
+    'HEAD',
+    path,
+    route((_req, res, p, _q, who) => guarded(res, () => handleHead(c, res, streamChannel(p['*']), who))),
   );
-  router.on('DELETE', path, (req, res, p, q) =>
-    guarded(res, async () => handleDelete(c, req, res, streamChannel(p['*']), await server.auth.authenticate(req, q))),
+  router.on(
+    'DELETE',
+    path,
+    route((req, res, p, _q, who) => guarded(res, () => handleDelete(c, req, res, streamChannel(p['*']), who))),
   );
 }

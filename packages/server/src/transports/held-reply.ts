@@ -1,7 +1,7 @@
 import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from 'node:http';
 import { ERROR_CATALOG } from '@herald/protocol';
 import { errorBody, sendError, toHeraldError } from '../http/respond.ts';
-import { type Reply, writeReply } from './poll.ts';
+import { type Reply, writeReply } from './pull-reply.ts';
 import { ReleasedResponse } from './release-http.ts';
 
 /**

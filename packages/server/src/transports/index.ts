@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
+import type { Principal } from '../auth/authenticator.ts';
 import { waitParam } from '../http/query.ts';
 import { handleLongPoll } from './long-poll.ts';
 import { handleNdjson } from './ndjson.ts';
@@ -8,7 +9,7 @@ import { handleSse } from './sse.ts';
 import type { TransportContext } from './transport.ts';
 
 export type { TransportContext } from './transport.ts';
-export { createUpgradeHandler } from './upgrade.ts';
+export { createUpgradeHandler, socketRoutes } from './upgrade.ts';
 
 /**
  * One URL, every transport: chosen by Upgrade (elsewhere), Accept and `wait` (contract section 3).
@@ -20,10 +21,11 @@ export function subscribeOrPull(
   res: ServerResponse,
   query: URLSearchParams,
   channel: string | undefined,
+  principal: Principal,
 ): Promise<void> | void {
   const accept = req.headers.accept ?? '*/*';
-  if (accept.includes('text/event-stream')) return handleSse(ctx, req, res, query, channel);
-  if (accept.includes('application/x-ndjson')) return handleNdjson(ctx, req, res, query, channel);
+  if (accept.includes('text/event-stream')) return handleSse(ctx, req, res, query, channel, principal);
+  if (accept.includes('application/x-ndjson')) return handleNdjson(ctx, req, res, query, channel, principal);
   if (!/(?:^|[\s,])(?:\*\/\*|application\/\*|application\/json)/.test(accept)) {
     throw new HeraldError(
       'not_acceptable',
@@ -32,6 +34,6 @@ export function subscribeOrPull(
   }
   const waitMs = waitParam(query.get('wait') ?? undefined, ctx.options.longPollMaxMs);
   if (query.getAll('wait').length > 1) throw new HeraldError('bad_request', 'parameter wait is given more than once');
-  if (waitMs > 0) return handleLongPoll(ctx, req, res, query, channel, waitMs);
-  return handlePoll(ctx, req, res, query, channel);
+  if (waitMs > 0) return handleLongPoll(ctx, req, res, query, channel, waitMs, principal);
+  return handlePoll(ctx, req, res, query, channel, principal);
 }

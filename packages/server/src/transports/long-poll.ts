@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError, type MessageWait, type WaitOwner } from '@herald/core';
+import type { Principal } from '../auth/authenticator.ts';
 import { limitParam } from '../http/query.ts';
 import { HeldReply } from './held-reply.ts';
-import { type PullAnswer, pullPage, pullReply, sendPull } from './poll.ts';
+import { type PullAnswer, pullPage } from './pull-page.ts';
+import { pullReply, sendPull } from './pull-reply.ts';
 import { afterParam, parseTarget, type Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
@@ -18,8 +20,9 @@ export async function handleLongPoll(
   query: URLSearchParams,
   channel: string | undefined,
   waitMs: number,
+  principal: Principal,
 ): Promise<void> {
-  let target = await parseTarget(ctx, req, query, channel, afterParam(query));
+  let target = await parseTarget(ctx, req, principal, query, channel, afterParam(query));
   const limit = limitParam(query.get('limit') ?? undefined);
   if (ctx.draining()) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
   target = await startAtEnd(ctx, target);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
+import type { Principal } from '../auth/authenticator.ts';
 import { HttpStream, type StreamFormat } from './http-stream.ts';
 import { streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
@@ -29,8 +30,9 @@ export async function handleNdjson(
   res: ServerResponse,
   query: URLSearchParams,
   channel: string | undefined,
+  principal: Principal,
 ): Promise<void> {
-  const target = await parseTarget(ctx, req, query, channel, afterParam(query));
+  const target = await parseTarget(ctx, req, principal, query, channel, afterParam(query));
   if (ctx.draining()) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
   if (!(await ctx.hub.engine.ready().catch(() => false))) throw new HeraldError('unavailable', 'the engine is down', 2);
   res.once('close', ctx.limits.holdConnection(ctx.limits.address(req)));

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Message } from '@herald/core';
 import { createFramer } from '@herald/core';
 import { ERROR_CATALOG } from '@herald/protocol';
+import type { Principal } from '../auth/authenticator.ts';
 import { toHeraldError } from '../http/respond.ts';
 import { HttpStream, type StreamFormat } from './http-stream.ts';
 import { streamFraming } from './stream-framing.ts';
@@ -54,10 +55,11 @@ export async function handleSse(
   res: ServerResponse,
   query: URLSearchParams,
   channel: string | undefined,
+  principal: Principal,
 ): Promise<void> {
   const lastEventId = req.headers['last-event-id'];
   const resume = typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : afterParam(query);
-  const target = await parseTarget(ctx, req, query, channel, resume);
+  const target = await parseTarget(ctx, req, principal, query, channel, resume);
   if (ctx.draining() || !(await ctx.hub.engine.ready().catch(() => false))) {
     res.writeHead(200, { 'content-type': SSE_FORMAT.contentType, 'cache-control': 'no-cache' });
     res.end(`retry: ${ctx.options.sseRetryMs}\n\n${SSE_FORMAT.close(4102, 'unavailable, retry')}`);

@@ -15,21 +15,20 @@ export interface Target {
 }
 
 /**
- * Parses and authorizes the channels and cursor of a request. `resume` is the cursor text to use
- * (the SSE transport passes Last-Event-ID when present, contract section 4). Synchronous unless the
- * credentials need an asynchronous check (a JWT): a poll with an API key or none then takes no
- * promise at all.
+ * Parses and authorizes the channels and cursor of a request for `principal` (the request pipeline
+ * authenticated it: routes.ts). `resume` is the cursor text to use (the SSE transport passes
+ * Last-Event-ID when present, contract section 4). Synchronous unless backend hooks must be asked: a
+ * poll then takes no promise at all.
  */
 export function parseTarget(
   ctx: TransportContext,
   req: IncomingMessage,
+  principal: Principal,
   query: URLSearchParams,
   pathChannel: string | undefined,
   resume: string | undefined,
 ): Target | Promise<Target> {
-  if (ctx.hooks.active) return hookedTarget(ctx, req, query, pathChannel, resume);
-  const principal = ctx.auth.authenticate(req, query);
-  if (principal instanceof Promise) return principal.then((p) => buildTarget(ctx, query, pathChannel, resume, p));
+  if (ctx.hooks.active) return hookedTarget(ctx, req, principal, query, pathChannel, resume);
   return buildTarget(ctx, query, pathChannel, resume, principal);
 }
 
@@ -40,12 +39,13 @@ export function parseTarget(
 async function hookedTarget(
   ctx: TransportContext,
   req: IncomingMessage,
+  authenticated: Principal,
   query: URLSearchParams,
   pathChannel: string | undefined,
   resume: string | undefined,
 ): Promise<Target> {
   const client = ctx.hooks.clientOf(req);
-  const principal = ctx.hooks.guest(await ctx.auth.authenticate(req, query), client);
+  const principal = ctx.hooks.guest(authenticated, client);
   const target = buildTarget(ctx, query, pathChannel, resume, principal, false);
   for (const channel of target.channels) {
     const settings = ctx.hub.settings(channel);

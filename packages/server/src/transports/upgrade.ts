@@ -6,12 +6,23 @@ import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import { channelParam, cursorParam, parseUrl } from '../http/query.ts';
 import { refuseUpgrade, toHeraldError } from '../http/respond.ts';
-import type { Router } from '../router.ts';
+import { Router } from '../router.ts';
 import type { TransportContext } from './transport.ts';
 import { serveBoundSocket } from './ws-bound.ts';
 import { selectProtocol } from './ws-compact.ts';
 import { HeraldWebSocket } from './ws-connection.ts';
 import { serveMuxSocket } from './ws-mux.ts';
+
+/** The two WebSocket endpoints: multiplexed (`/v1/ws`) and bound to the channel of its path. */
+export type SocketEndpoint = 'mux' | 'bound';
+
+/** The WebSocket route table (contract section 6), matched like the HTTP routes (routes.ts). */
+export function socketRoutes(): Router<SocketEndpoint> {
+  const router = new Router<SocketEndpoint>();
+  router.on('GET', '/v1/ws', 'mux');
+  router.on('GET', '/v1/channels/:channel/messages', 'bound');
+  return router;
+}
 
 /** Shared by every upgrading socket (a closure each would live as long as the socket). */
 function ignoreError(): void {}
@@ -23,7 +34,7 @@ function ignoreError(): void {}
  */
 export function createUpgradeHandler(
   ctx: TransportContext,
-  router: Router,
+  sockets: Router<SocketEndpoint>,
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   const wss = new WebSocketServer({
     noServer: true,
@@ -47,10 +58,11 @@ export function createUpgradeHandler(
     if (!ctx.cors.allows(req.headers.origin)) throw new HeraldError('forbidden', 'origin not allowed');
     const url = parseUrl(req.url);
     const query = url.searchParams;
-    const match = router.match('GET', url.pathname);
-    const bound = match.kind === 'found' && /^\/v1\/channels\/[^/]+\/messages\/?$/.test(url.pathname);
-    if (url.pathname !== '/v1/ws' && !bound) throw new HeraldError('not_found', 'no WebSocket endpoint here');
+    const match = sockets.match('GET', url.pathname);
+    if (match.kind !== 'found') throw new HeraldError('not_found', 'no WebSocket endpoint here');
+    const bound = match.route === 'bound';
     const client = ctx.hooks.active ? ctx.hooks.clientOf(req) : undefined;
+    // Both endpoints act for a caller: the credentials are read before anything else of the request.
     let principal = await ctx.auth.authenticate(req, query);
     if (client !== undefined) {
       // Backend hooks: a client without credentials may get rights from a connect hook; later ops

@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeraldError } from '@herald/core';
+import type { Logger } from 'pino';
+import type { Authenticator } from '../auth/authenticator.ts';
+import { withCaller } from '../auth/with-caller.ts';
+import type { Router } from '../router.ts';
+import type { ServerStats } from '../stats.ts';
+import type { Cors } from './cors.ts';
+import { redact } from './redact.ts';
+import { splitTarget } from './request-target.ts';
+import { sendError } from './respond.ts';
+
+/** What a request passes through before its handler. */
+export interface PipelineDeps {
+  readonly router: Router;
+  readonly auth: Authenticator;
+  readonly cors: Cors;
+  readonly stats: ServerStats;
+  readonly logger: Logger;
+}
+
+/** The request handler and the count of requests still in flight (the shutdown waits for them). */
+export interface RequestPipeline {
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  inFlight(): number;
+}
+
+/**
+ * Every HTTP request: target, CORS (preflight, origin, headers), route, the access the route declares
+ * (credentials read before the handler for `caller` routes), then the handler; errors become answers.
+ */
+export function createRequestPipeline({ router, auth, cors, stats, logger }: PipelineDeps): RequestPipeline {
+  let inFlight = 0;
+  // Shared listeners (no closure per request): a closure here would keep this request's URL and
+  // route match alive for as long as a stream stays open.
+  function onFinish(this: ServerResponse): void {
+    stats.countRequest(this.statusCode);
+  }
+  function onClose(): void {
+    inFlight--;
+  }
+
+  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    inFlight++;
+    res.on('finish', onFinish);
+    res.on('close', onClose);
+    const target = splitTarget(req.url);
+    if (target === undefined) {
+      sendError(res, new HeraldError('bad_request', 'invalid URL'));
+      return;
+    }
+    if (req.method === 'OPTIONS') {
+      cors.preflight(req, res);
+      return;
+    }
+    try {
+      cors.assertAllowed(req, res);
+    } catch (error) {
+      sendError(res, error);
+      return;
+    }
+    // CORS headers on every answer, errors included, so a browser can read a 404 or 405.
+    cors.apply(req, res);
+    const match = router.match(req.method ?? 'GET', target.path);
+    if (match.kind === 'not_found') {
+      sendError(res, new HeraldError('not_found', `no route ${target.path}`));
+      return;
+    }
+    if (match.kind === 'method_not_allowed') {
+      sendError(res, new HeraldError('method_not_allowed'), { allow: match.allow });
+      return;
+    }
+    const { route, params } = match;
+    const query = target.query;
+    route.prepare?.(res);
+    // Called directly, not in a promise: handlers that can answer at once (a 304 poll) do so.
+    let pending: Promise<void> | void;
+    try {
+      if (route.access === 'public') pending = route.handler(req, res, params, query);
+      else pending = withCaller(auth, req, query, (principal) => route.handler(req, res, params, query, principal));
+    } catch (error) {
+      failRequest(req, res, error);
+      return;
+    }
+    pending?.catch((error: unknown) => failRequest(req, res, error));
+  }
+
+  function failRequest(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    if (!(error instanceof HeraldError)) logger.error({ err: error, url: redact(req.url) }, 'request failed');
+    sendError(res, error);
+  }
+
+  return { handleRequest, inFlight: () => inFlight };
+}

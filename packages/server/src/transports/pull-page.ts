@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import type { ChannelState, Message, PullResult } from '@herald/core';
+import { formatMultiCursor, type Position } from '@herald/protocol';
+import type { Target } from './target.ts';
+import type { TransportContext } from './transport.ts';
+
+/** The answer to a pull over one or many channels, before it is written. */
+export interface PullAnswer {
+  /** JSON body, or undefined for 204 (nothing new). */
+  readonly body: string | undefined;
+  /** The ETag (pulls without a cursor). */
+  readonly etag: string | undefined;
+  /** True when the page is full and so can never change (cacheable). */
+  readonly immutable: boolean;
+  /** Messages in the body. */
+  readonly messages: number;
+}
+
+/**
+ * Pulls one page for a target. Single channel: after the cursor, or the latest `limit` messages.
+ * Many channels: channels in request order share the `limit`.
+ */
+export async function pullPage(ctx: TransportContext, target: Target, limit: number): Promise<PullAnswer> {
+  if (!target.multi) {
+    const channel = target.channels[0] as string;
+    const cursor = target.cursors[0];
+    const page = await ctx.hub.pull(channel, cursor, limit);
+    const etag = cursor === undefined ? etagOf([page.state]) : undefined;
+    if (page.messages.length === 0 && page.reset === undefined)
+      return { body: undefined, etag, immutable: false, messages: 0 };
+    return {
+      body: singleBody(channel, page),
+      etag,
+      immutable: typeof cursor === 'object' && page.messages.length === limit && page.reset === undefined,
+      messages: page.messages.length,
+    };
+  }
+  // One batch for every channel: two engine round trips, however many channels.
+  const requests = target.channels.map((channel, i) => ({ channel, cursor: target.cursors[i] }));
+  const pages = await ctx.hub.pullMany(requests, limit);
+  const messages: string[] = [];
+  const resets: string[] = [];
+  const cursors: Position[] = [];
+  /** Each channel's state as read for this page: the ETag of a pull without cursors. */
+  const states: Array<Pick<ChannelState, 'epoch' | 'last'>> = [];
+  let more = false;
+  for (let i = 0; i < pages.length; i++) {
+    const page = pages[i] as PullResult;
+    const channel = target.channels[i] as string;
+    const cursor = target.cursors[i];
+    states.push(page.state);
+    for (const m of page.messages) messages.push(m.toJson());
+    if (page.reset !== undefined) resets.push(JSON.stringify({ channel, ...page.reset }));
+    cursors.push({ epoch: page.state.epoch, offset: page.last });
+    more ||= page.more && cursor !== undefined;
+  }
+  const anyCursor = target.cursors.some((c) => c !== undefined);
+  if (anyCursor && messages.length === 0 && resets.length === 0) {
+    return { body: undefined, etag: undefined, immutable: false, messages: 0 };
+  }
+  const body = `{"cursor":${JSON.stringify(formatMultiCursor(cursors))},"messages":[${messages.join(',')}]${
+    more ? ',"more":true' : ''
+  }${resets.length > 0 ? `,"resets":[${resets.join(',')}]` : ''}}`;
+  return { body, etag: anyCursor ? undefined : etagOf(states), immutable: false, messages: messages.length };
+}
+
+/**
+ * The ETag of a pull without cursors: `"<epoch>:<last>"` for one channel (contract section 3); for
+ * several, a digest of every channel's `<epoch>:<last>` in request order (a tag names one version of
+ * the answer, so any publish to any of them changes it; a digest keeps it short for many channels).
+ */
+export function etagOf(states: ReadonlyArray<Pick<ChannelState, 'epoch' | 'last'>>): string {
+  if (states.length === 1) {
+    const only = states[0] as ChannelState;
+    return `"${only.epoch}:${only.last}"`;
+  }
+  const versions = states.map((s) => `${s.epoch}:${s.last}`).join(',');
+  return `"m.${createHash('sha256').update(versions).digest('base64url').slice(0, 27)}"`;
+}
+
+function singleBody(channel: string, page: PullResult): string {
+  const parts: string[] = [];
+  for (const m of page.messages as Message[]) parts.push(m.toJsonWithoutChannel());
+  const reset = page.reset === undefined ? '' : `,"reset":${JSON.stringify(page.reset)}`;
+  const more = page.more ? ',"more":true' : '';
+  const { epoch } = page.state;
+  return `{"channel":${JSON.stringify(channel)},"epoch":${JSON.stringify(epoch)},"cursor":"${epoch}:${page.last}","messages":[${parts.join(',')}]${more}${reset}}`;
+}

@@ -1,0 +1,62 @@
+import type { ServerResponse } from 'node:http';
+import { sendJson } from '../http/respond.ts';
+import type { PullAnswer } from './pull-page.ts';
+import type { Target } from './target.ts';
+import type { TransportContext } from './transport.ts';
+
+/** An answer ready to write: a pull (200 with the page, 204 when nothing is new) or an error. */
+export interface Reply {
+  readonly status: number;
+  /** Extra headers (caching, poll interval; the JSON content headers are added with the body). */
+  readonly headers: Record<string, string | number>;
+  /** JSON body; none for 204. */
+  readonly body: string | undefined;
+}
+
+/** Writes a pull answer on the response. */
+export function sendPull(
+  ctx: TransportContext,
+  res: ServerResponse,
+  target: Target,
+  answer: PullAnswer,
+  transport: 'poll' | 'long-poll',
+): void {
+  writeReply(res, pullReply(ctx, target, answer, transport));
+}
+
+/** Writes an answer on a response node:http holds: JSON when it has a body, else the bare status. */
+export function writeReply(res: ServerResponse, reply: Reply): void {
+  if (reply.body === undefined) res.writeHead(reply.status, reply.headers).end();
+  else sendJson(res, reply.status, reply.body, reply.headers);
+}
+
+/** The status, caching headers and poll interval of a pull answer; counts what it delivers. */
+export function pullReply(
+  ctx: TransportContext,
+  target: Target,
+  answer: PullAnswer,
+  transport: 'poll' | 'long-poll',
+): Reply {
+  const channel = target.channels[0] as string;
+  const settings = ctx.hub.settings(channel);
+  const headers: Record<string, string | number> = { 'herald-poll-interval': pollInterval(ctx, target) };
+  if (answer.etag !== undefined) headers.etag = answer.etag;
+  const publicChannel = target.principal.kind === 'anonymous' || settings.anonymousSubscribe;
+  headers['cache-control'] =
+    answer.immutable && publicChannel
+      ? `public, max-age=${Math.floor(settings.history.maxAgeMs / 1000)}, immutable`
+      : answer.immutable
+        ? 'private, max-age=60'
+        : 'no-cache';
+  if (answer.body === undefined) return { status: 204, headers, body: undefined };
+  ctx.stats.bytesOut[transport] += answer.body.length;
+  ctx.stats.delivered[transport] += answer.messages;
+  return { status: 200, headers, body: answer.body };
+}
+
+/** The shortest suggested interval of the target's channels. */
+export function pollInterval(ctx: TransportContext, target: Target): number {
+  let interval = Number.POSITIVE_INFINITY;
+  for (const channel of target.channels) interval = Math.min(interval, ctx.hub.pollIntervalMs(channel));
+  return interval;
+}
