@@ -9,7 +9,7 @@ import { defineConfig } from 'vitest/config';
 const server = ['herald-source', 'module', 'node', 'development|production'];
 const client = ['herald-source', 'module', 'browser', 'development|production'];
 
-/** The transport suite runs once per engine; everything else runs on the in-memory engine. */
+/** The transport suite runs once per engine and once without internals; everything else runs on the in-memory engine. */
 const TRANSPORT_SUITE = ['test/server/**/*.test.ts'];
 
 export default defineConfig({
@@ -24,6 +24,12 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'memory', include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'] },
+      },
+      {
+        // The same suite with Node and ws internals off (packages/server/src/internals/switch.ts):
+        // the plain node:http and ws paths stay tested, and a Node upgrade that breaks an internal shows.
+        extends: true,
+        test: { name: 'no-internals', include: TRANSPORT_SUITE, env: { HERALD_NO_INTERNALS: '1' } },
       },
       {
         extends: true,

@@ -115,7 +115,7 @@ describe('long polling', () => {
     expect(await errorCode(res)).toBe('bad_request');
   });
 
-  // A held poll leaves node:http while it waits (held-reply.ts); its answer and the connection's
+  // A held poll leaves node:http while it waits (internals/held-reply.ts); its answer and the connection's
   // next request must look exactly as if it had not.
   it('a held answer keeps the connection alive: the next request on it is answered', async () => {
     const channel = uniqueChannel();
@@ -141,19 +141,24 @@ describe('long polling', () => {
     await held(0);
   });
 
-  it('a client that sends more while its poll is held gets the answer, then the connection closes', async () => {
-    const channel = uniqueChannel();
-    const { epoch } = await publish(server, channel, 1);
-    const conn = await rawConnection(server.url);
-    const path = new URL(messagesUrl(server, channel)).pathname;
-    const answer = conn.request(`GET ${path}?after=${epoch}:1&wait=0.5 HTTP/1.1\r\nHost: x\r\n\r\n`);
-    await held(1);
-    conn.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-    const first = await answer;
-    expect(first.head).toMatch(/^HTTP\/1\.1 204 /);
-    expect(first.head).toMatch(/\r\nConnection: close\r\n/i);
-    await eventually(async () => conn.closed(), 2_000, 'the connection closed');
-  });
+  // What the release does with a pipelined request (packages/server/src/internals/held-reply.ts); with
+  // internals off, node:http keeps the response and answers the pipelined request after it, as it always does.
+  it.skipIf(process.env.HERALD_NO_INTERNALS === '1')(
+    'a client that sends more while its poll is held gets the answer, then the connection closes',
+    async () => {
+      const channel = uniqueChannel();
+      const { epoch } = await publish(server, channel, 1);
+      const conn = await rawConnection(server.url);
+      const path = new URL(messagesUrl(server, channel)).pathname;
+      const answer = conn.request(`GET ${path}?after=${epoch}:1&wait=0.5 HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await held(1);
+      conn.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      const first = await answer;
+      expect(first.head).toMatch(/^HTTP\/1\.1 204 /);
+      expect(first.head).toMatch(/\r\nConnection: close\r\n/i);
+      await eventually(async () => conn.closed(), 2_000, 'the connection closed');
+    },
+  );
 });
 
 /** An HTTP/1.1 connection on a raw socket: one request at a time, answers read by Content-Length. */

@@ -81,6 +81,11 @@ export interface HeraldOptions {
   headersTimeoutMs: number;
   /** Time to receive a whole request (headers and body), ms. */
   requestTimeoutMs: number;
+  /**
+   * Use Node and ws internals to save memory per connection and CPU per delivery (internals/switch.ts);
+   * false = plain node:http and ws. Unset: on, unless the environment sets HERALD_NO_INTERNALS=1.
+   */
+  nodeInternals?: boolean;
 }
 
 /** Defaults, sized for one busy application (contract section 8). */

@@ -13,6 +13,7 @@ import { answerClientError } from './http/client-error.ts';
 import { Cors } from './http/cors.ts';
 import { deferContinue } from './http/expect-continue.ts';
 import { createRequestPipeline } from './http/request-pipeline.ts';
+import { useInternals } from './internals/index.ts';
 import { Limits, validateLimits } from './limits/limits.ts';
 import { SilentConnections } from './limits/silent-connections.ts';
 import { createMetrics } from './metrics.ts';
@@ -86,6 +87,7 @@ export function createHerald(init: HeraldInit): HeraldServer {
     sockets: new Ticker(options.wsPingMs, options.maxConnectionLifetimeMs, jwtEnabled),
     turns: new WriteTurns(),
     polls: new Set(),
+    internals: useInternals(options.nodeInternals),
     draining: () => draining,
   };
   const ops = { hub, stats, registry: metrics.registry, bridges, draining: () => draining };

@@ -4,7 +4,7 @@ import type { Message, ResetNotice, Sink, Subscription } from '@herald/core';
 import { ERROR_CATALOG, formatMultiCursor } from '@herald/protocol';
 import type { LiveConnection } from '../heartbeat.ts';
 import { toHeraldError } from '../http/respond.ts';
-import { ReleasedResponse } from './release-http.ts';
+import { ReleasedResponse } from '../internals/index.ts';
 import { asChunk, type StreamFraming } from './stream-framing.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
@@ -54,7 +54,7 @@ export class HttpStream implements Sink, LiveConnection {
   private chunked = true;
   /** The response while node:http still holds it; null once released (then `released` stands for it). */
   private res: ServerResponse | null;
-  /** The response once released from node:http (release-http.ts). */
+  /** The response once released from node:http (internals/release-http.ts). */
   private released: ReleasedResponse | undefined;
 
   constructor(
@@ -85,7 +85,7 @@ export class HttpStream implements Sink, LiveConnection {
     this.socket = socket;
     this.chunked = res.chunkedEncoding;
     socket.setNoDelay(true);
-    this.released = ReleasedResponse.take(req, res);
+    this.released = ReleasedResponse.take(this.ctx.internals, req, res);
     if (this.released !== undefined) {
       this.res = null;
       socket.on('close', this.socketClosed);

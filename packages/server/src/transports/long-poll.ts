@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError, type MessageWait, type WaitOwner } from '@herald/core';
 import type { Principal } from '../auth/authenticator.ts';
 import { limitParam } from '../http/query.ts';
-import { HeldReply } from './held-reply.ts';
+import { HeldReply } from '../internals/index.ts';
 import { type PullAnswer, pullPage } from './pull-page.ts';
 import { pullReply, sendPull } from './pull-reply.ts';
 import { afterParam, parseTarget, type Target } from './target.ts';
@@ -43,9 +43,9 @@ export async function handleLongPoll(
     res.off('close', poll.cancel);
   }
   if (answer.body === undefined && !poll.over()) {
-    // Nothing yet: hold. The request leaves node:http while it waits (held-reply.ts), and this
+    // Nothing yet: hold. The request leaves node:http while it waits (internals/held-reply.ts), and this
     // function returns, so nothing keeps the request and response alive meanwhile.
-    poll.hold(new HeldReply(req, res, poll.cancel));
+    poll.hold(new HeldReply(req, res, poll.cancel, ctx.internals));
     return;
   }
   poll.end();

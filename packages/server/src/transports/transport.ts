@@ -29,6 +29,8 @@ export interface TransportContext {
   readonly turns: WriteTurns;
   /** Held long polls, answered at shutdown (`cancel`: answer now with what there is). */
   readonly polls: Set<{ cancel(): void }>;
+  /** Whether Node and ws internals are used (internals/switch.ts); off = plain node:http and ws. */
+  readonly internals: boolean;
   /** True once a graceful shutdown started: new live connections are refused. */
   draining(): boolean;
 }

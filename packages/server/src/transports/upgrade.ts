@@ -6,11 +6,11 @@ import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import { channelParam, cursorParam, parseUrl } from '../http/query.ts';
 import { refuseUpgrade, toHeraldError } from '../http/respond.ts';
+import { HeraldWebSocket } from '../internals/index.ts';
 import { Router } from '../router.ts';
 import type { TransportContext } from './transport.ts';
 import { serveBoundSocket } from './ws-bound.ts';
 import { selectProtocol } from './ws-compact.ts';
-import { HeraldWebSocket } from './ws-connection.ts';
 import { serveMuxSocket } from './ws-mux.ts';
 
 /** The two WebSocket endpoints: multiplexed (`/v1/ws`) and bound to the channel of its path. */
@@ -42,8 +42,8 @@ export function createUpgradeHandler(
     perMessageDeflate: false,
     clientTracking: false,
     handleProtocols: selectProtocol,
-    // Hands ws's events to the connection without per-socket listeners (ws-connection.ts).
-    WebSocket: HeraldWebSocket,
+    // Hands ws's events to the connection without per-socket listeners (internals/herald-websocket.ts).
+    ...(ctx.internals ? { WebSocket: HeraldWebSocket } : {}),
   });
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

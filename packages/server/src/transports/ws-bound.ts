@@ -1,14 +1,14 @@
 import type { Duplex } from 'node:stream';
-import { createFramer, type ResetNotice } from '@herald/core';
+import type { ResetNotice } from '@herald/core';
 import { COMPACT_PROTOCOL, type Cursor } from '@herald/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
+import { wsFramer } from '../internals/index.ts';
 import type { TransportContext } from './transport.ts';
 import { compactBoundFrame } from './ws-compact.ts';
 import { WsConnection } from './ws-connection.ts';
-import { textFrame } from './ws-frame.ts';
 
-const frame = createFramer((m) => textFrame(Buffer.from(m.toJson())));
+const frame = wsFramer((m) => Buffer.from(m.toJson()));
 const resetFrame = (n: ResetNotice): string =>
   JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } });
 

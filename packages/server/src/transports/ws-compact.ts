@@ -1,6 +1,6 @@
-import { createFramer, type Message } from '@herald/core';
+import type { Message } from '@herald/core';
 import { COMPACT_PROTOCOL } from '@herald/protocol';
-import { textFrame } from './ws-frame.ts';
+import { wsFramer } from '../internals/index.ts';
 
 // The compact subprotocol (docs/protocol.md, section 6): a client that offers it in
 // `Sec-WebSocket-Protocol` gets message frames with one-letter keys, about 30 bytes smaller each;
@@ -18,9 +18,7 @@ function compactBody(m: Message): string {
 }
 
 /** A bound socket's message frame: the channel is the socket's own, so it is left out. */
-export const compactBoundFrame = createFramer((m) => textFrame(Buffer.from(`{${compactBody(m)}`)));
+export const compactBoundFrame = wsFramer((m) => Buffer.from(`{${compactBody(m)}`));
 
 /** A multiplexed socket's message frame: `{"c":channel,…}`. */
-export const compactMuxFrame = createFramer((m) =>
-  textFrame(Buffer.from(`{"c":${JSON.stringify(m.channel)},${compactBody(m)}`)),
-);
+export const compactMuxFrame = wsFramer((m) => Buffer.from(`{"c":${JSON.stringify(m.channel)},${compactBody(m)}`));

@@ -1,15 +1,9 @@
 import type { Duplex } from 'node:stream';
-import {
-  type Framer,
-  type Message,
-  type ResetNotice,
-  type Sink,
-  SLOW_CONSUMER_CODE,
-  type Subscription,
-} from '@herald/core';
-import { type RawData, WebSocket } from 'ws';
+import { type Message, type ResetNotice, type Sink, SLOW_CONSUMER_CODE, type Subscription } from '@herald/core';
+import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection } from '../heartbeat.ts';
+import { handEvents, type SocketEvents, type WsFramer } from '../internals/index.ts';
 import type { TokenBucket } from '../limits/token-bucket.ts';
 import type { TransportContext } from './transport.ts';
 
@@ -22,34 +16,10 @@ const MAX_FAILED_AUTHS = 3;
 export type OnFrame = (conn: WsConnection, data: RawData, isBinary: boolean) => void;
 
 /**
- * ws's WebSocket with its events handed straight to the connection instead of to listeners: four
- * `on(...)` calls per socket cost four closures, their contexts and a grown listener table (~0.6 KB
- * an idle socket). Given to the WebSocketServer as its `WebSocket` class (upgrade.ts).
- */
-export class HeraldWebSocket extends WebSocket {
-  connection: WsConnection | undefined = undefined;
-
-  override emit(event: string | symbol, ...args: unknown[]): boolean {
-    const c = this.connection;
-    if (c !== undefined) {
-      if (event === 'message') c.frame(args[0] as RawData, args[1] as boolean);
-      else if (event === 'pong') c.pong();
-      else if (event === 'close') c.ended();
-      // Without this, one bad frame would crash the process (RELIABILITY.md T2).
-      else if (event === 'error') {
-        c.failed(args[0] as Error);
-        return true;
-      }
-    }
-    return super.emit(event, ...args);
-  }
-}
-
-/**
  * A WebSocket the core writes to. Bound and multiplexed sockets differ only in the framer for
  * messages and resets, and in what they accept from the client.
  */
-export class WsConnection implements Sink, LiveConnection {
+export class WsConnection implements Sink, LiveConnection, SocketEvents {
   readonly transport = 'websocket';
   readonly openedAt = Date.now();
   /** Live subscriptions by channel (`undefined` while a subscribe is in flight). */
@@ -67,8 +37,8 @@ export class WsConnection implements Sink, LiveConnection {
     readonly ws: WebSocket,
     /** The TCP socket (also the key of per-connection limits). */
     readonly socket: Duplex,
-    /** Builds complete WebSocket frames (see ws-frame.ts). */
-    private readonly framer: Framer,
+    /** Encodes messages for this socket (see internals/ws-frame.ts). */
+    private readonly framer: WsFramer,
     private readonly resetFrame: (notice: ResetNotice) => string,
     public principal: Principal,
     /** Handles each frame the peer sends. */
@@ -77,14 +47,7 @@ export class WsConnection implements Sink, LiveConnection {
     this.frames = ctx.limits.socketFrames();
     ctx.stats.connections.websocket++;
     ctx.sockets.add(this);
-    if (ws instanceof HeraldWebSocket) {
-      ws.connection = this;
-    } else {
-      ws.on('message', (data, isBinary) => this.frame(data, isBinary));
-      ws.on('pong', () => this.pong());
-      ws.on('close', () => this.ended());
-      ws.on('error', (error) => this.failed(error));
-    }
+    handEvents(ws, this);
   }
 
   /** Runs `end` once when the connection ends (the list is made on first use: most sockets need none). */
@@ -116,13 +79,22 @@ export class WsConnection implements Sink, LiveConnection {
   /**
    * Writes the message's ready-made frame (shared by every socket of this framing) straight to the
    * TCP socket. Safe because permessage-deflate is off, so ws never holds frames in its own queue and
-   * every frame it writes (pings, acks, close) goes out whole and in order.
+   * every frame it writes (pings, acks, close) goes out whole and in order. With internals off, the
+   * message's shared payload goes through `ws.send` instead.
    */
   deliver(message: Message): void {
     if (this.closed || this.ws.readyState !== 1) return;
-    const frame = message.frame(this.framer);
-    this.ctx.turns.write(this.socket, frame);
-    this.ctx.stats.bytesOut.websocket += frame.length;
+    let bytes: number;
+    if (this.ctx.internals) {
+      const frame = message.frame(this.framer.wire);
+      this.ctx.turns.write(this.socket, frame);
+      bytes = frame.length;
+    } else {
+      const payload = message.frame(this.framer.payload);
+      this.ws.send(payload, { binary: false });
+      bytes = payload.length;
+    }
+    this.ctx.stats.bytesOut.websocket += bytes;
     this.ctx.stats.delivered.websocket++;
   }
 

@@ -1,16 +1,16 @@
 import type { Duplex } from 'node:stream';
-import { createFramer, HeraldError, type PublishInput, type ResetNotice } from '@herald/core';
+import { HeraldError, type PublishInput, type ResetNotice } from '@herald/core';
 import { CLOSE_CODES, COMPACT_PROTOCOL, isChannelName, parseCursor } from '@herald/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import { toHeraldError } from '../http/respond.ts';
+import { wsFramer } from '../internals/index.ts';
 import type { TransportContext } from './transport.ts';
 import { compactMuxFrame } from './ws-compact.ts';
 import { WsConnection } from './ws-connection.ts';
-import { textFrame } from './ws-frame.ts';
 import { answerPresence, clientId, joinPresence, leavePresence, renewPresence, subscribeInfo } from './ws-presence.ts';
 
-const frame = createFramer((m) => textFrame(Buffer.from(`{"op":"message",${m.toJson().slice(1)}`)));
+const frame = wsFramer((m) => Buffer.from(`{"op":"message",${m.toJson().slice(1)}`));
 
 const resetFrame = (n: ResetNotice): string =>
   JSON.stringify({ op: 'reset', channel: n.channel, epoch: n.epoch, from: n.from });

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from 'node:http';
 import { ERROR_CATALOG } from '@herald/protocol';
 import { errorBody, sendError, toHeraldError } from '../http/respond.ts';
-import { type Reply, writeReply } from './pull-reply.ts';
+import { type Reply, writeReply } from '../transports/pull-reply.ts';
 import { ReleasedResponse } from './release-http.ts';
 
 /**
@@ -9,7 +9,7 @@ import { ReleasedResponse } from './release-http.ts';
  * (releaseHttp: node's request, response, parser and their listeners, ~6 KB per held poll), and the
  * answer is later written on the bare socket the way node:http would write it; then the socket goes
  * back to node:http for the client's next request (keep-alive). When the release cannot be done, the
- * answer goes through the response as usual.
+ * answer goes through the response as usual, as it does with internals off (`internals`, switch.ts).
  */
 export class HeldReply {
   /** The response while node:http keeps it (the release could not be done), else null. */
@@ -21,8 +21,9 @@ export class HeldReply {
     req: IncomingMessage,
     res: ServerResponse,
     private readonly onGone: () => void,
+    internals: boolean,
   ) {
-    this.released = ReleasedResponse.take(req, res);
+    this.released = ReleasedResponse.take(internals, req, res);
     if (this.released !== undefined) {
       this.released.socket.on('close', this.socketClosed);
     } else {

@@ -146,8 +146,12 @@ export class ReleasedResponse {
     private readonly readAt: number,
   ) {}
 
-  /** Releases `res` (see releaseHttp); undefined when that cannot be done and node:http keeps it. */
-  static take(req: IncomingMessage, res: ServerResponse): ReleasedResponse | undefined {
+  /**
+   * Releases `res` (see releaseHttp); undefined when that cannot be done, or internals are off
+   * (`enabled`, switch.ts), and node:http keeps it.
+   */
+  static take(enabled: boolean, req: IncomingMessage, res: ServerResponse): ReleasedResponse | undefined {
+    if (!enabled) return undefined;
     const socket = res.socket as Socket | null;
     if (socket === null) return undefined;
     const headers = res.getHeaders();

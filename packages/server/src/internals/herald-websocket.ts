@@ -1,0 +1,49 @@
+import { type RawData, WebSocket } from 'ws';
+
+/** What a socket's events are handed to (transports/ws-connection.ts). */
+export interface SocketEvents {
+  frame(data: RawData, isBinary: boolean): void;
+  pong(): void;
+  ended(): void;
+  failed(error: Error): void;
+}
+
+/**
+ * ws's WebSocket with its events handed straight to the connection instead of to listeners: four
+ * `on(...)` calls per socket cost four closures, their contexts and a grown listener table (~0.6 KB
+ * an idle socket). Given to the WebSocketServer as its `WebSocket` class (transports/upgrade.ts) while
+ * internals are on; it overrides `emit`, which ws calls but does not document as a hook.
+ */
+export class HeraldWebSocket extends WebSocket {
+  connection: SocketEvents | undefined = undefined;
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const c = this.connection;
+    if (c !== undefined) {
+      if (event === 'message') c.frame(args[0] as RawData, args[1] as boolean);
+      else if (event === 'pong') c.pong();
+      else if (event === 'close') c.ended();
+      // Without this, an 'error' with no listener would throw, and one bad frame would crash the process.
+      else if (event === 'error') {
+        c.failed(args[0] as Error);
+        return true;
+      }
+    }
+    return super.emit(event, ...args);
+  }
+}
+
+/**
+ * Hands a socket's events to `events`: without listeners when it is a {@link HeraldWebSocket}, else
+ * through ws's documented events (internals off).
+ */
+export function handEvents(ws: WebSocket, events: SocketEvents): void {
+  if (ws instanceof HeraldWebSocket) {
+    ws.connection = events;
+    return;
+  }
+  ws.on('message', (data, isBinary) => events.frame(data, isBinary));
+  ws.on('pong', () => events.pong());
+  ws.on('close', () => events.ended());
+  ws.on('error', (error) => events.failed(error));
+}
