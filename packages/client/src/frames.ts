@@ -1,4 +1,11 @@
-import { type Cursor, parseMultiCursor, type WireMessage, type WireReset } from '@herald/protocol';
+import {
+  type Cursor,
+  parseMultiCursor,
+  type ServerOp,
+  SSE_EVENTS,
+  type WireMessage,
+  type WireReset,
+} from '@herald/protocol';
 
 /**
  * What every transport turns its wire format into, so that resume and delivery logic exists once.
@@ -79,7 +86,9 @@ export function parseWsFrame(text: string): Frame | Reply | Dropped | 'pong' | u
   const value = parseJson(text);
   if (!isObject(value)) return undefined;
   const ref = typeof value.ref === 'number' || typeof value.ref === 'string' ? value.ref : undefined;
-  switch (value.op) {
+  // The ops the hub sends are the protocol's ServerOp: a case for an op it never sends fails to compile.
+  const op = value.op as ServerOp['op'] | undefined;
+  switch (op) {
     case 'message': {
       const message = toMessage(value);
       return message && { type: 'message', message };
@@ -98,7 +107,7 @@ export function parseWsFrame(text: string): Frame | Reply | Dropped | 'pong' | u
     case 'leave':
       // Read by the presence module (kept out of the core bundle), which checks the member's fields.
       return typeof value.channel === 'string'
-        ? { type: 'member', channel: value.channel, kind: value.op, member: value }
+        ? { type: 'member', channel: value.channel, kind: op, member: value }
         : undefined;
     case 'unsubscribed':
       return typeof value.channel === 'string'
@@ -152,11 +161,11 @@ export function parseSseEvent(
 ): Frame | undefined {
   const value = parseJson(event.data);
   const single = channels.length === 1 ? channels[0] : undefined;
-  if (event.event === 'herald.reset') {
+  if (event.event === SSE_EVENTS.reset) {
     const reset = toReset(value, single);
     return reset && { type: 'reset', reset };
   }
-  if (event.event === 'herald.close') return toClose(value);
+  if (event.event === SSE_EVENTS.close) return toClose(value);
   const message = toMessage(value, single);
   if (message === undefined) return undefined;
   const epoch = epochIn(event.id, channels, message.channel);

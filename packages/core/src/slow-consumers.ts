@@ -1,7 +1,8 @@
+import { CLOSE_CODES } from '@herald/protocol';
 import type { Sink } from './sink.ts';
 
 /** The slow-consumer cut: 4100, "reconnect with backoff" (contract sections 6 and 7a). */
-export const SLOW_CONSUMER_CODE = 4100;
+export const SLOW_CONSUMER_CODE = CLOSE_CODES.slow_consumer;
 
 /** How often sinks over the soft limit are looked at again, ms. */
 const CHECK_EVERY_MS = 250;

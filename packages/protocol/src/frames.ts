@@ -25,27 +25,102 @@ export interface SubscribedLine {
   subscribed: { channel: string; epoch: string; cursor: string };
 }
 
+/** A reset line: NDJSON streams and bound WebSockets. */
+export interface ResetLine {
+  reset: WireReset;
+}
+
 /** Final line of an NDJSON stream that the server ends for a reason. */
 export interface CloseLine {
   close: { code: number; reason: string };
 }
 
+/** Names of the SSE events the hub sends besides messages (contract section 4). */
+export const SSE_EVENTS = { reset: 'herald.reset', close: 'herald.close' } as const;
+
+/** The `data` of SSE's `herald.close` event. */
+export type CloseEvent = CloseLine['close'];
+
+/** The `data` of SSE's `herald.reset` event. */
+export type ResetEvent = WireReset;
+
+/** What a request op of a multiplexed WebSocket carries back in its answer. */
+export type Ref = number | string;
+
+/** A presence member as the hub sends it (contract section 6); `user` is set by the hub alone. */
+export interface WireMember {
+  client: string;
+  user?: string | undefined;
+  info: Record<string, unknown>;
+}
+
 /** Client -> server ops on the multiplexed WebSocket (`/v1/ws`). */
 export type ClientOp =
-  | { op: 'subscribe'; ref?: number | string; channel: string; after?: string; info?: Record<string, unknown> }
-  | { op: 'unsubscribe'; ref?: number | string; channel: string }
-  | { op: 'publish'; ref?: number | string; channel: string; event?: string; data: unknown }
-  | { op: 'ping'; ref?: number | string }
-  | { op: 'auth'; ref?: number | string; token: string }
-  | { op: 'presence'; ref?: number | string; channel: string };
+  | { op: 'subscribe'; ref?: Ref; channel: string; after?: string; info?: Record<string, unknown> }
+  | { op: 'unsubscribe'; ref?: Ref; channel: string }
+  | { op: 'publish'; ref?: Ref; channel: string; event?: string; data: unknown }
+  | { op: 'ping'; ref?: Ref }
+  | { op: 'auth'; ref?: Ref; token: string }
+  | { op: 'presence'; ref?: Ref; channel: string };
 
-/** Server -> client ops on the multiplexed WebSocket. */
+/** `ok` to `subscribe`: where delivery starts; `client` (this socket's presence id) when it joined presence. */
+export interface SubscribedOk {
+  op: 'ok';
+  ref?: Ref | undefined;
+  channel: string;
+  epoch: string;
+  cursor: string;
+  client?: string | undefined;
+}
+
+/** `ok` to `publish`: where the message was stored. */
+export interface PublishedOk {
+  op: 'ok';
+  ref?: Ref | undefined;
+  channel: string;
+  epoch: string;
+  offset: number;
+  cursor: string;
+  time: number;
+}
+
+/** `ok` to `presence`: the members (at most a bounded number) and how many there are. */
+export interface PresenceOk {
+  op: 'ok';
+  ref?: Ref | undefined;
+  channel: string;
+  client: string;
+  members: WireMember[];
+  count: number;
+}
+
+/** `ok` to `unsubscribe` (with its channel) and to `auth` (without). */
+export interface PlainOk {
+  op: 'ok';
+  ref?: Ref | undefined;
+  channel?: string;
+}
+
+/**
+ * Server -> client frames on WebSockets. Multiplexed sockets send all of them; bound sockets send
+ * {@link SubscribedLine}, messages, {@link ResetLine}, `pong` and `error`.
+ */
 export type ServerOp =
-  | ({ op: 'ok'; ref?: number | string } & Record<string, unknown>)
-  | { op: 'error'; ref?: number | string; code: string; message: string }
+  | SubscribedOk
+  | PublishedOk
+  | PresenceOk
+  | PlainOk
+  | { op: 'error'; ref?: Ref | undefined; code: string; message: string; retryAfter?: number | undefined }
   | ({ op: 'message' } & WireMessage)
   | ({ op: 'reset' } & WireReset)
-  | { op: 'pong'; ref?: number | string };
+  | { op: 'pong'; ref?: Ref | undefined }
+  /** The hub ended one subscription (after `op: auth` with a token that no longer allows it). */
+  | { op: 'unsubscribed'; channel: string; code: string; message: string }
+  /** A presence change on a channel the socket joined or watches. */
+  | ({ op: 'join' | 'leave'; channel: string } & WireMember);
+
+/** Every frame a WebSocket may carry from the server. */
+export type ServerFrame = ServerOp | SubscribedLine | ResetLine;
 
 /** Pull / long-poll answer body for one channel (contract section 3). */
 export interface PullBody {

@@ -1,3 +1,4 @@
+import { CLOSE_CODES } from '@herald/protocol';
 /** A live connection the hub keeps alive and can end. */
 export interface LiveConnection {
   /** When it opened (ms since epoch), for the lifetime cap. */
@@ -60,7 +61,7 @@ export class Ticker {
     const now = Date.now();
     for (const c of this.connections) {
       const at = c.expiresAt();
-      if (at !== undefined && at <= now) c.shutdown(4200, 'token expired');
+      if (at !== undefined && at <= now) c.shutdown(CLOSE_CODES.token_expired, 'token expired');
     }
   }
 
@@ -68,7 +69,7 @@ export class Ticker {
     this.onTick();
     const expired = this.lifetimeMs > 0 ? Date.now() - this.lifetimeMs : -1;
     for (const c of this.connections) {
-      if (c.openedAt < expired) c.shutdown(4201, 'connection lifetime reached');
+      if (c.openedAt < expired) c.shutdown(CLOSE_CODES.lifetime_exceeded, 'connection lifetime reached');
       else c.heartbeat();
     }
   }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError, type Hub, type PublishInput } from '@herald/core';
-import { isChannelName } from '@herald/protocol';
+import { formatCursor, isChannelName } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import type { ClientInfo } from '../hooks/client-info.ts';
 import type { Hooks } from '../hooks/hooks.ts';
@@ -57,7 +57,7 @@ export async function handlePublish(
   const result = await ctx.hub.publish(channel, stored, key);
   const messages = result.messages.map((m) => ({
     offset: m.offset,
-    cursor: `${result.epoch}:${m.offset}`,
+    cursor: formatCursor({ epoch: result.epoch, offset: m.offset }),
     time: m.time,
   }));
   // A replay gets the first answer unchanged (same status and body), so only a header can tell it apart.
@@ -149,7 +149,13 @@ async function publishItem(
     const r = await ctx.hub.publish(channel, stored);
     const w = r.messages[0];
     if (w === undefined) throw new HeraldError('internal');
-    return { channel, epoch: r.epoch, offset: w.offset, cursor: `${r.epoch}:${w.offset}`, time: w.time };
+    return {
+      channel,
+      epoch: r.epoch,
+      offset: w.offset,
+      cursor: formatCursor({ epoch: r.epoch, offset: w.offset }),
+      time: w.time,
+    };
   } catch (error) {
     const e = toHeraldError(error);
     return { channel, error: { code: e.code, message: e.message } };

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { HeraldError, type Hub } from '@herald/core';
-import type { StatsSnapshot } from '@herald/protocol';
+import { CLOSE_CODES, type StatsSnapshot } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection, Ticker } from '../heartbeat.ts';
+import { SSE_CONTENT_TYPE, SSE_HEARTBEAT, sseClose, sseEvent, sseRetry } from '../http/sse-text.ts';
 import { type ServerStats, TRANSPORTS, type TransportName } from '../stats.ts';
 import { BusiestChannels } from './busiest-channels.ts';
 
@@ -65,17 +66,17 @@ export class StatsStream {
     if (principal.kind !== 'key') throw new HeraldError('forbidden', 'the stats stream needs the API key');
     if (this.options.draining()) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
     res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
+      'content-type': SSE_CONTENT_TYPE,
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
     });
-    res.write(`retry: ${this.options.retryMs}\n\n`);
+    res.write(sseRetry(this.options.retryMs));
     const client = new StatsClient(res, this.options.maxBacklogBytes, (c) => this.remove(c));
     this.clients.add(client);
     this.streams.add(client);
     if (this.timer === undefined) this.start();
     // The first snapshot at once, so a dashboard has numbers before the first tick.
-    client.send(`data: ${JSON.stringify(await this.snapshot())}\n\n`);
+    client.send(sseEvent(JSON.stringify(await this.snapshot())));
   }
 
   private start(): void {
@@ -107,7 +108,7 @@ export class StatsStream {
     this.previous = this.sample();
     this.busiest.clear();
     this.lag?.reset();
-    const frame = `data: ${JSON.stringify(snapshot)}\n\n`;
+    const frame = sseEvent(JSON.stringify(snapshot));
     for (const client of this.clients) client.send(frame);
   }
 
@@ -205,19 +206,19 @@ class StatsClient implements LiveConnection {
     if (this.ended) return;
     // A dashboard that stopped reading is cut rather than buffered for (contract 7a).
     if (this.res.writableLength > this.maxBacklogBytes) {
-      this.shutdown(4100, 'slow consumer');
+      this.shutdown(CLOSE_CODES.slow_consumer, 'slow consumer');
       return;
     }
     this.res.write(frame);
   }
 
   heartbeat(): void {
-    this.send(': hb\n\n');
+    this.send(SSE_HEARTBEAT);
   }
 
   shutdown(code: number, reason: string): void {
     if (this.ended) return;
-    this.res.end(`event: herald.close\ndata: ${JSON.stringify({ code, reason })}\n\n`);
+    this.res.end(sseClose(code, reason));
     this.end();
   }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
+import { type CloseLine, formatCursor, type ResetLine, type SubscribedLine } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import { HttpStream, type StreamFormat } from './http-stream.ts';
 import { streamFraming } from './stream-framing.ts';
@@ -16,11 +17,12 @@ export const NDJSON_FORMAT: StreamFormat = {
   needsCursor: false,
   preamble: () => '',
   subscribed: (channel, epoch, last) =>
-    `${JSON.stringify({ subscribed: { channel, epoch, cursor: `${epoch}:${last}` } })}\n`,
+    `${JSON.stringify({ subscribed: { channel, epoch, cursor: formatCursor({ epoch, offset: last }) } } satisfies SubscribedLine)}\n`,
   message: (stream, m) => stream.writeFramed(m, line),
-  reset: (n) => `${JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } })}\n`,
+  reset: (n) =>
+    `${JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } } satisfies ResetLine)}\n`,
   heartbeat: HEARTBEAT,
-  close: (code, reason) => `${JSON.stringify({ close: { code, reason } })}\n`,
+  close: (code, reason) => `${JSON.stringify({ close: { code, reason } } satisfies CloseLine)}\n`,
 };
 
 /** `Accept: application/x-ndjson`: HTTP streaming, resumable with `?after=`. */

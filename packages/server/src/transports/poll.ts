@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChannelState } from '@herald/core';
+import { HEADERS } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import { limitParam } from '../http/query.ts';
 import { etagOf, pullPage } from './pull-page.ts';
@@ -70,7 +71,7 @@ function answerConditional(
   ctx.cors.trimNotModified(req, res);
   res.writeHead(304, {
     etag,
-    'herald-poll-interval': pollInterval(ctx, target),
+    [HEADERS.pollInterval]: pollInterval(ctx, target),
     'cache-control': 'no-cache',
   });
   res.end();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChannelState, Message, PullResult } from '@herald/core';
-import { formatMultiCursor, type Position } from '@herald/protocol';
+import { formatCursor, formatMultiCursor, type Position, type PullBody, type WireReset } from '@herald/protocol';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
@@ -50,7 +50,7 @@ export async function pullPage(ctx: TransportContext, target: Target, limit: num
     const cursor = target.cursors[i];
     states.push(page.state);
     for (const m of page.messages) messages.push(m.toJson());
-    if (page.reset !== undefined) resets.push(JSON.stringify({ channel, ...page.reset }));
+    if (page.reset !== undefined) resets.push(JSON.stringify({ channel, ...page.reset } satisfies WireReset));
     cursors.push({ epoch: page.state.epoch, offset: page.last });
     more ||= page.more && cursor !== undefined;
   }
@@ -58,6 +58,7 @@ export async function pullPage(ctx: TransportContext, target: Target, limit: num
   if (anyCursor && messages.length === 0 && resets.length === 0) {
     return { body: undefined, etag: undefined, immutable: false, messages: 0 };
   }
+  // Protocol's `MultiPullBody`, written as text (messages are stored as JSON).
   const body = `{"cursor":${JSON.stringify(formatMultiCursor(cursors))},"messages":[${messages.join(',')}]${
     more ? ',"more":true' : ''
   }${resets.length > 0 ? `,"resets":[${resets.join(',')}]` : ''}}`;
@@ -78,11 +79,12 @@ export function etagOf(states: ReadonlyArray<Pick<ChannelState, 'epoch' | 'last'
   return `"m.${createHash('sha256').update(versions).digest('base64url').slice(0, 27)}"`;
 }
 
+/** The body of a one-channel pull: protocol's `PullBody`, written as text (messages are stored as JSON). */
 function singleBody(channel: string, page: PullResult): string {
   const parts: string[] = [];
   for (const m of page.messages as Message[]) parts.push(m.toJsonWithoutChannel());
-  const reset = page.reset === undefined ? '' : `,"reset":${JSON.stringify(page.reset)}`;
+  const reset = page.reset === undefined ? '' : `,"reset":${JSON.stringify(page.reset satisfies PullBody['reset'])}`;
   const more = page.more ? ',"more":true' : '';
   const { epoch } = page.state;
-  return `{"channel":${JSON.stringify(channel)},"epoch":${JSON.stringify(epoch)},"cursor":"${epoch}:${page.last}","messages":[${parts.join(',')}]${more}${reset}}`;
+  return `{"channel":${JSON.stringify(channel)},"epoch":${JSON.stringify(epoch)},"cursor":${JSON.stringify(formatCursor({ epoch, offset: page.last }))},"messages":[${parts.join(',')}]${more}${reset}}`;
 }

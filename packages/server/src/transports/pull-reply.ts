@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { HEADERS } from '@herald/protocol';
 import { sendJson } from '../http/respond.ts';
 import type { PullAnswer } from './pull-page.ts';
 import type { Target } from './target.ts';
@@ -39,7 +40,7 @@ export function pullReply(
 ): Reply {
   const channel = target.channels[0] as string;
   const settings = ctx.hub.settings(channel);
-  const headers: Record<string, string | number> = { 'herald-poll-interval': pollInterval(ctx, target) };
+  const headers: Record<string, string | number> = { [HEADERS.pollInterval]: pollInterval(ctx, target) };
   if (answer.etag !== undefined) headers.etag = answer.etag;
   const publicChannel = target.principal.kind === 'anonymous' || settings.anonymousSubscribe;
   headers['cache-control'] =

@@ -1,31 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Message } from '@herald/core';
 import { createFramer } from '@herald/core';
-import { ERROR_CATALOG } from '@herald/protocol';
+import { CLOSE_CODES, ERROR_CATALOG, formatCursor, type ResetEvent, SSE_EVENTS } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import { toHeraldError } from '../http/respond.ts';
+import { SSE_CONTENT_TYPE, SSE_HEARTBEAT, sseClose, sseEvent, sseRetry } from '../http/sse-text.ts';
 import { HttpStream, type StreamFormat } from './http-stream.ts';
 import { streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
-// Event names and channel names are validated against patterns without CR/LF, and `data` is compact
-// JSON (JSON.stringify escapes CR and LF), so no field of ours can inject SSE lines.
-const eventLine = (m: Message): string => (m.event === undefined ? '' : `event: ${m.event}\n`);
-
 /** One channel: `id` is the message's own cursor, shared by every subscriber. */
-const single = streamFraming((m) => Buffer.from(`id: ${m.epoch}:${m.offset}\n${eventLine(m)}data: ${m.data}\n\n`));
+const single = streamFraming((m) => Buffer.from(sseEvent(m.data, m.event, formatCursor(m))));
 /** Many channels: `data` is the whole message; the `id` line (the stream's own cursor) is written before it. */
-const multi = createFramer((m) => Buffer.from(`${eventLine(m)}data: ${m.toJson()}\n\n`));
+const multi = createFramer((m) => Buffer.from(sseEvent(m.toJson(), m.event)));
 
-const HEARTBEAT = Buffer.from(': hb\n\n');
+const HEARTBEAT = Buffer.from(SSE_HEARTBEAT);
 
 /** Server-Sent Events framing (contract section 4). */
 export const SSE_FORMAT: StreamFormat = {
   transport: 'sse',
-  contentType: 'text/event-stream; charset=utf-8',
+  contentType: SSE_CONTENT_TYPE,
   needsCursor: true,
-  preamble: (ctx) => `retry: ${ctx.options.sseRetryMs}\n\n`,
+  preamble: (ctx) => sseRetry(ctx.options.sseRetryMs),
   subscribed: () => '',
   message(stream, m, cursor) {
     if (cursor === undefined) {
@@ -37,11 +33,12 @@ export const SSE_FORMAT: StreamFormat = {
   },
   reset(n, cursor) {
     // The id moves Last-Event-ID to the new position, so a reconnect does not report the reset twice.
-    const id = cursor ?? `${n.epoch}:${n.from - 1}`;
-    return `id: ${id}\nevent: herald.reset\ndata: ${JSON.stringify({ channel: n.channel, epoch: n.epoch, from: n.from })}\n\n`;
+    const id = cursor ?? formatCursor({ epoch: n.epoch, offset: n.from - 1 });
+    const data: ResetEvent = { channel: n.channel, epoch: n.epoch, from: n.from };
+    return sseEvent(JSON.stringify(data), SSE_EVENTS.reset, id);
   },
   heartbeat: HEARTBEAT,
-  close: (code, reason) => `event: herald.close\ndata: ${JSON.stringify({ code, reason })}\n\n`,
+  close: sseClose,
 };
 
 /**
@@ -62,7 +59,7 @@ export async function handleSse(
   const target = await parseTarget(ctx, req, principal, query, channel, resume);
   if (ctx.draining() || !(await ctx.hub.engine.ready().catch(() => false))) {
     res.writeHead(200, { 'content-type': SSE_FORMAT.contentType, 'cache-control': 'no-cache' });
-    res.end(`retry: ${ctx.options.sseRetryMs}\n\n${SSE_FORMAT.close(4102, 'unavailable, retry')}`);
+    res.end(sseRetry(ctx.options.sseRetryMs) + sseClose(CLOSE_CODES.unavailable, 'unavailable, retry'));
     return;
   }
   const release = holdConnection(ctx, req, res);
@@ -82,7 +79,7 @@ function holdConnection(ctx: TransportContext, req: IncomingMessage, res: Server
   } catch (error) {
     const e = toHeraldError(error);
     res.writeHead(200, { 'content-type': SSE_FORMAT.contentType, 'cache-control': 'no-cache' });
-    res.end(`retry: ${(e.retryAfter ?? 5) * 1000}\n\n${SSE_FORMAT.close(ERROR_CATALOG[e.code].close, e.message)}`);
+    res.end(sseRetry((e.retryAfter ?? 5) * 1000) + sseClose(ERROR_CATALOG[e.code].close, e.message));
     return undefined;
   }
 }

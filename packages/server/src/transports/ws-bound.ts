@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { ResetNotice } from '@herald/core';
-import { COMPACT_PROTOCOL, type Cursor } from '@herald/protocol';
+import { COMPACT_PROTOCOL, type Cursor, formatCursor, type ResetLine } from '@herald/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import { wsFramer } from '../internals/index.ts';
@@ -10,9 +10,13 @@ import { WsConnection } from './ws-connection.ts';
 
 const frame = wsFramer((m) => Buffer.from(m.toJson()));
 const resetFrame = (n: ResetNotice): string =>
-  JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } });
+  JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } } satisfies ResetLine);
 
-/** A bound socket's frames: only `{"op":"ping"}` (shared by every bound socket: no closure each). */
+/**
+ * A bound socket's frames: only `{"op":"ping"}` (shared by every bound socket: no closure each).
+ * `ref` is echoed back as the client sent it, whatever JSON it is, so pong and error are written
+ * here rather than as a protocol `ServerOp` (whose `ref` is a number or a string).
+ */
 function onFrame(conn: WsConnection, data: RawData, isBinary: boolean): void {
   if (!conn.admit()) return;
   const text = isBinary ? '' : data.toString();
@@ -46,7 +50,9 @@ export async function serveBoundSocket(
   const conn = new WsConnection(ctx, ws, socket, framer, resetFrame, principal, onFrame);
   conn.subscriptions.set(channel, undefined);
   const { subscription } = await ctx.hub.subscribe(channel, conn, cursor, (p) =>
-    conn.send(JSON.stringify({ subscribed: { channel, epoch: p.epoch, cursor: `${p.epoch}:${p.last}` } })),
+    conn.sendFrame({
+      subscribed: { channel, epoch: p.epoch, cursor: formatCursor({ epoch: p.epoch, offset: p.last }) },
+    }),
   );
   if (conn.subscriptions.has(channel)) conn.subscriptions.set(channel, subscription);
   else ctx.hub.unsubscribe(subscription);

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { type Message, type ResetNotice, type Sink, SLOW_CONSUMER_CODE, type Subscription } from '@herald/core';
+import { CLOSE_CODES, type ServerFrame } from '@herald/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection } from '../heartbeat.ts';
@@ -107,6 +108,11 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
     this.sendRaw(Buffer.from(text));
   }
 
+  /** Sends one of the protocol's frames (packages/protocol, frames.ts). */
+  sendFrame(frame: ServerFrame): void {
+    this.send(JSON.stringify(frame));
+  }
+
   backlog(): number {
     return this.ws.bufferedAmount;
   }
@@ -161,7 +167,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
     // API keys are the backend's own credentials: their sockets are not rate limited (SECURITY.md).
     if (this.frames === undefined || this.closed || this.principal.kind === 'key') return !this.closed;
     if (this.frames.take(1, this.ctx.limits.now()) === 0) return true;
-    this.shutdown(4101, 'rate limited: too many frames');
+    this.shutdown(CLOSE_CODES.rate_limited, 'rate limited: too many frames');
     return false;
   }
 

@@ -1,6 +1,13 @@
 import type { Duplex } from 'node:stream';
 import { HeraldError, type PublishInput, type ResetNotice } from '@herald/core';
-import { CLOSE_CODES, COMPACT_PROTOCOL, isChannelName, parseCursor } from '@herald/protocol';
+import {
+  CLOSE_CODES,
+  COMPACT_PROTOCOL,
+  formatCursor,
+  isChannelName,
+  parseCursor,
+  type ServerOp,
+} from '@herald/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import { toHeraldError } from '../http/respond.ts';
@@ -13,7 +20,7 @@ import { answerPresence, clientId, joinPresence, leavePresence, renewPresence, s
 const frame = wsFramer((m) => Buffer.from(`{"op":"message",${m.toJson().slice(1)}`));
 
 const resetFrame = (n: ResetNotice): string =>
-  JSON.stringify({ op: 'reset', channel: n.channel, epoch: n.epoch, from: n.from });
+  JSON.stringify({ op: 'reset', channel: n.channel, epoch: n.epoch, from: n.from } satisfies ServerOp);
 
 type Ref = number | string | undefined;
 type Fields = Record<string, unknown>;
@@ -62,7 +69,7 @@ function parseOp(data: RawData, isBinary: boolean): Fields {
 async function handleOp(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
   switch (op.op) {
     case 'ping':
-      return conn.send(JSON.stringify({ op: 'pong', ref }));
+      return conn.sendFrame({ op: 'pong', ref });
     case 'subscribe':
       return subscribe(conn, op, ref);
     case 'unsubscribe':
@@ -108,7 +115,14 @@ async function subscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void
   conn.subscriptions.set(channel, undefined);
   try {
     const { subscription } = await ctx.hub.subscribe(channel, conn, cursor, (p) => {
-      conn.send(JSON.stringify({ op: 'ok', ref, channel, epoch: p.epoch, cursor: `${p.epoch}:${p.last}`, client }));
+      conn.sendFrame({
+        op: 'ok',
+        ref,
+        channel,
+        epoch: p.epoch,
+        cursor: formatCursor({ epoch: p.epoch, offset: p.last }),
+        client,
+      });
       if (info !== undefined && conn.subscriptions.has(channel)) joinPresence(conn, channel, info);
     });
     // Unsubscribed (or closed) while history was replayed: drop it.
@@ -141,7 +155,7 @@ async function unsubscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<vo
   conn.subscriptions.delete(channel);
   if (subscription !== undefined) conn.ctx.hub.unsubscribe(subscription);
   leavePresence(conn, channel);
-  conn.send(JSON.stringify({ op: 'ok', ref, channel }));
+  conn.sendFrame({ op: 'ok', ref, channel });
 }
 
 async function publish(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
@@ -163,17 +177,15 @@ async function publish(conn: WsConnection, op: Fields, ref: Ref): Promise<void> 
   const result = await ctx.hub.publish(channel, inputs);
   const m = result.messages[0];
   if (m === undefined) throw new HeraldError('internal');
-  conn.send(
-    JSON.stringify({
-      op: 'ok',
-      ref,
-      channel,
-      epoch: result.epoch,
-      offset: m.offset,
-      cursor: `${result.epoch}:${m.offset}`,
-      time: m.time,
-    }),
-  );
+  conn.sendFrame({
+    op: 'ok',
+    ref,
+    channel,
+    epoch: result.epoch,
+    offset: m.offset,
+    cursor: formatCursor({ epoch: result.epoch, offset: m.offset }),
+    time: m.time,
+  });
 }
 
 /**
@@ -205,10 +217,10 @@ async function auth(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
     if (subscription !== undefined) conn.ctx.hub.unsubscribe(subscription);
     leavePresence(conn, channel);
     const message = `the new credentials do not allow ${channel}; unsubscribed`;
-    conn.send(JSON.stringify({ op: 'unsubscribed', channel, code: 'forbidden', message }));
+    conn.sendFrame({ op: 'unsubscribed', channel, code: 'forbidden', message });
   }
   if (principal.subject !== previous.subject) renewPresence(conn);
-  conn.send(JSON.stringify({ op: 'ok', ref }));
+  conn.sendFrame({ op: 'ok', ref });
 }
 
 function channelField(op: Fields): string {
@@ -226,5 +238,5 @@ function replyError(conn: WsConnection, ref: Ref, error: unknown): void {
   const e = toHeraldError(error);
   if (e.code === 'internal') conn.ctx.logger.error({ err: error }, 'websocket op failed');
   // retryAfter (seconds) only for rate_limited / unavailable; undefined drops out of the JSON.
-  conn.send(JSON.stringify({ op: 'error', ref, code: e.code, message: e.message, retryAfter: e.retryAfter }));
+  conn.sendFrame({ op: 'error', ref, code: e.code, message: e.message, retryAfter: e.retryAfter });
 }

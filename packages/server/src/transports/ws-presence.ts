@@ -7,6 +7,7 @@ import {
   type PresenceSink,
   presenceInfo,
 } from '@herald/core';
+import type { ServerOp } from '@herald/protocol';
 import type { WsConnection } from './ws-connection.ts';
 
 /** A multiplexed socket's presence identity: its client id and the channels it is a member of (with its info). */
@@ -27,7 +28,7 @@ function frameOf(change: PresenceChange): string {
   if (change !== lastChange) {
     lastChange = change;
     const { client, user, info } = change.member;
-    lastFrame = JSON.stringify({ op: change.kind, channel: change.channel, client, user, info });
+    lastFrame = JSON.stringify({ op: change.kind, channel: change.channel, client, user, info } satisfies ServerOp);
   }
   return lastFrame;
 }
@@ -122,5 +123,5 @@ export async function answerPresence(
   conn.principal.assertSubscribe(channel, settings);
   assertPresenceEnabled(channel, settings);
   const { members, count } = await hub.presence.list(channel, MAX_PRESENCE_LISTED);
-  conn.send(JSON.stringify({ op: 'ok', ref, channel, client: clientId(conn), members, count }));
+  conn.sendFrame({ op: 'ok', ref, channel, client: clientId(conn), members, count });
 }
