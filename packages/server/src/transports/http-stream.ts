@@ -5,6 +5,7 @@ import { ERROR_CATALOG, formatMultiCursor } from '@herald/protocol';
 import type { LiveConnection } from '../heartbeat.ts';
 import { toHeraldError } from '../http/respond.ts';
 import { ReleasedResponse } from '../internals/index.ts';
+import { drained } from './drained.ts';
 import { asChunk, type StreamFraming } from './stream-framing.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
@@ -142,17 +143,7 @@ export class HttpStream implements Sink, LiveConnection {
   }
 
   drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const socket = this.socket;
-      if (this.ended || socket === null || socket.writableLength === 0) return resolve();
-      const done = (): void => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        resolve();
-      };
-      socket.on('drain', done);
-      socket.on('close', done);
-    });
+    return drained(this.socket, this.ended || this.socket === null || this.socket.writableLength === 0);
   }
 
   close(code: number, reason: string): void {

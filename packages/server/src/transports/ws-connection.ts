@@ -6,6 +6,7 @@ import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection } from '../heartbeat.ts';
 import { handEvents, type SocketEvents, type WsFramer } from '../internals/index.ts';
 import type { TokenBucket } from '../limits/token-bucket.ts';
+import { drained } from './drained.ts';
 import type { TransportContext } from './transport.ts';
 
 /** How long a closing socket may take to flush its close frame before it is cut. */
@@ -118,16 +119,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
   }
 
   drained(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.closed || this.ws.bufferedAmount === 0) return resolve();
-      const done = (): void => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
-      };
-      this.socket.on('drain', done);
-      this.socket.on('close', done);
-    });
+    return drained(this.socket, this.closed || this.ws.bufferedAmount === 0);
   }
 
   close(code: number, reason: string): void {
