@@ -217,6 +217,11 @@ export class Hub implements WaitRegistry {
     this.release(subscription.channel, interest);
   }
 
+  /** Whether the engine serves requests now: false when it says so or its check fails (new live connections are then refused). */
+  engineReady(): Promise<boolean> {
+    return this.engine.ready().catch(() => false);
+  }
+
   /**
    * Waits for a message on one of `channels` (long polls): `owner.settled(true)` as soon as one is
    * published, `false` after `timeoutMs` or on `cancel()`. Register before reading, and read only

@@ -29,7 +29,7 @@ export function handleHealth(_ctx: OperationsContext, _req: IncomingMessage, res
  * Their last errors (which may name hosts) are in the stats stream, for the API key; counters in `/metrics`.
  */
 export async function handleReady(ctx: OperationsContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const engine = await ctx.hub.engine.ready().catch(() => false);
+  const engine = await ctx.hub.engineReady();
   const ready = engine && !ctx.draining();
   const bridges = ctx.bridges?.status().map(({ name, type, state, since }) => ({ name, type, state, since })) ?? [];
   const detail = bridges.length === 0 ? {} : { bridges };

@@ -36,7 +36,7 @@ export async function handleNdjson(
 ): Promise<void> {
   const target = await parseTarget(ctx, req, principal, query, channel, afterParam(query));
   if (ctx.draining()) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
-  if (!(await ctx.hub.engine.ready().catch(() => false))) throw new HeraldError('unavailable', 'the engine is down', 2);
+  if (!(await ctx.hub.engineReady())) throw new HeraldError('unavailable', 'the engine is down', 2);
   res.once('close', ctx.limits.holdConnection(ctx.limits.address(req)));
   await new HttpStream(ctx, res, NDJSON_FORMAT, target).open(req);
 }

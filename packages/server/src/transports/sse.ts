@@ -57,7 +57,7 @@ export async function handleSse(
   const lastEventId = req.headers['last-event-id'];
   const resume = typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : afterParam(query);
   const target = await parseTarget(ctx, req, principal, query, channel, resume);
-  if (ctx.draining() || !(await ctx.hub.engine.ready().catch(() => false))) {
+  if (ctx.draining() || !(await ctx.hub.engineReady())) {
     res.writeHead(200, { 'content-type': SSE_FORMAT.contentType, 'cache-control': 'no-cache' });
     res.end(sseRetry(ctx.options.sseRetryMs) + sseClose(CLOSE_CODES.unavailable, 'unavailable, retry'));
     return;
