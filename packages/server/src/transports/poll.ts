@@ -3,10 +3,13 @@ import type { ChannelState } from '@herald/core';
 import { HEADERS } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import { limitParam } from '../http/query.ts';
-import { etagOf, pullPage } from './pull-page.ts';
-import { pollInterval, sendPull } from './pull-reply.ts';
-import { afterParam, parseTarget, type Target } from './target.ts';
+import { etagOf, type PageContext, pullPage } from './pull-page.ts';
+import { pollInterval, type ReplyContext, sendPull } from './pull-reply.ts';
+import { afterParam, parseTarget, type Target, type TargetContext } from './target.ts';
 import type { TransportContext } from './transport.ts';
+
+/** What a plain pull uses: its target, page and answer, and CORS for a bare 304. */
+export type PollContext = TargetContext & PageContext & ReplyContext & Pick<TransportContext, 'cors'>;
 
 /**
  * Plain pull (`GET` without `wait`): one page now. Without cursors, `If-None-Match` with the
@@ -15,7 +18,7 @@ import type { TransportContext } from './transport.ts';
  * most often).
  */
 export function handlePoll(
-  ctx: TransportContext,
+  ctx: PollContext,
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,
@@ -28,7 +31,7 @@ export function handlePoll(
 }
 
 function poll(
-  ctx: TransportContext,
+  ctx: PollContext,
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,
@@ -47,7 +50,7 @@ function poll(
 }
 
 /** Every channel's state without a promise, or undefined when the engine cannot tell so. */
-function statesNow(ctx: TransportContext, channels: readonly string[]): ChannelState[] | undefined {
+function statesNow(ctx: PollContext, channels: readonly string[]): ChannelState[] | undefined {
   const states: ChannelState[] = [];
   for (const channel of channels) {
     const state = ctx.hub.stateNow(channel);
@@ -58,7 +61,7 @@ function statesNow(ctx: TransportContext, channels: readonly string[]): ChannelS
 }
 
 function answerConditional(
-  ctx: TransportContext,
+  ctx: PollContext,
   req: IncomingMessage,
   res: ServerResponse,
   target: Target,
@@ -77,6 +80,6 @@ function answerConditional(
   res.end();
 }
 
-async function answerPull(ctx: TransportContext, res: ServerResponse, target: Target, limit: number): Promise<void> {
+async function answerPull(ctx: PollContext, res: ServerResponse, target: Target, limit: number): Promise<void> {
   sendPull(ctx, res, target, await pullPage(ctx, target, limit), 'poll');
 }

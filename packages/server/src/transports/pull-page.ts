@@ -4,6 +4,9 @@ import { formatCursor, formatMultiCursor, type Position, type PullBody, type Wir
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
+/** What assembling a pull page reads: the hub only. */
+export type PageContext = Pick<TransportContext, 'hub'>;
+
 /** The answer to a pull over one or many channels, before it is written. */
 export interface PullAnswer {
   /** JSON body, or undefined for 204 (nothing new). */
@@ -20,7 +23,7 @@ export interface PullAnswer {
  * Pulls one page for a target. Single channel: after the cursor, or the latest `limit` messages.
  * Many channels: channels in request order share the `limit`.
  */
-export async function pullPage(ctx: TransportContext, target: Target, limit: number): Promise<PullAnswer> {
+export async function pullPage(ctx: PageContext, target: Target, limit: number): Promise<PullAnswer> {
   if (!target.multi) {
     const channel = target.channels[0] as string;
     const cursor = target.cursors[0];

@@ -5,6 +5,9 @@ import type { PullAnswer } from './pull-page.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
+/** What writing a pull answer uses: channel settings and poll intervals from the hub, the counters. */
+export type ReplyContext = Pick<TransportContext, 'hub' | 'stats'>;
+
 /** An answer ready to write: a pull (200 with the page, 204 when nothing is new) or an error. */
 export interface Reply {
   readonly status: number;
@@ -16,7 +19,7 @@ export interface Reply {
 
 /** Writes a pull answer on the response. */
 export function sendPull(
-  ctx: TransportContext,
+  ctx: ReplyContext,
   res: ServerResponse,
   target: Target,
   answer: PullAnswer,
@@ -33,7 +36,7 @@ export function writeReply(res: ServerResponse, reply: Reply): void {
 
 /** The status, caching headers and poll interval of a pull answer; counts what it delivers. */
 export function pullReply(
-  ctx: TransportContext,
+  ctx: ReplyContext,
   target: Target,
   answer: PullAnswer,
   transport: 'poll' | 'long-poll',
@@ -56,7 +59,7 @@ export function pullReply(
 }
 
 /** The shortest suggested interval of the target's channels. */
-export function pollInterval(ctx: TransportContext, target: Target): number {
+export function pollInterval(ctx: ReplyContext, target: Target): number {
   let interval = Number.POSITIVE_INFINITY;
   for (const channel of target.channels) interval = Math.min(interval, ctx.hub.pollIntervalMs(channel));
   return interval;

@@ -3,7 +3,13 @@ import { HeraldError } from '@herald/core';
 import { type Cursor, parseMultiCursor } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import { channelParam, cursorParam, single } from '../http/query.ts';
+import type { HeraldOptions } from '../options.ts';
 import type { TransportContext } from './transport.ts';
+
+/** What parsing and authorizing a target uses: channel settings, backend hooks, one limit. */
+export type TargetContext = Pick<TransportContext, 'hub' | 'hooks'> & {
+  readonly options: Pick<HeraldOptions, 'maxSubscriptionsPerConnection'>;
+};
 
 /** What a subscribe/pull request asks for: one channel (`/v1/channels/{ch}/messages`) or many (`/v1/events`). */
 export interface Target {
@@ -21,7 +27,7 @@ export interface Target {
  * poll then takes no promise at all.
  */
 export function parseTarget(
-  ctx: TransportContext,
+  ctx: TargetContext,
   req: IncomingMessage,
   principal: Principal,
   query: URLSearchParams,
@@ -37,7 +43,7 @@ export function parseTarget(
  * granted rights by its namespace's connect hook first, and each channel then passes the subscribe hook.
  */
 async function hookedTarget(
-  ctx: TransportContext,
+  ctx: TargetContext,
   req: IncomingMessage,
   authenticated: Principal,
   query: URLSearchParams,
@@ -60,7 +66,7 @@ async function hookedTarget(
 }
 
 function buildTarget(
-  ctx: TransportContext,
+  ctx: TargetContext,
   query: URLSearchParams,
   pathChannel: string | undefined,
   resume: string | undefined,
