@@ -54,8 +54,9 @@ describe.each(['memory', 'redis'] as const)('presence identity (%s engine)', (ki
     c.send({ ...op, ref });
     return (await c.frames.until((f) => f.ref === ref, 3_000, `answer to ref ${ref}`)).at(-1) as Frame;
   }
+  // Generous: on Redis a notice crosses the server and back, and CI runs many suites at once.
   const nextChange = async (c: WsClient) =>
-    (await c.frames.until((f) => f.op === 'join' || f.op === 'leave', 3_000, 'a join or leave')).at(-1) as Frame;
+    (await c.frames.until((f) => f.op === 'join' || f.op === 'leave', 10_000, 'a join or leave')).at(-1) as Frame;
 
   it('a member claiming another identity in its info is shown as who it is', async () => {
     const channel = uniqueChannel('room:');
