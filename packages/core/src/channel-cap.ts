@@ -9,7 +9,7 @@ const USE_GRANULARITY_MS = 1_000;
 
 /**
  * The channels an engine holds, least recently used first, and the choice of which to forget when a
- * new one does not fit (RELIABILITY T14: a flood of new channels must not lock out every other one).
+ * new one does not fit (threat T14 in SECURITY.md: a flood of new channels must not lock out every other one).
  *
  * An engine knows recency, not subscribers; what it can know is which channels its feed watches (the
  * hub watches exactly the channels someone on this node waits for: live subscribers and held long

@@ -3,7 +3,7 @@ import { evictOldest } from './history-budget.ts';
 import { MemoryEngine, messageBytes } from './memory-engine.ts';
 import { Message } from './message.ts';
 
-// RELIABILITY T14: history memory is bounded per channel and in total, and so is the channel count.
+// Threat T14 in SECURITY.md: history memory is bounded per channel and in total, and so is the channel count.
 const limits = { size: 100_000, maxAgeMs: 3_600_000 };
 const data = (n: number) => JSON.stringify('x'.repeat(n));
 const SIZE = messageBytes(new Message('c0', 'e', 1, undefined, data(1000), 0));

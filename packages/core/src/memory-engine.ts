@@ -51,7 +51,7 @@ export interface MemoryEngineOptions {
 }
 
 /**
- * Defaults of the memory engine's budgets (RELIABILITY T14): sized so that one process stays far below
+ * Defaults of the memory engine's budgets (threat T14 in SECURITY.md): sized so that one process stays far below
  * Node's default heap with every channel full, yet a busy application fits (1,000 messages of 16 KiB
  * in one channel; 100,000 channels).
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveCursor } from './resume.ts';
 
-// The channel of RELIABILITY.md G1: epoch E, offsets 1..10 all in history.
+// A channel in epoch E with offsets 1..10 all in history: the resume rule of docs/protocol.md section 1.
 const state = { epoch: 'E', first: 1, last: 10 };
 
 describe('resolveCursor (contract section 1 resume rule)', () => {

@@ -140,7 +140,7 @@ async function ensureConsumer(nc: NatsConnection, config: Config): Promise<void>
       ...settings,
       durable_name: config.durable,
       deliver_policy: config.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
-      // A string, not an array: Debian's nats-server 2.9 refuses `filter_subjects` (see STACK.md).
+      // A string, not an array: Debian's nats-server 2.9 refuses `filter_subjects` (docs/bridges.md).
       filter_subject: config.filterSubject,
     });
   }

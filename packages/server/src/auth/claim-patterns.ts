@@ -19,7 +19,7 @@ interface Wildcard {
  * The patterns of one claim, compiled once when its token is verified. Patterns without a star are a
  * set lookup; the others pass a prefix and suffix check before protocol's linear wildcard scan, so a
  * refusal usually costs a comparison, and the scan's worst case is bounded by the claim limits above
- * (RELIABILITY T1: a token must not buy CPU).
+ * (a token must not buy CPU: SECURITY.md, "How each threat is handled").
  */
 export class ClaimPatterns {
   private readonly exact = new Set<string>();

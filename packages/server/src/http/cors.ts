@@ -15,7 +15,7 @@ const EXPOSE_HEADERS = 'ETag, Herald-Poll-Interval, Retry-After, Content-Range, 
 const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#@*]+$/;
 
 /**
- * CORS and the Origin check (contract section 7, RELIABILITY T8/T9).
+ * CORS and the Origin check (docs/protocol.md section 7; threats T8 and T9 in SECURITY.md).
  *
  * - `*` in the list: any origin may use the hub, answered `Access-Control-Allow-Origin: *` and never
  *   with credentials. Safe because Herald has no ambient credentials: it sets and reads no cookies and

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 /**
  * Closes TCP connections that send nothing at all. Node's `headersTimeout` only runs once a request
  * has started, so a client could otherwise hold any number of sockets open by connecting and staying
- * silent (connection exhaustion, RELIABILITY T7). The same holds for a connection handed back to
+ * silent (connection exhaustion, threat T7 in SECURITY.md). The same holds for a connection handed back to
  * node:http after a held long poll (held-reply.ts): closed unless its next request starts in time.
  *
  * One timer for all connections, not one each (a timer and its closure cost ~250 B for every

@@ -1,7 +1,8 @@
 import type { Duplex } from 'node:stream';
 
 /**
- * Coalesces what the hub writes to each socket within one turn of the event loop (issues 6 and 16).
+ * Coalesces what the hub writes to each socket within one turn of the event loop (docs/performance.md,
+ * "What makes Herald fast and small"; measured in BENCHMARKS.md).
  * The first write to a socket in a turn corks it; every corked socket is uncorked in one
  * setImmediate, which runs right after this iteration's I/O callbacks. Every publish handled in
  * that turn (all the POSTs that one poll of the event loop found ready) then leaves in one writev

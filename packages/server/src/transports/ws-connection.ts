@@ -156,7 +156,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
    */
   admit(): boolean {
     this.alive = true;
-    // API keys are the backend's own credentials: their sockets are not rate limited (SECURITY.md).
+    // API keys are the backend's own credentials: their sockets are not rate limited (SECURITY.md, "Defaults").
     if (this.frames === undefined || this.closed || this.principal.kind === 'key') return !this.closed;
     if (this.frames.take(1, this.ctx.limits.now()) === 0) return true;
     this.shutdown(CLOSE_CODES.rate_limited, 'rate limited: too many frames');
