@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 /** The browser bundle the hub serves at `/herald.js`. */
 export const BUNDLE = join(root, 'packages/client/dist/herald.min.js');
 
-/** Chromium flags that work as root in a container (see shared STACK.md). */
+/** Chromium flags that work as root in a container (Chromium's sandbox refuses to start as root). */
 export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { ensureBuilt } from './build.ts';
 import { Cli, killAll } from './processes.ts';
 
-// Issue 15, item 10: `herald subscribe` says on stderr when it is subscribed (and how to get history)
+// `herald subscribe` (docs/config.md) says on stderr when it is subscribed (and how to get history)
 // and when it reconnects; stdout carries the messages alone.
 let s: TestServer;
 let proxy: TcpProxy;

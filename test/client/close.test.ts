@@ -12,7 +12,8 @@ describe('close()', () => {
 
   it('leaves nothing behind: a Node process that used every transport exits by itself', async () => {
     server = await startTestServer({ shutdownTimeoutMs: 100 });
-    // Spawn node itself (not npx): a signal to npm would not reach node (STACK pitfall 17).
+    // Spawn node itself (not npx): npx runs npm → sh → node, and a signal to npm
+    // would not reach node.
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/client/exit-child.ts', server.url, server.apiKey], {
       cwd: process.cwd(),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,7 +13,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { FAST, publishDirect, waitFor } from './helpers.ts';
 import { startTcpProxy } from './proxies.ts';
 
-// Issue 15, item 6: the SDK's presence API against a real hub, over the WebSocket (members, live
+// The SDK's presence API (docs/client.md "Presence") against a real hub, over the WebSocket (members, live
 // joins and leaves, the hub-set `user`) and over the other transports (watching through the HTTP list).
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 let s: TestServer;

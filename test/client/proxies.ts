@@ -68,7 +68,7 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
       }
     },
     resume() {
-      // A paused socket does not notice the hub closing it (STACK.md pitfall 18): resuming lets the
+      // A paused socket does not notice the hub closing it until it reads again: resuming lets the
       // held-back data, then the close, through.
       for (const [client, upstream] of stalled) upstream.pipe(client);
       stalled.clear();

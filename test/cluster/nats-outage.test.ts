@@ -1,5 +1,5 @@
 /**
- * F2 and F2b (RELIABILITY.md) on NATS: two hubs on a private `nats-server -js` (its own port and
+ * NATS going away (docs/scaling.md, "NATS JetStream instead of Redis"): two hubs on a private `nats-server -js` (its own port and
  * store directory), subscribers on node B (raw SSE, raw WebSocket and the SDK over WebSocket), a
  * publisher on node A. Mid-stream nats-server is SIGKILLed, then restarted on the same port: with its
  * store (JetStream keeps what it acknowledged: no reset, nothing lost), or with its store wiped (a new

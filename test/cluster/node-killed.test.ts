@@ -1,5 +1,5 @@
 /**
- * F1 (RELIABILITY.md): three hubs in their own processes on one Redis prefix (or one NATS stream),
+ * A node killed (docs/scaling.md, "Behind a load balancer"): three hubs in their own processes on one Redis prefix (or one NATS stream),
  * behind a round-robin balancer. SDK clients on WebSocket, SSE and long polling subscribe through the balancer while a
  * publisher writes through a node directly; mid-stream the nodes that hold the clients are killed with
  * SIGKILL, one after the other. Every client must move to a surviving node by itself and end with every

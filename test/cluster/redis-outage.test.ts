@@ -1,5 +1,5 @@
 /**
- * F2 and F2b (RELIABILITY.md): two hubs on a private redis-server, subscribers on node B (raw SSE, raw
+ * Redis going away (docs/scaling.md, "When Redis goes away"): two hubs on a private redis-server, subscribers on node B (raw SSE, raw
  * WebSocket and the SDK over WebSocket), a publisher on node A. Mid-stream redis-server is SIGKILLed,
  * then restarted on the same port: empty (no persistence) or with its data (AOF fsynced on every write).
  * The scenario and its checks are in helpers/outage.ts (shared with the NATS outage test).

@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-// Issue 13, items 9-12: where the code and the contract (docs/protocol.md, docs/http-api.md) disagreed.
+// Places where the code and the contract (docs/protocol.md, docs/http-api.md) once disagreed.
 const secret = 'a-test-secret-that-is-long-enough-for-hs256';
 let s: TestServer;
 let auth: Record<string, string>;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectHealthy, type HostileHub, startHub } from '../security/hostile-kit.ts';
 import { errorLog, FUZZ, FUZZ_TEST_TIMEOUT } from './budget.ts';
 
-// Fuzzing the HTTP front door on loopback (issue 5): random methods, paths, query parameters, headers
+// Fuzzing the HTTP front door on loopback (threat T2 in SECURITY.md): random methods, paths, query parameters, headers
 // and bodies, sent as raw bytes. Whatever comes in, the hub answers (never 5xx, never silence), error
 // answers have the catalog's JSON shape, nothing is logged as an internal error, and it stays healthy.
 const log = errorLog();

@@ -4,7 +4,7 @@ import { WebSocket } from 'ws';
 import { expectHealthy, type HostileHub, rawWebSocket, startHub } from '../security/hostile-kit.ts';
 import { errorLog, FUZZ, FUZZ_TEST_TIMEOUT } from './budget.ts';
 
-// Fuzzing the WebSocket front door on loopback (issue 5): random op frames on the multiplexed socket,
+// Fuzzing the WebSocket front door on loopback (threat T2 in SECURITY.md): random op frames on the multiplexed socket,
 // and random raw frames (any opcode, RSV bits, masking, fragmentation, lengths) on a bound one.
 const log = errorLog();
 let hub: HostileHub;

@@ -134,7 +134,7 @@ export interface PausableStream {
   readonly lines: Inbox<string>;
   /** Stops reading: the kernel buffers fill and the server's send buffer grows. */
   pause(): void;
-  /** Reads again (a paused socket never sees the peer's close, STACK.md pitfall 18). */
+  /** Reads again: a paused socket never sees the peer's close until it reads. */
   resume(): void;
   close(): void;
 }

@@ -6,7 +6,7 @@ import { type HookServer, startHookServer } from '../helpers/hook-server.ts';
 import { errorCode, messagesUrl, publish, uniqueChannel } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-// Backend hooks (issue 12, docs/bridges.md "Backend hooks"): a real hook server, real hubs.
+// Backend hooks (docs/bridges.md "Backend hooks"): a real hook server, real hubs.
 
 const SECRET = 'a-shared-secret-of-at-least-32-bytes!';
 type SseEvent = Extract<SseFrame, { kind: 'event' }>;

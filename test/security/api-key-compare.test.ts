@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Authenticator } from '../../packages/server/src/auth/authenticator.ts';
 
-// Issue 13, item 7: every comparison with a secret is in constant time, the per-connection cache of a
+// Every comparison with a secret is in constant time, the per-connection cache of a
 // proven API key included (it compared with `===`, which returns at the first differing character).
 vi.mock('node:crypto', async (original) => {
   const actual = await original<typeof import('node:crypto')>();

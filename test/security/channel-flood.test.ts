@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWs, type WsClient } from '../helpers/clients.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-// Issue 13, item 2: one message to each of 100,000 channels filled the memory engine's channel cap,
+// Threat T14 in SECURITY.md. Once, one message to each of 100,000 channels filled the memory engine's channel cap,
 // and from then on every new channel got 503 (even a pull of one) until the 1 h history age passed.
 // A full engine now forgets the least recently used channel nobody watches instead; the SQLite engine
 // has the same cap; evictions are counted in /metrics.

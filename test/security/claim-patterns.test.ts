@@ -7,7 +7,7 @@ import { ClaimPatterns } from '../../packages/server/src/auth/claim-patterns.ts'
 import { openWs, type WsClient } from '../helpers/clients.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-// Issue 13, item 5: the patterns a token carries must not buy CPU. Tokens over the bound are refused
+// The patterns a token carries must not buy CPU (SECURITY.md, threat T1). Tokens over the bound are refused
 // (the usual 401); within it, a refused subscribe stays cheap and `/healthz` stays fast.
 const secret = 'a-test-secret-that-is-long-enough-for-hs256';
 let s: TestServer;

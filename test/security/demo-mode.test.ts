@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli/build.ts';
 import { killAll, type Served, serve } from '../cli/processes.ts';
 
-// Issue 13, item 14: `--demo` opens whole namespaces to anonymous publishing. Whatever turns it on
+// `--demo` (docs/config.md) opens whole namespaces to anonymous publishing. Whatever turns it on
 // (flag, variable, config file) says so loudly at start; nothing else opens them.
 const WARNING = /^WARNING: --demo is on: anyone may publish without credentials .* not for production\.$/m;
 const dirs: string[] = [];

@@ -10,8 +10,8 @@ import { ensureBuilt } from '../cli/build.ts';
 import { killAll, run, serve } from '../cli/processes.ts';
 import { startTestServer } from '../helpers/server.ts';
 
-// Issue 13, item 1: "201 Created" from a hub with --data must mean the message is on disk. Today's
-// failure: WAL with synchronous=NORMAL, kill -9 and a WAL cut back to an earlier commit (what a lost
+// "201 Created" from a hub with --data must mean the message is on disk (docs/durability.md). The
+// failure this guards against: WAL with synchronous=NORMAL, kill -9 and a WAL cut back to an earlier commit (what a lost
 // page cache leaves) lost 40 acknowledged messages under the same epoch, and later publishes reused
 // their offsets. Now: `full` (the default) syncs every group commit; `fast` keeps the old speed but
 // starts new epochs after any stop that was not clean, so the loss is always reported.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, expectHealthy, type HostileHub, send, startHub } from './hostile-kit.ts';
 
-// Path traversal through blob names (issue 5: nothing user-supplied reaches a file path unescaped).
+// Path traversal through blob names (nothing user-supplied reaches a file path unescaped).
 // Blobs live in files under blobDir; no name may write, read or delete anything outside it.
 const root = mkdtempSync(join(tmpdir(), 'herald-hostile-'));
 const blobDir = join(root, 'blobs');

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, expectHealthy, type HostileHub, rawExchange, send, startHub } from './hostile-kit.ts';
 
 // Hostile input on the streaming and polling transports (SSE, NDJSON, long poll): SSE field injection
-// (RELIABILITY T10), bad resume positions, forged tokens, per-address caps and readers that never read.
+// (threat T10 in SECURITY.md), bad resume positions, forged tokens, per-address caps and readers that never read.
 const secret = 'another-hostile-secret-long-enough-for-hs256';
 let hub: HostileHub;
 let key: Record<string, string>;
@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterEach(() => expectHealthy(hub));
 afterAll(() => hub.close());
 
-/** The injection payload of RELIABILITY T10, plus U+2028 and U+0000. */
+/** CR and LF that would inject SSE fields (threat T10 in SECURITY.md), plus U+2028 and U+0000. */
 const INJECTION = 'a\r\ndata: forged\n\nid: x\rretry: 1\u2028\u0000event: evil\r\n\r\n';
 
 /** Opens a stream on its own connection, reads it for `ms`, then destroys the connection. */

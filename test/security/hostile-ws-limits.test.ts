@@ -2,7 +2,7 @@ import { DEFAULT_NAMESPACE } from '@herald/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectHealthy, type HostileHub, rawWebSocket, send, startHub } from './hostile-kit.ts';
 
-// Origins (RELIABILITY T8) and per-address / per-socket limits on WebSockets: exact status or close
+// Origins (threat T8 in SECURITY.md) and per-address / per-socket limits on WebSockets: exact status or close
 // code, and a healthy hub after each case.
 const TEXT = 0x1;
 let hub: HostileHub;

@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectHealthy, type HostileHub, rawExchange, rawWebSocket, startHub } from './hostile-kit.ts';
 
-// Hostile WebSocket frames and upgrades (RELIABILITY T1-T5, T8, T11; contract section 6): every case
+// Hostile WebSocket frames and upgrades (threats T1-T5, T8, T11 in SECURITY.md; contract section 6): every case
 // ends with its exact close code or status, and the hub is healthy after it.
 const secret = 'a-hostile-test-secret-long-enough-for-hs256';
 let hub: HostileHub;

@@ -2,8 +2,8 @@ import { DEFAULT_NAMESPACE } from '@herald/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, expectHealthy, type HostileHub, rawExchange, send, startHub } from './hostile-kit.ts';
 
-// Hostile input against the HTTP front door and the publish API (RELIABILITY T2, T3, T6, T7, T9, T13,
-// contract section 8): each case gets its exact status, and the hub is healthy after it.
+// Hostile input against the HTTP front door and the publish API (threats T2, T3, T6, T7, T9, T13 in
+// SECURITY.md; contract section 8): each case gets its exact status, and the hub is healthy after it.
 let hub: HostileHub;
 let key: Record<string, string>;
 

@@ -6,7 +6,7 @@ import { openTestEngine } from '../helpers/engines.ts';
 import { uniqueChannel } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-// Issue 13, item 6: a presence member's identity is what the hub verified (the JWT `sub`), never what
+// A presence member's identity is what the hub verified (the JWT `sub`), never what
 // the client writes into its `info`. On the in-process store and on the one Redis nodes share.
 const secret = 'a-test-secret-that-is-long-enough-for-hs256';
 type Frame = Record<string, unknown>;

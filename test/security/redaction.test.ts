@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { expectHealthy, type HostileHub, send, startHub } from './hostile-kit.ts';
 
-// RELIABILITY T15: a `?token=` never reaches a log line or the metrics, even when a request fails in
+// Threat T15 in SECURITY.md: a `?token=` never reaches a log line or the metrics, even when a request fails in
 // a way that is logged with its URL.
 const SECRET = 'secret-api-key-that-must-not-leak';
 const lines: string[] = [];

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWs, type WsClient } from '../helpers/clients.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-// Issue 13, item 4: `GET /v1/stats` must not name channels the caller may not read (their
+// `GET /v1/stats` (SECURITY.md) must not name channels the caller may not read (their
 // `GET /v1/channels/{ch}` answers 401); `/metrics` names none at all.
 const secret = 'a-test-secret-that-is-long-enough-for-hs256';
 let s: TestServer;

@@ -4,8 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openWs, type WsClient } from '../helpers/clients.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-// Issue 13, item 3: `op: auth` replaces what the connection may do, not only its expiry. And item 5's
-// last part: forged tokens sent as `op: auth` cost a verification each, so a socket gets only a few.
+// `op: auth` replaces what the connection may do, not only its expiry. And forged tokens sent as `op: auth` cost a verification each, so a socket gets only a few.
 const secret = 'a-test-secret-that-is-long-enough-for-hs256';
 type Frame = Record<string, unknown>;
 let s: TestServer;

@@ -4,7 +4,7 @@ import { auth, errorCode, publish } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { type Subscriber, subscribe, type Transport } from '../helpers/subscribers.ts';
 
-// Names that a naive key or subject builder would merge (RELIABILITY T13) stay apart.
+// Names that a naive key or subject builder would merge (threat T13 in SECURITY.md) stay apart.
 const SIMILAR = ['a.b', 'a:b', 'a_b', 'a-b', 'A.b', 'A:b', 'a@b', `a${'b'.repeat(127)}`];
 // Names outside ^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$, as they appear in a URL path.
 const INVALID = [`a${'b'.repeat(128)}`, 'a*', 'a>', 'a%20b', 'a%00', '_a', '.a', 'a%2Fb', 'a%3F', 'a%0Ab', '%C3%A9'];

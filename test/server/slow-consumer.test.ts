@@ -93,8 +93,8 @@ describe('slow consumers', () => {
       last = batch.messages.at(-1)?.offset ?? last;
       published += 8 * PAYLOAD.length;
       const subs = (await channelInfo(server, channel)).subscribers;
-      // A reader reads again as soon as it is cut (STACK.md pitfall 18: a paused socket never sees the
-      // close), well within the grace the hub gives a close frame to flush.
+      // A reader reads again as soon as it is cut (a paused socket never sees the close until it reads
+      // again), well within the grace the hub gives a close frame to flush.
       if ((subs.websocket ?? 0) < 2) ws.ws.resume();
       if ((subs.sse ?? 0) === 0) sse.resume();
       if ((subs.ndjson ?? 0) === 0) ndjson.resume();

@@ -4,7 +4,7 @@ import { auth, channelInfo, eventsUrl, messagesUrl, publish, uniqueChannel } fro
 import { eventually } from '../helpers/inbox.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-// Issue 15, item 9: one subscriber count, per channel and per transport, held long polls included,
+// One subscriber count (docs/http-api.md "Subscriber counts"), per channel and per transport, held long polls included,
 // and every endpoint that reports subscribers reports that count.
 let s: TestServer;
 beforeAll(async () => {
