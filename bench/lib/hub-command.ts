@@ -8,7 +8,7 @@ import type { PeerName } from './options.ts';
  * Herald's per-client limits (contract section 8) guard a hub against one abusive client; the
  * bench's subscribers come from a few source addresses, so the per-address and per-socket ones are
  * lifted for every run, and said so in the report. The publish rate limits stay at their defaults
- * (issue 16): the bench publishes with an API key, which they do not limit by default, and a 429
+ * (SECURITY.md "Defaults"): the bench publishes with an API key, which they do not limit by default, and a 429
  * would show as refused publishes.
  */
 export const HERALD_BENCH_FLAGS = [

@@ -1,4 +1,4 @@
-// The bench's side of NATS (issue 11): is JetStream there, a prefix of its own for each hub on it (the
+// The bench's side of NATS (scenario R): is JetStream there, a prefix of its own for each hub on it (the
 // engine's stream and buckets are named after the prefix), everything under it deleted after the run,
 // and the nats-server process whose CPU is measured beside the hub's. The NATS server is shared: the
 // bench only ever deletes streams named after a prefix it generated itself.

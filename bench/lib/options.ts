@@ -22,10 +22,10 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 export const RATE_KINDS = ['single', 'batch', 'ws', 'get', 'conditional'] as const;
 export type RateKind = (typeof RATE_KINDS)[number];
 export const TRANSPORTS: readonly Transport[] = ['ws', 'wsc', 'sse', 'ndjson', 'longpoll', 'poll'];
-/** Issue 6's scenario letters A-F and issue 10's R (Redis); `--suite` runs their presets (bench/suite/presets.ts). */
+/** The scenario letters of docs/performance.md: A-F and R (Redis); `--suite` runs their presets (bench/suite/presets.ts). */
 export const SUITE_LETTERS = ['A', 'B', 'C', 'D', 'E', 'F', 'R'] as const;
 export type SuiteLetter = (typeof SUITE_LETTERS)[number];
-/** What `--quick` runs when no `--suite` is given: issue 6's smoke test (R needs a Redis). */
+/** What `--quick` runs when no `--suite` is given: the smoke test of A-F (R needs a Redis). */
 const QUICK_DEFAULT: readonly SuiteLetter[] = ['A', 'B', 'C', 'D', 'E', 'F'];
 
 export interface BenchOptions {
@@ -33,7 +33,7 @@ export interface BenchOptions {
   /** set when --peer/--peers was given: presets then keep to these peers */
   peersGiven: boolean;
   scenario: ScenarioName;
-  /** issue 6 presets to run instead of the single --scenario; empty = none */
+  /** presets (scenario letters) to run instead of the single --scenario; empty = none */
   suite: SuiteLetter[];
   quick: boolean;
   transports: Transport[];

@@ -62,14 +62,14 @@ const RAW_WS: PeerSpec = {
 export const PEER_SPECS: Record<PeerName, PeerSpec> = {
   herald: herald('herald'),
   'herald-lib': herald('herald-lib'),
-  // The CLI on the Redis engine (issue 10): one process, and two workers behind one port.
+  // The CLI on the Redis engine (scenario R): one process, and two workers behind one port.
   'herald-redis': { ...herald('herald-redis'), missing: (opts) => redisMissing(opts.redis) },
   // Each worker answers /v1/stats about itself: the heap of the whole hub is not one request away.
   'herald-redis-w2': { ...herald('herald-redis-w2'), heapStats: false, missing: (opts) => redisMissing(opts.redis) },
-  // The CLI on the NATS JetStream engine (issue 11): one process.
+  // The CLI on the NATS JetStream engine (scenario R): one process.
   'herald-nats': { ...herald('herald-nats'), missing: (opts) => natsMissing(opts.nats) },
   'raw-ws-per-frame': RAW_WS,
-  // The same floor, its sockets corked per event-loop turn (issue 16): the strongest Node baseline.
+  // The same floor, its sockets corked per event-loop turn (docs/performance.md "Peers"): the strongest Node baseline.
   'raw-ws-corked': { ...RAW_WS, name: 'raw-ws-corked' },
   socketio: {
     name: 'socketio',

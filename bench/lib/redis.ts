@@ -1,4 +1,4 @@
-// The bench's side of Redis (issue 10): is it there, a key prefix of its own for each hub on it, the
+// The bench's side of Redis (scenario R): is it there, a key prefix of its own for each hub on it, the
 // keys deleted after the run, and the redis-server process whose CPU is measured beside the hub's.
 // The Redis is shared (other people's tests use it): nothing here flushes, resets or configures it;
 // the bench only ever deletes keys under a prefix it generated itself.

@@ -1,4 +1,4 @@
-// The summary of scenario R (issues 10, 11): Herald on Redis and on NATS against Herald in memory, and
+// The summary of scenario R (docs/performance.md, "Scenario R"): Herald on Redis and on NATS against Herald in memory, and
 // two workers against one process, each compared within the same case and repetition. The engine
 // server's CPU is shown beside the hub's (it is shared with its other users: see EngineCpu).
 import type { Case } from '../suite/plan.ts';

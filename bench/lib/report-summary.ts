@@ -1,7 +1,7 @@
 // The suite summary: one compact table per issue-6 scenario. Fan-out and many channels: each peer's
 // headline (best step with p99 < 100 ms and >= 99 % delivered) with the hub's CPU per delivery and
 // the load core's share, and Herald's ratio to the strongest baseline of the same case and
-// repetition (issue 16). Latency and memory: ratios to the ws floors; HTTP: to the node:http floor.
+// repetition. Latency and memory: ratios to the ws floors; HTTP: to the node:http floor.
 import type { Case } from '../suite/plan.ts';
 import { kilo, num, pct, ratio, table } from './format.ts';
 import type { Transport } from './ipc.ts';

@@ -64,7 +64,8 @@ export interface WindowResult {
   serverUsPerDelivery: { user: number; system: number };
   /**
    * the hub's write system calls (write, writev) per delivered message, POST answers included: 1 =
-   * one call per frame, below 1 = frames coalesced. Absent in results from before issue 16.
+   * one call per frame, below 1 = frames coalesced. Absent in results older than BENCHMARKS.md's
+   * 2026-12-01 session 4.
    */
   serverWritesPerDelivery?: number;
   /** load-generator CPU (all its processes) per delivered message, µs: the client's cost */

@@ -26,11 +26,11 @@ export function maxStep(r: RunResult | undefined): WindowResult | undefined {
 
 /** Headline steps: p99 under this, ms … */
 export const HEADLINE_P99_MS = 100;
-/** … and at least this share of the deliveries made (issue 16). */
+/** … and at least this share of the deliveries made (a maximum that drops messages is no headline). */
 export const HEADLINE_DELIVERED = 0.99;
 
 /**
- * A ramp's headline (issue 16): the step with the most deliveries a second among those that kept
+ * A ramp's headline (docs/performance.md, "What the numbers mean"): the step with the most deliveries a second among those that kept
  * p99 under 100 ms with >= 99% delivered. A maximum without its latency is not a headline.
  */
 export function headline(r: RunResult | undefined): WindowResult | undefined {

@@ -1,4 +1,4 @@
-// Issue 10's targets for scenario R, checked per repetition within one run: fan-out on Redis within
+// The targets of scenario R (docs/performance.md, "Scenario R"), checked per repetition within one run: fan-out on Redis within
 // 10% of the memory engine (fan-out is local to a node), the latency the Redis hop adds, and two
 // workers against one process.
 import type { Case } from '../suite/plan.ts';

@@ -1,4 +1,4 @@
-// Issue 6's and 16's targets (and issue 10's, bench/lib/targets-redis.ts), checked on Herald's results
+// The targets recorded in BENCHMARKS.md (and scenario R's, bench/lib/targets-redis.ts), checked on Herald's results
 // of every repetition. A target whose case was not run (e.g. 10k in --quick) says so instead of passing.
 import type { Case } from '../suite/plan.ts';
 import { num, table } from './format.ts';
@@ -46,7 +46,7 @@ function checks(plan: readonly Case[], runs: readonly RunResult[]): Check[] {
   const per = (caseId: string, f: (r: RunResult) => number): number[] =>
     ids.has(caseId) ? heraldRuns(runs, caseId).map(f) : [];
   const delivered = (r: RunResult | undefined): number => headline(r)?.deliveredPerSec ?? Number.NaN;
-  // Issue 16's fan-out targets, on each ramp's headline (best step with p99 < 100 ms, >= 99 % delivered).
+  // The fan-out targets, on each ramp's headline (best step with p99 < 100 ms, >= 99 % delivered).
   for (const n of ['1k', '10k']) {
     const id = `A ws ${n}`;
     if (n === '1k') {

@@ -2,7 +2,8 @@
 // binary, continuation, ping, pong, close), for the bench's subscribers. The `ws` client does the
 // handshake; the frames are then read here, straight from the socket's chunks: no copy of a
 // payload, no event per message. With a hub that coalesces, one chunk carries dozens of frames,
-// and the load core's cost per delivery is what limits a fan-out run (issue 16).
+// and the load core's cost per delivery is what limits a fan-out run (docs/performance.md, "Fan-out: what
+// bounds it").
 import type { Socket } from 'node:net';
 
 /** Larger than any frame the bench's hubs send: a frame claiming more ends the connection. */

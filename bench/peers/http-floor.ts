@@ -1,4 +1,4 @@
-// The node:http floor for ingest and polling (issue 6's D and E): the least a Node HTTP server can
+// The node:http floor for ingest and polling (scenarios D and E of docs/performance.md): the least a Node HTTP server can
 // do per request. POST (anything) → 201 with a short JSON body, body read and dropped; GET → 200
 // with a one-message page and an ETag, or 304 when If-None-Match carries that ETag. No routing,
 // no JSON parsing, no history: Herald's single publishes and conditional GETs are compared with it.

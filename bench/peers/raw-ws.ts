@@ -3,7 +3,8 @@
 // Two peers run this file (bench/lib/hub-command.ts): `raw-ws-per-frame` writes every frame with
 // its own socket.write (one system call per delivery), `raw-ws-corked` (`--cork`) corks a socket at
 // its first write in an event-loop turn and uncorks every corked socket in one setImmediate, so the
-// publishes handled in one turn leave in one writev per socket (issue 16).
+// publishes handled in one turn leave in one writev per socket (the strongest Node baseline:
+// docs/performance.md, "Fan-out: what bounds it").
 // It speaks just enough of Herald's wire contract for the bench: WebSocket, SSE and held long
 // polls on /v1/channels/{ch}/messages, POST {"data":…} (or an array) answered 201, POST
 // /v1/publish (many channels), GET /healthz. Long polls are answered with the next message only

@@ -1,4 +1,4 @@
-// Scenario "bytes" (issue 6's F): bytes on the wire per delivered message for each transport,
+// Scenario "bytes" (F in docs/performance.md): bytes on the wire per delivered message for each transport,
 // counted at the subscribers' sockets (headers, framing, heartbeats and, for poll and long-poll,
 // the requests), at a low rate (--rate) and a high rate (--max-rate). Few subscribers (--subs per
 // transport): this measures the protocol, not the hub's speed.

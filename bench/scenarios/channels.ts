@@ -1,4 +1,4 @@
-// Scenario "channels" (issue 6's D, delivery half): every subscriber on its own channel, each
+// Scenario "channels" (D in docs/performance.md, delivery half): every subscriber on its own channel, each
 // message published to a random one of them (many-channel batches where the peer has them), the
 // rate ramped like fan-out. Measures routing and per-message cost rather than fan-out.
 import { type CaseContext, supported, withSession } from './context.ts';

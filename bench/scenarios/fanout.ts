@@ -1,4 +1,4 @@
-// Scenario "fanout" (issue 6's A): N subscribers on one channel, the publish rate ramped
+// Scenario "fanout" (A in docs/performance.md): N subscribers on one channel, the publish rate ramped
 // (bench/scenarios/ramp.ts). The summary picks the highest delivered/s and the best step with
 // p99 < 100 ms.
 import { type CaseContext, supported, withSession } from './context.ts';

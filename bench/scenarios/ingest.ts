@@ -1,4 +1,4 @@
-// Scenario "ingest" (issue 6's D, publishing half): how many messages a second the hub accepts
+// Scenario "ingest" (D in docs/performance.md, publishing half): how many messages a second the hub accepts
 // on one core, to a channel without subscribers. Single POSTs and batch POSTs with wrk (compared
 // with the node:http floor, which answers 201 and does nothing), and publishes over a persistent
 // WebSocket (`/v1/ws` op publish) from a pinned Node process.

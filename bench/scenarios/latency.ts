@@ -1,4 +1,4 @@
-// Scenario "latency" (issue 2's first scenario, issue 6's B): subscribers on one channel,
+// Scenario "latency" (B in docs/performance.md): subscribers on one channel,
 // a publisher at a fixed rate; one measured window after a warm-up.
 import { runWindow } from '../lib/window.ts';
 import { type CaseContext, supported, withSession } from './context.ts';

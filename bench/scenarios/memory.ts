@@ -1,4 +1,4 @@
-// Scenario "memory" (issue 6's C): idle connections only. The session measures the hub's RSS (and
+// Scenario "memory" (C in docs/performance.md): idle connections only. The session measures the hub's RSS (and
 // Herald's heap) before and after each transport's connections. A hub process holds at most
 // --max-hub-conns (its open-file limit is 20,000), so transports that do not fit together get a
 // fresh hub each: at 10k and 19k that is one hub per transport.

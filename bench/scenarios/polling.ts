@@ -1,4 +1,4 @@
-// Scenario "polling" (issue 6's E): wrk against one channel holding one message. Plain GET (a
+// Scenario "polling" (E in docs/performance.md): wrk against one channel holding one message. Plain GET (a
 // 200 page) and conditional GET (the validators of that page → 304) requests/s, compared with the
 // node:http floor (bench/peers/http-floor.ts) and Nchan's interval poll; plus the bytes of one
 // 304 exchange on the wire.

@@ -15,7 +15,7 @@ export function rampSteps(from: number, to: number, factor: number): number[] {
 
 /**
  * Messages per POST at `rate`: above --max-posts-per-sec batched when the peer can take batches,
- * else single POSTs. Suites A and D publish one POST per message (issue 16: what an application
+ * else single POSTs. Suites A and D publish one POST per message (what an application
  * that publishes as events happen sends); Node's HTTP server takes ~8-9k POSTs/s per core.
  */
 export function batchFor(session: Session, opts: BenchOptions, rate: number): number {

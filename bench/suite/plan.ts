@@ -1,6 +1,7 @@
 // A plan is the list of cases one invocation runs. A case = one scenario with its options and
 // the peers to run it on (interleaved, --repeat times). Without --suite the plan is the single
-// --scenario of the command line; with it, issue 6's presets (bench/suite/presets.ts).
+// --scenario of the command line; with it, the presets of docs/performance.md's
+// scenario letters (bench/suite/presets.ts).
 import type { BenchOptions, PeerName, ScenarioName, SuiteLetter } from '../lib/options.ts';
 import { presets } from './presets.ts';
 

@@ -1,5 +1,5 @@
-// Issue 10's scenario R: Herald on Redis and on NATS JetStream (issue 11) against Herald in memory,
-// and two workers against one process, on the delivery and ingest scenarios of issue 6. Every run of a Redis peer gets a key
+// Scenario R (docs/performance.md, "Scenario R"): Herald on Redis and on NATS JetStream against
+// Herald in memory, and two workers against one process, on the delivery and ingest scenarios. Every run of a Redis peer gets a key
 // prefix of its own (bench/lib/hub.ts), so repetitions and peers never see each other's channels.
 import type { BenchOptions, PeerName } from '../lib/options.ts';
 import type { Case } from './plan.ts';

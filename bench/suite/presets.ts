@@ -1,4 +1,4 @@
-// Issue 6's scenarios A-F (and issue 10's R, bench/suite/presets-redis.ts) as cases, in a full and a
+// The scenarios A-F of docs/performance.md (and R, bench/suite/presets-redis.ts) as cases, in a full and a
 // --quick size. Options given on the command line win over a preset's (e.g. `--suite A --duration 3`).
 import type { BenchOptions, PeerName } from '../lib/options.ts';
 import type { Case } from './plan.ts';
@@ -13,7 +13,7 @@ const DELIVERY: PeerName[] = ['herald', 'raw-ws-corked', 'raw-ws-per-frame', 'so
 const IDLE: PeerName[] = ['herald', 'raw-ws-per-frame', 'socketio', 'nchan'];
 /** Latency at a fixed load: the corked floor is the stronger one. */
 const LATENCY: PeerName[] = ['herald', 'raw-ws-corked', 'socketio', 'nchan'];
-/** Ramps publish one POST per message from this many keep-alive connections (issue 16). */
+/** Ramps publish one POST per message (as an application publishes events) from this many keep-alive connections. */
 const PUBLISH_CONNS = 16;
 /** No batching in the ramps: more POSTs a second than any step needs. */
 const SINGLE_POSTS = 1_000_000;
@@ -97,7 +97,7 @@ export function presets(base: BenchOptions): Case[] {
           transports: [t],
           subs: n,
           // Start near 5k (quick: 20k) deliveries/s; stop past what the corked floor delivers on one
-          // core (~1.5M/s, issue 16). Every step is single POSTs from 16 keep-alive connections.
+          // core (~1.5M/s, docs/performance.md "Fan-out: what bounds it"). Every step is single POSTs from 16 keep-alive connections.
           rate: Math.max(1, (base.quick ? 20_000 : 5_000) / n),
           maxRate: 2_400_000 / n,
           maxPostsPerSec: SINGLE_POSTS,
@@ -140,7 +140,7 @@ export function presets(base: BenchOptions): Case[] {
       subs: z.channelSubs,
       rate: base.quick ? 2000 : 1000,
       maxRate: base.quick ? 16_000 : 128_000,
-      // One POST per message (issue 16): what must get no 429 under the default limits.
+      // One POST per message: what must get no 429 under the default limits.
       maxPostsPerSec: SINGLE_POSTS,
       publishConns: PUBLISH_CONNS,
       rampFactor: 2,

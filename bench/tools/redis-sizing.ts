@@ -1,4 +1,4 @@
-// What Herald's history costs in Redis (issue 10, docs/scaling.md "Sizing Redis"): bytes per message
+// What Herald's history costs in Redis (docs/scaling.md "Sizing Redis"): bytes per message
 // and per channel (MEMORY USAGE of the run's own keys), per idempotency key, and Redis CPU per append
 // (INFO commandstats for the script, the redis-server process's CPU for everything). Runs one
 // `herald serve --redis` with a fresh key prefix on the bench's Redis, publishes through its HTTP API,
