@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Message } from '@herald/core';
+import { drained } from '../transports/drained.ts';
 import { READ_BYTES, SSE_LIFETIME_MS, type StreamsContext } from './context.ts';
 import { H, isTextType, nextCursor } from './headers.ts';
 import { cursorOf } from './long-poll.ts';
@@ -106,13 +107,5 @@ function controlEvent(control: Record<string, unknown>): string {
 async function write(res: ServerResponse, text: string): Promise<void> {
   if (res.destroyed) return;
   if (res.write(text)) return;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+  await drained(res, false);
 }

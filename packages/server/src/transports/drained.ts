@@ -1,11 +1,12 @@
-import type { Duplex } from 'node:stream';
+import type { Writable } from 'node:stream';
 
 /**
- * Settles once `socket` has written what it holds, or closes: the backlog wait of every live
- * connection (SSE, NDJSON, WebSocket). At once when `empty` (nothing waits to be written, or the
- * connection has ended). One listener pair per wait, removed when it settles.
+ * Settles once `socket` (or a response) has written what it holds, or closes: the backlog wait of
+ * every live connection (SSE, NDJSON, WebSocket, Durable Streams SSE). At once when `empty` (nothing
+ * waits to be written, or the connection has ended). One listener pair per wait, removed when it
+ * settles.
  */
-export function drained(socket: Duplex | null, empty: boolean): Promise<void> {
+export function drained(socket: Writable | null, empty: boolean): Promise<void> {
   return new Promise((resolve) => {
     if (empty || socket === null) return resolve();
     const done = (): void => {
