@@ -12,7 +12,10 @@ interface BuildClientModule {
   gzipSize(contents: Uint8Array): number;
 }
 
-/** A target of BENCHMARKS.md ("Issue 16 targets", client bundle): the default `/herald.js` at most 8 KB gzipped (level 9, as the build measures). */
+/**
+ * A target of BENCHMARKS.md ("Issue 16 targets", client bundle): the default `/herald.js` at most
+ * 8 KB gzipped (level 9, as the build measures).
+ */
 const DEFAULT_TARGET = 8 * 1024;
 
 /**

@@ -10,7 +10,7 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-// Properties of the cursor parser (contract section 1; RELIABILITY G3: a bad cursor fails closed).
+// Properties of the cursor parser (contract section 1: a bad cursor fails closed).
 const RUN = { seed: 20_251_127, numRuns: 2_000 } as const;
 const epoch = fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/);
 const position = fc.record({ epoch, offset: fc.maxSafeNat() });

@@ -19,7 +19,8 @@ function expectContiguous(items: readonly Item[], first: number, last: number, l
   }
 }
 
-// Concurrent publishers and subscribers: no loss, no duplicate, one order (RELIABILITY G4, G6).
+// Concurrent publishers and subscribers: no loss, no duplicate, one order within a
+// channel, and no race between a subscriber's history read and the live feed.
 describe('concurrency', () => {
   let server: TestServer;
   const open: Subscriber[] = [];

@@ -10,7 +10,8 @@ function messages(channel: string, from: number, to: number): Item[] {
   return out;
 }
 
-// The resume rule (contract section 1) on every transport: RELIABILITY G1.
+// The resume rule (contract section 1) on every transport: exactly the messages after the cursor,
+// or a reset first, never silence.
 describe.each(TRANSPORTS)('resume over %s', (transport) => {
   let server: TestServer;
   const open: Subscriber[] = [];

@@ -55,7 +55,7 @@ async function pausedReaders(server: HubAddress, channel: string) {
   };
 }
 
-// Slow consumers are cut, not buffered (contract 7a, RELIABILITY G12).
+// Slow consumers are cut, not buffered (docs/protocol.md section 7a).
 describe('slow consumers', () => {
   let server: TestServer;
   const closers: Array<() => Promise<void> | void> = [];

@@ -10,7 +10,7 @@ function messages(channel: string, from: number, to: number): Item[] {
   return out;
 }
 
-// A cursor whose next message already left history: reset first, then what remains (RELIABILITY G2).
+// A cursor whose next message already left history: reset first, then what remains (docs/protocol.md section 1).
 describe('a trimmed cursor yields a reset, then the rest', () => {
   let server: TestServer;
   /** The engine's clock: tests move it forward instead of sleeping. */

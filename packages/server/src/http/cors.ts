@@ -3,7 +3,7 @@ import { HeraldError } from '@herald/core';
 import { sendError } from './respond.ts';
 
 // What the publish, pull, stream and blob endpoints read from a browser (Last-Event-ID: a cursor holds
-// `:`, a CORS-unsafe byte, so a cross-origin EventSource reconnect always preflights; RELIABILITY 5).
+// `:`, a CORS-unsafe byte, so a cross-origin EventSource reconnect always preflights).
 const ALLOW_HEADERS =
   'Authorization, Content-Type, Idempotency-Key, Last-Event-ID, If-None-Match, Range, If-Range, ' +
   // Durable Streams request headers (docs/durable-streams.md).
