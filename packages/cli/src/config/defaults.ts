@@ -1,6 +1,6 @@
 import { DEFAULT_NAMESPACE, MEMORY_ENGINE_DEFAULTS } from '@herald/core';
 import { DEFAULTS } from '@herald/server';
-import type { ConfigLayer } from './schema.ts';
+import { type ConfigLayer, configSchema } from './schema.ts';
 
 /** Defaults of the CLI's own settings; the server's come from its DEFAULTS. */
 export const CLI_DEFAULTS = {
@@ -15,38 +15,32 @@ export const CLI_DEFAULTS = {
 } as const satisfies ConfigLayer;
 
 /**
- * Every default in config file shape, for `--help` and docs/config.md. Built from the same constants
- * `resolveServeConfig` falls back to (a test checks that the two agree).
+ * The keys a config file shares with the server's options under the same name and type: their
+ * default is the server's own (DEFAULTS), never a copy of it. `jwt` and `namespaces` are excluded:
+ * their file shape differs from the server's, and both default to empty.
+ */
+type ServerKey = Exclude<Extract<keyof typeof DEFAULTS, keyof ConfigLayer>, 'jwt' | 'namespaces'>;
+
+/** The server's default of each key the config file has, cloned so that no caller can change DEFAULTS. */
+function serverDefaults(): Pick<typeof DEFAULTS, ServerKey> {
+  const keys = Object.keys(configSchema.shape).filter((k) => k in DEFAULTS && k !== 'jwt' && k !== 'namespaces');
+  const entries = keys.map((k) => [k, structuredClone(DEFAULTS[k as ServerKey])]);
+  return Object.fromEntries(entries) as Pick<typeof DEFAULTS, ServerKey>;
+}
+
+/**
+ * Every default in config file shape, for `--help` and docs/config.md: the CLI's own, the server's
+ * (derived above), and those of the memory engine and the default namespace, which the config file
+ * names differently. `resolveServeConfig` falls back to the same constants (a test checks that the
+ * two agree).
  */
 export const CONFIG_DEFAULTS = {
   ...CLI_DEFAULTS,
-  apiKeys: [],
-  streamHeartbeatMs: DEFAULTS.streamHeartbeatMs,
-  wsPingMs: DEFAULTS.wsPingMs,
-  longPollMaxMs: DEFAULTS.longPollMaxMs,
-  maxConnectionLifetimeMs: DEFAULTS.maxConnectionLifetimeMs,
-  maxBodyBytes: DEFAULTS.maxBodyBytes,
-  maxFrameBytes: DEFAULTS.maxFrameBytes,
-  maxBacklogBytes: DEFAULTS.maxBacklogBytes,
-  maxBlobBytes: DEFAULTS.maxBlobBytes,
-  sseRetryMs: DEFAULTS.sseRetryMs,
-  pollIntervalMs: { ...DEFAULTS.pollIntervalMs },
-  maxSubscriptionsPerConnection: DEFAULTS.maxSubscriptionsPerConnection,
-  shutdownTimeoutMs: DEFAULTS.shutdownTimeoutMs,
-  allowedOrigins: [...DEFAULTS.allowedOrigins],
-  maxConnectionsPerIp: DEFAULTS.maxConnectionsPerIp,
-  maxLongPollsPerIp: DEFAULTS.maxLongPollsPerIp,
-  maxPublishRatePerConnection: DEFAULTS.maxPublishRatePerConnection,
-  maxPublishRatePerPrincipal: DEFAULTS.maxPublishRatePerPrincipal,
-  maxPublishRatePerApiKey: DEFAULTS.maxPublishRatePerApiKey,
-  maxWsOpsPerSecond: DEFAULTS.maxWsOpsPerSecond,
-  trustedProxies: [...DEFAULTS.trustedProxies],
-  headersTimeoutMs: DEFAULTS.headersTimeoutMs,
-  requestTimeoutMs: DEFAULTS.requestTimeoutMs,
+  ...serverDefaults(),
+  jwt: {},
   maxHistoryBytes: MEMORY_ENGINE_DEFAULTS.maxHistoryBytes,
   maxChannelHistoryBytes: MEMORY_ENGINE_DEFAULTS.maxChannelHistoryBytes,
   maxChannels: MEMORY_ENGINE_DEFAULTS.maxChannels,
-  jwt: {},
   defaultNamespace: {
     historySize: DEFAULT_NAMESPACE.history.size,
     historyMaxAgeMs: DEFAULT_NAMESPACE.history.maxAgeMs,
