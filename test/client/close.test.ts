@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
+import { connect } from '@herald/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect } from '../../packages/client/src/node.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { FAST, waitFor } from './helpers.ts';
 
@@ -13,8 +13,17 @@ describe('close()', () => {
   it('leaves nothing behind: a Node process that used every transport exits by itself', async () => {
     server = await startTestServer({ shutdownTimeoutMs: 100 });
     // Spawn node itself (not npx): npx runs npm → sh → node, and a signal to npm
-    // would not reach node.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/client/exit-child.ts', server.url, server.apiKey], {
+    // would not reach node. `--conditions herald-source`: @herald/client is its TypeScript sources, as in vitest.
+    const args = [
+      '--conditions',
+      'herald-source',
+      '--import',
+      'tsx',
+      'test/client/exit-child.ts',
+      server.url,
+      server.apiKey,
+    ];
+    const child = spawn(process.execPath, args, {
       cwd: process.cwd(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,6 +1,6 @@
 // Run as a child process by close.test.ts: connects with every transport in turn, receives one
 // message on each, closes the client, and then must let Node exit by itself (no handle left).
-import { connect, type TransportName } from '../../packages/client/src/node.ts';
+import { connect, type TransportName } from '@herald/client';
 
 const [url, key] = process.argv.slice(2) as [string, string];
 const transports: TransportName[] = ['websocket', 'sse', 'ndjson', 'long-poll', 'poll'];

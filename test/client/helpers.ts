@@ -1,4 +1,4 @@
-import type { Message, StateEvent, Subscription } from '../../packages/client/src/index.ts';
+import type { Message, StateEvent, Subscription } from '@herald/client';
 
 /** Waits until `check()` is true (polling every 10 ms) or fails after `ms`. */
 export async function waitFor(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {

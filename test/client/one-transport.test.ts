@@ -1,8 +1,8 @@
+import type { HeraldClient } from '@herald/client';
+import { connect as connectSse } from '@herald/client/sse';
+import { connect as connectWs } from '@herald/client/websocket';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { HeraldClient } from '../../packages/client/src/index.ts';
-import { connect as connectSse } from '../../packages/client/src/sse-only.ts';
-import { connect as connectWs } from '../../packages/client/src/websocket-only.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { collect, FAST, publishDirect, waitFor } from './helpers.ts';
 import { startTcpProxy, type TcpProxy } from './proxies.ts';

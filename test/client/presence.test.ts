@@ -1,13 +1,7 @@
+import { connect, type HeraldClient, type HeraldError, type PresenceMember, presence } from '@herald/client';
 import { DEFAULT_NAMESPACE } from '@herald/core';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import {
-  connect,
-  type HeraldClient,
-  type HeraldError,
-  type PresenceMember,
-  presence,
-} from '../../packages/client/src/node.ts';
 import { uniqueChannel } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { FAST, publishDirect, waitFor } from './helpers.ts';

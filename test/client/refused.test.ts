@@ -1,12 +1,7 @@
+import { connect, type HeraldError, type SubscribeOptions, type TransportName } from '@herald/client';
 import { DEFAULT_NAMESPACE } from '@herald/core';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connect,
-  type HeraldError,
-  type SubscribeOptions,
-  type TransportName,
-} from '../../packages/client/src/node.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { collect, FAST, publishDirect, waitFor } from './helpers.ts';
 

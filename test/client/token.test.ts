@@ -1,6 +1,6 @@
+import { connect, type GetToken, type HeraldClient, type TransportName } from '@herald/client';
 import { SignJWT } from 'jose';
 import { describe, expect, it, type TestContext } from 'vitest';
-import { connect, type GetToken, type HeraldClient, type TransportName } from '../../packages/client/src/node.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { collect, FAST, publishDirect, recordStates, waitFor } from './helpers.ts';
 

@@ -1,5 +1,5 @@
+import { connect, type HeraldClient, type TransportName } from '@herald/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type HeraldClient, type TransportName } from '../../packages/client/src/node.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { collect, FAST, publishDirect, recordStates, waitFor } from './helpers.ts';
 import { startTcpProxy, type TcpProxy } from './proxies.ts';

@@ -7,7 +7,6 @@
 engine.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connect,
   type HeraldClient,
@@ -16,7 +15,8 @@ import {
   type StateEvent,
   type Subscription,
   type TransportName,
-} from '../../packages/client/src/node.ts';
+} from '@herald/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST, waitFor } from '../client/helpers.ts';
 import { type Balancer, startBalancer } from '../helpers/balancer.ts';
 import { type ChildServer, startChildServer } from '../helpers/child.ts';

@@ -1,6 +1,6 @@
+import { connect, type HeraldClient } from '@herald/client';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type HeraldClient } from '../../packages/client/src/node.ts';
 import { collect, FAST, waitFor } from '../client/helpers.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 

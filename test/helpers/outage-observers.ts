@@ -1,5 +1,5 @@
+import type { Subscription } from '@herald/client';
 import { expect } from 'vitest';
-import type { Subscription } from '../../packages/client/src/node.ts';
 import type { FetchStream, SseFrame, WsClient } from './clients.ts';
 
 // What the subscribers of the outage tests saw (helpers/outage.ts), and the checks on it.

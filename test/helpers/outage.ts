@@ -10,9 +10,10 @@
  * about with a reset before the new messages; a server that kept its data means no reset and nothing
  * lost.
  */
+
+import { connect, type HeraldClient, type Subscription } from '@herald/client';
 import type { Engine } from '@herald/core';
 import { expect } from 'vitest';
-import { connect, type HeraldClient, type Subscription } from '../../packages/client/src/node.ts';
 import { FAST } from '../client/helpers.ts';
 import { type FetchStream, openSse, openWs, type SseFrame, type WsClient } from './clients.ts';
 import { uniqueChannel } from './http.ts';
