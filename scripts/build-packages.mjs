@@ -13,7 +13,7 @@
 // herald-source --import tsx` for scripts), so tests and tsx run the TypeScript sources with no build.
 // Node and bundlers of users never set it and get `types` + the built JavaScript in dist.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -95,12 +95,27 @@ function shipDeclarations(name) {
   const shipped = new Set();
   try {
     copyDeclarations(pending, shipped, staging);
+    checkRelativeImports(staging);
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;
   }
   rmSync(target, { recursive: true, force: true });
   renameSync(staging, target);
+}
+
+/**
+ * Fails the build when a shipped declaration imports a relative file that is not there: users would
+ * get a package whose types do not resolve (tsc has emitted only some files of a package before).
+ */
+function checkRelativeImports(staging) {
+  for (const file of declarations(staging)) {
+    const text = readFileSync(join(staging, file), 'utf8');
+    for (const m of text.matchAll(/(?:from |import\()(['"])(\.\.?\/[^'"]+)\.js\1/g)) {
+      const target = join(staging, dirname(file), `${m[2]}.d.ts`);
+      if (!existsSync(target)) throw new Error(`declarations: ${file} imports ${m[2]}.js, which was not emitted`);
+    }
+  }
 }
 
 /** Copies (rewritten) the declarations of the packages in `pending` and of those they import into `staging`. */
