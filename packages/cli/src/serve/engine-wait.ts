@@ -12,3 +12,26 @@ export async function readyWithin(engine: Engine, ms: number): Promise<boolean> 
     await new Promise((resolve) => setTimeout(resolve, CHECK_EVERY_MS));
   }
 }
+
+/**
+ * The `onError` of a networked engine being started: until `started()` the first error is kept (it
+ * says why the start failed); after it, each error goes to `afterStart` (the engine reconnects).
+ */
+export function startupErrors(afterStart: (error: unknown) => void): {
+  onError: (error: unknown) => void;
+  started: () => void;
+  first: () => unknown;
+} {
+  let started = false;
+  let first: unknown;
+  return {
+    onError: (error) => {
+      if (started) afterStart(error);
+      else first ??= error;
+    },
+    started: () => {
+      started = true;
+    },
+    first: () => first,
+  };
+}

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.ts';
 import type { NatsConfig } from '../config/resolve.ts';
 import type { EngineNamespaces } from './engine.ts';
-import { readyWithin } from './engine-wait.ts';
+import { readyWithin, startupErrors } from './engine-wait.ts';
 import { redactPassword, redactUrl } from './redact-url.ts';
 
 /** How long `serve` waits for NATS at start, in ms: as for Redis, long enough for a server starting beside it. */
@@ -62,33 +62,27 @@ export async function openNatsEngine(nats: NatsConfig, namespaces: EngineNamespa
   } catch (error) {
     throw new ConfigError(`--nats: the NATS engine cannot be loaded: ${(error as Error).message}`);
   }
-  let started = false;
-  let firstError: unknown;
-  const onError = (error: unknown): void => {
-    if (!started) {
-      firstError ??= error;
-      return;
-    }
-    logger.warn({ nats: where, reason: describe(error, nats.url) }, 'nats connection trouble (reconnecting)');
-  };
+  const errors = startupErrors((error) =>
+    logger.warn({ nats: where, reason: describe(error, nats.url) }, 'nats connection trouble (reconnecting)'),
+  );
   const limits = natsLimits(namespaces.defaults, namespaces.named, module.NATS_ENGINE_DEFAULTS);
   let engine: Engine;
   try {
-    engine = new module.NatsEngine({ url: nats.url, prefix: nats.prefix, onError, ...limits });
+    engine = new module.NatsEngine({ url: nats.url, prefix: nats.prefix, onError: errors.onError, ...limits });
   } catch (error) {
     // The schema checks URL and prefix first; this is the engine's own word on them.
     throw new ConfigError(`config error: --nats: ${describe(error, nats.url)}`);
   }
   if (await readyWithin(engine, NATS_START_WAIT_MS)) {
-    started = true;
+    errors.started();
     return engine;
   }
   await engine.close();
   // No connection error means the server answered, but JetStream did not.
   const cause =
-    firstError === undefined
+    errors.first() === undefined
       ? ': NATS answered but JetStream did not (is the server started with JetStream, `nats-server -js`?)'
-      : `: ${describe(firstError, nats.url)}`;
+      : `: ${describe(errors.first(), nats.url)}`;
   throw new Error(`cannot reach NATS JetStream at ${where} within ${NATS_START_WAIT_MS / 1000} s${cause}`);
 }
 

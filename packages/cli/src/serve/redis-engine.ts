@@ -2,7 +2,7 @@ import type { Engine } from '@herald/core';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.ts';
 import type { RedisConfig } from '../config/resolve.ts';
-import { readyWithin } from './engine-wait.ts';
+import { readyWithin, startupErrors } from './engine-wait.ts';
 import { redactPassword, redactUrl } from './redact-url.ts';
 
 /** How long `serve` waits for Redis at start, in ms: long enough for a Redis starting beside it, short enough to fail fast. */
@@ -21,28 +21,22 @@ export async function openRedisEngine(redis: RedisConfig, logger: Logger): Promi
   } catch (error) {
     throw new ConfigError(`--redis: the Redis engine cannot be loaded: ${(error as Error).message}`);
   }
-  let started = false;
-  let firstError: unknown;
-  const onError = (error: unknown): void => {
-    if (!started) {
-      firstError ??= error;
-      return;
-    }
-    logger.warn({ redis: where, reason: describe(error, redis.url) }, 'redis connection trouble (reconnecting)');
-  };
+  const errors = startupErrors((error) =>
+    logger.warn({ redis: where, reason: describe(error, redis.url) }, 'redis connection trouble (reconnecting)'),
+  );
   let engine: Engine;
   try {
-    engine = new module.RedisEngine({ url: redis.url, prefix: redis.prefix, onError });
+    engine = new module.RedisEngine({ url: redis.url, prefix: redis.prefix, onError: errors.onError });
   } catch (error) {
     // The schema checks URL and prefix first; this is the engine's own word on them.
     throw new ConfigError(`config error: --redis: ${redactPassword((error as Error).message, redis.url)}`);
   }
   if (await readyWithin(engine, REDIS_START_WAIT_MS)) {
-    started = true;
+    errors.started();
     return engine;
   }
   await engine.close();
-  const cause = firstError === undefined ? '' : `: ${describe(firstError, redis.url)}`;
+  const cause = errors.first() === undefined ? '' : `: ${describe(errors.first(), redis.url)}`;
   throw new Error(`cannot reach Redis at ${where} within ${REDIS_START_WAIT_MS / 1000} s${cause}`);
 }
 
