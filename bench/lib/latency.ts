@@ -1,8 +1,5 @@
-// Latency recording. Each load process keeps a node:perf_hooks histogram for its own view
-// and a bucket map with the same samples rounded to 8 significant bits (<= 0.8% error):
-// perf_hooks histograms cannot cross a process boundary, the bucket list can, and the
-// orchestrator replays the merged buckets into one histogram for the percentiles.
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+// Latency recording. Each load process counts its samples in buckets; the bucket lists cross the
+// process boundary and the orchestrator merges them for the percentiles.
 import type { LatencyBuckets } from './ipc.ts';
 
 // Monotonic clock in ms with fractions. CLOCK_MONOTONIC is shared by all processes on the
@@ -15,41 +12,76 @@ export function nowMs(): number {
   return MONOTONIC_OFFSET_MS + performance.now();
 }
 
-/** Keeps the top 8 significant bits (<= 0.8% error): cheap on the per-delivery path. */
-function bucketOf(micros: number): number {
-  if (micros < 256) return micros;
-  const shift = 24 - Math.clz32(micros);
-  return ((micros >>> shift) << shift) + (1 << (shift - 1));
+// A sample is kept as whole µs with its top 8 significant bits (<= 0.8% error), counted in a flat
+// array indexed by (shift, top bits): one array write per delivery, no native call and no map, so
+// the load generator's cost per delivery stays well below the hub's (a fan-out run must measure the hub).
+const TOP_BITS = 8;
+const SLOTS = (32 - TOP_BITS + 1) * (1 << (TOP_BITS - 1)) + (1 << TOP_BITS);
+
+function slotOf(micros: number): number {
+  if (micros < 1 << TOP_BITS) return micros;
+  const shift = 32 - TOP_BITS - Math.clz32(micros);
+  return shift * (1 << (TOP_BITS - 1)) + (micros >>> shift);
+}
+
+/** The µs value a slot stands for: the middle of the range it covers. */
+function microsOf(slot: number): number {
+  if (slot < 1 << TOP_BITS) return slot;
+  const shift = Math.floor((slot - (1 << TOP_BITS)) / (1 << (TOP_BITS - 1))) + 1;
+  const top = slot - shift * (1 << (TOP_BITS - 1));
+  return top * 2 ** shift + 2 ** (shift - 1);
 }
 
 export class LatencyRecorder {
-  private histogram: RecordableHistogram = createHistogram();
-  private buckets = new Map<number, number>();
+  private counts = new Float64Array(SLOTS);
+  private total = 0;
 
-  /** Records a duration in ms (stored as whole µs, at least 1: the histogram's floor). */
+  /** Records a duration in ms (stored as whole µs, at least 1). */
   record(ms: number): void {
-    const micros = Math.max(1, Math.round(ms * 1000));
-    this.histogram.record(micros);
-    const key = bucketOf(micros);
-    this.buckets.set(key, (this.buckets.get(key) ?? 0) + 1);
+    const micros = ms < 0.001 ? 1 : Math.min(Math.round(ms * 1000), 0x7fffffff);
+    const slot = slotOf(micros);
+    this.counts[slot] = (this.counts[slot] as number) + 1;
+    this.total++;
   }
 
   get count(): number {
-    return this.histogram.count;
+    return this.total;
   }
 
   /** This process's own view of the current window (live progress display). */
   percentileMs(p: number): number {
-    return this.histogram.count === 0 ? 0 : this.histogram.percentile(p) / 1000;
+    return percentileOf(this.buckets(), this.total, p) / 1000;
   }
 
   /** Exports and clears: the next window starts empty. */
   drain(): LatencyBuckets {
-    const out: LatencyBuckets = [...this.buckets];
-    this.buckets.clear();
-    this.histogram.reset();
+    const out = this.buckets();
+    this.counts.fill(0);
+    this.total = 0;
     return out;
   }
+
+  /** Non-empty buckets as [µs, count], smallest first. */
+  private buckets(): LatencyBuckets {
+    const out: LatencyBuckets = [];
+    for (let slot = 0; slot < SLOTS; slot++) {
+      const n = this.counts[slot] as number;
+      if (n > 0) out.push([microsOf(slot), n]);
+    }
+    return out;
+  }
+}
+
+/** The `p`th percentile (µs) of buckets sorted by value; 0 when empty. */
+function percentileOf(sorted: LatencyBuckets, total: number, p: number): number {
+  if (total === 0) return 0;
+  const rank = Math.max(1, Math.ceil((p / 100) * total));
+  let seen = 0;
+  for (const [micros, n] of sorted) {
+    seen += n;
+    if (seen >= rank) return micros;
+  }
+  return sorted[sorted.length - 1]?.[0] ?? 0;
 }
 
 export interface LatencySummary {
@@ -62,19 +94,23 @@ export interface LatencySummary {
 
 /** Merges bucket lists from several processes and summarises them in ms. */
 export function summarize(parts: readonly LatencyBuckets[]): LatencySummary {
-  const merged = createHistogram();
+  const merged = new Map<number, number>();
   for (const part of parts) {
-    for (const [micros, count] of part) {
-      for (let i = 0; i < count; i++) merged.record(micros);
-    }
+    for (const [micros, n] of part) merged.set(micros, (merged.get(micros) ?? 0) + n);
   }
-  if (merged.count === 0)
-    return { count: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN, meanMs: Number.NaN };
+  const sorted: LatencyBuckets = [...merged].sort((a, b) => a[0] - b[0]);
+  let count = 0;
+  let sum = 0;
+  for (const [micros, n] of sorted) {
+    count += n;
+    sum += micros * n;
+  }
+  if (count === 0) return { count: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN, meanMs: Number.NaN };
   return {
-    count: merged.count,
-    p50Ms: merged.percentile(50) / 1000,
-    p99Ms: merged.percentile(99) / 1000,
-    maxMs: merged.max / 1000,
-    meanMs: merged.mean / 1000,
+    count,
+    p50Ms: percentileOf(sorted, count, 50) / 1000,
+    p99Ms: percentileOf(sorted, count, 99) / 1000,
+    maxMs: (sorted[sorted.length - 1]?.[0] ?? 0) / 1000,
+    meanMs: sum / count / 1000,
   };
 }

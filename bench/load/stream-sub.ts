@@ -1,73 +1,153 @@
-// Streaming subscribers over one HTTP response: Server-Sent Events (contract section 4, parsed
-// with eventsource-parser; Nchan's EventSource subscriber frames the same way) and NDJSON
-// (section 5: one JSON object a line, found by its {"t": mark without a JSON parse).
-import { request } from 'node:http';
-import { createParser } from 'eventsource-parser';
-import type { Transport } from '../lib/ipc.ts';
+// Streaming subscribers over one HTTP response: Server-Sent Events (contract section 4; Nchan's
+// EventSource subscriber frames the same way) and NDJSON (section 5). The request is written on a
+// plain TCP socket and the answer read from it here: the status line and headers, then the body
+// (chunked or not), in which each bench message is found by its {"t": mark on its line. No SSE
+// parser and no string per event: on a fan-out the load core reads every delivery, and its cost
+// per delivery must stay well below the hub's or the run measures the load generator. That SSE
+// and NDJSON are framed right is the test suite's job, not the bench's.
+import { connect } from 'node:net';
 import type { Closable, OpenSpec } from './open-spec.ts';
 import type { Tally } from './tally.ts';
-import { sentAtFromString } from './timestamp.ts';
-
-type Feed = (chunk: string) => void;
-
-function sseFeed(tally: Tally, slot: number): Feed {
-  const parser = createParser({
-    onEvent: (event) => {
-      const sentAt = sentAtFromString(event.data);
-      if (!Number.isNaN(sentAt)) tally.deliver(slot, sentAt);
-    },
-  });
-  return (chunk) => parser.feed(chunk);
-}
-
-function ndjsonFeed(tally: Tally, slot: number): Feed {
-  let carry = '';
-  return (chunk) => {
-    const lines = (carry + chunk).split('\n');
-    carry = lines.pop() ?? '';
-    for (const line of lines) {
-      const sentAt = sentAtFromString(line);
-      if (!Number.isNaN(sentAt)) tally.deliver(slot, sentAt);
-    }
-  };
-}
+import { eachSentAt } from './timestamp.ts';
 
 const ACCEPT: Record<'sse' | 'ndjson', string> = { sse: 'text/event-stream', ndjson: 'application/x-ndjson' };
+/** Larger than any header block the bench's hubs send. */
+const MAX_HEAD_BYTES = 16 * 1024;
+const HEAD_END = Buffer.from('\r\n\r\n');
+const NEWLINE = 10;
 
 /** Resolves once a 200 answer has started; rejects otherwise. */
 function openStream(kind: 'sse' | 'ndjson', spec: OpenSpec): Promise<Closable> {
   const { url, localAddress, timeoutMs, tally } = spec;
+  const target = new URL(url);
   return new Promise((resolve, reject) => {
-    const transport: Transport = kind;
-    const slot = tally.slot(transport);
-    const meter = tally.meter(transport);
-    // agent: false = one dedicated socket per stream, as a browser's EventSource has.
-    const req = request(url, { headers: { accept: ACCEPT[kind] }, agent: false, localAddress });
-    req.on('socket', (socket) => meter.watch(socket));
-    const timer = setTimeout(() => req.destroy(new Error(`${kind} connect timeout`)), timeoutMs);
+    const slot = tally.slot(kind);
+    const meter = tally.meter(kind);
+    // One dedicated socket per stream, as a browser's EventSource has.
+    const socket = connect({ host: target.hostname, port: Number(target.port || 80), localAddress });
+    meter.watch(socket);
+    const timer = setTimeout(() => socket.destroy(new Error(`${kind} connect timeout`)), timeoutMs);
     let isOpen = false;
-    req.on('response', (res) => {
+    let ended = false;
+    socket.setNoDelay(true);
+    socket.write(
+      `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nAccept: ${ACCEPT[kind]}\r\n\r\n`,
+    );
+    let head: Buffer | undefined = Buffer.alloc(0);
+    let body: BodyReader | undefined;
+    socket.on('data', (chunk: Buffer) => {
+      if (body !== undefined) {
+        if (body.feed(chunk)) finish();
+        return;
+      }
+      const buf: Buffer = Buffer.concat([head ?? Buffer.alloc(0), chunk]);
+      const at = buf.indexOf(HEAD_END);
+      if (at < 0) {
+        if (buf.length > MAX_HEAD_BYTES) socket.destroy(new Error(`${kind} header block too large`));
+        head = buf;
+        return;
+      }
+      head = undefined;
       clearTimeout(timer);
-      if (res.statusCode !== 200) {
-        res.resume();
-        req.destroy();
-        reject(new Error(`${kind} answered ${res.statusCode}`));
+      const headText = buf.toString('latin1', 0, at);
+      const status = Number(headText.slice(9, 12));
+      if (status !== 200) {
+        socket.destroy();
+        reject(new Error(`${kind} answered ${status}`));
         return;
       }
       isOpen = true;
       tally.opened();
-      const feed = kind === 'sse' ? sseFeed(tally, slot) : ndjsonFeed(tally, slot);
-      res.setEncoding('utf8');
-      res.on('data', feed);
-      res.on('close', () => tally.closed(res.complete ? `${kind} ended` : `${kind} aborted`));
-      resolve({ close: () => req.destroy() });
+      body = new BodyReader(/\r\ntransfer-encoding:\s*chunked/i.test(headText), tally, slot);
+      resolve({ close: () => socket.destroy() });
+      if (body.feed(buf.subarray(at + HEAD_END.length))) finish();
     });
-    req.on('error', (err) => {
+    // A stream the server ended with its last chunk: the connection may stay open (keep-alive).
+    const finish = (): void => {
+      ended = true;
+      socket.destroy();
+    };
+    socket.on('close', () => {
       clearTimeout(timer);
+      if (isOpen) tally.closed(ended ? `${kind} ended` : `${kind} aborted`);
+      else reject(new Error(`${kind} closed before an answer`));
+    });
+    socket.on('error', (err) => {
       if (!isOpen) reject(err);
     });
-    req.end();
   });
+}
+
+/** Reads a response body (chunked or until close) and counts the bench messages in its lines. */
+class BodyReader {
+  /** the start of a line that has not ended yet */
+  private carry: Buffer | undefined;
+  /** chunked: bytes left in the current chunk's data; -1 = a size line is next */
+  private left = -1;
+  /** chunked: a partial size line */
+  private sizeLine = '';
+  private readonly found: (sentAt: number) => void;
+
+  constructor(
+    private readonly chunked: boolean,
+    private readonly tally: Tally,
+    slot: number,
+  ) {
+    this.found = (sentAt) => tally.deliverArrived(slot, sentAt);
+  }
+
+  /** Feeds bytes off the socket; true once the last chunk (size 0) was read. */
+  feed(bytes: Buffer): boolean {
+    this.tally.arrived();
+    if (!this.chunked) {
+      this.data(bytes, 0, bytes.length);
+      return false;
+    }
+    let at = 0;
+    while (at < bytes.length) {
+      if (this.left > 0) {
+        const end = Math.min(bytes.length, at + this.left);
+        this.data(bytes, at, end);
+        this.left -= end - at;
+        at = end;
+        continue;
+      }
+      // A size line, or the CRLF that ends a chunk's data (left === 0).
+      const nl = bytes.indexOf(NEWLINE, at);
+      if (nl < 0) {
+        this.sizeLine += bytes.toString('latin1', at);
+        return false;
+      }
+      const line = (this.sizeLine + bytes.toString('latin1', at, nl)).trim();
+      this.sizeLine = '';
+      at = nl + 1;
+      if (this.left === 0) {
+        this.left = -1;
+        continue;
+      }
+      const size = Number.parseInt(line, 16);
+      if (size === 0) return true;
+      this.left = size;
+    }
+    return false;
+  }
+
+  /** Body data `bytes[start, end)`: the complete lines are searched, the rest kept. */
+  private data(bytes: Buffer, start: number, end: number): void {
+    const lastNewline = bytes.lastIndexOf(NEWLINE, end - 1);
+    if (lastNewline < start) {
+      this.carry = Buffer.concat([this.carry ?? Buffer.alloc(0), bytes.subarray(start, end)]);
+      return;
+    }
+    if (this.carry !== undefined) {
+      const joined = Buffer.concat([this.carry, bytes.subarray(start, lastNewline + 1)]);
+      this.carry = undefined;
+      eachSentAt(joined, 0, joined.length, this.found);
+    } else {
+      eachSentAt(bytes, start, lastNewline + 1, this.found);
+    }
+    if (lastNewline + 1 < end) this.carry = Buffer.from(bytes.subarray(lastNewline + 1, end));
+  }
 }
 
 export const openSse = (spec: OpenSpec): Promise<Closable> => openStream('sse', spec);

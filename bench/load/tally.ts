@@ -35,13 +35,30 @@ export class Tally {
     return this.perSlot.length - 1;
   }
 
+  /** when the chunk being read arrived (monotonic ms); see `arrived` */
+  private arrivedAt = 0;
+
   /** One message arrived on `slot`, sent at `sentAt` (monotonic ms from the publisher). */
   deliver(slot: number, sentAt: number): void {
+    this.arrivedAt = nowMs();
+    this.deliverArrived(slot, sentAt);
+  }
+
+  /**
+   * A chunk arrived from a socket: the messages read from it (`deliverArrived`) share this
+   * moment, so a chunk of fifty deliveries costs one clock read.
+   */
+  arrived(): void {
+    this.arrivedAt = nowMs();
+  }
+
+  /** One message of the chunk that `arrived` last, on `slot`, sent at `sentAt`. */
+  deliverArrived(slot: number, sentAt: number): void {
     if (sentAt < this.since) {
       this.stale++;
       return;
     }
-    const now = nowMs();
+    const now = this.arrivedAt;
     this.recorder.record(now - sentAt);
     this.perSlot[slot] = (this.perSlot[slot] ?? 0) + 1;
     const meter = this.slotMeter[slot];

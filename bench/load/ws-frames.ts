@@ -1,7 +1,7 @@
 // A minimal reader of the frames a WebSocket server sends (RFC 6455 section 5.2: unmasked, text,
 // binary, continuation, ping, pong, close), for the bench's subscribers. The `ws` client does the
 // handshake; the frames are then read here, straight from the socket's chunks: no copy of a
-// payload, no event per message. With a hub that coalesces, one chunk carries dozens of frames,
+// payload, no event per message, one clock read per chunk. With a hub that coalesces, one chunk carries dozens of frames,
 // and the load core's cost per delivery is what limits a fan-out run (docs/performance.md, "Fan-out: what
 // bounds it").
 import type { Socket } from 'node:net';
@@ -10,8 +10,10 @@ import type { Socket } from 'node:net';
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 export interface FrameHandlers {
-  /** A data frame's payload (text, binary or continuation), valid until the handler returns. */
-  data(payload: Buffer): void;
+  /** A chunk arrived from the socket; its frames follow (they all arrived at this moment). */
+  arrived(): void;
+  /** A data frame's payload (text, binary or continuation) is `buf[start, end)`, valid until the handler returns. */
+  data(buf: Buffer, start: number, end: number): void;
   /** The server closed: its close code (1005 when it gave none). */
   close(code: number): void;
 }
@@ -22,6 +24,7 @@ export function readFrames(socket: Socket, handlers: FrameHandlers): void {
   socket.on('data', (chunk: Buffer) => {
     const buf = rest === undefined ? chunk : Buffer.concat([rest, chunk]);
     rest = undefined;
+    handlers.arrived();
     let at = 0;
     while (buf.length - at >= 2) {
       const b0 = buf[at] as number;
@@ -43,11 +46,15 @@ export function readFrames(socket: Socket, handlers: FrameHandlers): void {
         return;
       }
       if (buf.length - at < head + length) break;
-      const payload = buf.subarray(at + head, at + head + length);
-      at += head + length;
+      const start = at + head;
+      at = start + length;
       const opcode = b0 & 0x0f;
-      if (opcode <= 2) handlers.data(payload);
-      else if (opcode === 9) socket.write(clientFrame(0xa, payload));
+      if (opcode <= 2) {
+        handlers.data(buf, start, at);
+        continue;
+      }
+      const payload = buf.subarray(start, at);
+      if (opcode === 9) socket.write(clientFrame(0xa, payload));
       else if (opcode === 8) {
         handlers.close(payload.length >= 2 ? payload.readUInt16BE(0) : 1005);
         socket.end(clientFrame(0x8, payload.subarray(0, 2)));

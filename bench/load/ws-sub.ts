@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { COMPACT_PROTOCOL } from '@herald/protocol';
 import WebSocket from 'ws';
 import type { Closable, OpenSpec } from './open-spec.ts';
-import { sentAtFromBuffer } from './timestamp.ts';
+import { sentAtIn } from './timestamp.ts';
 import { readFrames } from './ws-frames.ts';
 
 /** Resolves once the socket is open; rejects on handshake error or timeout. */
@@ -42,9 +42,10 @@ function open({ url, localAddress, timeoutMs, tally }: OpenSpec, transport: 'ws'
       const socket = (ws as unknown as { _socket: Socket })._socket;
       socket.removeAllListeners('data');
       readFrames(socket, {
-        data: (payload) => {
-          const sentAt = sentAtFromBuffer(payload);
-          if (!Number.isNaN(sentAt)) tally.deliver(slot, sentAt);
+        arrived: () => tally.arrived(),
+        data: (buf, start, end) => {
+          const sentAt = sentAtIn(buf, start, end);
+          if (!Number.isNaN(sentAt)) tally.deliverArrived(slot, sentAt);
         },
         close: (code) => {
           closedBy = code;
