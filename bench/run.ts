@@ -119,6 +119,12 @@ async function main(): Promise<void> {
   } catch (err) {
     provenance = `no Herald build (${err instanceof Error ? err.message : String(err)}; ${provenance})`;
   }
+  if (opts.heraldBase !== undefined) {
+    // The herald-base peer runs that checkout's own build: its commit goes into the results too.
+    const base = checkoutState(opts.heraldBase);
+    info.heraldBase = `${opts.heraldBase} at ${base.commit}${base.dirty ? ' (tree dirty)' : ''}`;
+    provenance += `; herald-base: ${info.heraldBase}`;
+  }
   const plan = buildPlan(opts);
   const onEngine = (engine: string) => plan.some((c) => c.peers.some((p) => ENGINE_PEERS[p]?.engine === engine));
   const unreachable = (err: unknown) => `not reachable: ${err instanceof Error ? err.message : String(err)}`;

@@ -49,12 +49,25 @@ export function snapshotHeraldBuild(tmpDir: string): HeraldBuild {
   return { bin: join(root, 'bin', 'herald.js'), hash };
 }
 
+/** The `herald` command a Herald peer runs: the snapshot of this checkout, or the herald-base checkout's own. */
+export function heraldBinFor(opts: { heraldBin: string; heraldBase: string | undefined }, peer: string): string {
+  return peer === 'herald-base' ? baseBin(opts.heraldBase ?? '') : opts.heraldBin;
+}
+
+/** The `herald` command of a checkout given with --herald-base. */
+export function baseBin(checkout: string): string {
+  return join(checkout, HERALD_BIN);
+}
+
 /** The commit, and the files that differ from it outside bench/ (what else the bundle contains). */
-export function checkoutState(): { commit: string; dirty: boolean; changedOutsideBench: string[] } {
+export function checkoutState(dir = '.'): { commit: string; dirty: boolean; changedOutsideBench: string[] } {
   const git = (...args: string[]): string => {
     try {
       // Not trimmed at the start: a porcelain line begins with its status, possibly a space.
-      return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
+      return execFileSync('git', ['-C', dir, ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trimEnd();
     } catch {
       return '';
     }

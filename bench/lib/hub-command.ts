@@ -66,7 +66,7 @@ export function hubCommand(spec: HubSpec): HubCommand {
   const { peer, port, apiKey, heraldArgs, heraldBin, tmpDir, store } = spec;
   if (peer === 'nchan') return { ...nchanCommand(port, tmpDir), forks: true };
   const workers = ENGINE_PEERS[peer]?.workers;
-  if (peer === 'herald' || workers !== undefined) {
+  if (peer === 'herald' || peer === 'herald-base' || workers !== undefined) {
     if (!existsSync(heraldBin)) throw new Error(`${heraldBin} not found: run \`npm run build\` first`);
     const args = [heraldBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--api-key', apiKey];
     if (workers !== undefined) {

@@ -5,6 +5,7 @@ import type { Transport } from './ipc.ts';
 
 export const PEERS = [
   'herald',
+  'herald-base',
   'herald-lib',
   'herald-redis',
   'herald-redis-w2',
@@ -78,6 +79,8 @@ export interface BenchOptions {
   heraldArgs: string[];
   /** the `herald` command of the CLI peers; run.ts points it at a snapshot of the build */
   heraldBin: string;
+  /** a built checkout of another commit, run by the herald-base peer (before/after comparisons in one run) */
+  heraldBase: string | undefined;
   json: string | undefined;
   /** write the fan-out / memory charts (SVG + PNG) next to the JSON */
   chart: boolean;
@@ -207,6 +210,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       '--nats <url>',
       'NATS JetStream of the herald-nats peer (a fresh stream prefix per run)',
       'nats://127.0.0.1:4222',
+    )
+    .option(
+      '--herald-base <dir>',
+      'a built checkout of another commit (e.g. a git worktree after `npm ci && npm run build`), run as peer herald-base',
     )
     .option('--herald-arg <arg>', 'extra argument for `herald serve` (repeatable)', collect, [])
     .option('--json [file]', 'write the results as JSON (default file: bench/results/<date>-<scenario>.json)')

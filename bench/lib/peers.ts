@@ -1,7 +1,9 @@
 // What each hub under test can do, so a scenario runs the parts a peer supports and says why it
 // skips the rest. Herald (CLI or library) speaks the whole contract; the others speak enough of
 // it for the same load generator (publish by HTTP POST; subscribe by WebSocket, SSE, …).
+import { existsSync } from 'node:fs';
 import { nchanMissing } from '../peers/nchan.ts';
+import { baseBin } from './herald-build.ts';
 import type { Dialect, Transport } from './ipc.ts';
 import { natsMissing } from './nats.ts';
 import type { BenchOptions, PeerName } from './options.ts';
@@ -68,6 +70,14 @@ export const PEER_SPECS: Record<PeerName, PeerSpec> = {
   'herald-redis-w2': { ...herald('herald-redis-w2'), heapStats: false, missing: (opts) => redisMissing(opts.redis) },
   // The CLI on the NATS JetStream engine (scenario R): one process.
   'herald-nats': { ...herald('herald-nats'), missing: (opts) => natsMissing(opts.nats) },
+  'herald-base': {
+    ...herald('herald-base'),
+    missing: (opts) => {
+      if (opts.heraldBase === undefined) return 'needs --herald-base <built checkout>';
+      const bin = baseBin(opts.heraldBase);
+      return existsSync(bin) ? undefined : `${bin} not found: run \`npm ci && npm run build\` in that checkout`;
+    },
+  },
   'raw-ws-per-frame': RAW_WS,
   // The same floor, its sockets corked per event-loop turn (docs/performance.md "Peers"): the strongest Node baseline.
   'raw-ws-corked': { ...RAW_WS, name: 'raw-ws-corked' },

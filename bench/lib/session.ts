@@ -3,6 +3,7 @@
 // KB per connection (and, for Herald, the V8 heap's share of it from /v1/stats).
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
+import { heraldBinFor } from './herald-build.ts';
 import { type Hub, hubCpus, hubRss, type Stopped, startHub, stopHub, TMP_DIR } from './hub.ts';
 import type { Transport } from './ipc.ts';
 import { LoadPool } from './load-pool.ts';
@@ -61,7 +62,7 @@ export async function openSession(
     heraldArgs: opts.heraldArgs,
     redisUrl: opts.redis,
     natsUrl: opts.nats,
-    heraldBin: opts.heraldBin,
+    heraldBin: heraldBinFor(opts, peer.name),
   });
   try {
     const logFd = openSync(`${TMP_DIR}/load-${label}.log`, 'w');

@@ -1,5 +1,6 @@
 // What a scenario is given for one peer in one case, and the two ways it gets a hub: with
 // subscribers connected (a session) or bare (ingest, polling).
+import { heraldBinFor } from '../lib/herald-build.ts';
 import { type Hub, hubCpus, type Stopped, startHub, stopHub } from '../lib/hub.ts';
 import type { BenchOptions } from '../lib/options.ts';
 import type { PeerSpec } from '../lib/peers.ts';
@@ -44,7 +45,7 @@ export async function withHub(ctx: CaseContext, fn: (hub: Hub) => Promise<void>)
     heraldArgs: ctx.opts.heraldArgs,
     redisUrl: ctx.opts.redis,
     natsUrl: ctx.opts.nats,
-    heraldBin: ctx.opts.heraldBin,
+    heraldBin: heraldBinFor(ctx.opts, ctx.peer.name),
   });
   try {
     await fn(hub);
