@@ -30,6 +30,12 @@ export function buildPlan(opts: BenchOptions): Case[] {
     ];
   }
   const cases = presets(opts).filter((c) => c.letter !== undefined && opts.suite.includes(c.letter));
-  // --peers narrows every preset to the named peers (in the presets' order).
-  return opts.peersGiven ? cases.map((c) => ({ ...c, peers: c.peers.filter((p) => opts.peers.includes(p)) })) : cases;
+  // --peers narrows every preset to the named peers (in the presets' order); herald-base, another
+  // commit's Herald, runs wherever the preset runs herald, right after it.
+  if (!opts.peersGiven) return cases;
+  const named = (c: Case): PeerName[] =>
+    c.peers
+      .flatMap((p): PeerName[] => (p === 'herald' ? ['herald', 'herald-base'] : [p]))
+      .filter((p) => opts.peers.includes(p));
+  return cases.map((c) => ({ ...c, peers: named(c) }));
 }
