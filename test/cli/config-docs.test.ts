@@ -2,15 +2,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CONFIG_DEFAULTS,
+  CONFIG_ENTRIES,
   CONFIG_FLAG,
   type ConfigLayer,
   configSchema,
   defaultAt,
+  type Group,
   jwtSchema,
   namespaceSchema,
   parseLayer,
   resolveServeConfig,
   SETTINGS,
+  type Setting,
 } from '@herald/cli';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './build.ts';
@@ -26,6 +29,18 @@ function schemaKeys(): string[] {
   keys.push(...Object.keys(namespaceSchema.shape).map((k) => `namespaces.<name>.${k}`));
   keys.push('pollIntervalMs.min', 'pollIntervalMs.max');
   return keys;
+}
+
+/** Every setting's key path (`jwt.secret`), with the default shown in the table (`''` for none). */
+function settingDefaults(entries: Readonly<Record<string, Setting | Group>>, under = ''): [string, string][] {
+  return Object.entries(entries).flatMap(([key, entry]): [string, string][] => {
+    const path = `${under}${key}`;
+    if ('entries' in entry) return settingDefaults(entry.entries, `${path}.`);
+    const value = entry.default;
+    // An object default (`namespaces: {}`) has no short form: its row says it in words.
+    if (value === undefined || (typeof value === 'object' && !Array.isArray(value))) return [[path, '']];
+    return [[path, Array.isArray(value) ? value.join(',') : String(value)]];
+  });
 }
 
 /** A small seeded PRNG, so a failing case can be replayed. */
@@ -126,6 +141,17 @@ describe('config schema and docs/config.md', () => {
       expect(docs, s.env).toContain(`\`${s.env}\``);
     }
     for (const name of docs.match(/HERALD_[A-Z_]+/g) ?? []) expect(known.has(name), name).toBe(true);
+  });
+
+  it('has a row in the settings table for every setting, starting its default cell with the default', () => {
+    // | flag | variable | `file.key` | default | meaning |
+    const rows = new Map([...docs.matchAll(/^\|[^|]*\|[^|]*\| `([^`]+)` \| ([^|]*) \|/gm)].map(([, k, d]) => [k, d]));
+    for (const [path, shown] of settingDefaults(CONFIG_ENTRIES)) {
+      // The namespaces record has one row for the keys of any namespace.
+      const cell = rows.get(path === 'namespaces' ? 'namespaces.<name>.*' : path);
+      expect(cell, path).toBeDefined();
+      if (shown !== '') expect(cell?.startsWith(`\`${shown}\``), `${path}: ${cell}`).toBe(true);
+    }
   });
 
   it('documents the defaults the code uses', () => {

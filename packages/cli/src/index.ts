@@ -18,7 +18,8 @@ export {
   NAMESPACE_NAME,
   namespaceSchema,
 } from './config/schema.ts';
-export { CONFIG_FLAG, SETTINGS, type Setting } from './config/settings.ts';
+export { CONFIG_ENTRIES, CONFIG_FLAG, SETTINGS } from './config/settings/index.ts';
+export type { CliSpelling, Flag, Group, ServerOption, Setting, SettingKind } from './config/settings/setting.ts';
 export { CHAT_LINES } from './demo/chat-lines.ts';
 export type { CliIo } from './io.ts';
 export { type Actions, createProgram, runCli } from './program.ts';

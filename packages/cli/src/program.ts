@@ -12,7 +12,7 @@ import {
   resolveServeConfig,
   type ServeConfig,
 } from './config/resolve.ts';
-import { CONFIG_FLAG, SETTINGS } from './config/settings.ts';
+import { CONFIG_FLAG, SETTINGS } from './config/settings/index.ts';
 import { type DemoOptions, demo } from './demo/demo.ts';
 import type { CliIo } from './io.ts';
 import { type PublishOptions, publish } from './publish.ts';
@@ -64,8 +64,7 @@ export function createProgram(io: CliIo, actions: Actions, done: (code: number) 
   const attributes = SETTINGS.map((setting) => {
     const fallback = defaultAt(setting.path);
     const shown = Array.isArray(fallback) ? fallback.join(',') : fallback;
-    const help =
-      shown === undefined || shown === '' ? setting.description : `${setting.description} [default: ${shown}]`;
+    const help = shown === undefined || shown === '' ? setting.help : `${setting.help} [default: ${shown}]`;
     const option = new Option(setting.flags, help).env(setting.env);
     if (setting.kind === 'list')
       option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);

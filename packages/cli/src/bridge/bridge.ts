@@ -1,6 +1,6 @@
 import { startBridges } from '@herald/bridges';
 import { pino } from 'pino';
-import { CLI_DEFAULTS } from '../config/defaults.ts';
+import { CONFIG_DEFAULTS } from '../config/defaults.ts';
 import { ConfigError } from '../config/errors.ts';
 import { readConfigFile } from '../config/resolve.ts';
 import type { CliIo } from '../io.ts';
@@ -29,7 +29,7 @@ export async function bridge(options: BridgeOptions, io: CliIo): Promise<number>
   if (configs.length === 0) {
     throw new ConfigError(`config error: ${options.config} has no bridges (see docs/bridges.md)`);
   }
-  const logger = pino({ name: 'herald-bridge', level: file.logLevel ?? CLI_DEFAULTS.logLevel }, io.logDestination());
+  const logger = pino({ name: 'herald-bridge', level: file.logLevel ?? CONFIG_DEFAULTS.logLevel }, io.logDestination());
   // A wrong URL or key would otherwise only show as publishes retried forever.
   const hub = await checkHub(options.url, options.apiKey);
   if (hub === 'refused') {

@@ -1,56 +1,16 @@
-import { DEFAULT_NAMESPACE, MEMORY_ENGINE_DEFAULTS } from '@herald/core';
-import { DEFAULTS } from '@herald/server';
-import { type ConfigLayer, configSchema } from './schema.ts';
-
-/** Defaults of the CLI's own settings; the server's come from its DEFAULTS. */
-export const CLI_DEFAULTS = {
-  host: '127.0.0.1',
-  port: 8080,
-  logLevel: 'info',
-  demo: false,
-  redisPrefix: 'herald',
-  natsPrefix: 'herald',
-  workers: 1,
-  dataSync: 'full',
-} as const satisfies ConfigLayer;
+import type { ConfigLayer } from './schema.ts';
+import { defaultsOf } from './settings/derive.ts';
+import { CONFIG_ENTRIES } from './settings/index.ts';
 
 /**
- * The keys a config file shares with the server's options under the same name and type: their
- * default is the server's own (DEFAULTS), never a copy of it. `jwt` and `namespaces` are excluded:
- * their file shape differs from the server's, and both default to empty.
+ * Every default in config file shape, for `--help` and docs/config.md, taken from the settings'
+ * entries (which take the server's, the memory engine's and the default namespace's from those
+ * packages). `resolveServeConfig` falls back to the same constants (a test checks that the two agree).
  */
-type ServerKey = Exclude<Extract<keyof typeof DEFAULTS, keyof ConfigLayer>, 'jwt' | 'namespaces'>;
+export const CONFIG_DEFAULTS = defaultsOf(CONFIG_ENTRIES) satisfies ConfigLayer;
 
-/** The server's default of each key the config file has, cloned so that no caller can change DEFAULTS. */
-function serverDefaults(): Pick<typeof DEFAULTS, ServerKey> {
-  const keys = Object.keys(configSchema.shape).filter((k) => k in DEFAULTS && k !== 'jwt' && k !== 'namespaces');
-  const entries = keys.map((k) => [k, structuredClone(DEFAULTS[k as ServerKey])]);
-  return Object.fromEntries(entries) as Pick<typeof DEFAULTS, ServerKey>;
-}
-
-/**
- * Every default in config file shape, for `--help` and docs/config.md: the CLI's own, the server's
- * (derived above), and those of the memory engine and the default namespace, which the config file
- * names differently. `resolveServeConfig` falls back to the same constants (a test checks that the
- * two agree).
- */
-export const CONFIG_DEFAULTS = {
-  ...CLI_DEFAULTS,
-  ...serverDefaults(),
-  jwt: {},
-  maxHistoryBytes: MEMORY_ENGINE_DEFAULTS.maxHistoryBytes,
-  maxChannelHistoryBytes: MEMORY_ENGINE_DEFAULTS.maxChannelHistoryBytes,
-  maxChannels: MEMORY_ENGINE_DEFAULTS.maxChannels,
-  defaultNamespace: {
-    historySize: DEFAULT_NAMESPACE.history.size,
-    historyMaxAgeMs: DEFAULT_NAMESPACE.history.maxAgeMs,
-    anonymousSubscribe: DEFAULT_NAMESPACE.anonymousSubscribe,
-    anonymousPublish: DEFAULT_NAMESPACE.anonymousPublish,
-    maxMessageBytes: DEFAULT_NAMESPACE.maxMessageBytes,
-    presence: DEFAULT_NAMESPACE.presence,
-  },
-  namespaces: {},
-} satisfies ConfigLayer;
+/** The defaults of the CLI's own settings (an earlier name, kept for callers of the package). */
+export const CLI_DEFAULTS = CONFIG_DEFAULTS;
 
 /** The default at a key path, if there is one. */
 export function defaultAt(path: readonly string[]): unknown {

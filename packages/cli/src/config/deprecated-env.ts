@@ -1,5 +1,5 @@
 import type { RawSetting } from './resolve.ts';
-import type { Setting } from './settings.ts';
+import type { Flag } from './settings/setting.ts';
 
 /**
  * Settings given only under an earlier variable name (`HERALD_API_KEYS`, now `HERALD_API_KEY`): read
@@ -8,9 +8,9 @@ import type { Setting } from './settings.ts';
  * the current variable already set the setting.
  */
 export function deprecatedEnvSettings(
-  settings: readonly Setting[],
+  settings: readonly Flag[],
   env: NodeJS.ProcessEnv,
-  given: (setting: Setting) => boolean,
+  given: (setting: Flag) => boolean,
   warn: (line: string) => void,
 ): RawSetting[] {
   const found: RawSetting[] = [];

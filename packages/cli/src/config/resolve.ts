@@ -9,11 +9,12 @@ import {
   type NamespaceSettings,
 } from '@herald/core';
 import { DEFAULTS, type HeraldOptions } from '@herald/server';
-import { CLI_DEFAULTS } from './defaults.ts';
+import { convert } from './convert.ts';
+import { CONFIG_DEFAULTS } from './defaults.ts';
 import { ConfigError, describeIssues, dotted } from './errors.ts';
 import { toHookSettings } from './hooks-config.ts';
 import { type ConfigLayer, configSchema, type DATA_SYNC_MODES, type LogLevel, type NamespaceConfig } from './schema.ts';
-import { convert, type Setting } from './settings.ts';
+import type { Flag } from './settings/setting.ts';
 
 /**
  * How the SQLite engine keeps an acknowledged append: the engine's `SqliteSync`, spelled out here so
@@ -97,7 +98,7 @@ export interface NatsConfig {
 
 /** A flag or variable value as commander reports it. */
 export interface RawSetting {
-  readonly setting: Setting;
+  readonly setting: Flag;
   readonly value: string | string[] | boolean;
   readonly source: 'cli' | 'env';
 }
@@ -165,20 +166,21 @@ export function resolveServeConfig(layers: readonly ConfigLayer[]): ServeConfig 
       `config error: pollIntervalMs: min (${pollIntervalMs.min}) is above max (${pollIntervalMs.max})`,
     );
   }
-  const redis = c.redis === undefined ? undefined : { url: c.redis, prefix: c.redisPrefix ?? CLI_DEFAULTS.redisPrefix };
-  const nats = c.nats === undefined ? undefined : { url: c.nats, prefix: c.natsPrefix ?? CLI_DEFAULTS.natsPrefix };
+  const redis =
+    c.redis === undefined ? undefined : { url: c.redis, prefix: c.redisPrefix ?? CONFIG_DEFAULTS.redisPrefix };
+  const nats = c.nats === undefined ? undefined : { url: c.nats, prefix: c.natsPrefix ?? CONFIG_DEFAULTS.natsPrefix };
   checkEngineChoice(c);
   return {
-    host: c.host ?? CLI_DEFAULTS.host,
-    port: c.port ?? CLI_DEFAULTS.port,
+    host: c.host ?? CONFIG_DEFAULTS.host,
+    port: c.port ?? CONFIG_DEFAULTS.port,
     apiKeys: c.apiKeys ?? [],
     data: c.data === undefined ? undefined : resolve(c.data),
-    dataSync: c.dataSync ?? CLI_DEFAULTS.dataSync,
+    dataSync: c.dataSync ?? CONFIG_DEFAULTS.dataSync,
     redis,
     nats,
-    workers: c.workers === 'auto' ? availableParallelism() : (c.workers ?? CLI_DEFAULTS.workers),
-    logLevel: c.logLevel ?? CLI_DEFAULTS.logLevel,
-    demo: c.demo ?? CLI_DEFAULTS.demo,
+    workers: c.workers === 'auto' ? availableParallelism() : (c.workers ?? CONFIG_DEFAULTS.workers),
+    logLevel: c.logLevel ?? CONFIG_DEFAULTS.logLevel,
+    demo: c.demo ?? CONFIG_DEFAULTS.demo,
     bridges: c.bridges ?? [],
     memory: {
       maxHistoryBytes: c.maxHistoryBytes ?? MEMORY_ENGINE_DEFAULTS.maxHistoryBytes,
@@ -235,7 +237,7 @@ function checkEngineChoice(c: ConfigLayer): void {
       `config error: ${names} exclude each other (history lives in one place: a SQLite file, Redis or NATS); pick one`,
     );
   }
-  const many = c.workers === 'auto' || (c.workers ?? CLI_DEFAULTS.workers) > 1;
+  const many = c.workers === 'auto' || (c.workers ?? CONFIG_DEFAULTS.workers) > 1;
   if (many && c.redis === undefined && c.nats === undefined) {
     throw new ConfigError(
       'config error: --workers needs a shared engine: add --redis redis://… or --nats nats://…; memory and SQLite history live in one process',

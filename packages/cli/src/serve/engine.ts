@@ -1,6 +1,6 @@
 import { type Engine, MemoryEngine, type NamespaceSettings } from '@herald/core';
 import type { Logger } from 'pino';
-import { CLI_DEFAULTS } from '../config/defaults.ts';
+import { CONFIG_DEFAULTS } from '../config/defaults.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { ServeConfig } from '../config/resolve.ts';
 import { checkDataLocation } from './data-dir.ts';
@@ -35,12 +35,12 @@ export function engineKind(config: EngineConfig): EngineKind {
 export function describeHistory(config: EngineConfig): string {
   if (config.redis !== undefined) {
     const { url, prefix } = config.redis;
-    const keys = prefix === CLI_DEFAULTS.redisPrefix ? '' : `, keys ${prefix}:*`;
+    const keys = prefix === CONFIG_DEFAULTS.redisPrefix ? '' : `, keys ${prefix}:*`;
     return `Redis at ${redactUrl(url)}${keys} (shared by every node)`;
   }
   if (config.nats !== undefined) {
     const { url, prefix } = config.nats;
-    const stream = prefix === CLI_DEFAULTS.natsPrefix ? '' : `, stream ${prefix}`;
+    const stream = prefix === CONFIG_DEFAULTS.natsPrefix ? '' : `, stream ${prefix}`;
     return `NATS JetStream at ${redactNatsUrl(url)}${stream} (shared by every node)`;
   }
   if (config.data !== undefined) {
