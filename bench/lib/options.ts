@@ -13,6 +13,7 @@ export const PEERS = [
   'raw-ws-corked',
   'socketio',
   'nchan',
+  'bun',
   'http-floor',
 ] as const;
 export type PeerName = (typeof PEERS)[number];
@@ -78,6 +79,8 @@ export interface BenchOptions {
   heraldArgs: string[];
   /** the `herald` command of the CLI peers; run.ts points it at a snapshot of the build */
   heraldBin: string;
+  /** the `bun` binary of the Bun peer (--bun, else BENCH_BUN); undefined: PATH, then /opt/bun (bench/peers/bun.ts) */
+  bun: string | undefined;
   json: string | undefined;
   /** write the fan-out / memory charts (SVG + PNG) next to the JSON */
   chart: boolean;
@@ -208,6 +211,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'NATS JetStream of the herald-nats peer (a fresh stream prefix per run)',
       'nats://127.0.0.1:4222',
     )
+    .option('--bun <path>', 'the bun binary of the Bun peer (default: $BENCH_BUN, PATH, /opt/bun)')
     .option('--herald-arg <arg>', 'extra argument for `herald serve` (repeatable)', collect, [])
     .option('--json [file]', 'write the results as JSON (default file: bench/results/<date>-<scenario>.json)')
     .option('--no-chart', 'suites: do not write the SVG/PNG charts')
@@ -237,6 +241,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     pollIntervalMs: pollInterval,
     heraldArgs: heraldArg,
     heraldBin: HERALD_BIN,
+    bun: o.bun ?? process.env.BENCH_BUN,
     // Suites always keep their numbers: a full run takes long and the chart is drawn from it.
     json: json === true || (json === undefined && suite.length > 0) ? `bench/results/${stamp}-${name}.json` : json,
     dryRun: dryRun === true,

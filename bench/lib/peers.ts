@@ -1,6 +1,7 @@
 // What each hub under test can do, so a scenario runs the parts a peer supports and says why it
 // skips the rest. Herald (CLI or library) speaks the whole contract; the others speak enough of
 // it for the same load generator (publish by HTTP POST; subscribe by WebSocket, SSE, …).
+import { bunMissing } from '../peers/bun.ts';
 import { nchanMissing } from '../peers/nchan.ts';
 import type { Dialect, Transport } from './ipc.ts';
 import { natsMissing } from './nats.ts';
@@ -94,6 +95,19 @@ export const PEER_SPECS: Record<PeerName, PeerSpec> = {
     heapStats: false,
     polling: true,
     missing: nchanMissing,
+  },
+  // Bun.serve's WebSocket pub/sub (bench/peers/bun-server.ts): WebSocket only, same publish URLs as the floors.
+  bun: {
+    name: 'bun',
+    dialect: 'herald',
+    transports: ['ws'],
+    idle: ['ws'],
+    batch: true,
+    multiPublish: true,
+    wsPublish: false,
+    heapStats: false,
+    polling: false,
+    missing: (opts) => bunMissing(opts.bun),
   },
   'http-floor': {
     name: 'http-floor',

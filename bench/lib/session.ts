@@ -62,6 +62,7 @@ export async function openSession(
     redisUrl: opts.redis,
     natsUrl: opts.nats,
     heraldBin: opts.heraldBin,
+    bunBin: opts.bun,
   });
   try {
     const logFd = openSync(`${TMP_DIR}/load-${label}.log`, 'w');

@@ -45,6 +45,7 @@ export async function withHub(ctx: CaseContext, fn: (hub: Hub) => Promise<void>)
     redisUrl: ctx.opts.redis,
     natsUrl: ctx.opts.nats,
     heraldBin: ctx.opts.heraldBin,
+    bunBin: ctx.opts.bun,
   });
   try {
     await fn(hub);
