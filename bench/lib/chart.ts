@@ -9,8 +9,8 @@ import type { Case } from '../suite/plan.ts';
 import type { RunResult } from './results.ts';
 import { headline, measured } from './select.ts';
 
-const PEER_ORDER = ['herald', 'herald-lib', 'raw-ws-corked', 'raw-ws-per-frame', 'socketio', 'nchan'];
-const COLORS = ['#d62728', '#ff9896', '#7f7f7f', '#1f77b4', '#2ca02c'];
+const PEER_ORDER = ['herald', 'herald-lib', 'raw-ws-corked', 'raw-ws-per-frame', 'socketio', 'nchan', 'bun'];
+const COLORS = ['#d62728', '#ff9896', '#7f7f7f', '#1f77b4', '#2ca02c', '#000000', '#ff7f0e'];
 
 interface Row {
   group: string;

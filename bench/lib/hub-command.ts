@@ -1,5 +1,6 @@
 // The command line of each hub under test.
 import { existsSync } from 'node:fs';
+import { bunCommand } from '../peers/bun.ts';
 import { nchanCommand } from '../peers/nchan.ts';
 import { profileArgs } from './children.ts';
 import type { PeerName } from './options.ts';
@@ -51,6 +52,8 @@ export interface HubSpec {
   heraldArgs: readonly string[];
   /** the `herald` command the CLI peers run (a snapshot of the build: bench/lib/herald-build.ts) */
   heraldBin: string;
+  /** the Bun peer's binary as given (--bun, BENCH_BUN), or undefined to look for one */
+  bunBin: string | undefined;
   tmpDir: string;
   /** Shared-engine peers only */
   store: EnginePlace | undefined;
@@ -63,8 +66,9 @@ const PEER_SCRIPTS: Partial<Record<PeerName, { script: string; extra: string[] }
 };
 
 export function hubCommand(spec: HubSpec): HubCommand {
-  const { peer, port, apiKey, heraldArgs, heraldBin, tmpDir, store } = spec;
+  const { peer, port, apiKey, heraldArgs, heraldBin, bunBin, tmpDir, store } = spec;
   if (peer === 'nchan') return { ...nchanCommand(port, tmpDir), forks: true };
+  if (peer === 'bun') return { ...bunCommand(bunBin, port), forks: false };
   const workers = ENGINE_PEERS[peer]?.workers;
   if (peer === 'herald' || peer === 'herald-base' || workers !== undefined) {
     if (!existsSync(heraldBin)) throw new Error(`${heraldBin} not found: run \`npm run build\` first`);

@@ -41,6 +41,8 @@ export interface HubConfig {
   natsUrl: string;
   /** the `herald` command of the CLI peers */
   heraldBin: string;
+  /** the `bun` binary of the Bun peer, or undefined to look for one (bench/peers/bun.ts) */
+  bunBin: string | undefined;
 }
 
 /** Variables that would put the `herald` peer on another engine than its name says. */

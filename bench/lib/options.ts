@@ -14,6 +14,7 @@ export const PEERS = [
   'raw-ws-corked',
   'socketio',
   'nchan',
+  'bun',
   'http-floor',
 ] as const;
 export type PeerName = (typeof PEERS)[number];
@@ -81,6 +82,8 @@ export interface BenchOptions {
   heraldBin: string;
   /** a built checkout of another commit, run by the herald-base peer (before/after comparisons in one run) */
   heraldBase: string | undefined;
+  /** the `bun` binary of the Bun peer (--bun, else BENCH_BUN); undefined: PATH, then /opt/bun (bench/peers/bun.ts) */
+  bun: string | undefined;
   json: string | undefined;
   /** write the fan-out / memory charts (SVG + PNG) next to the JSON */
   chart: boolean;
@@ -215,6 +218,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       '--herald-base <dir>',
       'a built checkout of another commit (e.g. a git worktree after `npm ci && npm run build`), run as peer herald-base',
     )
+    .option('--bun <path>', 'the bun binary of the Bun peer (default: $BENCH_BUN, PATH, /opt/bun)')
     .option('--herald-arg <arg>', 'extra argument for `herald serve` (repeatable)', collect, [])
     .option('--json [file]', 'write the results as JSON (default file: bench/results/<date>-<scenario>.json)')
     .option('--no-chart', 'suites: do not write the SVG/PNG charts')
@@ -244,6 +248,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     pollIntervalMs: pollInterval,
     heraldArgs: heraldArg,
     heraldBin: HERALD_BIN,
+    bun: o.bun ?? process.env.BENCH_BUN,
     // Suites always keep their numbers: a full run takes long and the chart is drawn from it.
     json: json === true || (json === undefined && suite.length > 0) ? `bench/results/${stamp}-${name}.json` : json,
     dryRun: dryRun === true,

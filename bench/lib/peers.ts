@@ -2,6 +2,7 @@
 // skips the rest. Herald (CLI or library) speaks the whole contract; the others speak enough of
 // it for the same load generator (publish by HTTP POST; subscribe by WebSocket, SSE, …).
 import { existsSync } from 'node:fs';
+import { bunMissing } from '../peers/bun.ts';
 import { nchanMissing } from '../peers/nchan.ts';
 import { baseBin } from './herald-build.ts';
 import type { Dialect, Transport } from './ipc.ts';
@@ -104,6 +105,19 @@ export const PEER_SPECS: Record<PeerName, PeerSpec> = {
     heapStats: false,
     polling: true,
     missing: nchanMissing,
+  },
+  // Bun.serve's WebSocket pub/sub (bench/peers/bun-server.ts): WebSocket only, same publish URLs as the floors.
+  bun: {
+    name: 'bun',
+    dialect: 'herald',
+    transports: ['ws'],
+    idle: ['ws'],
+    batch: true,
+    multiPublish: true,
+    wsPublish: false,
+    heapStats: false,
+    polling: false,
+    missing: (opts) => bunMissing(opts.bun),
   },
   'http-floor': {
     name: 'http-floor',

@@ -37,9 +37,11 @@ export function cpuTime(pid: number): CpuTime {
 }
 
 /**
- * Write system calls (write, writev, send…) the process has made so far (`syscw` of /proc/<pid>/io),
- * 0 when unreadable. Per delivery, it says how many deliveries each system call carried: what
- * coalescing achieved, independent of how much CPU the machine's other users left the hub.
+ * Write system calls (write, writev, pwrite…) the process has made so far (`syscw` of
+ * /proc/<pid>/io), 0 when unreadable. Per delivery, it says how many deliveries each system call
+ * carried: what coalescing achieved, independent of how much CPU the machine's other users left the
+ * hub. send(2), sendto(2) and sendmsg(2) are not counted (the kernel counts only the vfs write
+ * paths): Node and nginx write sockets with write/writev, Bun (uSockets) with send, so Bun's count is 0.
  */
 export function writeCalls(pid: number): number {
   try {

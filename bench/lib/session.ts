@@ -63,6 +63,7 @@ export async function openSession(
     redisUrl: opts.redis,
     natsUrl: opts.nats,
     heraldBin: heraldBinFor(opts, peer.name),
+    bunBin: opts.bun,
   });
   try {
     const logFd = openSync(`${TMP_DIR}/load-${label}.log`, 'w');

@@ -58,13 +58,18 @@ function checks(plan: readonly Case[], runs: readonly RunResult[]): Check[] {
         digits: 2,
       });
     }
-    out.push({
-      target: `A WS ${n}: headline ≥ Nchan's`,
-      values: per(id, (r) => delivered(r) / delivered(peerRun(runs, id, r.repetition, 'nchan'))),
-      ok: (v) => v >= 1,
-      unit: '×',
-      digits: 2,
-    });
+    for (const [peer, name] of [
+      ['nchan', 'Nchan'],
+      ['bun', 'Bun'],
+    ] as const) {
+      out.push({
+        target: `A WS ${n}: headline ≥ ${name}'s`,
+        values: per(id, (r) => delivered(r) / delivered(peerRun(runs, id, r.repetition, peer))),
+        ok: (v) => v >= 1,
+        unit: '×',
+        digits: 2,
+      });
+    }
     out.push({
       target: `A SSE ${n} within 10% of WS ${n} (Herald headlines)`,
       values: per(`A sse ${n}`, (r) => delivered(r) / delivered(peerRun(runs, id, r.repetition, r.peer))),
@@ -86,6 +91,16 @@ function checks(plan: readonly Case[], runs: readonly RunResult[]): Check[] {
     ok: (v) => v < 500,
     unit: ' ms',
     digits: 1,
+  });
+  out.push({
+    target: "B 10k × 10 msg/s: p99 ≤ Bun's",
+    values: per('B ws 10k', (r) => {
+      const bun = peerRun(runs, 'B ws 10k', r.repetition, 'bun')?.windows[0]?.latency.p99Ms ?? Number.NaN;
+      return (r.windows[0]?.latency.p99Ms ?? Number.NaN) / bun;
+    }),
+    ok: (v) => v <= 1,
+    unit: '×',
+    digits: 2,
   });
   out.push({
     target: 'B 1k × 10 msg/s: p99 < 50 ms',

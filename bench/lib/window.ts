@@ -190,7 +190,9 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
       user: received > 0 ? (server.user * 1e6) / received : Number.NaN,
       system: received > 0 ? (server.system * 1e6) / received : Number.NaN,
     },
-    serverWritesPerDelivery: received > 0 ? writes / received : Number.NaN,
+    // None at all while delivering: the hub writes with send(2)/sendmsg(2) (Bun's uSockets), which
+    // syscw does not count (procfs.ts writeCalls): unknown, not zero.
+    serverWritesPerDelivery: received > 0 && writes > 0 ? writes / received : Number.NaN,
     loadUsPerDelivery: {
       user: received > 0 ? (load.user * 1e6) / received : Number.NaN,
       system: received > 0 ? (load.system * 1e6) / received : Number.NaN,

@@ -46,6 +46,7 @@ export async function withHub(ctx: CaseContext, fn: (hub: Hub) => Promise<void>)
     redisUrl: ctx.opts.redis,
     natsUrl: ctx.opts.nats,
     heraldBin: heraldBinFor(ctx.opts, ctx.peer.name),
+    bunBin: ctx.opts.bun,
   });
   try {
     await fn(hub);

@@ -6,13 +6,14 @@ import { redisPresets } from './presets-redis.ts';
 
 /**
  * Hubs compared on delivery: Herald, the two `ws` floors (one write per frame, and corked per
- * event-loop turn: the strongest Node baseline), Socket.IO, Nchan (skipped when not installed).
+ * event-loop turn: the strongest Node baseline), Socket.IO, Nchan and Bun's pub/sub (each skipped
+ * when not installed; Bun delivers on WebSocket only, so the SSE cases skip it).
  */
-const DELIVERY: PeerName[] = ['herald', 'raw-ws-corked', 'raw-ws-per-frame', 'socketio', 'nchan'];
-/** Idle memory: the two floors run the same code, so one of them is enough. */
-const IDLE: PeerName[] = ['herald', 'raw-ws-per-frame', 'socketio', 'nchan'];
-/** Latency at a fixed load: the corked floor is the stronger one. */
-const LATENCY: PeerName[] = ['herald', 'raw-ws-corked', 'socketio', 'nchan'];
+const DELIVERY: PeerName[] = ['herald', 'raw-ws-corked', 'raw-ws-per-frame', 'socketio', 'nchan', 'bun'];
+/** Idle memory: the two floors run the same code, so one of them is enough. Bun holds WebSockets only. */
+const IDLE: PeerName[] = ['herald', 'raw-ws-per-frame', 'socketio', 'nchan', 'bun'];
+/** Latency at a fixed load: the corked floor is the stronger one; Bun's p99 at 10k is a target. */
+const LATENCY: PeerName[] = ['herald', 'raw-ws-corked', 'socketio', 'nchan', 'bun'];
 /** Ramps publish one POST per message (as an application publishes events) from this many keep-alive connections. */
 const PUBLISH_CONNS = 16;
 /** No batching in the ramps: more POSTs a second than any step needs. */

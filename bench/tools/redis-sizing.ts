@@ -106,6 +106,7 @@ async function main(): Promise<void> {
     redisUrl: REDIS,
     natsUrl: '',
     heraldBin: HERALD_BIN,
+    bunBin: undefined,
   });
   const prefix = hub.store?.prefix ?? '';
   const redisPid = hub.store?.pid;
