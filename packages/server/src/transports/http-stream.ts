@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Message, ResetNotice, Sink, Subscription } from '@herald/core';
+import type { Message, ResetNotice, Sink } from '@herald/core';
 import { ERROR_CATALOG, formatMultiCursor } from '@herald/protocol';
 import type { LiveConnection } from '../heartbeat.ts';
 import { toHeraldError } from '../http/respond.ts';
 import { ReleasedResponse } from '../internals/index.ts';
 import { drained } from './drained.ts';
+import { LiveSubscriptions } from './live-subscriptions.ts';
 import { asChunk, type StreamFraming } from './stream-framing.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
@@ -43,7 +44,7 @@ const REUSE_MAX_BACKLOG = 64 * 1024;
 export class HttpStream implements Sink, LiveConnection {
   readonly transport: 'sse' | 'ndjson';
   readonly openedAt = Date.now();
-  private subscriptions: Subscription[] | undefined;
+  private readonly subscriptions: LiveSubscriptions;
   private ended = false;
   /** Multi-channel cursor bookkeeping: what this stream has written, per channel index (multi only). */
   private positions: Array<Position | undefined> | undefined;
@@ -66,6 +67,7 @@ export class HttpStream implements Sink, LiveConnection {
   ) {
     this.res = res;
     this.transport = format.transport;
+    this.subscriptions = new LiveSubscriptions(ctx.hub);
     if (target.multi) {
       this.positions = target.channels.map(() => undefined);
       this.queue = [];
@@ -101,14 +103,11 @@ export class HttpStream implements Sink, LiveConnection {
     // `subscribed` line and SSE ids always cover every channel.
     await Promise.all(
       this.target.channels.map(async (channel, i) => {
-        const { subscription } = await ctx.hub.subscribe(channel, this, this.target.cursors[i], (p) => {
+        await this.subscriptions.add(channel, this, this.target.cursors[i], (p) => {
           if (this.positions !== undefined) this.positions[i] = { epoch: p.epoch, last: p.last };
           this.write(this.format.subscribed(channel, p.epoch, p.last));
           if (this.queue !== undefined && this.positions?.every((x) => x !== undefined)) this.flushQueue();
         });
-        if (this.ended) ctx.hub.unsubscribe(subscription);
-        else if (this.subscriptions === undefined) this.subscriptions = [subscription];
-        else this.subscriptions.push(subscription);
       }),
     ).catch((error: unknown) => {
       // The headers are out: end with a final close event carrying the error's code (e.g. 4102 when
@@ -208,10 +207,10 @@ export class HttpStream implements Sink, LiveConnection {
 
   private cleanup(): void {
     if (!this.ended) this.ended = true;
+    this.subscriptions.end();
     if (!this.ctx.streams.connections.has(this)) return;
     this.ctx.streams.delete(this);
     this.ctx.stats.connections[this.transport]--;
-    for (const s of this.subscriptions ?? []) this.ctx.hub.unsubscribe(s);
     this.queue = undefined;
     // A client that left: the released response's 'close' listeners run (once; after end, nothing).
     this.released?.gone();

@@ -48,12 +48,9 @@ export async function serveBoundSocket(
 ): Promise<void> {
   const framer = ws.protocol === COMPACT_PROTOCOL ? compactBoundFrame : frame;
   const conn = new WsConnection(ctx, ws, socket, framer, resetFrame, principal, onFrame);
-  conn.subscriptions.set(channel, undefined);
-  const { subscription } = await ctx.hub.subscribe(channel, conn, cursor, (p) =>
+  await conn.subscriptions.add(channel, conn, cursor, (p) =>
     conn.sendFrame({
       subscribed: { channel, epoch: p.epoch, cursor: formatCursor({ epoch: p.epoch, offset: p.last }) },
     }),
   );
-  if (conn.subscriptions.has(channel)) conn.subscriptions.set(channel, subscription);
-  else ctx.hub.unsubscribe(subscription);
 }

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { type Message, type ResetNotice, type Sink, SLOW_CONSUMER_CODE, type Subscription } from '@herald/core';
+import { type Message, type ResetNotice, type Sink, SLOW_CONSUMER_CODE } from '@herald/core';
 import { CLOSE_CODES, type ServerFrame } from '@herald/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
@@ -7,6 +7,7 @@ import type { LiveConnection } from '../heartbeat.ts';
 import { handEvents, type SocketEvents, type WsFramer } from '../internals/index.ts';
 import type { TokenBucket } from '../limits/token-bucket.ts';
 import { drained } from './drained.ts';
+import { LiveSubscriptions } from './live-subscriptions.ts';
 import type { TransportContext } from './transport.ts';
 
 /** How long a closing socket may take to flush its close frame before it is cut. */
@@ -24,8 +25,8 @@ export type OnFrame = (conn: WsConnection, data: RawData, isBinary: boolean) => 
 export class WsConnection implements Sink, LiveConnection, SocketEvents {
   readonly transport = 'websocket';
   readonly openedAt = Date.now();
-  /** Live subscriptions by channel (`undefined` while a subscribe is in flight). */
-  readonly subscriptions = new Map<string, Subscription | undefined>();
+  /** Live subscriptions by channel (and those in flight). */
+  readonly subscriptions: LiveSubscriptions;
   /** Run once when the connection ends, after its subscriptions are dropped (presence leaves, …); created on first use. */
   private onEnd: Array<() => void> | undefined;
   private alive = true;
@@ -46,6 +47,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
     /** Handles each frame the peer sends. */
     private readonly onFrame: OnFrame,
   ) {
+    this.subscriptions = new LiveSubscriptions(ctx.hub);
     this.frames = ctx.limits.socketFrames();
     ctx.stats.connections.websocket++;
     ctx.sockets.add(this);
@@ -178,11 +180,10 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
 
   private cleanup(): void {
     this.closed = true;
+    this.subscriptions.end();
     if (!this.ctx.sockets.connections.has(this)) return;
     this.ctx.sockets.delete(this);
     this.ctx.stats.connections.websocket--;
-    for (const s of this.subscriptions.values()) if (s !== undefined) this.ctx.hub.unsubscribe(s);
-    this.subscriptions.clear();
     const onEnd = this.onEnd;
     this.onEnd = undefined;
     for (const end of onEnd ?? []) end();

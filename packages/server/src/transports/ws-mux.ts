@@ -112,9 +112,8 @@ async function subscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void
       `at most ${ctx.options.maxSubscriptionsPerConnection} subscriptions per socket`,
     );
   }
-  conn.subscriptions.set(channel, undefined);
   try {
-    const { subscription } = await ctx.hub.subscribe(channel, conn, cursor, (p) => {
+    await conn.subscriptions.add(channel, conn, cursor, (p) => {
       conn.sendFrame({
         op: 'ok',
         ref,
@@ -125,14 +124,7 @@ async function subscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void
       });
       if (info !== undefined && conn.subscriptions.has(channel)) joinPresence(conn, channel, info);
     });
-    // Unsubscribed (or closed) while history was replayed: drop it.
-    if (conn.subscriptions.has(channel) && conn.subscriptions.get(channel) === undefined) {
-      conn.subscriptions.set(channel, subscription);
-    } else {
-      ctx.hub.unsubscribe(subscription);
-    }
   } catch (error) {
-    conn.subscriptions.delete(channel);
     leavePresence(conn, channel);
     throw error;
   }
@@ -150,10 +142,7 @@ async function hookedSubscribeCheck(conn: WsConnection, channel: string): Promis
 
 async function unsubscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
   const channel = channelField(op);
-  if (!conn.subscriptions.has(channel)) throw new HeraldError('bad_request', `not subscribed to ${channel}`);
-  const subscription = conn.subscriptions.get(channel);
-  conn.subscriptions.delete(channel);
-  if (subscription !== undefined) conn.ctx.hub.unsubscribe(subscription);
+  if (!conn.subscriptions.delete(channel)) throw new HeraldError('bad_request', `not subscribed to ${channel}`);
   leavePresence(conn, channel);
   conn.sendFrame({ op: 'ok', ref, channel });
 }
@@ -209,12 +198,10 @@ async function auth(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
   }
   const previous = conn.principal;
   conn.principal = principal;
-  for (const channel of [...conn.subscriptions.keys()]) {
+  for (const channel of conn.subscriptions.channels()) {
     const settings = conn.ctx.hub.settings(channel);
     if (principal.maySubscribe(channel, settings)) continue;
-    const subscription = conn.subscriptions.get(channel);
     conn.subscriptions.delete(channel);
-    if (subscription !== undefined) conn.ctx.hub.unsubscribe(subscription);
     leavePresence(conn, channel);
     const message = `the new credentials do not allow ${channel}; unsubscribed`;
     conn.sendFrame({ op: 'unsubscribed', channel, code: 'forbidden', message });
