@@ -7,7 +7,7 @@ import { toHeraldError } from '../http/respond.ts';
 import { ReleasedResponse } from '../internals/index.ts';
 import { drained } from './drained.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
-import { asChunk, type StreamFraming } from './stream-framing.ts';
+import { asChunk } from './stream-framing.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
@@ -19,8 +19,11 @@ export interface StreamFormat {
   preamble(ctx: TransportContext): string;
   /** Announces where one channel's delivery starts ('' when the format has no such line). */
   subscribed(channel: string, epoch: string, last: number): string;
-  /** Writes one message; `cursor` is the multi-channel cursor after it (multi streams of formats that need it). */
-  message(stream: HttpStream, message: Message, cursor: string | undefined): void;
+  /**
+   * The bytes of one message, ready for the socket (one HTTP/1.1 chunk when `chunked`); `cursor` is
+   * the multi-channel cursor after it (multi streams of formats that need it).
+   */
+  message(message: Message, cursor: string | undefined, chunked: boolean): Buffer;
   reset(notice: ResetNotice, cursor: string | undefined): string;
   readonly heartbeat: Buffer;
   close(code: number, reason: string): string;
@@ -124,7 +127,9 @@ export class HttpStream implements Sink, LiveConnection {
       this.queue.push(message);
       return;
     }
-    this.format.message(this, message, this.advance(message.channel, message.epoch, message.offset));
+    this.writeRaw(
+      this.format.message(message, this.advance(message.channel, message.epoch, message.offset), this.chunked),
+    );
     this.ctx.stats.delivered[this.transport]++;
   }
 
@@ -187,13 +192,8 @@ export class HttpStream implements Sink, LiveConnection {
 
   private readonly socketClosed = (): void => this.cleanup();
 
-  /** Writes a message in `framing`: the cached bytes shared by every stream of this format. */
-  writeFramed(message: Message, framing: StreamFraming): void {
-    this.writeRaw(message.frame(this.chunked ? framing.chunked : framing.raw));
-  }
-
   /** Writes text or bytes specific to this stream (framed as a chunk when the response is chunked). */
-  write(text: string | Buffer): void {
+  private write(text: string | Buffer): void {
     if (text.length === 0) return;
     this.writeRaw(this.chunked ? asChunk(text) : typeof text === 'string' ? Buffer.from(text) : text);
   }

@@ -3,7 +3,7 @@ import { HeraldError } from '@herald/core';
 import { type CloseLine, formatCursor, type ResetLine, type SubscribedLine } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import { HttpStream, type StreamFormat } from './http-stream.ts';
-import { streamFraming } from './stream-framing.ts';
+import { framedFor, streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
@@ -18,7 +18,7 @@ export const NDJSON_FORMAT: StreamFormat = {
   preamble: () => '',
   subscribed: (channel, epoch, last) =>
     `${JSON.stringify({ subscribed: { channel, epoch, cursor: formatCursor({ epoch, offset: last }) } } satisfies SubscribedLine)}\n`,
-  message: (stream, m) => stream.writeFramed(m, line),
+  message: (m, _cursor, chunked) => framedFor(m, line, chunked),
   reset: (n) =>
     `${JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } } satisfies ResetLine)}\n`,
   heartbeat: HEARTBEAT,

@@ -5,7 +5,7 @@ import type { Principal } from '../auth/authenticator.ts';
 import { toHeraldError } from '../http/respond.ts';
 import { SSE_CONTENT_TYPE, SSE_HEARTBEAT, sseClose, sseEvent, sseRetry } from '../http/sse-text.ts';
 import { HttpStream, type StreamFormat } from './http-stream.ts';
-import { streamFraming } from './stream-framing.ts';
+import { asChunk, framedFor, streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
@@ -23,13 +23,11 @@ export const SSE_FORMAT: StreamFormat = {
   needsCursor: true,
   preamble: (ctx) => sseRetry(ctx.options.sseRetryMs),
   subscribed: () => '',
-  message(stream, m, cursor) {
-    if (cursor === undefined) {
-      stream.writeFramed(m, single);
-    } else {
-      // The id is this stream's own combined cursor: one write of id + shared frame.
-      stream.write(Buffer.concat([Buffer.from(`id: ${cursor}\n`), m.frame(multi)]));
-    }
+  message(m, cursor, chunked) {
+    if (cursor === undefined) return framedFor(m, single, chunked);
+    // The id is this stream's own combined cursor: one write of id + shared frame.
+    const bytes = Buffer.concat([Buffer.from(`id: ${cursor}\n`), m.frame(multi)]);
+    return chunked ? asChunk(bytes) : bytes;
   },
   reset(n, cursor) {
     // The id moves Last-Event-ID to the new position, so a reconnect does not report the reset twice.
