@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Message, ResetNotice, Sink } from '@herald/core';
-import { ERROR_CATALOG, formatMultiCursor } from '@herald/protocol';
+import { ERROR_CATALOG } from '@herald/protocol';
 import type { LiveConnection } from '../heartbeat.ts';
 import { toHeraldError } from '../http/respond.ts';
 import { ReleasedResponse } from '../internals/index.ts';
 import { drained } from './drained.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
+import { MultiCursor } from './multi-cursor.ts';
 import { asChunk } from './stream-framing.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
@@ -31,8 +32,6 @@ export interface StreamFormat {
   readonly needsCursor: boolean;
 }
 
-type Position = { epoch: string; last: number };
-
 /** The end of a chunked body. */
 const LAST_CHUNK = '0\r\n\r\n';
 /** Unsent bytes above which an ended stream's connection is closed rather than kept. */
@@ -49,8 +48,8 @@ export class HttpStream implements Sink, LiveConnection {
   readonly openedAt = Date.now();
   private readonly subscriptions: LiveSubscriptions;
   private ended = false;
-  /** Multi-channel cursor bookkeeping: what this stream has written, per channel index (multi only). */
-  private positions: Array<Position | undefined> | undefined;
+  /** What this stream has written, per channel (multi-channel streams only). */
+  private readonly cursor: MultiCursor | undefined;
   /** Deliveries held until every channel's start position is known (multi-channel streams). */
   private queue: Array<Message | ResetNotice> | undefined;
   /** The TCP socket; after the headers every write goes straight to it. */
@@ -72,7 +71,7 @@ export class HttpStream implements Sink, LiveConnection {
     this.transport = format.transport;
     this.subscriptions = new LiveSubscriptions(ctx.hub);
     if (target.multi) {
-      this.positions = target.channels.map(() => undefined);
+      this.cursor = new MultiCursor(target.channels);
       this.queue = [];
     }
   }
@@ -107,9 +106,9 @@ export class HttpStream implements Sink, LiveConnection {
     await Promise.all(
       this.target.channels.map(async (channel, i) => {
         await this.subscriptions.add(channel, this, this.target.cursors[i], (p) => {
-          if (this.positions !== undefined) this.positions[i] = { epoch: p.epoch, last: p.last };
+          const everyStart = this.cursor?.start(i, p.epoch, p.last) ?? true;
           this.write(this.format.subscribed(channel, p.epoch, p.last));
-          if (this.queue !== undefined && this.positions?.every((x) => x !== undefined)) this.flushQueue();
+          if (this.queue !== undefined && everyStart) this.flushQueue();
         });
       }),
     ).catch((error: unknown) => {
@@ -218,11 +217,8 @@ export class HttpStream implements Sink, LiveConnection {
 
   /** Records what this stream has written for `channel`; returns the combined cursor when frames need it. */
   private advance(channel: string, epoch: string, last: number): string | undefined {
-    const positions = this.positions;
-    if (positions === undefined || !this.format.needsCursor) return undefined;
-    const i = this.target.channels.indexOf(channel);
-    if (i !== -1) positions[i] = { epoch, last };
-    return formatMultiCursor(positions.map((p) => (p === undefined ? 'start' : { epoch: p.epoch, offset: p.last })));
+    if (this.cursor === undefined || !this.format.needsCursor) return undefined;
+    return this.cursor.advance(channel, epoch, last);
   }
 
   private flushQueue(): void {

@@ -5,7 +5,7 @@ import type { Principal } from '../auth/authenticator.ts';
 import { toHeraldError } from '../http/respond.ts';
 import { SSE_CONTENT_TYPE, SSE_HEARTBEAT, sseClose, sseEvent, sseRetry } from '../http/sse-text.ts';
 import { HttpStream, type StreamFormat } from './http-stream.ts';
-import { asChunk, framedFor, streamFraming } from './stream-framing.ts';
+import { framedFor, streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
@@ -15,6 +15,7 @@ const single = streamFraming((m) => Buffer.from(sseEvent(m.data, m.event, format
 const multi = createFramer((m) => Buffer.from(sseEvent(m.toJson(), m.event)));
 
 const HEARTBEAT = Buffer.from(SSE_HEARTBEAT);
+const ID_FIELD = 'id: ';
 
 /** Server-Sent Events framing (contract section 4). */
 export const SSE_FORMAT: StreamFormat = {
@@ -25,9 +26,7 @@ export const SSE_FORMAT: StreamFormat = {
   subscribed: () => '',
   message(m, cursor, chunked) {
     if (cursor === undefined) return framedFor(m, single, chunked);
-    // The id is this stream's own combined cursor: one write of id + shared frame.
-    const bytes = Buffer.concat([Buffer.from(`id: ${cursor}\n`), m.frame(multi)]);
-    return chunked ? asChunk(bytes) : bytes;
+    return withId(cursor, m.frame(multi), chunked);
   },
   reset(n, cursor) {
     // The id moves Last-Event-ID to the new position, so a reconnect does not report the reset twice.
@@ -38,6 +37,23 @@ export const SSE_FORMAT: StreamFormat = {
   heartbeat: HEARTBEAT,
   close: sseClose,
 };
+
+/**
+ * A multi-channel event: `id: <cursor>` (this stream's own combined cursor) and the shared frame, in
+ * one buffer (one HTTP/1.1 chunk when `chunked`), so a delivery allocates once and is one write.
+ */
+function withId(cursor: string, frame: Buffer, chunked: boolean): Buffer {
+  const size = ID_FIELD.length + Buffer.byteLength(cursor) + 1 + frame.length;
+  const head = chunked ? `${size.toString(16)}\r\n` : '';
+  const out = Buffer.allocUnsafe(head.length + size + (chunked ? 2 : 0));
+  let at = out.write(head, 0, 'latin1');
+  at += out.write(ID_FIELD, at, 'latin1');
+  at += out.write(cursor, at);
+  at = out.writeUInt8(0x0a, at);
+  at += frame.copy(out, at);
+  if (chunked) out.write('\r\n', at, 'latin1');
+  return out;
+}
 
 /**
  * `Accept: text/event-stream`. Resumes from Last-Event-ID (wins) or `?after=`. While the hub drains or
