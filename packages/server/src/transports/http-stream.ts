@@ -9,15 +9,15 @@ import { drained } from './drained.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
 import { MultiCursor } from './multi-cursor.ts';
 import { asChunk } from './stream-framing.ts';
-import type { Target } from './target.ts';
-import type { TransportContext } from './transport.ts';
+import type { Target, TargetContext } from './target.ts';
+import type { TransportContext, TransportOptions } from './transport.ts';
 
 /** How a streaming transport frames what the core delivers. */
 export interface StreamFormat {
   readonly transport: 'sse' | 'ndjson';
   readonly contentType: string;
   /** Written right after the headers. */
-  preamble(ctx: TransportContext): string;
+  preamble(options: StreamContext['options']): string;
   /** Announces where one channel's delivery starts ('' when the format has no such line). */
   subscribed(channel: string, epoch: string, last: number): string;
   /**
@@ -31,6 +31,14 @@ export interface StreamFormat {
   /** Whether multi-channel frames carry the combined cursor (SSE ids do). */
   readonly needsCursor: boolean;
 }
+
+/** What a stream uses: the hub, counters, write turns, the streams' ticker, the internals switch, whether the hub drains. */
+export type StreamContext = Pick<TransportContext, 'hub' | 'stats' | 'turns' | 'streams' | 'internals' | 'draining'> & {
+  readonly options: Pick<TransportOptions, 'sseRetryMs'>;
+};
+
+/** What the SSE and NDJSON request handlers use: the target's context, the stream's, and the connection limit. */
+export type StreamRequestContext = StreamContext & TargetContext & Pick<TransportContext, 'limits'>;
 
 /** The end of a chunked body. */
 const LAST_CHUNK = '0\r\n\r\n';
@@ -62,7 +70,7 @@ export class HttpStream implements Sink, LiveConnection {
   private released: ReleasedResponse | undefined;
 
   constructor(
-    private readonly ctx: TransportContext,
+    private readonly ctx: StreamContext,
     res: ServerResponse,
     private readonly format: StreamFormat,
     private readonly target: Target,
@@ -97,7 +105,7 @@ export class HttpStream implements Sink, LiveConnection {
     } else {
       res.on('close', () => this.cleanup());
     }
-    this.write(this.format.preamble(ctx));
+    this.write(this.format.preamble(ctx.options));
     ctx.stats.connections[this.transport]++;
     ctx.streams.add(this);
     // Subscribe every channel at once: each announces its position as soon as it is known, and

@@ -4,10 +4,9 @@ import { CLOSE_CODES, ERROR_CATALOG, formatCursor, type ResetEvent, SSE_EVENTS }
 import type { Principal } from '../auth/authenticator.ts';
 import { toHeraldError } from '../http/respond.ts';
 import { SSE_CONTENT_TYPE, SSE_HEARTBEAT, sseClose, sseEvent, sseRetry } from '../http/sse-text.ts';
-import { HttpStream, type StreamFormat } from './http-stream.ts';
+import { HttpStream, type StreamFormat, type StreamRequestContext } from './http-stream.ts';
 import { framedFor, streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
-import type { TransportContext } from './transport.ts';
 
 /** One channel: `id` is the message's own cursor, shared by every subscriber. */
 const single = streamFraming((m) => Buffer.from(sseEvent(m.data, m.event, formatCursor(m))));
@@ -22,7 +21,7 @@ export const SSE_FORMAT: StreamFormat = {
   transport: 'sse',
   contentType: SSE_CONTENT_TYPE,
   needsCursor: true,
-  preamble: (ctx) => sseRetry(ctx.options.sseRetryMs),
+  preamble: (options) => sseRetry(options.sseRetryMs),
   subscribed: () => '',
   message(m, cursor, chunked) {
     if (cursor === undefined) return framedFor(m, single, chunked);
@@ -61,7 +60,7 @@ function withId(cursor: string, frame: Buffer, chunked: boolean): Buffer {
  * EventSource stops for good on any non-200 answer.
  */
 export async function handleSse(
-  ctx: TransportContext,
+  ctx: StreamRequestContext,
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,
@@ -87,7 +86,11 @@ export async function handleSse(
  * EventSource stops for good on anything else): `retry:` as long as Retry-After and a close event 4101
  * (reconnect with backoff). Returns the release, or undefined when the stream was refused and ended.
  */
-function holdConnection(ctx: TransportContext, req: IncomingMessage, res: ServerResponse): (() => void) | undefined {
+function holdConnection(
+  ctx: StreamRequestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): (() => void) | undefined {
   try {
     return ctx.limits.holdConnection(ctx.limits.address(req));
   } catch (error) {

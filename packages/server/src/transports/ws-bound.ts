@@ -4,9 +4,8 @@ import { COMPACT_PROTOCOL, type Cursor, formatCursor, type ResetLine } from '@he
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import { wsFramer } from '../internals/index.ts';
-import type { TransportContext } from './transport.ts';
 import { compactBoundFrame } from './ws-compact.ts';
-import { WsConnection } from './ws-connection.ts';
+import { type SocketContext, WsConnection } from './ws-connection.ts';
 
 const frame = wsFramer((m) => Buffer.from(m.toJson()));
 const resetFrame = (n: ResetNotice): string =>
@@ -39,7 +38,7 @@ function onFrame(conn: WsConnection, data: RawData, isBinary: boolean): void {
  * objects (first `subscribed`, then messages and resets). The client may only send `{"op":"ping"}`.
  */
 export async function serveBoundSocket(
-  ctx: TransportContext,
+  ctx: SocketContext,
   ws: WebSocket,
   socket: Duplex,
   channel: string,

@@ -8,12 +8,20 @@ import { handEvents, type SocketEvents, type WsFramer } from '../internals/index
 import type { TokenBucket } from '../limits/token-bucket.ts';
 import { drained } from './drained.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
-import type { TransportContext } from './transport.ts';
+import type { TransportContext, TransportOptions } from './transport.ts';
 
 /** How long a closing socket may take to flush its close frame before it is cut. */
 const CLOSE_GRACE_MS = 1_000;
 /** Refused `op: auth` tokens one socket may send before it is closed (each costs a signature check). */
 const MAX_FAILED_AUTHS = 3;
+
+/** What a socket uses: the hub, counters, write turns, the sockets' ticker, the internals switch, frame limits, the log. */
+export type SocketContext = Pick<
+  TransportContext,
+  'hub' | 'stats' | 'turns' | 'sockets' | 'internals' | 'limits' | 'logger'
+> & {
+  readonly options: Pick<TransportOptions, 'maxBacklogBytes'>;
+};
 
 /** What a connection does with a frame from its peer (one shared function per kind of socket). */
 export type OnFrame = (conn: WsConnection, data: RawData, isBinary: boolean) => void;
@@ -36,7 +44,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
   private readonly frames: TokenBucket | undefined;
 
   constructor(
-    readonly ctx: TransportContext,
+    private readonly ctx: SocketContext,
     readonly ws: WebSocket,
     /** The TCP socket (also the key of per-connection limits). */
     readonly socket: Duplex,
