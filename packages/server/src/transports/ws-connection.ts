@@ -45,7 +45,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
 
   constructor(
     private readonly ctx: SocketContext,
-    readonly ws: WebSocket,
+    private readonly ws: WebSocket,
     /** The TCP socket (also the key of per-connection limits). */
     readonly socket: Duplex,
     /** Encodes messages for this socket (see internals/ws-frame.ts). */
@@ -66,6 +66,11 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
   whenEnded(end: () => void): void {
     if (this.onEnd === undefined) this.onEnd = [end];
     else this.onEnd.push(end);
+  }
+
+  /** Whether the socket is open: not closed by either side, nor closing. */
+  isOpen(): boolean {
+    return !this.closed && this.ws.readyState === this.ws.OPEN;
   }
 
   /** A frame from the peer. */

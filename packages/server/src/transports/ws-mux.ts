@@ -114,7 +114,7 @@ async function subscribe(ctx: MuxContext, conn: WsConnection, op: Fields, ref: R
   if (ctx.hooks.active) {
     await hookedSubscribeCheck(ctx, conn, channel);
     // The hooks took time: the socket may have closed (nothing to subscribe), or subscribed meanwhile.
-    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    if (!conn.isOpen()) return;
     if (conn.subscriptions.has(channel)) throw new HeraldError('bad_request', `already subscribed to ${channel}`);
   } else {
     conn.principal.assertSubscribe(channel, ctx.hub.settings(channel));
