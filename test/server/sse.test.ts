@@ -120,6 +120,44 @@ describe('SSE', () => {
     expect(JSON.parse(missed?.data ?? '')).toMatchObject({ channel: a, offset: 3, data: 'missed' });
   });
 
+  it('/v1/events over many channels: each id moves only the part of the channel delivered, and resumes every channel', async () => {
+    const channels = Array.from({ length: 16 }, (_, i) => uniqueChannel(`m${i}`));
+    // Even channels have history and a cursor; odd ones are empty and start from `0`, so their part is
+    // `<epoch>:0` (an epoch this test does not know) until something is delivered on them.
+    const parts: Array<string | undefined> = [];
+    for (const [i, channel] of channels.entries()) {
+      parts.push(i % 2 === 0 ? `${await publishRange(server, channel, 1, 2)}:2` : undefined);
+    }
+    const after = parts.map((p) => p ?? '0').join(',');
+    const expectId = (id: string | undefined): void => {
+      const got = (id ?? '').split(',');
+      expect(got).toHaveLength(channels.length);
+      got.forEach((part, i) => {
+        if (parts[i] === undefined) expect(part).toMatch(/^[A-Za-z0-9_-]+:0$/);
+        else expect(part).toBe(parts[i]);
+      });
+    };
+    const stream = await sse(eventsUrl(server, channels, { after }));
+    let lastId: string | undefined;
+    for (const i of [5, 0, 15, 5, 8, 3, 0, 14, 1]) {
+      const published = await publish(server, channels[i] as string, i);
+      parts[i] = `${published.epoch}:${published.offset}`;
+      const [event] = await events(stream, 1);
+      expect(JSON.parse(event?.data ?? '')).toMatchObject({ channel: channels[i], offset: published.offset });
+      expectId(event?.id);
+      lastId = event?.id;
+    }
+    // The last id resumes every channel where the stream left it: only what came after, with its own id.
+    stream.close();
+    const missed = await publish(server, channels[11] as string, 'missed');
+    const again = await sse(eventsUrl(server, channels), { 'last-event-id': lastId ?? '' });
+    const [event] = await events(again, 1);
+    expect(JSON.parse(event?.data ?? '')).toMatchObject({ channel: channels[11], offset: missed.offset });
+    const expected = (lastId ?? '').split(',');
+    expected[11] = `${missed.epoch}:${missed.offset}`;
+    expect(event?.id).toBe(expected.join(','));
+  });
+
   it('field injection: CR, LF, "data:", "id:", "retry:", U+2028 and U+0000 in data make exactly one event', async () => {
     const channel = uniqueChannel();
     const nasty = 'a\r\ndata: forged\n\nid: x\rretry: 1\u2028b\u0000c';

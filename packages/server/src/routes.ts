@@ -16,6 +16,7 @@ import { staticFile } from './api/static-file.ts';
 import type { StatsStream } from './api/stats-stream.ts';
 import { webRoutes } from './api/web-assets.ts';
 import { mountDurableStreams } from './durable-streams/index.ts';
+import type { HeraldOptions } from './options.ts';
 import { type CallerHandler, type PublicHandler, type Route, Router } from './router.ts';
 import { subscribeOrPull, type TransportContext } from './transports/index.ts';
 
@@ -32,11 +33,13 @@ export interface RouteDeps {
   readonly blobCtx: BlobContext;
   readonly publishCtx: PublishContext;
   readonly statsStream: StatsStream;
+  /** Where the client bundle and the web pages are served from (none when unset). */
+  readonly pages: Pick<HeraldOptions, 'clientBundlePath' | 'webDir'>;
 }
 
 /** The route table: every URL of the HTTP API (contract sections 2-5, 9) and the pages. */
-export function createRouter({ ctx, ops, blobCtx, publishCtx, statsStream }: RouteDeps): Router {
-  const { hub, stats, options } = ctx;
+export function createRouter({ ctx, ops, blobCtx, publishCtx, statsStream, pages: options }: RouteDeps): Router {
+  const { hub, stats } = ctx;
   const router = new Router();
   const open = (handler: PublicHandler): Route => ({ access: 'public', handler });
   const caller = (handler: CallerHandler): Route => ({ access: 'caller', handler });

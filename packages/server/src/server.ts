@@ -75,7 +75,15 @@ export function createHerald(init: HeraldInit): HeraldServer {
   const hooks = new Hooks(namespaceList, (req) => limits.address(req), logger);
   const ctx: TransportContext = {
     hub,
-    options,
+    options: {
+      sseRetryMs: options.sseRetryMs,
+      longPollMaxMs: options.longPollMaxMs,
+      maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection,
+      maxFrameBytes: options.maxFrameBytes,
+      maxBacklogBytes: options.maxBacklogBytes,
+      streamHeartbeatMs: options.streamHeartbeatMs,
+      maxBodyBytes: options.maxBodyBytes,
+    },
     stats,
     logger,
     auth: new Authenticator(options.apiKeys, options.jwt),
@@ -101,7 +109,7 @@ export function createHerald(init: HeraldInit): HeraldServer {
   });
   const publishCtx = { hub, maxBodyBytes: options.maxBodyBytes, limits: ctx.limits, hooks };
 
-  const router = createRouter({ ctx, ops, blobCtx, publishCtx, statsStream });
+  const router = createRouter({ ctx, ops, blobCtx, publishCtx, statsStream, pages: options });
   const handleUpgrade = createUpgradeHandler(ctx, socketRoutes());
 
   const pipeline = createRequestPipeline({ router, auth: ctx.auth, cors: ctx.cors, stats, logger });

@@ -1,6 +1,5 @@
 import type { CallerHandler, Route, Router } from '../router.ts';
-import type { TransportContext } from '../transports/transport.ts';
-import type { StreamsContext } from './context.ts';
+import type { StreamsContext, StreamsServer } from './context.ts';
 import { guarded, handleDelete, handleGet, handleHead, handlePost, handlePut, streamChannel } from './handlers.ts';
 import { securityHeaders } from './headers.ts';
 import { Streams } from './streams.ts';
@@ -9,7 +8,7 @@ import { Streams } from './streams.ts';
  * Mounts the Durable Streams protocol (docs/durable-streams.md) at `/v1/stream/{path}`: PUT, POST,
  * GET (catch-up, long poll, SSE), HEAD and DELETE, with the hub's credentials, limits and engine.
  */
-export function mountDurableStreams(router: Router, server: TransportContext): void {
+export function mountDurableStreams(router: Router, server: StreamsServer): void {
   const c: StreamsContext = { streams: new Streams(server.hub), server };
   const path = '/v1/stream/*';
   // Every answer, a refused credential included, carries the protocol's security headers.

@@ -1,25 +1,30 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Message, ResetNotice, Sink, Subscription } from '@herald/core';
-import { ERROR_CATALOG, formatMultiCursor } from '@herald/protocol';
+import type { Message, ResetNotice, Sink } from '@herald/core';
+import { ERROR_CATALOG } from '@herald/protocol';
 import type { LiveConnection } from '../heartbeat.ts';
 import { toHeraldError } from '../http/respond.ts';
 import { ReleasedResponse } from '../internals/index.ts';
 import { drained } from './drained.ts';
-import { asChunk, type StreamFraming } from './stream-framing.ts';
-import type { Target } from './target.ts';
-import type { TransportContext } from './transport.ts';
+import { LiveSubscriptions } from './live-subscriptions.ts';
+import { MultiCursor } from './multi-cursor.ts';
+import { asChunk } from './stream-framing.ts';
+import type { Target, TargetContext } from './target.ts';
+import type { TransportContext, TransportOptions } from './transport.ts';
 
 /** How a streaming transport frames what the core delivers. */
 export interface StreamFormat {
   readonly transport: 'sse' | 'ndjson';
   readonly contentType: string;
   /** Written right after the headers. */
-  preamble(ctx: TransportContext): string;
+  preamble(options: StreamContext['options']): string;
   /** Announces where one channel's delivery starts ('' when the format has no such line). */
   subscribed(channel: string, epoch: string, last: number): string;
-  /** Writes one message; `cursor` is the multi-channel cursor after it (multi streams of formats that need it). */
-  message(stream: HttpStream, message: Message, cursor: string | undefined): void;
+  /**
+   * The bytes of one message, ready for the socket (one HTTP/1.1 chunk when `chunked`); `cursor` is
+   * the multi-channel cursor after it (multi streams of formats that need it).
+   */
+  message(message: Message, cursor: string | undefined, chunked: boolean): Buffer;
   reset(notice: ResetNotice, cursor: string | undefined): string;
   readonly heartbeat: Buffer;
   close(code: number, reason: string): string;
@@ -27,7 +32,13 @@ export interface StreamFormat {
   readonly needsCursor: boolean;
 }
 
-type Position = { epoch: string; last: number };
+/** What a stream uses: the hub, counters, write turns, the streams' ticker, the internals switch, whether the hub drains. */
+export type StreamContext = Pick<TransportContext, 'hub' | 'stats' | 'turns' | 'streams' | 'internals' | 'draining'> & {
+  readonly options: Pick<TransportOptions, 'sseRetryMs'>;
+};
+
+/** What the SSE and NDJSON request handlers use: the target's context, the stream's, and the connection limit. */
+export type StreamRequestContext = StreamContext & TargetContext & Pick<TransportContext, 'limits'>;
 
 /** The end of a chunked body. */
 const LAST_CHUNK = '0\r\n\r\n';
@@ -43,10 +54,10 @@ const REUSE_MAX_BACKLOG = 64 * 1024;
 export class HttpStream implements Sink, LiveConnection {
   readonly transport: 'sse' | 'ndjson';
   readonly openedAt = Date.now();
-  private subscriptions: Subscription[] | undefined;
+  private readonly subscriptions: LiveSubscriptions;
   private ended = false;
-  /** Multi-channel cursor bookkeeping: what this stream has written, per channel index (multi only). */
-  private positions: Array<Position | undefined> | undefined;
+  /** What this stream has written, per channel (multi-channel streams only). */
+  private readonly cursor: MultiCursor | undefined;
   /** Deliveries held until every channel's start position is known (multi-channel streams). */
   private queue: Array<Message | ResetNotice> | undefined;
   /** The TCP socket; after the headers every write goes straight to it. */
@@ -59,15 +70,16 @@ export class HttpStream implements Sink, LiveConnection {
   private released: ReleasedResponse | undefined;
 
   constructor(
-    private readonly ctx: TransportContext,
+    private readonly ctx: StreamContext,
     res: ServerResponse,
     private readonly format: StreamFormat,
     private readonly target: Target,
   ) {
     this.res = res;
     this.transport = format.transport;
+    this.subscriptions = new LiveSubscriptions(ctx.hub);
     if (target.multi) {
-      this.positions = target.channels.map(() => undefined);
+      this.cursor = new MultiCursor(target.channels);
       this.queue = [];
     }
   }
@@ -93,7 +105,7 @@ export class HttpStream implements Sink, LiveConnection {
     } else {
       res.on('close', () => this.cleanup());
     }
-    this.write(this.format.preamble(ctx));
+    this.write(this.format.preamble(ctx.options));
     ctx.stats.connections[this.transport]++;
     ctx.streams.add(this);
     // Subscribe every channel at once: each announces its position as soon as it is known, and
@@ -101,14 +113,11 @@ export class HttpStream implements Sink, LiveConnection {
     // `subscribed` line and SSE ids always cover every channel.
     await Promise.all(
       this.target.channels.map(async (channel, i) => {
-        const { subscription } = await ctx.hub.subscribe(channel, this, this.target.cursors[i], (p) => {
-          if (this.positions !== undefined) this.positions[i] = { epoch: p.epoch, last: p.last };
+        await this.subscriptions.add(channel, this, this.target.cursors[i], (p) => {
+          const everyStart = this.cursor?.start(i, p.epoch, p.last) ?? true;
           this.write(this.format.subscribed(channel, p.epoch, p.last));
-          if (this.queue !== undefined && this.positions?.every((x) => x !== undefined)) this.flushQueue();
+          if (this.queue !== undefined && everyStart) this.flushQueue();
         });
-        if (this.ended) ctx.hub.unsubscribe(subscription);
-        else if (this.subscriptions === undefined) this.subscriptions = [subscription];
-        else this.subscriptions.push(subscription);
       }),
     ).catch((error: unknown) => {
       // The headers are out: end with a final close event carrying the error's code (e.g. 4102 when
@@ -125,7 +134,9 @@ export class HttpStream implements Sink, LiveConnection {
       this.queue.push(message);
       return;
     }
-    this.format.message(this, message, this.advance(message.channel, message.epoch, message.offset));
+    this.writeRaw(
+      this.format.message(message, this.advance(message.channel, message.epoch, message.offset), this.chunked),
+    );
     this.ctx.stats.delivered[this.transport]++;
   }
 
@@ -188,13 +199,8 @@ export class HttpStream implements Sink, LiveConnection {
 
   private readonly socketClosed = (): void => this.cleanup();
 
-  /** Writes a message in `framing`: the cached bytes shared by every stream of this format. */
-  writeFramed(message: Message, framing: StreamFraming): void {
-    this.writeRaw(message.frame(this.chunked ? framing.chunked : framing.raw));
-  }
-
   /** Writes text or bytes specific to this stream (framed as a chunk when the response is chunked). */
-  write(text: string | Buffer): void {
+  private write(text: string | Buffer): void {
     if (text.length === 0) return;
     this.writeRaw(this.chunked ? asChunk(text) : typeof text === 'string' ? Buffer.from(text) : text);
   }
@@ -208,10 +214,10 @@ export class HttpStream implements Sink, LiveConnection {
 
   private cleanup(): void {
     if (!this.ended) this.ended = true;
+    this.subscriptions.end();
     if (!this.ctx.streams.connections.has(this)) return;
     this.ctx.streams.delete(this);
     this.ctx.stats.connections[this.transport]--;
-    for (const s of this.subscriptions ?? []) this.ctx.hub.unsubscribe(s);
     this.queue = undefined;
     // A client that left: the released response's 'close' listeners run (once; after end, nothing).
     this.released?.gone();
@@ -219,11 +225,8 @@ export class HttpStream implements Sink, LiveConnection {
 
   /** Records what this stream has written for `channel`; returns the combined cursor when frames need it. */
   private advance(channel: string, epoch: string, last: number): string | undefined {
-    const positions = this.positions;
-    if (positions === undefined || !this.format.needsCursor) return undefined;
-    const i = this.target.channels.indexOf(channel);
-    if (i !== -1) positions[i] = { epoch, last };
-    return formatMultiCursor(positions.map((p) => (p === undefined ? 'start' : { epoch: p.epoch, offset: p.last })));
+    if (this.cursor === undefined || !this.format.needsCursor) return undefined;
+    return this.cursor.advance(channel, epoch, last);
   }
 
   private flushQueue(): void {

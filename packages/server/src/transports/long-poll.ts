@@ -3,10 +3,16 @@ import { HeraldError, type MessageWait, type WaitOwner } from '@herald/core';
 import type { Principal } from '../auth/authenticator.ts';
 import { limitParam } from '../http/query.ts';
 import { HeldReply } from '../internals/index.ts';
-import { type PullAnswer, pullPage } from './pull-page.ts';
-import { pullReply, sendPull } from './pull-reply.ts';
-import { afterParam, parseTarget, type Target } from './target.ts';
+import { type PageContext, type PullAnswer, pullPage } from './pull-page.ts';
+import { pullReply, type ReplyContext, sendPull } from './pull-reply.ts';
+import { afterParam, parseTarget, type Target, type TargetContext } from './target.ts';
 import type { TransportContext } from './transport.ts';
+
+/** What a long poll uses: the pull path's contexts, its slot and the held polls, the internals switch, the log. */
+export type LongPollContext = TargetContext &
+  PageContext &
+  ReplyContext &
+  Pick<TransportContext, 'limits' | 'polls' | 'internals' | 'logger' | 'draining'>;
 
 /**
  * Long poll (`?wait=S`): answers at once when something is after the cursor, else holds the request
@@ -14,7 +20,7 @@ import type { TransportContext } from './transport.ts';
  * (204). Without a cursor it waits for the next new message. A client that leaves frees it at once.
  */
 export async function handleLongPoll(
-  ctx: TransportContext,
+  ctx: LongPollContext,
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,
@@ -67,7 +73,7 @@ class Poll implements WaitOwner {
   private ended = false;
 
   constructor(
-    private readonly ctx: TransportContext,
+    private readonly ctx: LongPollContext,
     private readonly target: Target,
     private readonly limit: number,
     waitMs: number,
@@ -147,7 +153,7 @@ class Poll implements WaitOwner {
 }
 
 /** Channels without a cursor start at their current end ("only new messages"). */
-async function startAtEnd(ctx: TransportContext, target: Target): Promise<Target> {
+async function startAtEnd(ctx: PageContext, target: Target): Promise<Target> {
   if (target.cursors.every((c) => c !== undefined)) return target;
   const cursors = await Promise.all(
     target.cursors.map(async (c, i) => {

@@ -2,10 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
 import { type CloseLine, formatCursor, type ResetLine, type SubscribedLine } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
-import { HttpStream, type StreamFormat } from './http-stream.ts';
-import { streamFraming } from './stream-framing.ts';
+import { HttpStream, type StreamFormat, type StreamRequestContext } from './http-stream.ts';
+import { framedFor, streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
-import type { TransportContext } from './transport.ts';
 
 const line = streamFraming((m) => Buffer.from(`${m.toJson()}\n`));
 const HEARTBEAT = Buffer.from('\n');
@@ -18,7 +17,7 @@ export const NDJSON_FORMAT: StreamFormat = {
   preamble: () => '',
   subscribed: (channel, epoch, last) =>
     `${JSON.stringify({ subscribed: { channel, epoch, cursor: formatCursor({ epoch, offset: last }) } } satisfies SubscribedLine)}\n`,
-  message: (stream, m) => stream.writeFramed(m, line),
+  message: (m, _cursor, chunked) => framedFor(m, line, chunked),
   reset: (n) =>
     `${JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } } satisfies ResetLine)}\n`,
   heartbeat: HEARTBEAT,
@@ -27,7 +26,7 @@ export const NDJSON_FORMAT: StreamFormat = {
 
 /** `Accept: application/x-ndjson`: HTTP streaming, resumable with `?after=`. */
 export async function handleNdjson(
-  ctx: TransportContext,
+  ctx: StreamRequestContext,
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,

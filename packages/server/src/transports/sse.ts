@@ -4,10 +4,9 @@ import { CLOSE_CODES, ERROR_CATALOG, formatCursor, type ResetEvent, SSE_EVENTS }
 import type { Principal } from '../auth/authenticator.ts';
 import { toHeraldError } from '../http/respond.ts';
 import { SSE_CONTENT_TYPE, SSE_HEARTBEAT, sseClose, sseEvent, sseRetry } from '../http/sse-text.ts';
-import { HttpStream, type StreamFormat } from './http-stream.ts';
-import { streamFraming } from './stream-framing.ts';
+import { HttpStream, type StreamFormat, type StreamRequestContext } from './http-stream.ts';
+import { framedFor, streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
-import type { TransportContext } from './transport.ts';
 
 /** One channel: `id` is the message's own cursor, shared by every subscriber. */
 const single = streamFraming((m) => Buffer.from(sseEvent(m.data, m.event, formatCursor(m))));
@@ -15,21 +14,18 @@ const single = streamFraming((m) => Buffer.from(sseEvent(m.data, m.event, format
 const multi = createFramer((m) => Buffer.from(sseEvent(m.toJson(), m.event)));
 
 const HEARTBEAT = Buffer.from(SSE_HEARTBEAT);
+const ID_FIELD = 'id: ';
 
 /** Server-Sent Events framing (contract section 4). */
 export const SSE_FORMAT: StreamFormat = {
   transport: 'sse',
   contentType: SSE_CONTENT_TYPE,
   needsCursor: true,
-  preamble: (ctx) => sseRetry(ctx.options.sseRetryMs),
+  preamble: (options) => sseRetry(options.sseRetryMs),
   subscribed: () => '',
-  message(stream, m, cursor) {
-    if (cursor === undefined) {
-      stream.writeFramed(m, single);
-    } else {
-      // The id is this stream's own combined cursor: one write of id + shared frame.
-      stream.write(Buffer.concat([Buffer.from(`id: ${cursor}\n`), m.frame(multi)]));
-    }
+  message(m, cursor, chunked) {
+    if (cursor === undefined) return framedFor(m, single, chunked);
+    return withId(cursor, m.frame(multi), chunked);
   },
   reset(n, cursor) {
     // The id moves Last-Event-ID to the new position, so a reconnect does not report the reset twice.
@@ -42,12 +38,29 @@ export const SSE_FORMAT: StreamFormat = {
 };
 
 /**
+ * A multi-channel event: `id: <cursor>` (this stream's own combined cursor) and the shared frame, in
+ * one buffer (one HTTP/1.1 chunk when `chunked`), so a delivery allocates once and is one write.
+ */
+function withId(cursor: string, frame: Buffer, chunked: boolean): Buffer {
+  const size = ID_FIELD.length + Buffer.byteLength(cursor) + 1 + frame.length;
+  const head = chunked ? `${size.toString(16)}\r\n` : '';
+  const out = Buffer.allocUnsafe(head.length + size + (chunked ? 2 : 0));
+  let at = out.write(head, 0, 'latin1');
+  at += out.write(ID_FIELD, at, 'latin1');
+  at += out.write(cursor, at);
+  at = out.writeUInt8(0x0a, at);
+  at += frame.copy(out, at);
+  if (chunked) out.write('\r\n', at, 'latin1');
+  return out;
+}
+
+/**
  * `Accept: text/event-stream`. Resumes from Last-Event-ID (wins) or `?after=`. While the hub drains or
  * the engine is down, answers 200 with `retry:` and a close event instead of a 5xx, because a browser
  * EventSource stops for good on any non-200 answer.
  */
 export async function handleSse(
-  ctx: TransportContext,
+  ctx: StreamRequestContext,
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,
@@ -73,7 +86,11 @@ export async function handleSse(
  * EventSource stops for good on anything else): `retry:` as long as Retry-After and a close event 4101
  * (reconnect with backoff). Returns the release, or undefined when the stream was refused and ended.
  */
-function holdConnection(ctx: TransportContext, req: IncomingMessage, res: ServerResponse): (() => void) | undefined {
+function holdConnection(
+  ctx: StreamRequestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): (() => void) | undefined {
   try {
     return ctx.limits.holdConnection(ctx.limits.address(req));
   } catch (error) {

@@ -9,10 +9,26 @@ import type { HeraldOptions } from '../options.ts';
 import type { ServerStats } from '../stats.ts';
 import type { WriteTurns } from './write-turns.ts';
 
-/** What every transport may use: the core's interface plus the server's shared services. */
+/** The settings transports read (Durable Streams too); the rest of HeraldOptions is start-up wiring. */
+export type TransportOptions = Pick<
+  HeraldOptions,
+  | 'sseRetryMs'
+  | 'longPollMaxMs'
+  | 'maxSubscriptionsPerConnection'
+  | 'maxFrameBytes'
+  | 'maxBacklogBytes'
+  | 'streamHeartbeatMs'
+  | 'maxBodyBytes'
+>;
+
+/**
+ * The server's shared services, from which each transport is handed the part it uses: the request
+ * and upgrade dispatchers (index.ts, upgrade.ts) take all of it, each transport a narrower view
+ * (StreamContext, SocketContext, MuxContext, PollContext, LongPollContext, …).
+ */
 export interface TransportContext {
   readonly hub: Hub;
-  readonly options: HeraldOptions;
+  readonly options: TransportOptions;
   readonly stats: ServerStats;
   readonly auth: Authenticator;
   readonly cors: Cors;

@@ -11,7 +11,7 @@ import { Router } from '../router.ts';
 import type { TransportContext } from './transport.ts';
 import { serveBoundSocket } from './ws-bound.ts';
 import { selectProtocol } from './ws-compact.ts';
-import { serveMuxSocket } from './ws-mux.ts';
+import { muxSockets } from './ws-mux.ts';
 
 /** The two WebSocket endpoints: multiplexed (`/v1/ws`) and bound to the channel of its path. */
 export type SocketEndpoint = 'mux' | 'bound';
@@ -45,6 +45,7 @@ export function createUpgradeHandler(
     // Hands ws's events to the connection without per-socket listeners (internals/herald-websocket.ts).
     ...(ctx.internals ? { WebSocket: HeraldWebSocket } : {}),
   });
+  const serveMuxSocket = muxSockets(ctx);
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // Until ws takes the socket (it adds its own 'error' listener), an error must not crash the process.
@@ -98,7 +99,7 @@ export function createUpgradeHandler(
   // The accept functions are separate so the socket's callbacks close over what they use only, not
   // over the upgrade request and its headers (which would then live as long as the socket).
   function acceptMux(req: IncomingMessage, socket: Duplex, head: Buffer, principal: Principal): void {
-    wss.handleUpgrade(req, socket, head, (ws) => serveMuxSocket(ctx, ws, socket, principal));
+    wss.handleUpgrade(req, socket, head, (ws) => serveMuxSocket(ws, socket, principal));
   }
 
   function acceptBound(

@@ -4,9 +4,8 @@ import { COMPACT_PROTOCOL, type Cursor, formatCursor, type ResetLine } from '@he
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import { wsFramer } from '../internals/index.ts';
-import type { TransportContext } from './transport.ts';
 import { compactBoundFrame } from './ws-compact.ts';
-import { WsConnection } from './ws-connection.ts';
+import { type SocketContext, WsConnection } from './ws-connection.ts';
 
 const frame = wsFramer((m) => Buffer.from(m.toJson()));
 const resetFrame = (n: ResetNotice): string =>
@@ -39,7 +38,7 @@ function onFrame(conn: WsConnection, data: RawData, isBinary: boolean): void {
  * objects (first `subscribed`, then messages and resets). The client may only send `{"op":"ping"}`.
  */
 export async function serveBoundSocket(
-  ctx: TransportContext,
+  ctx: SocketContext,
   ws: WebSocket,
   socket: Duplex,
   channel: string,
@@ -48,12 +47,9 @@ export async function serveBoundSocket(
 ): Promise<void> {
   const framer = ws.protocol === COMPACT_PROTOCOL ? compactBoundFrame : frame;
   const conn = new WsConnection(ctx, ws, socket, framer, resetFrame, principal, onFrame);
-  conn.subscriptions.set(channel, undefined);
-  const { subscription } = await ctx.hub.subscribe(channel, conn, cursor, (p) =>
+  await conn.subscriptions.add(channel, conn, cursor, (p) =>
     conn.sendFrame({
       subscribed: { channel, epoch: p.epoch, cursor: formatCursor({ epoch: p.epoch, offset: p.last }) },
     }),
   );
-  if (conn.subscriptions.has(channel)) conn.subscriptions.set(channel, subscription);
-  else ctx.hub.unsubscribe(subscription);
 }

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { type Message, type ResetNotice, type Sink, SLOW_CONSUMER_CODE, type Subscription } from '@herald/core';
+import { type Message, type ResetNotice, type Sink, SLOW_CONSUMER_CODE } from '@herald/core';
 import { CLOSE_CODES, type ServerFrame } from '@herald/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
@@ -7,12 +7,21 @@ import type { LiveConnection } from '../heartbeat.ts';
 import { handEvents, type SocketEvents, type WsFramer } from '../internals/index.ts';
 import type { TokenBucket } from '../limits/token-bucket.ts';
 import { drained } from './drained.ts';
-import type { TransportContext } from './transport.ts';
+import { LiveSubscriptions } from './live-subscriptions.ts';
+import type { TransportContext, TransportOptions } from './transport.ts';
 
 /** How long a closing socket may take to flush its close frame before it is cut. */
 const CLOSE_GRACE_MS = 1_000;
 /** Refused `op: auth` tokens one socket may send before it is closed (each costs a signature check). */
 const MAX_FAILED_AUTHS = 3;
+
+/** What a socket uses: the hub, counters, write turns, the sockets' ticker, the internals switch, frame limits, the log. */
+export type SocketContext = Pick<
+  TransportContext,
+  'hub' | 'stats' | 'turns' | 'sockets' | 'internals' | 'limits' | 'logger'
+> & {
+  readonly options: Pick<TransportOptions, 'maxBacklogBytes'>;
+};
 
 /** What a connection does with a frame from its peer (one shared function per kind of socket). */
 export type OnFrame = (conn: WsConnection, data: RawData, isBinary: boolean) => void;
@@ -24,8 +33,8 @@ export type OnFrame = (conn: WsConnection, data: RawData, isBinary: boolean) => 
 export class WsConnection implements Sink, LiveConnection, SocketEvents {
   readonly transport = 'websocket';
   readonly openedAt = Date.now();
-  /** Live subscriptions by channel (`undefined` while a subscribe is in flight). */
-  readonly subscriptions = new Map<string, Subscription | undefined>();
+  /** Live subscriptions by channel (and those in flight). */
+  readonly subscriptions: LiveSubscriptions;
   /** Run once when the connection ends, after its subscriptions are dropped (presence leaves, …); created on first use. */
   private onEnd: Array<() => void> | undefined;
   private alive = true;
@@ -35,8 +44,8 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
   private readonly frames: TokenBucket | undefined;
 
   constructor(
-    readonly ctx: TransportContext,
-    readonly ws: WebSocket,
+    private readonly ctx: SocketContext,
+    private readonly ws: WebSocket,
     /** The TCP socket (also the key of per-connection limits). */
     readonly socket: Duplex,
     /** Encodes messages for this socket (see internals/ws-frame.ts). */
@@ -46,6 +55,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
     /** Handles each frame the peer sends. */
     private readonly onFrame: OnFrame,
   ) {
+    this.subscriptions = new LiveSubscriptions(ctx.hub);
     this.frames = ctx.limits.socketFrames();
     ctx.stats.connections.websocket++;
     ctx.sockets.add(this);
@@ -56,6 +66,11 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
   whenEnded(end: () => void): void {
     if (this.onEnd === undefined) this.onEnd = [end];
     else this.onEnd.push(end);
+  }
+
+  /** Whether the socket is open: not closed by either side, nor closing. */
+  isOpen(): boolean {
+    return !this.closed && this.ws.readyState === this.ws.OPEN;
   }
 
   /** A frame from the peer. */
@@ -178,11 +193,10 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
 
   private cleanup(): void {
     this.closed = true;
+    this.subscriptions.end();
     if (!this.ctx.sockets.connections.has(this)) return;
     this.ctx.sockets.delete(this);
     this.ctx.stats.connections.websocket--;
-    for (const s of this.subscriptions.values()) if (s !== undefined) this.ctx.hub.unsubscribe(s);
-    this.subscriptions.clear();
     const onEnd = this.onEnd;
     this.onEnd = undefined;
     for (const end of onEnd ?? []) end();

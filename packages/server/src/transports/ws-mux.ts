@@ -12,10 +12,18 @@ import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import { toHeraldError } from '../http/respond.ts';
 import { wsFramer } from '../internals/index.ts';
-import type { TransportContext } from './transport.ts';
+import type { TransportContext, TransportOptions } from './transport.ts';
 import { compactMuxFrame } from './ws-compact.ts';
-import { WsConnection } from './ws-connection.ts';
-import { answerPresence, clientId, joinPresence, leavePresence, renewPresence, subscribeInfo } from './ws-presence.ts';
+import { type OnFrame, type SocketContext, WsConnection } from './ws-connection.ts';
+import {
+  answerPresence,
+  clientId,
+  joinPresence,
+  leavePresence,
+  type PresenceContext,
+  renewPresence,
+  subscribeInfo,
+} from './ws-presence.ts';
 
 const frame = wsFramer((m) => Buffer.from(`{"op":"message",${m.toJson().slice(1)}`));
 
@@ -25,26 +33,35 @@ const resetFrame = (n: ResetNotice): string =>
 type Ref = number | string | undefined;
 type Fields = Record<string, unknown>;
 
+/** What the multiplexed socket's ops use, beside the socket's own context: credentials, hooks, limits, presence. */
+export type MuxContext = SocketContext &
+  PresenceContext &
+  Pick<TransportContext, 'auth' | 'hooks'> & {
+    readonly options: Pick<TransportOptions, 'maxSubscriptionsPerConnection'>;
+  };
+
 /**
  * The multiplexed WebSocket (`/v1/ws`): subscribe, unsubscribe, publish, ping and auth ops, each
  * answered by `ok` or `error` with the request's `ref`. A bad frame gets an error and the socket stays.
+ * Made once per server: returns what serves each accepted socket.
  */
-export function serveMuxSocket(ctx: TransportContext, ws: WebSocket, socket: Duplex, principal: Principal): void {
-  const framer = ws.protocol === COMPACT_PROTOCOL ? compactMuxFrame : frame;
-  new WsConnection(ctx, ws, socket, framer, resetFrame, principal, onFrame);
-}
-
-/** A multiplexed socket's frames (shared by every socket: no closure each). */
-function onFrame(conn: WsConnection, data: RawData, isBinary: boolean): void {
-  if (!conn.admit()) return;
-  let ref: Ref;
-  try {
-    const op = parseOp(data, isBinary);
-    ref = op.ref as Ref;
-    handleOp(conn, op, ref).catch((error: unknown) => replyError(conn, ref, error));
-  } catch (error) {
-    replyError(conn, ref, error);
-  }
+export function muxSockets(ctx: MuxContext): (ws: WebSocket, socket: Duplex, principal: Principal) => void {
+  /** A multiplexed socket's frames (shared by every socket of this server: no closure each). */
+  const onFrame: OnFrame = (conn, data, isBinary) => {
+    if (!conn.admit()) return;
+    let ref: Ref;
+    try {
+      const op = parseOp(data, isBinary);
+      ref = op.ref as Ref;
+      handleOp(ctx, conn, op, ref).catch((error: unknown) => replyError(ctx, conn, ref, error));
+    } catch (error) {
+      replyError(ctx, conn, ref, error);
+    }
+  };
+  return (ws, socket, principal) => {
+    const framer = ws.protocol === COMPACT_PROTOCOL ? compactMuxFrame : frame;
+    new WsConnection(ctx, ws, socket, framer, resetFrame, principal, onFrame);
+  };
 }
 
 function parseOp(data: RawData, isBinary: boolean): Fields {
@@ -66,27 +83,26 @@ function parseOp(data: RawData, isBinary: boolean): Fields {
   return op;
 }
 
-async function handleOp(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
+async function handleOp(ctx: MuxContext, conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
   switch (op.op) {
     case 'ping':
       return conn.sendFrame({ op: 'pong', ref });
     case 'subscribe':
-      return subscribe(conn, op, ref);
+      return subscribe(ctx, conn, op, ref);
     case 'unsubscribe':
-      return unsubscribe(conn, op, ref);
+      return unsubscribe(ctx, conn, op, ref);
     case 'publish':
-      return publish(conn, op, ref);
+      return publish(ctx, conn, op, ref);
     case 'auth':
-      return auth(conn, op, ref);
+      return auth(ctx, conn, op, ref);
     case 'presence':
-      return answerPresence(conn, channelField(op), ref);
+      return answerPresence(ctx, conn, channelField(op), ref);
     default:
       throw new HeraldError('bad_request', 'unknown op');
   }
 }
 
-async function subscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
-  const { ctx } = conn;
+async function subscribe(ctx: MuxContext, conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
   const channel = channelField(op);
   if (op.after !== undefined && typeof op.after !== 'string')
     throw new HeraldError('bad_request', 'after must be a string');
@@ -96,25 +112,24 @@ async function subscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void
   // The cheap refusals first: a repeated subscribe costs no authorisation.
   if (conn.subscriptions.has(channel)) throw new HeraldError('bad_request', `already subscribed to ${channel}`);
   if (ctx.hooks.active) {
-    await hookedSubscribeCheck(conn, channel);
+    await hookedSubscribeCheck(ctx, conn, channel);
     // The hooks took time: the socket may have closed (nothing to subscribe), or subscribed meanwhile.
-    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    if (!conn.isOpen()) return;
     if (conn.subscriptions.has(channel)) throw new HeraldError('bad_request', `already subscribed to ${channel}`);
   } else {
     conn.principal.assertSubscribe(channel, ctx.hub.settings(channel));
   }
   // Presence namespaces: the socket joins once its position is announced, with its optional info.
-  const info = subscribeInfo(conn, channel, op.info);
-  const client = info === undefined ? undefined : clientId(conn);
+  const info = subscribeInfo(ctx, channel, op.info);
+  const client = info === undefined ? undefined : clientId(ctx, conn);
   if (conn.subscriptions.size >= ctx.options.maxSubscriptionsPerConnection) {
     throw new HeraldError(
       'bad_request',
       `at most ${ctx.options.maxSubscriptionsPerConnection} subscriptions per socket`,
     );
   }
-  conn.subscriptions.set(channel, undefined);
   try {
-    const { subscription } = await ctx.hub.subscribe(channel, conn, cursor, (p) => {
+    await conn.subscriptions.add(channel, conn, cursor, (p) => {
       conn.sendFrame({
         op: 'ok',
         ref,
@@ -123,24 +138,16 @@ async function subscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void
         cursor: formatCursor({ epoch: p.epoch, offset: p.last }),
         client,
       });
-      if (info !== undefined && conn.subscriptions.has(channel)) joinPresence(conn, channel, info);
+      if (info !== undefined && conn.subscriptions.has(channel)) joinPresence(ctx, conn, channel, info);
     });
-    // Unsubscribed (or closed) while history was replayed: drop it.
-    if (conn.subscriptions.has(channel) && conn.subscriptions.get(channel) === undefined) {
-      conn.subscriptions.set(channel, subscription);
-    } else {
-      ctx.hub.unsubscribe(subscription);
-    }
   } catch (error) {
-    conn.subscriptions.delete(channel);
-    leavePresence(conn, channel);
+    leavePresence(ctx, conn, channel);
     throw error;
   }
 }
 
 /** Connect hook (for a guest), the principal's own check, then the subscribe hook. */
-async function hookedSubscribeCheck(conn: WsConnection, channel: string): Promise<void> {
-  const { ctx } = conn;
+async function hookedSubscribeCheck(ctx: MuxContext, conn: WsConnection, channel: string): Promise<void> {
   const settings = ctx.hub.settings(channel);
   const principal = conn.principal;
   await ctx.hooks.connect(principal, settings);
@@ -148,18 +155,14 @@ async function hookedSubscribeCheck(conn: WsConnection, channel: string): Promis
   await ctx.hooks.checkSubscribe(principal, ctx.hooks.clientOfSocket(conn.socket), channel, settings);
 }
 
-async function unsubscribe(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
+async function unsubscribe(ctx: MuxContext, conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
   const channel = channelField(op);
-  if (!conn.subscriptions.has(channel)) throw new HeraldError('bad_request', `not subscribed to ${channel}`);
-  const subscription = conn.subscriptions.get(channel);
-  conn.subscriptions.delete(channel);
-  if (subscription !== undefined) conn.ctx.hub.unsubscribe(subscription);
-  leavePresence(conn, channel);
+  if (!conn.subscriptions.delete(channel)) throw new HeraldError('bad_request', `not subscribed to ${channel}`);
+  leavePresence(ctx, conn, channel);
   conn.sendFrame({ op: 'ok', ref, channel });
 }
 
-async function publish(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
-  const { ctx } = conn;
+async function publish(ctx: MuxContext, conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
   const channel = channelField(op);
   if (op.event !== undefined && typeof op.event !== 'string')
     throw new HeraldError('bad_request', 'event must be a string');
@@ -194,32 +197,30 @@ async function publish(conn: WsConnection, op: Fields, ref: Ref): Promise<void> 
  * `unsubscribed` frame, before the `ok`. A refused token changes nothing; a few are answered, then the
  * socket is closed (4001: do not reconnect), since each costs a signature check.
  */
-async function auth(conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
+async function auth(ctx: MuxContext, conn: WsConnection, op: Fields, ref: Ref): Promise<void> {
   if (typeof op.token !== 'string') throw new HeraldError('bad_request', 'token must be a string');
   let principal: Principal;
   try {
-    principal = await conn.ctx.auth.authenticateToken(op.token);
+    principal = await ctx.auth.authenticateToken(op.token);
   } catch (error) {
     if (conn.authFailed()) {
       // The answer first (frames leave in order), then the close; the caller's answer is dropped.
-      replyError(conn, ref, error);
+      replyError(ctx, conn, ref, error);
       conn.shutdown(CLOSE_CODES.unauthorized, 'too many failed authentications');
     }
     throw error;
   }
   const previous = conn.principal;
   conn.principal = principal;
-  for (const channel of [...conn.subscriptions.keys()]) {
-    const settings = conn.ctx.hub.settings(channel);
+  for (const channel of conn.subscriptions.channels()) {
+    const settings = ctx.hub.settings(channel);
     if (principal.maySubscribe(channel, settings)) continue;
-    const subscription = conn.subscriptions.get(channel);
     conn.subscriptions.delete(channel);
-    if (subscription !== undefined) conn.ctx.hub.unsubscribe(subscription);
-    leavePresence(conn, channel);
+    leavePresence(ctx, conn, channel);
     const message = `the new credentials do not allow ${channel}; unsubscribed`;
     conn.sendFrame({ op: 'unsubscribed', channel, code: 'forbidden', message });
   }
-  if (principal.subject !== previous.subject) renewPresence(conn);
+  if (principal.subject !== previous.subject) renewPresence(ctx, conn);
   conn.sendFrame({ op: 'ok', ref });
 }
 
@@ -234,9 +235,9 @@ function validRef(ref: unknown): boolean {
   return (typeof ref === 'number' && Number.isFinite(ref)) || (typeof ref === 'string' && ref.length <= 64);
 }
 
-function replyError(conn: WsConnection, ref: Ref, error: unknown): void {
+function replyError(ctx: MuxContext, conn: WsConnection, ref: Ref, error: unknown): void {
   const e = toHeraldError(error);
-  if (e.code === 'internal') conn.ctx.logger.error({ err: error }, 'websocket op failed');
+  if (e.code === 'internal') ctx.logger.error({ err: error }, 'websocket op failed');
   // retryAfter (seconds) only for rate_limited / unavailable; undefined drops out of the JSON.
   conn.sendFrame({ op: 'error', ref, code: e.code, message: e.message, retryAfter: e.retryAfter });
 }

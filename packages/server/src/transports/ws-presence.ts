@@ -8,7 +8,11 @@ import {
   presenceInfo,
 } from '@herald/core';
 import type { ServerOp } from '@herald/protocol';
+import type { TransportContext } from './transport.ts';
 import type { WsConnection } from './ws-connection.ts';
+
+/** What presence uses: the hub's presence store and channel settings, and the log for failed joins and leaves. */
+export type PresenceContext = Pick<TransportContext, 'hub' | 'logger'>;
 
 /** A multiplexed socket's presence identity: its client id and the channels it is a member of (with its info). */
 interface Membership {
@@ -33,7 +37,7 @@ function frameOf(change: PresenceChange): string {
   return lastFrame;
 }
 
-function membership(conn: WsConnection): Membership {
+function membership(ctx: PresenceContext, conn: WsConnection): Membership {
   let m = memberships.get(conn);
   if (m === undefined) {
     // 6 random bytes: 8 URL-safe characters, unique enough among one hub's live sockets.
@@ -45,7 +49,7 @@ function membership(conn: WsConnection): Membership {
     m = created;
     memberships.set(conn, m);
     conn.whenEnded(() => {
-      for (const channel of created.channels.keys()) leaveQuietly(conn, channel, created.client);
+      for (const channel of created.channels.keys()) leaveQuietly(ctx, channel, created.client);
       created.channels.clear();
     });
   }
@@ -53,8 +57,8 @@ function membership(conn: WsConnection): Membership {
 }
 
 /** The client id of a socket (made on first use): how other members see it. */
-export function clientId(conn: WsConnection): string {
-  return membership(conn).client;
+export function clientId(ctx: PresenceContext, conn: WsConnection): string {
+  return membership(ctx, conn).client;
 }
 
 /**
@@ -62,20 +66,20 @@ export function clientId(conn: WsConnection): string {
  * client learns of a bad one; `undefined` when the channel's namespace does not track presence
  * (the info is then ignored).
  */
-export function subscribeInfo(conn: WsConnection, channel: string, info: unknown): PresenceInfo | undefined {
+export function subscribeInfo(ctx: PresenceContext, channel: string, info: unknown): PresenceInfo | undefined {
   const checked = presenceInfo(info);
-  return conn.ctx.hub.settings(channel).presence ? checked : undefined;
+  return ctx.hub.settings(channel).presence ? checked : undefined;
 }
 
 /**
  * Makes the socket a member of `channel` as the user its credentials name (never from `info`); the
  * other members get a `join` frame.
  */
-export function joinPresence(conn: WsConnection, channel: string, info: PresenceInfo): void {
-  const m = membership(conn);
+export function joinPresence(ctx: PresenceContext, conn: WsConnection, channel: string, info: PresenceInfo): void {
+  const m = membership(ctx, conn);
   m.channels.set(channel, info);
-  conn.ctx.hub.presence.join(channel, m.client, info, m.sink, conn.principal.subject).catch((error: unknown) => {
-    conn.ctx.logger.warn({ err: error, channel }, 'presence join failed');
+  ctx.hub.presence.join(channel, m.client, info, m.sink, conn.principal.subject).catch((error: unknown) => {
+    ctx.logger.warn({ err: error, channel }, 'presence join failed');
   });
 }
 
@@ -83,29 +87,29 @@ export function joinPresence(conn: WsConnection, channel: string, info: Presence
  * The socket's user changed (`op: auth` with another subject): it leaves and joins again every channel
  * it is a member of, so the other members see who it is now.
  */
-export function renewPresence(conn: WsConnection): void {
+export function renewPresence(ctx: PresenceContext, conn: WsConnection): void {
   const m = memberships.get(conn);
   if (m === undefined) return;
   for (const [channel, info] of m.channels) {
-    const { presence } = conn.ctx.hub;
+    const { presence } = ctx.hub;
     presence
       .leave(channel, m.client)
       .then(() => presence.join(channel, m.client, info, m.sink, conn.principal.subject))
-      .catch((error: unknown) => conn.ctx.logger.warn({ err: error, channel }, 'presence renewal failed'));
+      .catch((error: unknown) => ctx.logger.warn({ err: error, channel }, 'presence renewal failed'));
   }
 }
 
 /** Ends the socket's membership of `channel` (if any); the other members get a `leave` frame. */
-export function leavePresence(conn: WsConnection, channel: string): void {
+export function leavePresence(ctx: PresenceContext, conn: WsConnection, channel: string): void {
   const m = memberships.get(conn);
   if (m === undefined || !m.channels.delete(channel)) return;
-  leaveQuietly(conn, channel, m.client);
+  leaveQuietly(ctx, channel, m.client);
 }
 
 /** A leave that fails (a shared store is down) is logged: the store drops the member after its TTL. */
-function leaveQuietly(conn: WsConnection, channel: string, client: string): void {
-  conn.ctx.hub.presence.leave(channel, client).catch((error: unknown) => {
-    conn.ctx.logger.warn({ err: error, channel }, 'presence leave failed');
+function leaveQuietly(ctx: PresenceContext, channel: string, client: string): void {
+  ctx.hub.presence.leave(channel, client).catch((error: unknown) => {
+    ctx.logger.warn({ err: error, channel }, 'presence leave failed');
   });
 }
 
@@ -114,14 +118,15 @@ function leaveQuietly(conn: WsConnection, channel: string, client: string): void
  * `client` being this socket's own id. Needs subscribe rights; `not_found` where presence is off.
  */
 export async function answerPresence(
+  ctx: PresenceContext,
   conn: WsConnection,
   channel: string,
   ref: number | string | undefined,
 ): Promise<void> {
-  const { hub } = conn.ctx;
+  const { hub } = ctx;
   const settings = hub.settings(channel);
   conn.principal.assertSubscribe(channel, settings);
   assertPresenceEnabled(channel, settings);
   const { members, count } = await hub.presence.list(channel, MAX_PRESENCE_LISTED);
-  conn.sendFrame({ op: 'ok', ref, channel, client: clientId(conn), members, count });
+  conn.sendFrame({ op: 'ok', ref, channel, client: clientId(ctx, conn), members, count });
 }
