@@ -156,10 +156,11 @@ export class Hub implements WaitRegistry {
     const state = engine.stateNow(channel, limits);
     const start = startOf(cursor, state, limit);
     const take = Math.min(limit, Math.max(0, state.last - start.from + 1));
-    if (take === 0) return this.pullResult({ channel, cursor }, { ...start, state }, state, []);
+    const plan = { from: start.from, reset: start.reset, state };
+    if (take === 0) return this.pullResult({ channel, cursor }, plan, state, []);
     const page = engine.readNow(channel, start.from, take, limits);
     if (page.state.epoch !== state.epoch) return undefined;
-    return this.pullResult({ channel, cursor }, { ...start, state }, page.state, page.messages);
+    return this.pullResult({ channel, cursor }, plan, page.state, page.messages);
   }
 
   /**
