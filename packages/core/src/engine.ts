@@ -90,6 +90,11 @@ export interface Engine {
    * polls, the most frequent request of a polling client, are then answered in one synchronous step.
    */
   stateNow?(channel: string, limits: HistoryLimits): ChannelState;
+  /**
+   * `read` without a promise, for the same engines: a plain poll (a 200 page) is then built in one
+   * synchronous step too, with none of the promises of the two-round-trip pull.
+   */
+  readNow?(channel: string, from: number, limit: number, limits: HistoryLimits): ReadResult;
   /** Reads of many channels in one round trip; results in request order. */
   readMany(requests: readonly ReadRequest[]): Promise<ReadResult[]>;
   /** States of many channels in one round trip; results in request order. Creates missing channels. */

@@ -67,6 +67,33 @@ describe('Hub', () => {
     hub.close();
   });
 
+  it('reads the same page without a promise (pullNow) as with one (pull), and says when it cannot', async () => {
+    const hub = new Hub({ engine: new MemoryEngine({ sweepIntervalMs: 0 }) });
+    for (let i = 0; i < 30; i++) await hub.publish('c', data(i));
+    const { epoch } = await hub.state('c');
+    const cursors = [
+      undefined,
+      'start',
+      { epoch, offset: 10 },
+      { epoch, offset: 30 },
+      { epoch: 'gone', offset: 3 },
+    ] as const;
+    for (const channel of ['c', 'empty']) {
+      for (const cursor of cursors) {
+        for (const limit of [1, 5, 100]) {
+          const now = hub.pullNow(channel, cursor, limit);
+          expect(now).toBeDefined();
+          expect(now).toEqual(await hub.pull(channel, cursor, limit));
+        }
+      }
+    }
+    hub.close();
+    const memory = new MemoryEngine({ sweepIntervalMs: 0 });
+    const withoutReadNow = new Hub({ engine: Object.assign(Object.create(memory) as Engine, { readNow: undefined }) });
+    expect(withoutReadNow.pullNow('c', undefined, 10)).toBeUndefined();
+    withoutReadNow.close();
+  });
+
   it('fills holes of a lossy live feed from history', async () => {
     const hub = new Hub({ engine: lossyFeed(new MemoryEngine({ sweepIntervalMs: 0 }), 3) });
     const sink = new RecordingSink();

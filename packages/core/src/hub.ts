@@ -144,6 +144,26 @@ export class Hub implements WaitRegistry {
   }
 
   /**
+   * {@link pull} without a promise, when the engine holds the channel in the process (it has `stateNow`
+   * and `readNow`): the same state, plan and page, read in one synchronous step. Undefined when the
+   * engine cannot, or when the channel's past was lost between the state and the read (the caller then
+   * pulls the usual way, which starts the channel over).
+   */
+  pullNow(channel: string, cursor: Cursor | undefined, limit: number): PullResult | undefined {
+    const { engine } = this;
+    if (engine.stateNow === undefined || engine.readNow === undefined) return undefined;
+    const limits = this.settings(channel).history;
+    const state = engine.stateNow(channel, limits);
+    const start = startOf(cursor, state, limit);
+    const take = Math.min(limit, Math.max(0, state.last - start.from + 1));
+    const plan = { from: start.from, reset: start.reset, state };
+    if (take === 0) return this.pullResult({ channel, cursor }, plan, state, []);
+    const page = engine.readNow(channel, start.from, take, limits);
+    if (page.state.epoch !== state.epoch) return undefined;
+    return this.pullResult({ channel, cursor }, plan, page.state, page.messages);
+  }
+
+  /**
    * One page over many channels, sharing `limit` in request order (the first channels fill it first).
    * Two engine round trips whatever the number of channels: the states, then the reads.
    */

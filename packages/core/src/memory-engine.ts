@@ -139,6 +139,10 @@ export class MemoryEngine implements Engine {
   }
 
   async read(channel: string, from: number, limit: number, limits: HistoryLimits): Promise<ReadResult> {
+    return this.readNow(channel, from, limit, limits);
+  }
+
+  readNow(channel: string, from: number, limit: number, limits: HistoryLimits): ReadResult {
     const ch = this.channel(channel, limits);
     this.trim(ch, this.now());
     const state = stateOf(ch);

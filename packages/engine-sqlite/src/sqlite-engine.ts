@@ -161,6 +161,10 @@ export class SqliteEngine implements Engine {
   }
 
   async read(channel: string, from: number, limit: number, limits: HistoryLimits): Promise<ReadResult> {
+    return this.readNow(channel, from, limit, limits);
+  }
+
+  readNow(channel: string, from: number, limit: number, limits: HistoryLimits): ReadResult {
     const state = this.stateTx(channel, limits, this.now());
     const start = Math.max(from, state.first);
     if (limit <= 0 || start > state.last) return { state, messages: [] };

@@ -31,18 +31,16 @@ export interface RequestPipeline {
  */
 export function createRequestPipeline({ router, auth, cors, stats, logger }: PipelineDeps): RequestPipeline {
   let inFlight = 0;
-  // Shared listeners (no closure per request): a closure here would keep this request's URL and
-  // route match alive for as long as a stream stays open.
-  function onFinish(this: ServerResponse): void {
-    stats.countRequest(this.statusCode);
-  }
-  function onClose(): void {
+  // One shared listener (no closure per request: it would keep this request's URL and route match
+  // alive for as long as a stream stays open). A response closes after it finishes, or when it is cut
+  // short; only finished ones are counted as answered.
+  function onClose(this: ServerResponse): void {
     inFlight--;
+    if (this.writableFinished) stats.countRequest(this.statusCode);
   }
 
   function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     inFlight++;
-    res.on('finish', onFinish);
     res.on('close', onClose);
     const target = splitTarget(req.url);
     if (target === undefined) {

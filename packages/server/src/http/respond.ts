@@ -11,11 +11,13 @@ export function sendJson(
   headers: Record<string, string | number> = {},
 ): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, {
+  const all: Record<string, string | number> = {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
+  };
+  // Copied, not spread: a spread of a caller's object with computed keys is slower on every answer.
+  for (const name in headers) all[name] = headers[name] as string | number;
+  res.writeHead(status, all);
   res.end(text);
 }
 

@@ -3,7 +3,7 @@ import type { ChannelState } from '@herald/core';
 import { HEADERS } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import { limitParam } from '../http/query.ts';
-import { etagOf, type PageContext, pullPage } from './pull-page.ts';
+import { etagOf, type PageContext, pullPage, pullPageNow } from './pull-page.ts';
 import { pollInterval, type ReplyContext, sendPull } from './pull-reply.ts';
 import { afterParam, parseTarget, type Target, type TargetContext } from './target.ts';
 import type { TransportContext } from './transport.ts';
@@ -80,6 +80,9 @@ function answerConditional(
   res.end();
 }
 
-async function answerPull(ctx: PollContext, res: ServerResponse, target: Target, limit: number): Promise<void> {
-  sendPull(ctx, res, target, await pullPage(ctx, target, limit), 'poll');
+/** The page now when the engine can read it without a promise (memory, SQLite), else after the pull. */
+function answerPull(ctx: PollContext, res: ServerResponse, target: Target, limit: number): Promise<void> | void {
+  const now = pullPageNow(ctx, target, limit);
+  if (now !== undefined) return sendPull(ctx, res, target, now, 'poll');
+  return pullPage(ctx, target, limit).then((answer) => sendPull(ctx, res, target, answer, 'poll'));
 }

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ChannelState, Message, PullResult } from '@herald/core';
-import { formatCursor, formatMultiCursor, type Position, type PullBody, type WireReset } from '@herald/protocol';
+import {
+  type Cursor,
+  formatCursor,
+  formatMultiCursor,
+  type Position,
+  type PullBody,
+  type WireReset,
+} from '@herald/protocol';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
@@ -27,16 +34,7 @@ export async function pullPage(ctx: PageContext, target: Target, limit: number):
   if (!target.multi) {
     const channel = target.channels[0] as string;
     const cursor = target.cursors[0];
-    const page = await ctx.hub.pull(channel, cursor, limit);
-    const etag = cursor === undefined ? etagOf([page.state]) : undefined;
-    if (page.messages.length === 0 && page.reset === undefined)
-      return { body: undefined, etag, immutable: false, messages: 0 };
-    return {
-      body: singleBody(channel, page),
-      etag,
-      immutable: typeof cursor === 'object' && page.messages.length === limit && page.reset === undefined,
-      messages: page.messages.length,
-    };
+    return singleAnswer(channel, cursor, limit, await ctx.hub.pull(channel, cursor, limit));
   }
   // One batch for every channel: two engine round trips, however many channels.
   const requests = target.channels.map((channel, i) => ({ channel, cursor: target.cursors[i] }));
@@ -66,6 +64,31 @@ export async function pullPage(ctx: PageContext, target: Target, limit: number):
     more ? ',"more":true' : ''
   }${resets.length > 0 ? `,"resets":[${resets.join(',')}]` : ''}}`;
   return { body, etag: anyCursor ? undefined : etagOf(states), immutable: false, messages: messages.length };
+}
+
+/**
+ * {@link pullPage} without a promise, for one channel on an engine that holds it in the process (a
+ * plain poll's 200 page); undefined when the hub cannot read it at once.
+ */
+export function pullPageNow(ctx: PageContext, target: Target, limit: number): PullAnswer | undefined {
+  if (target.multi) return undefined;
+  const channel = target.channels[0] as string;
+  const cursor = target.cursors[0];
+  const page = ctx.hub.pullNow(channel, cursor, limit);
+  return page === undefined ? undefined : singleAnswer(channel, cursor, limit, page);
+}
+
+/** The answer to a one-channel pull, from its page. */
+function singleAnswer(channel: string, cursor: Cursor | undefined, limit: number, page: PullResult): PullAnswer {
+  const etag = cursor === undefined ? etagOf([page.state]) : undefined;
+  if (page.messages.length === 0 && page.reset === undefined)
+    return { body: undefined, etag, immutable: false, messages: 0 };
+  return {
+    body: singleBody(channel, page),
+    etag,
+    immutable: typeof cursor === 'object' && page.messages.length === limit && page.reset === undefined,
+    messages: page.messages.length,
+  };
 }
 
 /**

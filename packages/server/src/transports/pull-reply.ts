@@ -41,25 +41,27 @@ export function pullReply(
   answer: PullAnswer,
   transport: 'poll' | 'long-poll',
 ): Reply {
-  const channel = target.channels[0] as string;
-  const settings = ctx.hub.settings(channel);
   const headers: Record<string, string | number> = { [HEADERS.pollInterval]: pollInterval(ctx, target) };
   if (answer.etag !== undefined) headers.etag = answer.etag;
-  const publicChannel = target.principal.kind === 'anonymous' || settings.anonymousSubscribe;
-  headers['cache-control'] =
-    answer.immutable && publicChannel
-      ? `public, max-age=${Math.floor(settings.history.maxAgeMs / 1000)}, immutable`
-      : answer.immutable
-        ? 'private, max-age=60'
-        : 'no-cache';
+  headers['cache-control'] = answer.immutable ? immutableCaching(ctx, target) : 'no-cache';
   if (answer.body === undefined) return { status: 204, headers, body: undefined };
   ctx.stats.bytesOut[transport] += answer.body.length;
   ctx.stats.delivered[transport] += answer.messages;
   return { status: 200, headers, body: answer.body };
 }
 
+/** Cache-Control of a full page (it never changes): shared caches may keep it when anyone may read it. */
+function immutableCaching(ctx: ReplyContext, target: Target): string {
+  const settings = ctx.hub.settings(target.channels[0] as string);
+  const publicChannel = target.principal.kind === 'anonymous' || settings.anonymousSubscribe;
+  return publicChannel
+    ? `public, max-age=${Math.floor(settings.history.maxAgeMs / 1000)}, immutable`
+    : 'private, max-age=60';
+}
+
 /** The shortest suggested interval of the target's channels. */
 export function pollInterval(ctx: ReplyContext, target: Target): number {
+  if (target.channels.length === 1) return ctx.hub.pollIntervalMs(target.channels[0] as string);
   let interval = Number.POSITIVE_INFINITY;
   for (const channel of target.channels) interval = Math.min(interval, ctx.hub.pollIntervalMs(channel));
   return interval;
