@@ -148,7 +148,8 @@ async function sseSubscriber(
   const url = transport === 'sse' ? messagesUrl(server, channel, query) : eventsUrl(server, [channel], query);
   const stream = await openSse(url);
   if (stream.response.status !== 200) throw new Error(`SSE answered ${stream.response.status}`);
-  // `retry:` is written when the subscription is registered.
+  // `retry:` is in the preamble, written before the subscription holds a position: without a cursor,
+  // on a networked engine, what is published right after this resolves may come before its start.
   await stream.frames.until((f) => f.kind === 'retry', 5_000, 'retry:');
   const items = new Inbox<Item>();
   let lastId: string | undefined;
