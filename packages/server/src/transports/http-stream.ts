@@ -215,8 +215,7 @@ export class HttpStream implements Sink, LiveConnection {
   private cleanup(): void {
     if (!this.ended) this.ended = true;
     this.subscriptions.end();
-    if (!this.ctx.streams.connections.has(this)) return;
-    this.ctx.streams.delete(this);
+    if (!this.ctx.streams.delete(this)) return;
     this.ctx.stats.connections[this.transport]--;
     this.queue = undefined;
     // A client that left: the released response's 'close' listeners run (once; after end, nothing).

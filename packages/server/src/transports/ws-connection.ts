@@ -194,8 +194,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
   private cleanup(): void {
     this.closed = true;
     this.subscriptions.end();
-    if (!this.ctx.sockets.connections.has(this)) return;
-    this.ctx.sockets.delete(this);
+    if (!this.ctx.sockets.delete(this)) return;
     this.ctx.stats.connections.websocket--;
     const onEnd = this.onEnd;
     this.onEnd = undefined;
