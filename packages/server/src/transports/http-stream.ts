@@ -98,7 +98,7 @@ export class HttpStream implements Sink, LiveConnection {
     this.socket = socket;
     this.chunked = res.chunkedEncoding;
     socket.setNoDelay(true);
-    this.released = ReleasedResponse.take(this.ctx.internals, req, res);
+    this.released = ReleasedResponse.take(this.ctx.internals, req, res, false);
     if (this.released !== undefined) {
       this.res = null;
       socket.on('close', this.socketClosed);
