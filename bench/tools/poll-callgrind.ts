@@ -1,10 +1,11 @@
 // Instructions per plain poll (scenario E, "polling", of docs/performance.md), counted by callgrind:
 // robust to a noisy machine, where wrk's request rates are not. For each hub (the built Herald CLI
 // with the bench's flags, and the node:http floor of bench/peers/http-floor.ts) it starts the hub
-// under `valgrind --tool=callgrind`, publishes one message (Herald), then for the 200 page and the
-// 304 answer to If-None-Match: sends `--warmup` GETs, zeroes the counters, sends `--requests` GETs
-// over `--conns` keep-alive connections (wrk's request: request line, Host, the conditional header),
-// dumps the counters and prints the hub process's instructions per request.
+// under `valgrind --tool=callgrind`, publishes one message (Herald), sends `--warmup` GETs of each
+// kind (the 200 page; the 304 answer to If-None-Match), then for each kind zeroes the counters, sends
+// `--requests` GETs over `--conns` keep-alive connections (wrk's request: request line, Host, the
+// conditional header), dumps the counters and prints the hub process's instructions per request
+// (every thread of it: V8's compiler and GC threads work for the requests too).
 //
 //   npm run build && node --import tsx bench/tools/poll-callgrind.ts [--hubs floor,herald]
 //     [--requests 5000] [--warmup 5000] [--conns 16] [--origin https://a.example] [--herald-arg X]...
@@ -16,7 +17,7 @@
 // measurement) fall inside the counted window: with 5,000 requests they move the figure by < 0.1 %.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -81,7 +82,11 @@ async function waitReady(base: string, child: ChildProcess): Promise<void> {
   throw new Error('hub not ready after 10 minutes');
 }
 
-/** Sends `total` GETs over `conns` keep-alive sockets, one at a time on each; rejects on any other status. */
+/**
+ * Sends GETs over `conns` keep-alive sockets, one at a time on each, until `total` are answered;
+ * rejects on any other status. A socket the hub closes (its 5 s keep-alive timer can fire while a
+ * starved valgrind process had the next request waiting) is replaced, its unanswered request sent again.
+ */
 function drive(
   port: number,
   path: string,
@@ -92,20 +97,25 @@ function drive(
   let extra = '';
   for (const [k, v] of Object.entries(headers)) extra += `${k}: ${v}\r\n`;
   const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extra}\r\n`);
-  let sent = 0;
+  let asked = 0;
+  let failed = false;
   return new Promise((resolve, reject) => {
     let open = 0;
-    const one = (socket: Socket): void => {
+    const start = (): void => {
+      open++;
+      const socket = connect(port, '127.0.0.1');
       let buffered = '';
+      let waiting = false;
       const next = (): void => {
-        if (sent >= total) {
+        if (asked >= total) {
           socket.end();
-          if (--open === 0) resolve();
           return;
         }
-        sent++;
+        asked++;
+        waiting = true;
         socket.write(request);
       };
+      socket.on('connect', next);
       socket.setEncoding('latin1');
       socket.on('data', (chunk: string) => {
         buffered += chunk;
@@ -123,21 +133,26 @@ function drive(
           if (buffered.length < end + 4 + length) return;
           const code = Number(head.slice(9, 12));
           if (code !== status) {
+            failed = true;
             reject(new Error(`expected ${status}, got: ${head}`));
             socket.destroy();
             return;
           }
           buffered = buffered.slice(end + 4 + length);
+          waiting = false;
           next();
         }
       });
-      socket.on('error', reject);
-      next();
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        open--;
+        if (waiting) asked--;
+        if (failed) return;
+        if (asked < total) start();
+        else if (open === 0) resolve();
+      });
     };
-    for (let i = 0; i < Math.min(conns, total); i++) {
-      open++;
-      const socket = connect(port, '127.0.0.1', () => one(socket));
-    }
+    for (let i = 0; i < Math.min(conns, total); i++) start();
   });
 }
 
@@ -194,11 +209,14 @@ async function measure(hub: string): Promise<Record<string, number>> {
     const etag = page.headers.etag;
     if (page.status !== 200 || etag === undefined) throw new Error(`GET answered ${page.status} without ETag`);
     const common: Record<string, string> = origin ? { Origin: origin } : {};
-    for (const [status, headers] of [
+    const kinds = [
       [200, common],
       [304, { ...common, 'If-None-Match': etag }],
-    ] as const) {
-      await drive(port, path, headers, warmup, status);
+    ] as const;
+    // Both kinds warm up before either is counted: code the second kind's requests need is compiled
+    // (on V8's background threads, counted too) before the first is measured, not during it.
+    for (const [status, headers] of kinds) await drive(port, path, headers, warmup, status);
+    for (const [status, headers] of kinds) {
       await control(pid, '-z', base);
       await drive(port, path, headers, requests, status);
       await control(pid, '-d', base);
