@@ -3,6 +3,9 @@ import type { Duplex } from 'node:stream';
 import { HeraldError } from '@herald/core';
 import { ERROR_CATALOG, type ErrorBody } from '@herald/protocol';
 
+/** The Content-Type of every JSON answer. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** Sends a JSON answer. `body` is an object or ready-made JSON text. */
 export function sendJson(
   res: ServerResponse,
@@ -12,7 +15,7 @@ export function sendJson(
 ): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const all: Record<string, string | number> = {
-    'content-type': 'application/json; charset=utf-8',
+    'content-type': JSON_CONTENT_TYPE,
     'content-length': Buffer.byteLength(text),
   };
   // Copied, not spread: a spread of a caller's object with computed keys is slower on every answer.
