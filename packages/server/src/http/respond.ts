@@ -3,20 +3,20 @@ import type { Duplex } from 'node:stream';
 import { HeraldError } from '@herald/core';
 import { ERROR_CATALOG, type ErrorBody } from '@herald/protocol';
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+const NO_HEADERS: Readonly<Record<string, string | number>> = {};
+
 /** Sends a JSON answer. `body` is an object or ready-made JSON text. */
 export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
-  headers: Record<string, string | number> = {},
+  headers: Readonly<Record<string, string | number>> = NO_HEADERS,
 ): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const all: Record<string, string | number> = {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  };
-  // Copied, not spread: a spread of a caller's object with computed keys is slower on every answer.
-  for (const name in headers) all[name] = headers[name] as string | number;
+  // One writeHead with a flat name/value list: node:http then stores the header block in one pass.
+  const all: Array<string | number> = ['content-type', JSON_TYPE, 'content-length', Buffer.byteLength(text)];
+  for (const name in headers) all.push(name, headers[name] as string | number);
   res.writeHead(status, all);
   res.end(text);
 }
