@@ -6,7 +6,7 @@ import { ERROR_CATALOG, type ErrorBody } from '@herald/protocol';
 const JSON_TYPE = 'application/json; charset=utf-8';
 const NO_HEADERS: Readonly<Record<string, string | number>> = {};
 
-/** Sends a JSON answer. `body` is an object or ready-made JSON text. */
+/** Sends a JSON answer. `body` is an object or ready-made JSON text; `headers` are the others (never the content ones). */
 export function sendJson(
   res: ServerResponse,
   status: number,
