@@ -489,10 +489,6 @@ function startOf(
 }
 
 /**
- * Compact JSON text of a message's data. JSON.parse accepts any nesting depth but JSON.stringify
- * recurses, so data nested tens of thousands deep throws RangeError here: a 400, not a 500.
- */
-/**
  * True when `text` is more than `maxBytes` bytes of UTF-8. A UTF-16 code unit is at most 3 bytes, so
  * short texts are settled by their length alone, without counting bytes.
  */
@@ -501,6 +497,10 @@ function tooLarge(text: string, maxBytes: number): boolean {
   return text.length > maxBytes || Buffer.byteLength(text) > maxBytes;
 }
 
+/**
+ * Compact JSON text of a message's data. JSON.parse accepts any nesting depth but JSON.stringify
+ * recurses, so data nested tens of thousands deep throws RangeError here: a 400, not a 500.
+ */
 function stringifyData(data: unknown): string {
   try {
     return JSON.stringify(data);
