@@ -1,10 +1,13 @@
 // How long a plan should take on a quiet machine (for --dry-run and the docs): hub start and
 // connections, each window with its drain, and the ramp steps a one-core hub is expected to reach.
+import type { Transport } from '../lib/ipc.ts';
+import { PEER_SPECS, type PeerSpec } from '../lib/peers.ts';
+import { supported } from '../scenarios/context.ts';
 import { rampSteps } from '../scenarios/ramp.ts';
 import type { Case } from './plan.ts';
 
-/** One core delivers at most ~200k messages/s: ramps are expected to stop around here. */
-const DELIVERIES_CEILING = 200_000;
+/** One core delivers ~1M messages/s at best (2026-12-01): ramps are expected to stop around here. */
+const DELIVERIES_CEILING = 1_000_000;
 /** Handshakes a second the load core manages on a quiet machine (measured: ~1,000-2,000). */
 const CONNECTS_PER_SEC = 1500;
 // Calibrated on --quick runs (2026-11-27: 169 s measured for ~180 s estimated, on a busy machine).
@@ -13,8 +16,27 @@ const PER_RUN = 3;
 /** Drain, collection and CPU accounting after each window, s (more when the step overloads). */
 const PER_WINDOW = 1.2;
 
-export function runSeconds(c: Case): number {
+/** The transports `peer` runs of case `c` (the scenarios skip the rest); none: the peer is skipped. */
+function runsOn(c: Case, peer: PeerSpec): Transport[] {
   const o = c.opts;
+  switch (c.scenario) {
+    case 'memory':
+      return supported(o.transports, peer.idle, peer.name).keep;
+    case 'channels':
+      return supported(o.transports.slice(0, 1), peer.transports, peer.name).keep;
+    case 'polling':
+      return peer.polling ? o.transports : [];
+    case 'ingest':
+      return o.transports;
+    default:
+      return supported(o.transports, peer.transports, peer.name).keep;
+  }
+}
+
+/** Expected seconds of one run of case `c` on `peer`: 0 when the peer skips it. */
+export function runSeconds(c: Case, peer: PeerSpec): number {
+  const o = { ...c.opts, transports: runsOn(c, peer) };
+  if (o.transports.length === 0) return 0;
   const perMessage = c.scenario === 'channels' ? 1 : o.subs * o.transports.length;
   const steps =
     c.scenario === 'fanout' || c.scenario === 'channels'
@@ -36,12 +58,17 @@ export function runSeconds(c: Case): number {
 
 /** Expected seconds of the whole plan (every peer, every repetition). */
 export function planSeconds(plan: readonly Case[]): number {
-  return plan.reduce((a, c) => a + c.opts.repeat * c.peers.length * runSeconds(c), 0);
+  return plan.reduce((a, c) => a + caseSeconds(c), 0);
+}
+
+/** Expected seconds of one case: every peer that runs it, every repetition. */
+function caseSeconds(c: Case): number {
+  return c.opts.repeat * c.peers.reduce((a, name) => a + runSeconds(c, PEER_SPECS[name]), 0);
 }
 
 export function describePlan(plan: readonly Case[]): string {
   const lines = plan.map((c) => {
-    const s = c.opts.repeat * c.peers.length * runSeconds(c);
+    const s = caseSeconds(c);
     return `${c.id.padEnd(16)} ${c.peers.join(',').padEnd(34)} × ${c.opts.repeat}  ~${Math.round(s)} s  ${c.title}`;
   });
   const total = planSeconds(plan);

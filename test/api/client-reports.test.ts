@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -69,4 +71,39 @@ describe('/herald.js', () => {
     expect(sse.status).toBe(404);
     await sse.body?.cancel();
   });
+
+  it('sends a bundle gzipped to a browser that accepts it, with its own ETag, and raw to one that does not', async () => {
+    // Text like a minified bundle, big enough to be worth compressing.
+    const script = `var Herald={${Array.from({ length: 300 }, (_, i) => `k${i}:${i}`).join(',')}};`;
+    writeFileSync(join(dirname(bundle), 'herald-sse.min.js'), script);
+    const zipped = await rawGet('/herald-sse.js', { 'accept-encoding': 'gzip, deflate, br' });
+    expect(zipped.status).toBe(200);
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toBe('accept-encoding');
+    expect(zipped.body.length).toBeLessThan(script.length / 2);
+    expect(gunzipSync(zipped.body).toString()).toBe(script);
+    const plain = await rawGet('/herald-sse.js', { 'accept-encoding': 'identity' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.toString()).toBe(script);
+    expect(plain.headers.etag).not.toBe(zipped.headers.etag);
+    const gzEtag = zipped.headers.etag as string;
+    expect((await rawGet('/herald-sse.js', { 'accept-encoding': 'gzip', 'if-none-match': gzEtag })).status).toBe(304);
+    // A tag of the gzipped body does not validate the raw one.
+    expect((await rawGet('/herald-sse.js', { 'if-none-match': gzEtag })).status).toBe(200);
+  });
 });
+
+/** A GET that shows the bytes as sent (fetch would decompress them). */
+function rawGet(
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get(`${s.url}${path}`, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}

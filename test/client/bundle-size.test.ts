@@ -19,11 +19,18 @@ interface BuildClientModule {
 const DEFAULT_TARGET = 8 * 1024;
 
 /**
- * What the default bundle may weigh until the target is met: 11,920 B on 2026-12-01 plus a margin.
- * The transport-independent core alone is 8,516 B (docs/client.md, Browsers), so the target needs the
- * core itself to shrink; meanwhile this keeps the file from growing unnoticed.
+ * What each bundle may weigh until the target is met: its size on 2026-12-02 plus a margin of 70-80
+ * B, so that any growth is a decision (raise the number in the same commit and say why), not
+ * drift. Measured: herald.min.js 11,869 B, herald-ws.min.js 9,958 B, herald-sse.min.js 9,862 B.
+ * The transport-independent core alone is about 8.6 KB (docs/client.md, Browsers), so the 8 KB
+ * target needs the core itself to shrink; `node scripts/client-bundle-report.mjs` shows what each
+ * module adds.
  */
-const DEFAULT_BUDGET = 12_000;
+const BUDGETS: Record<string, number> = {
+  'herald.min.js': 11_950,
+  'herald-ws.min.js': 10_030,
+  'herald-sse.min.js': 9_940,
+};
 
 const built = new Map<string, { text: string; gzip: number }>();
 
@@ -56,12 +63,14 @@ function markers(text: string): string[] {
 }
 
 describe('browser bundle sizes (the <script> builds the hub serves)', () => {
-  it(`/herald.js stays within its budget of ${DEFAULT_BUDGET} bytes gzipped`, () => {
-    expect(bundle('herald.min.js').gzip).toBeLessThanOrEqual(DEFAULT_BUDGET);
-  });
+  for (const [file, budget] of Object.entries(BUDGETS)) {
+    it(`${file} stays within its budget of ${budget} bytes gzipped`, () => {
+      expect(bundle(file).gzip).toBeLessThanOrEqual(budget);
+    });
+  }
 
   // Known miss, kept visible: this passes while the bundle is over 8 KB and fails the day it fits,
-  // which is the moment to turn it into a plain `it` (and drop the budget above).
+  // which is the moment to turn it into a plain `it` (and lower the budgets above to it).
   it.fails('/herald.js is at most 8 KB gzipped (a BENCHMARKS.md target, not met yet)', () => {
     expect(bundle('herald.min.js').gzip).toBeLessThanOrEqual(DEFAULT_TARGET);
   });

@@ -8,6 +8,7 @@ export {
   parseBridgesConfig,
   type SourceType,
 } from './config.ts';
+export { flag, ms, nonNegativeInt, positiveInt, text } from './config-common.ts';
 export { BRIDGE_DEFAULTS } from './defaults.ts';
 export { type Mapped, Mapper, type SourceMessage } from './mapping.ts';
 export type { Poison, PoisonReason } from './payload.ts';

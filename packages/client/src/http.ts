@@ -33,9 +33,7 @@ export async function errorFrom(res: Response): Promise<HeraldError> {
 /** The failure of a transport whose request got an HTTP error answer. */
 export async function httpFailure(res: Response, opened: boolean): Promise<Failure> {
   const error = await errorFrom(res);
-  const failure: Failure = { kind: 'http', opened, status: res.status, reason: error.message, error };
-  if (error.retryAfterMs !== undefined) failure.retryAfterMs = error.retryAfterMs;
-  return failure;
+  return { kind: 'http', opened, status: res.status, reason: error.message, error, retryAfterMs: error.retryAfterMs };
 }
 
 /** Feeds a fetch response body, decoded as UTF-8, to `onText` until it ends. */
@@ -79,7 +77,7 @@ export async function publishHttp(
   attempts = 3,
 ): Promise<PublishResult> {
   const key = idempotencyKey();
-  const body = JSON.stringify(event === undefined ? { data } : { data, event });
+  const body = JSON.stringify({ data, event }); // an undefined event is left out
   for (let attempt = 0; ; attempt++) {
     let failure: HeraldError;
     try {

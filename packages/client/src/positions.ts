@@ -131,10 +131,4 @@ export class ChannelPosition {
     this.#gapStrikes = 0;
     return { channel: this.channel, epoch, from, previous, lost, detected: false };
   }
-
-  /** The position as a protocol cursor, for multi-channel cursors; undefined while unknown. */
-  toCursor(): Cursor | undefined {
-    if (this.epoch !== undefined && this.offset !== undefined) return { epoch: this.epoch, offset: this.offset };
-    return this.fromStart ? 'start' : undefined;
-  }
 }

@@ -52,9 +52,4 @@ export class Watchdog {
     };
     this.#timers.set('watchdog', period, check);
   }
-
-  /** Stops watching. */
-  stop(): void {
-    this.#timers.clear('watchdog');
-  }
 }

@@ -21,7 +21,7 @@ import { DEFAULTS, type HeraldOptions } from './options.ts';
 import { createRouter } from './routes.ts';
 import { createShutdown } from './shutdown.ts';
 import { ServerStats } from './stats.ts';
-import { createUpgradeHandler, socketRoutes, type TransportContext } from './transports/index.ts';
+import { createUpgradeHandler, shortcutPoll, socketRoutes, type TransportContext } from './transports/index.ts';
 import { WriteTurns } from './transports/write-turns.ts';
 
 /** A running hub: attach its handlers to your own server, or let it own one with `listen`. */
@@ -112,7 +112,14 @@ export function createHerald(init: HeraldInit): HeraldServer {
   const router = createRouter({ ctx, ops, blobCtx, publishCtx, statsStream, pages: options });
   const handleUpgrade = createUpgradeHandler(ctx, socketRoutes());
 
-  const pipeline = createRequestPipeline({ router, auth: ctx.auth, cors: ctx.cors, stats, logger });
+  const pipeline = createRequestPipeline({
+    router,
+    auth: ctx.auth,
+    cors: ctx.cors,
+    stats,
+    logger,
+    shortcut: (req, res) => shortcutPoll(ctx, req, res),
+  });
   const { handleRequest } = pipeline;
 
   const http = createServer({

@@ -29,8 +29,8 @@ export function createShutdown(d: ShutdownDeps): () => Promise<void> {
     closing ??= (async () => {
       d.startDraining();
       const stopped = new Promise<void>((resolve) => d.http.close(() => resolve()));
-      for (const c of [...d.ctx.sockets.connections]) c.shutdown(CLOSE_CODES.going_away, 'server shutting down');
-      for (const c of [...d.ctx.streams.connections]) c.shutdown(CLOSE_CODES.going_away, 'server shutting down');
+      for (const c of d.ctx.sockets.all()) c.shutdown(CLOSE_CODES.going_away, 'server shutting down');
+      for (const c of d.ctx.streams.all()) c.shutdown(CLOSE_CODES.going_away, 'server shutting down');
       for (const poll of d.ctx.polls) poll.cancel();
       d.http.closeIdleConnections();
       // Wait for requests in flight (ended streams included), not for idle sockets: a client may hold

@@ -57,10 +57,8 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
     send({ ...op, ref });
   };
   const subscribe = (channel: string, cursor: string | undefined, info?: Record<string, unknown>): void => {
-    const op: Extract<ClientOp, { op: 'subscribe' }> = { op: 'subscribe', channel };
-    if (cursor !== undefined) op.after = cursor;
-    if (info !== undefined) op.info = info;
-    request(op, { channel, kind: 'subscribe' });
+    // Fields left undefined are not serialized: the frame carries `after` and `info` only when given.
+    request({ op: 'subscribe', channel, after: cursor, info }, { channel, kind: 'subscribe' });
   };
   /** Sends `op` and settles with the answer's body, or rejects on an error, a timeout or a close. */
   const call = (op: ClientOp): Promise<Record<string, unknown>> =>
@@ -164,9 +162,7 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
       request({ op: 'unsubscribe', channel }, { channel, kind: 'other' });
     },
     async publish(channel, data, event) {
-      const op: ClientOp =
-        event === undefined ? { op: 'publish', channel, data } : { op: 'publish', channel, data, event };
-      const body = await call(op);
+      const body = await call({ op: 'publish', channel, data, event });
       return {
         channel,
         epoch: String(body.epoch),

@@ -28,10 +28,22 @@ const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#@*]+$/;
 export class Cors {
   private readonly any: boolean;
   private readonly allowed: Set<string>;
+  /** `Vary: Origin` when answers differ by Origin (a list), else nothing: the CORS headers of most answers. */
+  private readonly varyOnly: readonly string[];
+  /** The headers of an answer any origin may read (`*`), after {@link varyOnly}. */
+  private readonly anyOrigin: readonly string[];
 
   constructor(origins: readonly string[]) {
     this.any = origins.includes('*');
     this.allowed = new Set(origins.filter((o) => o !== '*').map(normalizeOrigin));
+    this.varyOnly = this.allowed.size > 0 ? ['vary', 'Origin'] : [];
+    this.anyOrigin = [
+      ...this.varyOnly,
+      'access-control-allow-origin',
+      '*',
+      'access-control-expose-headers',
+      EXPOSE_HEADERS,
+    ];
   }
 
   /** True when `origin` (absent for same-origin GETs and non-browser clients) may use the hub. */
@@ -48,20 +60,38 @@ export class Cors {
 
   /** Adds the CORS headers of an actual request. */
   apply(req: IncomingMessage, res: ServerResponse): void {
-    // With a list, answers differ by Origin, so caches (immutable pages are CDN-cacheable) must key on it.
-    if (this.allowed.size > 0) addVary(res);
+    const headers = this.headersOf(req, false);
+    for (let i = 0; i < headers.length; i += 2) {
+      if (headers[i] === 'vary') addVary(res);
+      else res.setHeader(headers[i] as string, headers[i + 1] as string);
+    }
+  }
+
+  /**
+   * The CORS headers of an actual request (its origin allowed) as name/value pairs for one
+   * `writeHead`: what {@link apply} sets, less what {@link trimNotModified} removes from a 304.
+   * Mostly shared arrays: never modify one.
+   */
+  headersOf(req: IncomingMessage, notModified: boolean): readonly string[] {
     const origin = req.headers.origin;
     if (origin !== undefined && this.allowed.has(origin.toLowerCase())) {
-      res.setHeader('access-control-allow-origin', origin);
-      res.setHeader('access-control-allow-credentials', 'true');
-    } else if (this.any && (origin !== undefined || req.method === 'GET' || req.method === 'HEAD')) {
-      // Sent even without Origin on what a shared cache may store (GET, HEAD): a cached answer then
-      // serves browsers too, and it never varies. Answers to other methods are never stored.
-      res.setHeader('access-control-allow-origin', '*');
-    } else {
-      return;
+      return [
+        ...this.varyOnly,
+        'access-control-allow-origin',
+        origin,
+        'access-control-allow-credentials',
+        'true',
+        'access-control-expose-headers',
+        EXPOSE_HEADERS,
+      ];
     }
-    res.setHeader('access-control-expose-headers', EXPOSE_HEADERS);
+    // With a list, answers differ by Origin, so caches (immutable pages are CDN-cacheable) must key on it.
+    // With `*`, sent even without Origin on what a shared cache may store (GET, HEAD): a cached answer
+    // then serves browsers too, and it never varies. Answers to other methods are never stored.
+    if (!this.any || (origin === undefined && (notModified || (req.method !== 'GET' && req.method !== 'HEAD')))) {
+      return this.varyOnly;
+    }
+    return this.anyOrigin;
   }
 
   /**

@@ -17,6 +17,11 @@ export interface PipelineDeps {
   readonly cors: Cors;
   readonly stats: ServerStats;
   readonly logger: Logger;
+  /**
+   * Answers a GET it recognizes without routing (the plain poll: transports/poll.ts), or returns false
+   * having done nothing. It sets no CORS headers: an error it throws or rejects with gets them here.
+   */
+  readonly shortcut?: (req: IncomingMessage, res: ServerResponse) => Promise<void> | boolean;
 }
 
 /** The request handler and the count of requests still in flight (the shutdown waits for them). */
@@ -29,7 +34,7 @@ export interface RequestPipeline {
  * Every HTTP request: target, CORS (preflight, origin, headers), route, the access the route declares
  * (credentials read before the handler for `caller` routes), then the handler; errors become answers.
  */
-export function createRequestPipeline({ router, auth, cors, stats, logger }: PipelineDeps): RequestPipeline {
+export function createRequestPipeline({ router, auth, cors, stats, logger, shortcut }: PipelineDeps): RequestPipeline {
   let inFlight = 0;
   // One shared listener (no closure per request: it would keep this request's URL and route match
   // alive for as long as a stream stays open). A response closes after it finishes, or when it is cut
@@ -42,6 +47,7 @@ export function createRequestPipeline({ router, auth, cors, stats, logger }: Pip
   function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     inFlight++;
     res.on('close', onClose);
+    if (shortcut !== undefined && req.method === 'GET' && tookShortcut(shortcut, req, res)) return;
     const target = splitTarget(req.url);
     if (target === undefined) {
       sendError(res, new HeraldError('bad_request', 'invalid URL'));
@@ -81,6 +87,30 @@ export function createRequestPipeline({ router, auth, cors, stats, logger }: Pip
       return;
     }
     pending?.catch((error: unknown) => failRequest(req, res, error));
+  }
+
+  /** True when `shortcut` answered (or will, or failed and the error was answered). */
+  function tookShortcut(
+    shortcut: NonNullable<PipelineDeps['shortcut']>,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): boolean {
+    let answered: Promise<void> | boolean;
+    try {
+      answered = shortcut(req, res);
+    } catch (error) {
+      failShortcut(req, res, error);
+      return true;
+    }
+    if (answered === false) return false;
+    if (answered !== true) answered.catch((error: unknown) => failShortcut(req, res, error));
+    return true;
+  }
+
+  /** An error answer of the shortcut, with the CORS headers the route's would carry. */
+  function failShortcut(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    if (!res.headersSent) cors.apply(req, res);
+    failRequest(req, res, error);
   }
 
   function failRequest(req: IncomingMessage, res: ServerResponse, error: unknown): void {

@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream';
 import { HeraldError } from '@herald/core';
 import { ERROR_CATALOG, type ErrorBody } from '@herald/protocol';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+/** The Content-Type of every JSON answer. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 const NO_HEADERS: Readonly<Record<string, string | number>> = {};
 
 /** Sends a JSON answer. `body` is an object or ready-made JSON text; `headers` are the others (never the content ones). */
@@ -15,7 +17,7 @@ export function sendJson(
 ): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   // One writeHead with a flat name/value list: node:http then stores the header block in one pass.
-  const all: Array<string | number> = ['content-type', JSON_TYPE, 'content-length', Buffer.byteLength(text)];
+  const all: Array<string | number> = ['content-type', JSON_CONTENT_TYPE, 'content-length', Buffer.byteLength(text)];
   for (const name in headers) all.push(name, headers[name] as string | number);
   res.writeHead(status, all);
   res.end(text);

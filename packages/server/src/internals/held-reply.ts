@@ -1,4 +1,4 @@
-import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { ERROR_CATALOG } from '@herald/protocol';
 import { errorBody, sendError, toHeraldError } from '../http/respond.ts';
 import { type Reply, writeReply } from '../transports/pull-reply.ts';
@@ -23,7 +23,7 @@ export class HeldReply {
     private readonly onGone: () => void,
     internals: boolean,
   ) {
-    this.released = ReleasedResponse.take(internals, req, res);
+    this.released = ReleasedResponse.take(internals, req, res, true);
     if (this.released !== undefined) {
       this.released.socket.on('close', this.socketClosed);
     } else {
@@ -60,7 +60,7 @@ export class HeldReply {
     released.socket.off('close', this.socketClosed);
     // Reused only when the client sent nothing during the hold (a pipelined request would be lost).
     const reuse = released.reusable(draining);
-    released.socket.write(head(reply, released.headers, reuse) + (reply.body ?? ''));
+    released.socket.write(head(reply, released.headerLines, reuse) + (reply.body ?? ''));
     released.end(reply.status, reuse);
   }
 
@@ -73,11 +73,8 @@ export class HeldReply {
 }
 
 /** The status line and headers node:http would write for this answer. */
-function head(reply: Reply, kept: OutgoingHttpHeaders, keepAlive: boolean): string {
-  let text = `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status]}\r\nDate: ${new Date().toUTCString()}\r\n`;
-  for (const [name, value] of Object.entries(kept)) {
-    if (value !== undefined) text += `${name}: ${Array.isArray(value) ? value.join(', ') : value}\r\n`;
-  }
+function head(reply: Reply, kept: string, keepAlive: boolean): string {
+  let text = `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status]}\r\nDate: ${new Date().toUTCString()}\r\n${kept}`;
   for (const [name, value] of Object.entries(reply.headers)) text += `${name}: ${value}\r\n`;
   if (reply.body !== undefined) {
     text += `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(reply.body)}\r\n`;

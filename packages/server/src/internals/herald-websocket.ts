@@ -6,6 +6,8 @@ export interface SocketEvents {
   pong(): void;
   ended(): void;
   failed(error: Error): void;
+  /** ws is about to write a frame of its own (a pong, a close): what the connection holds goes first. */
+  beforeWrite(): void;
 }
 
 /**
@@ -16,6 +18,18 @@ export interface SocketEvents {
  */
 export class HeraldWebSocket extends WebSocket {
   connection: SocketEvents | undefined = undefined;
+
+  // ws writes these two frames on its own (the answer to a ping, the close and the answer to one):
+  // a message frame the connection holds for this turn goes out before them, in the order it was sent.
+  override pong(data?: unknown, mask?: boolean, cb?: (err: Error) => void): void {
+    this.connection?.beforeWrite();
+    super.pong(data, mask, cb);
+  }
+
+  override close(code?: number, data?: string | Buffer): void {
+    this.connection?.beforeWrite();
+    super.close(code, data);
+  }
 
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     const c = this.connection;

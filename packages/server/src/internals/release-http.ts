@@ -137,8 +137,12 @@ export class ReleasedResponse {
 
   private constructor(
     readonly socket: Socket,
-    /** Headers set before the release (CORS, Vary), for an answer written later. */
-    readonly headers: OutgoingHttpHeaders,
+    /**
+     * Header lines set before the release (CORS, Vary), `name: value\r\n` each, for an answer
+     * written later; empty for a stream, whose headers are already out. Kept as one string because
+     * `getHeaders()`'s object is in dictionary mode: ~280 bytes per idle stream.
+     */
+    readonly headerLines: string,
     private readonly finishListeners: Listener[],
     private readonly closeListeners: Listener[],
     private readonly keepAlive: boolean,
@@ -148,13 +152,19 @@ export class ReleasedResponse {
 
   /**
    * Releases `res` (see releaseHttp); undefined when that cannot be done, or internals are off
-   * (`enabled`, switch.ts), and node:http keeps it.
+   * (`enabled`, switch.ts), and node:http keeps it. `answerLater`: the answer's head is still to be
+   * written (a held poll), so the headers set so far are kept for it.
    */
-  static take(enabled: boolean, req: IncomingMessage, res: ServerResponse): ReleasedResponse | undefined {
+  static take(
+    enabled: boolean,
+    req: IncomingMessage,
+    res: ServerResponse,
+    answerLater: boolean,
+  ): ReleasedResponse | undefined {
     if (!enabled) return undefined;
     const socket = res.socket as Socket | null;
     if (socket === null) return undefined;
-    const headers = res.getHeaders();
+    const headers = answerLater ? headerLines(res.getHeaders()) : '';
     const finish = ownListeners(res, 'finish');
     const close = ownListeners(res, 'close');
     const keepAlive = res.shouldKeepAlive;
@@ -191,4 +201,13 @@ export class ReleasedResponse {
     if (finished) for (const f of this.finishListeners) f.call(answered);
     for (const f of this.closeListeners) f.call(answered);
   }
+}
+
+/** `name: value\r\n` for each header, as node:http writes them. */
+function headerLines(headers: OutgoingHttpHeaders): string {
+  let text = '';
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) text += `${name}: ${Array.isArray(value) ? value.join(', ') : value}\r\n`;
+  }
+  return text;
 }

@@ -98,7 +98,7 @@ export class HttpStream implements Sink, LiveConnection {
     this.socket = socket;
     this.chunked = res.chunkedEncoding;
     socket.setNoDelay(true);
-    this.released = ReleasedResponse.take(this.ctx.internals, req, res);
+    this.released = ReleasedResponse.take(this.ctx.internals, req, res, false);
     if (this.released !== undefined) {
       this.res = null;
       socket.on('close', this.socketClosed);
@@ -215,8 +215,7 @@ export class HttpStream implements Sink, LiveConnection {
   private cleanup(): void {
     if (!this.ended) this.ended = true;
     this.subscriptions.end();
-    if (!this.ctx.streams.connections.has(this)) return;
-    this.ctx.streams.delete(this);
+    if (!this.ctx.streams.delete(this)) return;
     this.ctx.stats.connections[this.transport]--;
     this.queue = undefined;
     // A client that left: the released response's 'close' listeners run (once; after end, nothing).

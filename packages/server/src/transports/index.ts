@@ -2,12 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
 import type { Principal } from '../auth/authenticator.ts';
 import { waitParam } from '../http/query.ts';
+import { framingOf } from './accept.ts';
 import { handleLongPoll } from './long-poll.ts';
 import { handleNdjson } from './ndjson.ts';
 import { handlePoll } from './poll.ts';
 import { handleSse } from './sse.ts';
 import type { TransportContext } from './transport.ts';
 
+export { shortcutPoll } from './poll.ts';
 export type { TransportContext } from './transport.ts';
 export { createUpgradeHandler, socketRoutes } from './upgrade.ts';
 
@@ -23,10 +25,10 @@ export function subscribeOrPull(
   channel: string | undefined,
   principal: Principal,
 ): Promise<void> | void {
-  const accept = req.headers.accept ?? '*/*';
-  if (accept.includes('text/event-stream')) return handleSse(ctx, req, res, query, channel, principal);
-  if (accept.includes('application/x-ndjson')) return handleNdjson(ctx, req, res, query, channel, principal);
-  if (!/(?:^|[\s,])(?:\*\/\*|application\/\*|application\/json)/.test(accept)) {
+  const framing = framingOf(req.headers.accept);
+  if (framing === 'sse') return handleSse(ctx, req, res, query, channel, principal);
+  if (framing === 'ndjson') return handleNdjson(ctx, req, res, query, channel, principal);
+  if (framing === undefined) {
     throw new HeraldError(
       'not_acceptable',
       'this URL serves application/json, text/event-stream or application/x-ndjson',

@@ -1,5 +1,6 @@
 import type { Hub, Sink, Subscription } from '@herald/core';
 import type { Cursor } from '@herald/protocol';
+import { SmallMap } from './small-map.ts';
 
 /** Stands for a subscription whose history is still being replayed (one per subscribe, never per delivery). */
 class Pending {}
@@ -11,7 +12,7 @@ class Pending {}
  * at once instead of kept.
  */
 export class LiveSubscriptions {
-  private readonly entries = new Map<string, Subscription | Pending>();
+  private readonly entries = new SmallMap<string, Subscription | Pending>();
   /** Set once the connection ended: whatever resolves later is dropped. */
   private ended = false;
 
@@ -29,7 +30,7 @@ export class LiveSubscriptions {
 
   /** The channels subscribed or being subscribed, in the order they were added. */
   channels(): string[] {
-    return [...this.entries.keys()];
+    return this.entries.keys();
   }
 
   /**

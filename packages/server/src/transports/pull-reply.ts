@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { HEADERS } from '@herald/protocol';
-import { sendJson } from '../http/respond.ts';
+import { JSON_CONTENT_TYPE } from '../http/respond.ts';
 import type { PullAnswer } from './pull-page.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
@@ -17,21 +17,34 @@ export interface Reply {
   readonly body: string | undefined;
 }
 
-/** Writes a pull answer on the response. */
+/** Writes a pull answer on the response, after the CORS headers `cors` (see {@link writeReply}). */
 export function sendPull(
   ctx: ReplyContext,
   res: ServerResponse,
   target: Target,
   answer: PullAnswer,
   transport: 'poll' | 'long-poll',
+  cors: readonly string[] = NO_HEADERS,
 ): void {
-  writeReply(res, pullReply(ctx, target, answer, transport));
+  writeReply(res, pullReply(ctx, target, answer, transport), cors);
 }
 
-/** Writes an answer on a response node:http holds: JSON when it has a body, else the bare status. */
-export function writeReply(res: ServerResponse, reply: Reply): void {
-  if (reply.body === undefined) res.writeHead(reply.status, reply.headers).end();
-  else sendJson(res, reply.status, reply.body, reply.headers);
+/** No headers. */
+export const NO_HEADERS: readonly string[] = [];
+
+/**
+ * Writes an answer on a response node:http holds: JSON when it has a body, else the bare status.
+ * `cors`: CORS header pairs written first, for a response that has none set yet (the plain poll
+ * shortcut: shortcutPoll in poll.ts); one `writeHead` with every header is node:http's fast path.
+ */
+export function writeReply(res: ServerResponse, reply: Reply, cors: readonly string[] = NO_HEADERS): void {
+  const headers: Array<string | number> = cors.length === 0 ? [] : cors.slice();
+  if (reply.body !== undefined) {
+    headers.push('content-type', JSON_CONTENT_TYPE, 'content-length', Buffer.byteLength(reply.body));
+  }
+  for (const name in reply.headers) headers.push(name, reply.headers[name] as string | number);
+  res.writeHead(reply.status, headers);
+  res.end(reply.body);
 }
 
 /** The status, caching headers and poll interval of a pull answer; counts what it delivers. */

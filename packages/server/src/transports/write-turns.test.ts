@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WriteTurns } from './write-turns.ts';
+import { type TurnWriter, WriteTurns } from './write-turns.ts';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -68,5 +68,65 @@ describe('WriteTurns', () => {
     a.socket.destroy();
     await nextTurn();
     expect(a.socket.destroyed).toBe(true);
+  });
+  it('holds a lone frame on its writer without corking, and writes it at the end of the turn', async () => {
+    const turns = new WriteTurns();
+    const a = await connection(servers);
+    const writer: TurnWriter = { socket: a.socket, held: undefined };
+    turns.hold(writer, Buffer.from('m1'));
+    expect(a.socket.writableCorked).toBe(0);
+    expect(a.socket.writableLength).toBe(0);
+    expect(writer.held?.toString()).toBe('m1');
+    await nextTurn();
+    expect(writer.held).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Buffer.concat(a.received).toString()).toBe('m1');
+    a.socket.destroy();
+  });
+
+  it('corks at the second frame of a turn, the held one first, and sends them together', async () => {
+    const turns = new WriteTurns();
+    const a = await connection(servers);
+    const writer: TurnWriter = { socket: a.socket, held: undefined };
+    turns.hold(writer, Buffer.from('m1'));
+    turns.hold(writer, Buffer.from('m2'));
+    turns.hold(writer, Buffer.from('m3'));
+    expect(writer.held).toBeUndefined();
+    expect(a.socket.writableCorked).toBe(1);
+    expect(a.socket.writableLength).toBe(6);
+    await nextTurn();
+    expect(a.socket.writableCorked).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(a.received.map(String)).toEqual(['m1m2m3']);
+    a.socket.destroy();
+  });
+
+  it('flushes the held frame ahead of a write of its own, so the order on the wire stays', async () => {
+    const turns = new WriteTurns();
+    const a = await connection(servers);
+    const writer: TurnWriter = { socket: a.socket, held: undefined };
+    turns.hold(writer, Buffer.from('message;'));
+    turns.flush(writer);
+    a.socket.write('close;');
+    turns.hold(writer, Buffer.from('late;'));
+    await nextTurn();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Buffer.concat(a.received).toString()).toBe('message;close;late;');
+    a.socket.destroy();
+  });
+
+  it('drops a held frame of a socket destroyed within the turn, without error', async () => {
+    const turns = new WriteTurns();
+    const a = await connection(servers);
+    const writer: TurnWriter = { socket: a.socket, held: undefined };
+    let failed: unknown;
+    a.socket.on('error', (e) => {
+      failed = e;
+    });
+    turns.hold(writer, Buffer.from('x'));
+    a.socket.destroy();
+    await nextTurn();
+    expect(writer.held).toBeUndefined();
+    expect(failed).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@ import type { TokenBucket } from '../limits/token-bucket.ts';
 import { drained } from './drained.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
 import type { TransportContext, TransportOptions } from './transport.ts';
+import type { TurnWriter } from './write-turns.ts';
 
 /** How long a closing socket may take to flush its close frame before it is cut. */
 const CLOSE_GRACE_MS = 1_000;
@@ -30,8 +31,10 @@ export type OnFrame = (conn: WsConnection, data: RawData, isBinary: boolean) => 
  * A WebSocket the core writes to. Bound and multiplexed sockets differ only in the framer for
  * messages and resets, and in what they accept from the client.
  */
-export class WsConnection implements Sink, LiveConnection, SocketEvents {
+export class WsConnection implements Sink, LiveConnection, SocketEvents, TurnWriter {
   readonly transport = 'websocket';
+  /** The message frame held until the end of this turn (WriteTurns.hold), if any. */
+  held: Buffer | undefined = undefined;
   readonly openedAt = Date.now();
   /** Live subscriptions by channel (and those in flight). */
   readonly subscriptions: LiveSubscriptions;
@@ -104,7 +107,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
     let bytes: number;
     if (this.ctx.internals) {
       const frame = message.frame(this.framer.wire);
-      this.ctx.turns.write(this.socket, frame);
+      this.ctx.turns.hold(this, frame);
       bytes = frame.length;
     } else {
       const payload = message.frame(this.framer.payload);
@@ -129,12 +132,21 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
     this.send(JSON.stringify(frame));
   }
 
+  /** What waits to be written: in ws and the TCP socket, and the frame held for this turn. */
   backlog(): number {
-    return this.ws.bufferedAmount;
+    const held = this.held;
+    return held === undefined ? this.ws.bufferedAmount : this.ws.bufferedAmount + held.length;
   }
 
   drained(): Promise<void> {
+    // A held frame goes now: 'drain' is the socket's, and the socket must have the bytes to send it.
+    this.beforeWrite();
     return drained(this.socket, this.closed || this.ws.bufferedAmount === 0);
+  }
+
+  /** Sends the frame held for this turn, so that whatever is written next comes after it. */
+  beforeWrite(): void {
+    if (this.held !== undefined) this.ctx.turns.flush(this);
   }
 
   close(code: number, reason: string): void {
@@ -148,6 +160,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
       return;
     }
     this.alive = false;
+    this.beforeWrite();
     this.ws.ping();
   }
 
@@ -159,6 +172,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
   shutdown(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.beforeWrite();
     this.ws.close(code, reason);
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
     this.cleanup();
@@ -185,6 +199,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
 
   private sendRaw(bytes: Buffer): void {
     if (this.closed || this.ws.readyState !== 1) return;
+    this.beforeWrite();
     this.ws.send(bytes, { binary: false });
     this.ctx.stats.bytesOut.websocket += bytes.length;
     // Replies to a peer that sends but never reads (pings, errors) must not pile up in memory either.
@@ -194,8 +209,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents {
   private cleanup(): void {
     this.closed = true;
     this.subscriptions.end();
-    if (!this.ctx.sockets.connections.has(this)) return;
-    this.ctx.sockets.delete(this);
+    if (!this.ctx.sockets.delete(this)) return;
     this.ctx.stats.connections.websocket--;
     const onEnd = this.onEnd;
     this.onEnd = undefined;

@@ -1,19 +1,14 @@
 import { isIP } from 'node:net';
+import { nonNegativeInt, positiveInt } from '@herald/bridges';
 import { normalizeOrigin } from '@herald/server';
 import { z } from 'zod';
 
 // Every message says what is expected, because it is printed after the key path
-// (`config error: namespaces.chat.historySize: expected a positive integer`).
-export const positiveInt = (what = 'a positive integer') =>
-  z.int({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
-export const nonNegativeInt = (what: string) =>
-  z.int({ error: `expected ${what}` }).min(0, { error: `expected ${what}` });
-export const text = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
-export const flag = z.boolean({ error: 'expected true or false' });
+// (`config error: namespaces.chat.historySize: expected a positive integer`). The basic ones are the
+// bridges' own, so both config files read alike.
+export { flag, ms, nonNegativeInt, positiveInt, text } from '@herald/bridges';
 export const list = (item: z.ZodString, what: string) => z.array(item, { error: `expected ${what}` });
 
-/** Milliseconds, at least 1. */
-export const ms = positiveInt('a positive integer (milliseconds)');
 /** Bytes, at least 1. */
 export const bytes = positiveInt('a positive integer (bytes)');
 
