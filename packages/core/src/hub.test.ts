@@ -4,6 +4,7 @@ import type { FeedListener } from './feed.ts';
 import { Hub } from './hub.ts';
 import { MemoryEngine } from './memory-engine.ts';
 import type { Message } from './message.ts';
+import { DEFAULT_NAMESPACE, Namespaces } from './namespaces.ts';
 import type { ResetNotice, Sink } from './sink.ts';
 import { SLOW_CONSUMER_CODE } from './slow-consumers.ts';
 
@@ -287,6 +288,21 @@ describe('Hub', () => {
       code: 'bad_request',
     });
     expect((await hub.state('c')).last).toBe(0);
+    hub.close();
+  });
+
+  it('counts the limit in UTF-8 bytes: multi-byte data at the limit is taken, one byte over is refused', async () => {
+    const maxMessageBytes = 32;
+    const hub = new Hub({
+      engine: new MemoryEngine({ sweepIntervalMs: 0 }),
+      namespaces: new Namespaces({ ...DEFAULT_NAMESPACE, maxMessageBytes }),
+    });
+    // "€" is 1 UTF-16 code unit and 3 bytes: 10 of them in quotes are 12 characters and 32 bytes.
+    await expect(hub.publish('c', [{ data: '€'.repeat(10) }])).resolves.toMatchObject({ duplicate: false });
+    await expect(hub.publish('c', [{ data: `${'€'.repeat(10)}x` }])).rejects.toMatchObject({ code: 'too_large' });
+    // 11 characters: short enough for the length alone to settle it (11 x 3 <= 32).
+    await expect(hub.publish('c', [{ data: '€'.repeat(9) }])).resolves.toMatchObject({ duplicate: false });
+    expect((await hub.state('c')).last).toBe(2);
     hub.close();
   });
 });

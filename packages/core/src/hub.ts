@@ -122,7 +122,7 @@ export class Hub implements WaitRegistry {
       }
       if (input.data === undefined) throw new HeraldError('bad_request', 'data is required');
       const data = stringifyData(input.data);
-      if (data.length > ns.maxMessageBytes || Buffer.byteLength(data) > ns.maxMessageBytes) {
+      if (tooLarge(data, ns.maxMessageBytes)) {
         throw new HeraldError('too_large', `data is larger than ${ns.maxMessageBytes} bytes`);
       }
       return { event: input.event, data };
@@ -486,6 +486,15 @@ function startOf(
   if (cursor === undefined) return { from: Math.max(state.first, state.last - limit + 1), reset: undefined };
   const start = resolveCursor(cursor, state);
   return { from: start.from, reset: start.reset };
+}
+
+/**
+ * True when `text` is more than `maxBytes` bytes of UTF-8. A UTF-16 code unit is at most 3 bytes, so
+ * short texts are settled by their length alone, without counting bytes.
+ */
+function tooLarge(text: string, maxBytes: number): boolean {
+  if (text.length * 3 <= maxBytes) return false;
+  return text.length > maxBytes || Buffer.byteLength(text) > maxBytes;
 }
 
 /**

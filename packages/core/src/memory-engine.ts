@@ -29,8 +29,11 @@ interface MemoryChannel {
   used: number;
   /** Approximate bytes held by `items[head..]` (see {@link messageBytes}). */
   bytes: number;
-  /** Idempotency key -> first result; insertion-ordered so the oldest is evicted first. */
-  keys: Map<string, { result: AppendResult; time: number }>;
+  /**
+   * Idempotency key -> first result; insertion-ordered so the oldest is evicted first. Created by the
+   * first key: most channels never see one.
+   */
+  keys: Map<string, { result: AppendResult; time: number }> | undefined;
 }
 
 /** Options of the in-memory engine. */
@@ -108,10 +111,10 @@ export class MemoryEngine implements Engine {
     limits: HistoryLimits,
     idempotencyKey?: string,
   ): Promise<AppendResult> {
-    const ch = this.channel(channel, limits);
     const now = this.now();
+    const ch = this.channel(channel, limits, now);
     if (idempotencyKey !== undefined) {
-      const seen = ch.keys.get(idempotencyKey);
+      const seen = ch.keys?.get(idempotencyKey);
       if (seen !== undefined && now - seen.time <= limits.maxAgeMs) return { ...seen.result, duplicate: true };
     }
     const written: Message[] = [];
@@ -212,8 +215,7 @@ export class MemoryEngine implements Engine {
     }
   }
 
-  private channel(name: string, limits: HistoryLimits): MemoryChannel {
-    const now = this.now();
+  private channel(name: string, limits: HistoryLimits, now = this.now()): MemoryChannel {
     let ch = this.channels.use(name, now);
     if (ch === undefined) {
       if (this.channels.full()) this.makeRoom(now);
@@ -226,7 +228,7 @@ export class MemoryEngine implements Engine {
         lastActivity: now,
         used: now,
         bytes: 0,
-        keys: new Map(),
+        keys: undefined,
       };
       this.channels.add(name, ch);
     }
@@ -307,6 +309,7 @@ export class MemoryEngine implements Engine {
   }
 
   private remember(ch: MemoryChannel, key: string, result: AppendResult, now: number): void {
+    ch.keys ??= new Map();
     ch.keys.set(key, { result, time: now });
     const cap = Math.max(ch.limits.size, 1000);
     for (const [k, v] of ch.keys) {

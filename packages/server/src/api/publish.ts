@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HeraldError, type Hub, type PublishInput } from '@herald/core';
+import { type AppendResult, HeraldError, type Hub, type PublishInput } from '@herald/core';
 import { formatCursor, isChannelName } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import type { ClientInfo } from '../hooks/client-info.ts';
@@ -55,18 +55,35 @@ export async function handlePublish(
       ? inputs
       : await ctx.hooks.checkPublish(principal, client, channel, inputs, settings);
   const result = await ctx.hub.publish(channel, stored, key);
-  const messages = result.messages.map((m) => ({
-    offset: m.offset,
-    cursor: formatCursor({ epoch: result.epoch, offset: m.offset }),
-    time: m.time,
-  }));
   // A replay gets the first answer unchanged (same status and body), so only a header can tell it apart.
-  const headers: Record<string, string> = result.duplicate ? { [REPLAYED_HEADER]: 'true' } : {};
-  if (batch) {
-    sendJson(res, 201, { channel, epoch: result.epoch, messages }, headers);
-  } else {
-    sendJson(res, 201, { channel, epoch: result.epoch, ...messages[0] }, headers);
+  sendJson(res, 201, publishedJson(channel, result, batch), result.duplicate ? REPLAYED : NO_HEADERS);
+}
+
+const REPLAYED: Readonly<Record<string, string>> = { [REPLAYED_HEADER]: 'true' };
+const NO_HEADERS: Readonly<Record<string, string>> = {};
+
+/**
+ * The answer to a publish: `{"channel","epoch","offset","cursor","time"}` for one message, or
+ * `{"channel","epoch","messages":[{"offset","cursor","time"}, …]}` for a batch. Written as text
+ * (JSON.stringify of the objects cost a tenth of a publish): the channel is a valid name and the epoch
+ * matches EPOCH_PATTERN (protocol), so neither needs escaping; offsets and times are integers.
+ */
+export function publishedJson(channel: string, result: AppendResult, batch: boolean): string {
+  const { epoch, messages } = result;
+  const head = `{"channel":"${channel}","epoch":"${epoch}"`;
+  if (!batch) {
+    const m = messages[0];
+    if (m === undefined) throw new HeraldError('internal');
+    return `${head},${positionJson(epoch, m.offset, m.time)}}`;
   }
+  let list = '';
+  for (const m of messages) list += `${list === '' ? '' : ','}{${positionJson(epoch, m.offset, m.time)}}`;
+  return `${head},"messages":[${list}]}`;
+}
+
+/** `"offset":…,"cursor":"…","time":…` of one written message. */
+function positionJson(epoch: string, offset: number, time: number): string {
+  return `"offset":${offset},"cursor":"${formatCursor({ epoch, offset })}","time":${time}`;
 }
 
 /**

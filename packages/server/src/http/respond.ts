@@ -6,20 +6,19 @@ import { ERROR_CATALOG, type ErrorBody } from '@herald/protocol';
 /** The Content-Type of every JSON answer. */
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
-/** Sends a JSON answer. `body` is an object or ready-made JSON text. */
+const NO_HEADERS: Readonly<Record<string, string | number>> = {};
+
+/** Sends a JSON answer. `body` is an object or ready-made JSON text; `headers` are the others (never the content ones). */
 export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
-  headers: Record<string, string | number> = {},
+  headers: Readonly<Record<string, string | number>> = NO_HEADERS,
 ): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const all: Record<string, string | number> = {
-    'content-type': JSON_CONTENT_TYPE,
-    'content-length': Buffer.byteLength(text),
-  };
-  // Copied, not spread: a spread of a caller's object with computed keys is slower on every answer.
-  for (const name in headers) all[name] = headers[name] as string | number;
+  // One writeHead with a flat name/value list: node:http then stores the header block in one pass.
+  const all: Array<string | number> = ['content-type', JSON_CONTENT_TYPE, 'content-length', Buffer.byteLength(text)];
+  for (const name in headers) all.push(name, headers[name] as string | number);
   res.writeHead(status, all);
   res.end(text);
 }
