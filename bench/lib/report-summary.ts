@@ -3,7 +3,7 @@
 // the load core's share, and Herald's ratio to the strongest baseline of the same case and
 // repetition. Latency and memory: ratios to the ws floors; HTTP: to the node:http floor.
 import type { Case } from '../suite/plan.ts';
-import { kilo, num, pct, ratio, table } from './format.ts';
+import { kilo, latencyMs, num, pct, ratio, table } from './format.ts';
 import type { Transport } from './ipc.ts';
 import { redisSummary } from './report-redis.ts';
 import type { RunResult, WindowResult } from './results.ts';
@@ -69,9 +69,9 @@ function latencyTable(plan: readonly Case[], runs: readonly RunResult[]): string
           r.peer,
           String(r.repetition),
           w ? pct(w.deliveryRatio) : '-',
-          num(w?.latency.p50Ms ?? Number.NaN, 1),
-          num(w?.latency.p99Ms ?? Number.NaN, 1),
-          num(w?.latency.maxMs ?? Number.NaN, 1),
+          latencyMs(w?.latency.p50Ms ?? Number.NaN),
+          latencyMs(w?.latency.p99Ms ?? Number.NaN),
+          latencyMs(w?.latency.maxMs ?? Number.NaN),
           ratio(w?.latency.p99Ms, floor?.latency.p99Ms),
           w ? `${num(w.serverUsPerDelivery.user, 2)} / ${num(w.serverUsPerDelivery.system, 2)}` : '-',
           w?.bound ?? '-',

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Case } from '../suite/plan.ts';
-import { kilo, num, pct, table } from './format.ts';
+import { kilo, latencyMs, num, pct, table } from './format.ts';
 import type { Transport } from './ipc.ts';
 import type { BenchOptions } from './options.ts';
 import { bytesTable, exchangeTable, ratesTable } from './report-rates.ts';
@@ -27,9 +27,9 @@ export function deliveryTable(runs: readonly RunResult[]): string {
       `${kilo(w.published.accepted)}/${kilo(w.published.sent)}`,
       kilo(w.deliveredPerSec),
       pct(w.deliveryRatio),
-      num(w.latency.p50Ms, 1),
-      num(w.latency.p99Ms, 1),
-      num(w.latency.maxMs, 1),
+      latencyMs(w.latency.p50Ms),
+      latencyMs(w.latency.p99Ms),
+      latencyMs(w.latency.maxMs),
       num(w.publishRtt.p99Ms, 1),
       closes(w),
       `${w.net.backlogDrops} / ${w.net.retransmits}`,
