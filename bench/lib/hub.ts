@@ -83,7 +83,7 @@ export function hubRss(hub: Hub): number | undefined {
 }
 
 /** A port that was free a moment ago (the hub binds it right after). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -95,7 +95,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-function healthy(origin: string): Promise<boolean> {
+/** Whether the hub at `origin` answers /healthz with 200 now. */
+export function healthy(origin: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = get(`${origin}/healthz`, { agent: false, timeout: 1000 }, (res) => {
       res.resume();

@@ -14,13 +14,14 @@
 // bench/lib/hub-command.ts) and valgrind. The subscribers run in this process; raise `ulimit -n` above
 // the subscriber count if needed.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { hubCommand } from '../lib/hub-command.ts';
 import type { PeerName } from '../lib/options.ts';
+import { threadTotals, waitHealthy } from './callgrind-support.ts';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -72,18 +73,6 @@ child.stderr.on('data', (d: Buffer) => {
 });
 const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
 
-async function waitHealthy(): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(500);
-  }
-  throw new Error(`hub did not start:\n${stderr}`);
-}
-
 /** Frames received, all sockets together. */
 let received = 0;
 const sockets: WebSocket[] = [];
@@ -126,7 +115,9 @@ function instrument(on: boolean): void {
 }
 
 try {
-  await waitHealthy();
+  await waitHealthy(base, child, 300_000).catch((error: Error) => {
+    throw new Error(`${error.message}:\n${stderr}`);
+  });
   for (let i = 0; i < subscribers; i += 50) {
     await Promise.all(Array.from({ length: Math.min(50, subscribers - i) }, connect));
   }
@@ -144,15 +135,9 @@ try {
 // and the system-call wrappers; V8's helper threads do concurrent marking, sweeping and optimizing
 // compiles, which come in lumps that a short window catches or misses. Both are printed.
 const files = readdirSync(dir).filter((f) => /^callgrind\.out\.\d+-\d+$/.test(f));
-const totalOf = (f: string): number => {
-  const totals = /^totals: (\d+)/m.exec(readFileSync(join(dir, f), 'utf8'));
-  if (totals === null) throw new Error(`no totals in ${join(dir, f)}`);
-  return Number(totals[1]);
-};
 const main = files.find((f) => f.endsWith('-01'));
 if (main === undefined) throw new Error(`no main-thread callgrind output in ${dir}:\n${stderr}`);
-const mainThread = totalOf(main);
-const allThreads = files.reduce((sum, f) => sum + totalOf(f), 0);
+const { main: mainThread, all: allThreads } = threadTotals(files.map((f) => join(dir, f)));
 const deliveries = subscribers * messages;
 console.log(
   `${peer}: ${subscribers} subscribers x ${messages} messages; instructions per delivery: ` +

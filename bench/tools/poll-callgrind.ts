@@ -15,15 +15,16 @@
 // `herald` command given with `--herald-bin` (e.g. such a copy of another build: a before/after). `--origin` adds an Origin header to every request (the browser case); `--herald-arg` passes a flag
 // to `herald serve`. The requests that wake the hub for callgrind_control (GET /healthz, a few per
 // measurement) fall inside the counted window: with 5,000 requests they move the figure by < 0.1 %.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { execFile, spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { snapshotHeraldBuild } from '../lib/herald-build.ts';
 import { httpOnce } from '../lib/http-once.ts';
 import { HERALD_BENCH_FLAGS } from '../lib/hub-command.ts';
+import { dumpTotal, freePort, waitHealthy } from './callgrind-support.ts';
 
 const run = promisify(execFile);
 const API_KEY = 'poll-callgrind-key';
@@ -40,15 +41,6 @@ const conns = Number(flag('conns', '16'));
 const origin = flag('origin', '');
 const heraldBin = hubs.includes('herald') ? flag('herald-bin', '') || snapshotHeraldBuild('bench/results/tmp').bin : '';
 const heraldArgs = process.argv.flatMap((a, i) => (a === '--herald-arg' ? [process.argv[i + 1] as string] : []));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function hubArgs(hub: string, port: number, dir: string): string[] {
   if (hub === 'floor') {
@@ -69,17 +61,6 @@ function hubArgs(hub: string, port: number, dir: string): string[] {
     ...HERALD_BENCH_FLAGS,
     ...heraldArgs,
   ];
-}
-
-async function waitReady(base: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 2400; i++) {
-    if (child.exitCode !== null) throw new Error(`hub exited with ${child.exitCode}`);
-    try {
-      if ((await httpOnce(`${base}/healthz`)).status === 200) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('hub not ready after 10 minutes');
 }
 
 /**
@@ -173,10 +154,7 @@ function lastDumpTotal(dir: string, pid: number): number {
   const dumps = readdirSync(dir)
     .filter((f) => f.startsWith(`cg.${pid}.`) && /\.\d+$/.test(f))
     .sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
-  const text = readFileSync(join(dir, dumps.at(-1) as string), 'utf8');
-  const total = /^(?:totals|summary): (\d+)/m.exec(text)?.[1];
-  if (total === undefined) throw new Error('no totals in the callgrind dump');
-  return Number(total);
+  return dumpTotal(join(dir, dumps.at(-1) as string));
 }
 
 async function measure(hub: string): Promise<Record<string, number>> {
@@ -195,7 +173,7 @@ async function measure(hub: string): Promise<Record<string, number>> {
   const pid = child.pid as number;
   const result: Record<string, number> = {};
   try {
-    await waitReady(base, child);
+    await waitHealthy(base, child, 600_000);
     const path = `/v1/channels/${CHANNEL}/messages`;
     if (hub !== 'floor') {
       const posted = await httpOnce(`${base}/v1/channels/${CHANNEL}/messages`, {

@@ -19,16 +19,16 @@
 // Callgrind cannot name JIT-compiled JavaScript, so `--cpu-prof` runs the same rounds without valgrind
 // under `node --cpu-prof` (after the warm-up, --rounds more rounds) and keeps the profile, to be read
 // with bench/tools/prof-top.ts.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { HERALD_BIN } from '../lib/herald-build.ts';
 import { HERALD_BENCH_FLAGS } from '../lib/hub-command.ts';
+import { freePort, threadTotals, waitHealthy } from './callgrind-support.ts';
 
 const API_KEY = 'callgrind-key';
 const CONNECTIONS = 16;
@@ -53,40 +53,10 @@ const subscribers = Number(values.subscribers);
 const pad = 'x'.repeat(Math.max(0, Number(values.size) - 31));
 const peers = values.peer === 'both' ? ['herald', 'floor'] : [values.peer ?? 'herald'];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject()));
-    });
-  });
-}
-
 function hubArgs(peer: string, port: number): string[] {
   if (peer === 'floor') return ['--import', 'tsx', 'bench/peers/http-floor.ts', '--port', String(port)];
   const bin = values['herald-bin'] ?? HERALD_BIN;
   return [bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--api-key', API_KEY, ...HERALD_BENCH_FLAGS];
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitHealthy(origin: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`hub exited (${child.exitCode}) while starting`);
-    const ok = await new Promise<boolean>((resolve) => {
-      request(`${origin}/healthz`, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      })
-        .on('error', () => resolve(false))
-        .end();
-    });
-    if (ok) return;
-    await sleep(500);
-  }
-  throw new Error('hub not healthy after 300 s');
 }
 
 /** N POSTs, channel `${prefix}${i}`, at most CONNECTIONS in flight (one per keep-alive connection). */
@@ -136,15 +106,8 @@ function openSubscribers(origin: string, k: number): Promise<WebSocket[]> {
 
 /** Instructions counted since zeroing: on the main thread (file `…-01`) and on all threads. */
 function dumpedInstructions(dir: string, peer: string): { main: number; all: number } {
-  const counts = { main: 0, all: 0 };
-  for (const file of readdirSync(dir).filter((f) => f.startsWith(`${peer}.out.`))) {
-    const text = readFileSync(join(dir, file), 'utf8');
-    const line = /^(?:summary|totals): (\d+)/m.exec(text);
-    const n = Number(line?.[1] ?? 0);
-    counts.all += n;
-    if (file.endsWith('-01')) counts.main += n;
-  }
-  return counts;
+  const files = readdirSync(dir).filter((f) => f.startsWith(`${peer}.out.`));
+  return threadTotals(files.map((f) => join(dir, f)));
 }
 
 /** The peer's command line: under callgrind (one dump file per thread), or under `node --cpu-prof`. */
@@ -167,7 +130,7 @@ async function measure(peer: string, dir: string): Promise<{ main: number; all: 
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   let subs: WebSocket[] = [];
   try {
-    await waitHealthy(origin, child);
+    await waitHealthy(origin, child, 300_000);
     if (peer === 'herald') subs = await openSubscribers(origin, subscribers);
     for (let done = 0; done < warmup; done += requests) await postRound(origin, agent, 'bench-', requests);
     if (values['cpu-prof']) {
