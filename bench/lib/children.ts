@@ -27,6 +27,15 @@ export function profileArgs(): string[] {
   return process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', 'bench/results/tmp/prof'] : [];
 }
 
+/**
+ * BENCH_HUB_NODE_FLAGS="--trace-gc …": node flags for the Node hubs only (Herald and the floors),
+ * e.g. to see GC pauses in the hub's log under bench/results/tmp/. Node refuses some of these in
+ * NODE_OPTIONS, which would also reach the load processes.
+ */
+export function hubNodeFlags(): string[] {
+  return (process.env.BENCH_HUB_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
+}
+
 /** A child running a TypeScript file of the bench, with an IPC channel. */
 export function spawnBenchScript(file: string, cpus: string | undefined, logFd: number | 'inherit'): ChildProcess {
   return spawnTracked({

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { bunCommand } from '../peers/bun.ts';
 import { nchanCommand } from '../peers/nchan.ts';
-import { profileArgs } from './children.ts';
+import { hubNodeFlags, profileArgs } from './children.ts';
 import type { PeerName } from './options.ts';
 
 /**
@@ -80,11 +80,11 @@ export function hubCommand(spec: HubSpec): HubCommand {
     }
     return {
       command: process.execPath,
-      args: [...profileArgs(), ...args, ...HERALD_BENCH_FLAGS, ...heraldArgs],
+      args: [...profileArgs(), ...hubNodeFlags(), ...args, ...HERALD_BENCH_FLAGS, ...heraldArgs],
       forks: false,
     };
   }
   const { script, extra } = PEER_SCRIPTS[peer] ?? { script: `bench/peers/${peer}.ts`, extra: [] };
-  const args = [...profileArgs(), '--import', 'tsx', script, '--port', String(port), '--api-key', apiKey, ...extra];
+  const args = [...profileArgs(), ...hubNodeFlags(), '--import', 'tsx', script, '--port', String(port), '--api-key', apiKey, ...extra];
   return { command: process.execPath, args, forks: false };
 }

@@ -3,7 +3,7 @@ import type { Engine } from './engine.ts';
 import type { FeedListener } from './feed.ts';
 import { Hub } from './hub.ts';
 import { MemoryEngine } from './memory-engine.ts';
-import type { Message } from './message.ts';
+import { createFramer, type Message } from './message.ts';
 import { DEFAULT_NAMESPACE, Namespaces } from './namespaces.ts';
 import type { ResetNotice, Sink } from './sink.ts';
 import { SLOW_CONSUMER_CODE } from './slow-consumers.ts';
@@ -65,6 +65,28 @@ describe('Hub', () => {
     await hub.subscribe('c', sink, { epoch: state.epoch, offset: 10 });
     await publishing;
     expect(sink.offsets()).toEqual(Array.from({ length: 290 }, (_, i) => i + 11));
+    hub.close();
+  });
+
+  it('frames a live message once for all its subscribers, and history does not keep the framing', async () => {
+    let encoded = 0;
+    const framer = createFramer((m) => {
+      encoded++;
+      return Buffer.from(m.data);
+    });
+    const framed: Buffer[] = [];
+    const framing = (): RecordingSink =>
+      Object.assign(new RecordingSink(), { deliver: (m: Message) => framed.push(m.frame(framer)) });
+    const hub = new Hub({ engine: new MemoryEngine({ sweepIntervalMs: 0 }) });
+    for (let i = 0; i < 3; i++) await hub.subscribe('c', framing(), undefined);
+    await hub.publish('c', data(1));
+    expect(framed.map(String)).toEqual(['{"i":1}', '{"i":1}', '{"i":1}']);
+    expect(new Set(framed).size).toBe(1);
+    expect(encoded).toBe(1);
+    // A reader of history (a resume) frames the stored message again: the fan-out let go of its bytes.
+    const [stored] = (await hub.pull('c', undefined, 10)).messages;
+    expect(String(stored?.frame(framer))).toBe('{"i":1}');
+    expect(encoded).toBe(2);
     hub.close();
   });
 

@@ -473,6 +473,8 @@ export class Hub implements WaitRegistry {
       sub.offer(messages);
       this.slow.check(sub.sink);
     }
+    // Every live subscriber has its bytes now (sinks write at once); history keeps the messages only.
+    for (const m of messages) m.releaseFrames();
     if (interest.waits.size > 0) for (const wait of [...interest.waits]) wait.wake();
   }
 }

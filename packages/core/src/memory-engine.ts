@@ -16,6 +16,8 @@ import { evictOldest } from './history-budget.ts';
 import { Message } from './message.ts';
 
 interface MemoryChannel {
+  /** The channel's name, shared by its messages (the caller's copy may be a slice of a request's URL). */
+  name: string;
   epoch: string;
   /** Offset of the newest message written. */
   last: number;
@@ -69,8 +71,8 @@ const MESSAGE_OVERHEAD_BYTES = 160;
 
 /**
  * What a message is counted as against the budgets: its JSON text, event and channel name (string
- * lengths) plus a fixed overhead. Framings cached for delivery are not counted: they live while
- * subscribers read and add at most one copy per transport in use.
+ * lengths) plus a fixed overhead. Framings cached for delivery are not counted: the live fan-out
+ * drops them, and a reader of history adds at most one per transport in use.
  */
 export function messageBytes(m: Message): number {
   return m.data.length + (m.event?.length ?? 0) + m.channel.length + MESSAGE_OVERHEAD_BYTES;
@@ -119,7 +121,7 @@ export class MemoryEngine implements Engine {
     }
     const written: Message[] = [];
     for (const input of inputs) {
-      const m = new Message(channel, ch.epoch, ++ch.last, input.event, input.data, now);
+      const m = new Message(ch.name, ch.epoch, ++ch.last, input.event, input.data, now);
       ch.items.push(m);
       written.push(m);
       const size = messageBytes(m);
@@ -220,6 +222,7 @@ export class MemoryEngine implements Engine {
     if (ch === undefined) {
       if (this.channels.full()) this.makeRoom(now);
       ch = {
+        name,
         epoch: newEpoch(),
         last: 0,
         items: [],

@@ -3,11 +3,12 @@
  *
  * `data` is the compact JSON text of the payload, serialized once at publish time. Transports turn a
  * message into bytes through a {@link Framer}; each framing is computed once per message and cached
- * here, so a fan-out to N subscribers of one transport writes the same Buffer N times.
+ * here, so a fan-out to N subscribers of one transport writes the same Buffer N times. The live
+ * fan-out drops the cache once it has written ({@link releaseFrames}).
  */
 export class Message {
-  /** Cached framings, indexed by framer id. */
-  private readonly frames: Array<Buffer | undefined> = [];
+  /** Cached framings, indexed by framer id; none until the first is built. */
+  private frames: Array<Buffer | undefined> | undefined;
 
   constructor(
     readonly channel: string,
@@ -22,12 +23,22 @@ export class Message {
 
   /** The bytes of this message in `framer`'s framing, built on first use. */
   frame(framer: Framer): Buffer {
+    this.frames ??= [];
     let bytes = this.frames[framer.id];
     if (bytes === undefined) {
       bytes = framer.encode(this);
       this.frames[framer.id] = bytes;
     }
     return bytes;
+  }
+
+  /**
+   * Forgets the cached framings. A message kept in history would otherwise hold one Buffer per
+   * transport in use for as long as it is kept: about as many bytes again as the message itself,
+   * copied by every young-generation GC it survives. A later reader frames it again.
+   */
+  releaseFrames(): void {
+    this.frames = undefined;
   }
 
   /** The message as a JSON object text: `{"channel","offset","event"?,"data","time"}`. */
