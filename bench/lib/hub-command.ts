@@ -85,6 +85,7 @@ export function hubCommand(spec: HubSpec): HubCommand {
     };
   }
   const { script, extra } = PEER_SCRIPTS[peer] ?? { script: `bench/peers/${peer}.ts`, extra: [] };
-  const args = [...profileArgs(), ...hubNodeFlags(), '--import', 'tsx', script, '--port', String(port), '--api-key', apiKey, ...extra];
+  const node = [...profileArgs(), ...hubNodeFlags(), '--import', 'tsx'];
+  const args = [...node, script, '--port', String(port), '--api-key', apiKey, ...extra];
   return { command: process.execPath, args, forks: false };
 }
