@@ -94,7 +94,9 @@ function memorySummary(plan: readonly Case[], runs: readonly RunResult[]): strin
           const m = r.memory.transports.find((x) => x.transport === t);
           if (!m) return '-';
           const heap = m.heapDeltaBytes === undefined ? '' : ` (heap ${pct(m.heapDeltaBytes / m.rssDeltaBytes)})`;
-          return `${num(m.kbPerConnection, 1)}${heap}`;
+          const marginal =
+            m.marginalKbPerConnection === undefined ? '' : `; 2nd half ${num(m.marginalKbPerConnection, 1)}`;
+          return `${num(m.kbPerConnection, 1)}${heap}${marginal}`;
         });
         return [
           c.id,

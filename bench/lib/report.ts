@@ -73,12 +73,13 @@ export function memoryTable(runs: readonly RunResult[]): string {
         m.heapDeltaBytes === undefined || m.connections === 0
           ? ''
           : `, heap ${num(m.heapDeltaBytes / 1024 / m.connections, 1)} = ${pct(m.heapDeltaBytes / m.rssDeltaBytes)}`;
-      return `${num(m.kbPerConnection, 1)} (${m.connections}${heap})`;
+      const marginal = m.marginalKbPerConnection === undefined ? '' : `; 2nd half ${num(m.marginalKbPerConnection, 1)}`;
+      return `${num(m.kbPerConnection, 1)} (${m.connections}${heap}${marginal})`;
     };
     return [r.peer, String(r.repetition), num(r.memory.baselineRssBytes / 1048576, 1), ...transports.map(cell)];
   });
   return table(
-    ['peer', 'rep', 'hub RSS idle MB', ...transports.map((t) => `KB per ${t} (conns, heap KB = share)`)],
+    ['peer', 'rep', 'hub RSS idle MB', ...transports.map((t) => `KB per ${t} (conns, heap KB = share; 2nd half KB)`)],
     rows,
   );
 }

@@ -11,6 +11,11 @@ export interface TransportMemory {
   rssDeltaBytes: number;
   /** (RSS after − RSS before) / connections, KiB */
   kbPerConnection: number;
+  /**
+   * Scenario C: (RSS after − RSS after the first half) / the second half's connections, KiB: what one
+   * more connection costs once the hub has grown for the first half (see SessionPlan.halves).
+   */
+  marginalKbPerConnection?: number | undefined;
   /** V8 heap used after − before (from the hub's /v1/stats), when the hub reports it */
   heapDeltaBytes: number | undefined;
 }

@@ -22,6 +22,12 @@ export interface SessionPlan {
   subs: number;
   /** true: every subscriber on its own channel (scenario D); false: all on one channel */
   channelPerConnection: boolean;
+  /**
+   * Connect each transport in two halves and read the hub's RSS between them (scenario C): the
+   * second half's cost is what one more connection costs once the process has grown its young
+   * generation and pools for this many, which the whole delta spreads over every connection.
+   */
+  halves?: boolean;
 }
 
 export interface Session {
@@ -83,29 +89,46 @@ export async function openSession(
       const heapBefore = peer.heapStats ? await heapUsed(hub.origin) : undefined;
       const bar = startBar(`${label} connect ${transport}`, plan.subs);
       const stop = follow(bar, () => ({ value: Math.max(0, pool.progress().open - subscribers) }));
-      const result = await pool.connect({
-        transport,
-        dialect: peer.dialect,
-        url: subscribeUrl(peer, hub.origin, channel, transport),
-        firstIndex: subscribers,
-        count: plan.subs,
-        connsPerAddress: opts.connsPerAddress,
-        concurrency: opts.connectConcurrency,
-        pollIntervalMs: opts.pollIntervalMs,
-      });
+      const connect = (firstIndex: number, count: number) =>
+        pool.connect({
+          transport,
+          dialect: peer.dialect,
+          url: subscribeUrl(peer, hub.origin, channel, transport),
+          firstIndex,
+          count,
+          connsPerAddress: opts.connsPerAddress,
+          concurrency: opts.connectConcurrency,
+          pollIntervalMs: opts.pollIntervalMs,
+        });
+      const firstHalf = plan.halves ? Math.floor(plan.subs / 2) : plan.subs;
+      const first = await connect(subscribers, firstHalf);
+      let middle: { rss: number; opened: number } | undefined;
+      let second: typeof first | undefined;
+      if (firstHalf < plan.subs) {
+        await sleep(opts.settleMs);
+        middle = { rss: hubRss(hub) ?? 0, opened: first.opened };
+        second = await connect(subscribers + firstHalf, plan.subs - firstHalf);
+      }
       stop();
-      if (result.failed > 0)
-        notes.push(`${transport}: ${result.failed} connections failed: ${result.errors.join('; ')}`);
+      const opened = first.opened + (second?.opened ?? 0);
+      const failed = first.failed + (second?.failed ?? 0);
+      if (failed > 0) {
+        const errors = [...first.errors, ...(second?.errors ?? [])];
+        notes.push(`${transport}: ${failed} connections failed: ${errors.join('; ')}`);
+      }
       await sleep(opts.settleMs);
       const after = hubRss(hub) ?? 0;
       const heapAfter = peer.heapStats ? await heapUsed(hub.origin) : undefined;
-      subscribers += result.opened;
+      subscribers += opened;
+      const secondOpened = opened - (middle?.opened ?? 0);
       memory.transports.push({
         transport,
-        connections: result.opened,
-        failed: result.failed,
+        connections: opened,
+        failed,
         rssDeltaBytes: after - before,
-        kbPerConnection: result.opened > 0 ? (after - before) / 1024 / result.opened : Number.NaN,
+        kbPerConnection: opened > 0 ? (after - before) / 1024 / opened : Number.NaN,
+        marginalKbPerConnection:
+          middle !== undefined && secondOpened > 0 ? (after - middle.rss) / 1024 / secondOpened : undefined,
         heapDeltaBytes: heapBefore !== undefined && heapAfter !== undefined ? heapAfter - heapBefore : undefined,
       });
     }
