@@ -5,6 +5,7 @@ import { type LiveConnection, Ticker } from './heartbeat.ts';
 /** A connection that records when it got each heartbeat, and how it was ended. */
 class Probe implements LiveConnection {
   readonly beats: number[] = [];
+  heartbeatStep = -1;
   ended: number | undefined;
   constructor(
     readonly openedAt = Date.now(),
@@ -50,6 +51,21 @@ describe('Ticker', () => {
     }
     expect(probes.every((p) => p.beats.length === 1)).toBe(true);
     expect(Math.max(...beatsPerStep)).toBe(10);
+  });
+
+  it('at a long interval, walks it in steps 50 ms apart, so no step holds the loop for many connections', () => {
+    const t = new Ticker(25_000, 0, false);
+    tickers.push(t);
+    const probes = Array.from({ length: 2_000 }, () => new Probe());
+    for (const p of probes) t.add(p);
+    const beatsPerStep: number[] = [];
+    for (let step = 0; step < 500; step++) {
+      const before = probes.reduce((n, p) => n + p.beats.length, 0);
+      vi.advanceTimersByTime(50);
+      beatsPerStep.push(probes.reduce((n, p) => n + p.beats.length, 0) - before);
+    }
+    expect(probes.every((p) => p.beats.length === 1)).toBe(true);
+    expect(Math.max(...beatsPerStep)).toBe(4);
   });
 
   it('keeps one connection`s heartbeats one interval apart while most of the others leave', () => {

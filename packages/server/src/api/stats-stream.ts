@@ -192,6 +192,7 @@ export class StatsStream {
 /** One dashboard's response. */
 class StatsClient implements LiveConnection {
   readonly openedAt = Date.now();
+  heartbeatStep = -1;
   private ended = false;
 
   constructor(

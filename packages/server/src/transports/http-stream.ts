@@ -54,6 +54,7 @@ const REUSE_MAX_BACKLOG = 64 * 1024;
 export class HttpStream implements Sink, LiveConnection {
   readonly transport: 'sse' | 'ndjson';
   readonly openedAt = Date.now();
+  heartbeatStep = -1;
   private readonly subscriptions: LiveSubscriptions;
   private ended = false;
   /** What this stream has written, per channel (multi-channel streams only). */

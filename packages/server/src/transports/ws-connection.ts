@@ -36,6 +36,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents, TurnWri
   /** The message frame held until the end of this turn (WriteTurns.hold), if any. */
   held: Buffer | undefined = undefined;
   readonly openedAt = Date.now();
+  heartbeatStep = -1;
   /** Live subscriptions by channel (and those in flight). */
   readonly subscriptions: LiveSubscriptions;
   /** Run once when the connection ends, after its subscriptions are dropped (presence leaves, …); created on first use. */
