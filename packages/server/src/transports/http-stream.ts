@@ -80,7 +80,8 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
     private readonly target: Target,
   ) {
     this.res = res;
-    // Assigned before the request handler runs; the stream writes to it only once the headers are out.
+    // node:http assigns it before the handler runs (except to a pipelined request waiting behind
+    // another, which streams have never handled); the stream writes to it once the headers are out.
     this.socket = res.socket as Socket;
     this.transport = format.transport;
     this.subscriptions = new LiveSubscriptions(ctx.hub);
