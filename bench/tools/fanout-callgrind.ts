@@ -1,31 +1,36 @@
-// User-space instructions a hub spends per WebSocket delivery when nothing coalesces: N subscribers
-// on one channel, one publish per event-loop turn (the next is sent only once every subscriber has
-// the previous one, then after a gap). The hub runs under `valgrind --tool=callgrind` with
-// instrumentation off; it is switched on (callgrind_control -i on) after a warm-up that lets V8
-// optimize the hot path, and off again before the hub is stopped, so the count covers the measured
-// publishes only: their HTTP requests and the fan-out, not start-up, connects or shutdown.
+// User-space instructions a hub spends per delivery when nothing coalesces: N subscribers (WebSocket,
+// SSE or NDJSON streams: --transport) on one channel, one publish per event-loop turn (the next is
+// sent only once every subscriber has the previous one, then after a gap). The hub runs under
+// `valgrind --tool=callgrind` with instrumentation off; it is switched on (callgrind_control -i on)
+// after a warm-up that lets V8 optimize the hot path, and off again before the hub is stopped, so
+// the count covers the measured publishes only: their HTTP requests and the fan-out, not start-up,
+// connects or shutdown.
 // Instruction counts do not depend on the machine's load, unlike times; the system calls themselves
 // (one write per delivery) are not counted: this measures the code around them. Compare builds with
 // --bin (a copy of another build's packages/cli, e.g. under bench/results/tmp/).
 //   node --import tsx bench/tools/fanout-callgrind.ts [--peer herald|raw-ws-corked|raw-ws-per-frame]
-//     [--subscribers 2000] [--messages 30] [--warmup 100] [--gap-ms 20] [--bin packages/cli/bin/herald.js]
-//     [--port 18931] [-- extra hub flags]
+//     [--transport ws|sse|ndjson] [--subscribers 2000] [--messages 30] [--warmup 100] [--gap-ms 20]
+//     [--bin packages/cli/bin/herald.js] [--port 18931] [-- extra hub flags]
 // Needs `npm run build` (the herald peer runs packages/cli/bin/herald.js serve with the bench's flags,
 // bench/lib/hub-command.ts) and valgrind. The subscribers run in this process; raise `ulimit -n` above
 // the subscriber count if needed.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { hubCommand } from '../lib/hub-command.ts';
+import type { Transport } from '../lib/ipc.ts';
 import type { PeerName } from '../lib/options.ts';
+import { PEER_SPECS } from '../lib/peers.ts';
 import { threadTotals, waitHealthy } from './callgrind-support.ts';
 
 const { values, positionals } = parseArgs({
   options: {
     peer: { type: 'string', default: 'herald' },
+    transport: { type: 'string', default: 'ws' },
     subscribers: { type: 'string', default: '2000' },
     messages: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '100' },
@@ -36,6 +41,20 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
 });
 const peer = values.peer as PeerName;
+const transport = values.transport as Transport;
+if (!['ws', 'sse', 'ndjson'].includes(transport)) {
+  console.error(`--transport ${transport}: one of ws, sse, ndjson`);
+  process.exit(2);
+}
+const spec = PEER_SPECS[peer];
+if (spec === undefined) {
+  console.error(`--peer ${peer}: unknown peer`);
+  process.exit(2);
+}
+if (!spec.transports.includes(transport)) {
+  console.error(`${peer} has no ${transport} subscribers (it delivers on: ${spec.transports.join(', ') || 'none'})`);
+  process.exit(2);
+}
 const subscribers = Number(values.subscribers);
 const messages = Number(values.messages);
 const warmup = Number(values.warmup);
@@ -51,8 +70,9 @@ const hub = hubCommand({
   peer,
   port,
   apiKey,
-  // Herald's WebSocket pings (every 25 s) and their 2,000 pongs would land in the window now and then.
-  heraldArgs: ['--ws-ping-ms', '3600000', ...positionals],
+  // Herald's WebSocket pings (every 25 s) and their 2,000 pongs, or the streams' heartbeats (15 s),
+  // would land in the window now and then.
+  heraldArgs: ['--ws-ping-ms', '3600000', '--heartbeat-ms', '3600000', ...positionals],
   heraldBin: values.bin,
   bunBin: undefined,
   tmpDir: dir,
@@ -73,11 +93,11 @@ child.stderr.on('data', (d: Buffer) => {
 });
 const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
 
-/** Frames received, all sockets together. */
+/** Deliveries received, all subscribers together. */
 let received = 0;
-const sockets: WebSocket[] = [];
+const sockets: Array<{ terminate(): void }> = [];
 
-function connect(): Promise<void> {
+function connectWs(): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/channels/${channel}/messages`, {
       perMessageDeflate: false,
@@ -96,15 +116,62 @@ function connect(): Promise<void> {
   });
 }
 
-async function publish(n: number): Promise<void> {
-  const want = received + subscribers;
+/** What every publish carries (and nothing else a stream writes does): one per delivery. */
+const MARK = 'a message of a typical small size';
+const ACCEPT = { sse: 'text/event-stream', ndjson: 'application/x-ndjson' } as const;
+
+/**
+ * One SSE or NDJSON subscriber on a plain TCP socket, resumed from `after` (if the hub gave one) so
+ * that it misses nothing published once its answer started. It counts the publishes' mark in the
+ * body (keeping the bytes that could begin one cut across two reads) instead of parsing events.
+ */
+function connectStream(kind: 'sse' | 'ndjson', after: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ host: '127.0.0.1', port });
+    const query = after === undefined ? '' : `?after=${encodeURIComponent(after)}`;
+    socket.write(
+      `GET /v1/channels/${channel}/messages${query} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: ${ACCEPT[kind]}\r\n\r\n`,
+    );
+    /** The answer's head until its end is read; undefined after. */
+    let head: string | undefined = '';
+    /** The last bytes of the body read, which may begin a mark cut by the next read. */
+    let tail = '';
+    socket.on('data', (chunk: Buffer) => {
+      let text = chunk.toString('latin1');
+      if (head !== undefined) {
+        head += text;
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        if (!head.startsWith('HTTP/1.1 200')) {
+          reject(new Error(`${kind} answered ${head.slice(0, head.indexOf('\r\n'))}`));
+          return;
+        }
+        text = head.slice(end + 4);
+        head = undefined;
+        resolve();
+      }
+      text = tail + text;
+      for (let at = text.indexOf(MARK); at >= 0; at = text.indexOf(MARK, at + MARK.length)) received++;
+      tail = text.slice(-(MARK.length - 1));
+    });
+    socket.on('error', reject);
+    sockets.push({ terminate: () => socket.destroy() });
+  });
+}
+
+async function post(n: number): Promise<{ cursor?: string }> {
   const res = await fetch(`${base}/v1/channels/${channel}/messages`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ data: { n, sentAt: Date.now(), text: 'a message of a typical small size' } }),
+    body: JSON.stringify({ data: { n, sentAt: Date.now(), text: MARK } }),
   });
   if (!res.ok) throw new Error(`publish answered ${res.status}`);
-  await res.arrayBuffer();
+  return (await res.json()) as { cursor?: string };
+}
+
+async function publish(n: number): Promise<void> {
+  const want = received + subscribers;
+  await post(n);
   while (received < want) await sleep(2);
   await sleep(gapMs);
 }
@@ -118,6 +185,10 @@ try {
   await waitHealthy(base, child, 300_000).catch((error: Error) => {
     throw new Error(`${error.message}:\n${stderr}`);
   });
+  // An SSE stream without a cursor says nothing of when it holds a position (docs/protocol.md,
+  // section 4): streams resume after a first message's cursor instead (a floor answers none).
+  const after = transport === 'ws' ? undefined : (await post(-1)).cursor;
+  const connect = transport === 'sse' || transport === 'ndjson' ? () => connectStream(transport, after) : connectWs;
   for (let i = 0; i < subscribers; i += 50) {
     await Promise.all(Array.from({ length: Math.min(50, subscribers - i) }, connect));
   }
@@ -140,6 +211,6 @@ if (main === undefined) throw new Error(`no main-thread callgrind output in ${di
 const { main: mainThread, all: allThreads } = threadTotals(files.map((f) => join(dir, f)));
 const deliveries = subscribers * messages;
 console.log(
-  `${peer}: ${subscribers} subscribers x ${messages} messages; instructions per delivery: ` +
+  `${peer} ${transport}: ${subscribers} subscribers x ${messages} messages; instructions per delivery: ` +
     `main thread ${Math.round(mainThread / deliveries)}, all threads ${Math.round(allThreads / deliveries)} (${join(dir, main)})`,
 );

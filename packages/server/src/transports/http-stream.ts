@@ -11,6 +11,7 @@ import { MultiCursor } from './multi-cursor.ts';
 import { asChunk } from './stream-framing.ts';
 import type { Target, TargetContext } from './target.ts';
 import type { TransportContext, TransportOptions } from './transport.ts';
+import type { TurnWriter } from './write-turns.ts';
 
 /** How a streaming transport frames what the core delivers. */
 export interface StreamFormat {
@@ -47,12 +48,15 @@ const REUSE_MAX_BACKLOG = 64 * 1024;
 
 /**
  * A long-lived HTTP response that the core writes to (SSE and NDJSON). Writes go straight to the
- * socket; its unsent bytes are the backlog the slow-consumer rule bounds. Once the headers are out,
+ * socket, held for the rest of the turn as a WebSocket's frames are (WriteTurns.hold); its unsent
+ * bytes, held ones included, are the backlog the slow-consumer rule bounds. Once the headers are out,
  * node:http's per-request state (request, response, parser: ~5 KB an idle stream) is released and the
  * stream owns the bare socket (see releaseHttp).
  */
-export class HttpStream implements Sink, LiveConnection {
+export class HttpStream implements Sink, LiveConnection, TurnWriter {
   readonly transport: 'sse' | 'ndjson';
+  /** The bytes held until the end of this turn (WriteTurns.hold), if any. */
+  held: Buffer | undefined = undefined;
   readonly openedAt = Date.now();
   heartbeatStep = -1;
   private readonly subscriptions: LiveSubscriptions;
@@ -62,7 +66,7 @@ export class HttpStream implements Sink, LiveConnection {
   /** Deliveries held until every channel's start position is known (multi-channel streams). */
   private queue: Array<Message | ResetNotice> | undefined;
   /** The TCP socket; after the headers every write goes straight to it. */
-  private socket: Socket | null = null;
+  readonly socket: Socket;
   /** Whether the response uses chunked transfer coding (HTTP/1.1), so writes are framed as chunks. */
   private chunked = true;
   /** The response while node:http still holds it; null once released (then `released` stands for it). */
@@ -77,6 +81,9 @@ export class HttpStream implements Sink, LiveConnection {
     private readonly target: Target,
   ) {
     this.res = res;
+    // node:http assigns it before the handler runs (except to a pipelined request waiting behind
+    // another, which streams have never handled); the stream writes to it once the headers are out.
+    this.socket = res.socket as Socket;
     this.transport = format.transport;
     this.subscriptions = new LiveSubscriptions(ctx.hub);
     if (target.multi) {
@@ -95,8 +102,7 @@ export class HttpStream implements Sink, LiveConnection {
       'x-accel-buffering': 'no',
     });
     res.flushHeaders();
-    const socket = res.socket as Socket;
-    this.socket = socket;
+    const socket = this.socket;
     this.chunked = res.chunkedEncoding;
     socket.setNoDelay(true);
     this.released = ReleasedResponse.take(this.ctx.internals, req, res, false);
@@ -150,12 +156,17 @@ export class HttpStream implements Sink, LiveConnection {
     this.write(this.format.reset(notice, this.advance(notice.channel, notice.epoch, notice.from - 1)));
   }
 
+  /** What waits to be written: in the response or the socket, and the bytes held for this turn. */
   backlog(): number {
-    return (this.res ?? this.socket)?.writableLength ?? 0;
+    const queued = (this.res ?? this.socket).writableLength;
+    const held = this.held;
+    return held === undefined ? queued : queued + held.length;
   }
 
   drained(): Promise<void> {
-    return drained(this.socket, this.ended || this.socket === null || this.socket.writableLength === 0);
+    // Held bytes go now: 'drain' is the socket's, and the socket must have the bytes to send it.
+    this.ctx.turns.flush(this);
+    return drained(this.socket, this.ended || this.socket.writableLength === 0);
   }
 
   close(code: number, reason: string): void {
@@ -174,6 +185,8 @@ export class HttpStream implements Sink, LiveConnection {
   shutdown(code: number, reason: string): void {
     if (this.ended) return;
     this.write(this.format.close(code, reason));
+    // The end of the body (node:http's or endReleased's last chunk) must come after every held byte.
+    this.ctx.turns.flush(this);
     this.ended = true;
     const { res, released } = this;
     if (res !== null) {
@@ -206,10 +219,13 @@ export class HttpStream implements Sink, LiveConnection {
     this.writeRaw(this.chunked ? asChunk(text) : typeof text === 'string' ? Buffer.from(text) : text);
   }
 
+  /**
+   * Every write of the stream (messages, heartbeats, resets, the close) goes through the same hold, which
+   * keeps them in order: a second write in a turn corks the socket and writes the held bytes first.
+   */
   private writeRaw(bytes: Buffer): void {
-    const socket = this.socket;
-    if (socket === null || socket.destroyed || this.ended || this.res?.writableEnded) return;
-    this.ctx.turns.write(socket, bytes);
+    if (this.socket.destroyed || this.ended || this.res?.writableEnded) return;
+    this.ctx.turns.hold(this, bytes);
     this.ctx.stats.bytesOut[this.transport] += bytes.length;
   }
 

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 
 /**
  * A connection whose writes may be held until the end of the turn ({@link WriteTurns.hold}): its
- * socket, and the one frame held for it in this turn, if any.
+ * socket, and the bytes held for it in this turn, if any.
  */
 export interface TurnWriter {
   readonly socket: Duplex;
@@ -11,43 +11,33 @@ export interface TurnWriter {
 
 /**
  * Coalesces what the hub writes to each socket within one turn of the event loop (docs/performance.md,
- * "What makes Herald fast and small"; measured in BENCHMARKS.md).
- * The first write to a socket in a turn corks it; every corked socket is uncorked in one
- * setImmediate, which runs right after this iteration's I/O callbacks. Every publish handled in
- * that turn (all the POSTs that one poll of the event loop found ready) then leaves in one writev
- * per socket: one system call per socket per turn instead of one per frame. A hub that keeps up
- * handles one publish per turn and its frames leave at the end of the same iteration (microseconds
- * later); a hub that falls behind finds more publishes per turn, so each turn costs less per
- * message, which is what lets one core catch up.
+ * "What makes Herald fast and small"; measured in BENCHMARKS.md). Every live connection (WebSocket,
+ * SSE, NDJSON) writes through {@link hold}.
  *
- * Corking from the first write rather than the second matters: with the second, the first publish
- * of every turn still paid one write per socket, so a turn of k publishes cost two system calls
- * per socket instead of one.
+ * A socket's first write in a turn is not written at once: it waits on its writer and leaves in one
+ * plain write at the end of the turn, in one setImmediate that runs right after this iteration's I/O
+ * callbacks. A second write in the same turn corks the socket (the held bytes first), and the socket
+ * is uncorked at the end of the turn. Every publish handled in that turn (all the POSTs that one poll
+ * of the event loop found ready) then leaves in one writev per socket: one system call per socket per
+ * turn instead of one per frame. A hub that keeps up handles one publish per turn and its frames
+ * leave at the end of the same iteration (microseconds later); a hub that falls behind finds more
+ * publishes per turn, so each turn costs less per message, which is what lets one core catch up.
  *
- * {@link hold} does the same without corking when a socket gets one write in the turn (the common
- * case of a hub that keeps up): the frame waits on the writer and leaves in one plain write at the
- * end of the turn, which skips the Writable's cork, buffered-chunk and uncork work (a fifth to a
- * quarter of the user-space instructions per delivery: bench/tools/fanout-callgrind.ts). Its writer must send what it holds
- * ({@link flush}) before anything else it writes to the socket, and count it in its backlog.
+ * Holding from the first write rather than writing it at once matters: otherwise the first publish
+ * of every turn still paid one write per socket, so a turn of k publishes cost two system calls per
+ * socket instead of one. Holding the lone write rather than corking for it skips the Writable's cork,
+ * buffered-chunk and uncork work in the common case of a hub that keeps up (a fifth to a quarter of
+ * the user-space instructions per delivery: bench/tools/fanout-callgrind.ts). A writer must send what
+ * it holds ({@link flush}) before anything it writes to the socket by another way, and count it in
+ * its backlog.
  */
 export class WriteTurns {
-  private corked: Duplex[] = [];
   private holding: TurnWriter[] = [];
   private scheduled = false;
 
-  /** Writes `bytes` to `socket`; they leave with the rest of this turn's writes to it. */
-  write(socket: Duplex, bytes: Buffer | string): void {
-    if (socket.writableCorked === 0) {
-      this.schedule();
-      socket.cork();
-      this.corked.push(socket);
-    }
-    socket.write(bytes);
-  }
-
   /**
    * Writes `bytes` to `writer`'s socket at the end of this turn, in order with the rest of this
-   * turn's frames: the first is held on the writer; a second corks the socket as {@link write} does.
+   * turn's writes: the first is held on the writer; a second corks the socket and writes both.
    */
   hold(writer: TurnWriter, bytes: Buffer): void {
     const socket = writer.socket;
@@ -68,7 +58,7 @@ export class WriteTurns {
     socket.write(bytes);
   }
 
-  /** Writes the frame held for `writer` now (before any other write of its own to the socket). */
+  /** Writes the bytes held for `writer` now (before any other write of its own to the socket). */
   flush(writer: TurnWriter): void {
     const held = writer.held;
     if (held === undefined) return;
@@ -84,12 +74,10 @@ export class WriteTurns {
 
   private readonly endTurn = (): void => {
     this.scheduled = false;
-    const corked = this.corked;
     const holding = this.holding;
-    this.corked = [];
     this.holding = [];
-    for (const socket of corked) socket.uncork();
-    // A writer with a second frame corked its socket instead (held is then undefined).
+    // A writer with a second write corked its socket instead (held is then undefined); uncorking a
+    // socket that is not corked (its held bytes were flushed early) does nothing.
     for (const writer of holding) {
       if (writer.held === undefined) writer.socket.uncork();
       else this.flush(writer);
