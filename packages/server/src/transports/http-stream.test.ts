@@ -1,13 +1,14 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { Hub, MemoryEngine, Message } from '@herald/core';
+import { type Engine, Hub, MemoryEngine, Message } from '@herald/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../auth/authenticator.ts';
 import { Ticker } from '../heartbeat.ts';
 import { SSE_HEARTBEAT, sseClose, sseEvent, sseRetry } from '../http/sse-text.ts';
 import { ServerStats } from '../stats.ts';
 import { HttpStream } from './http-stream.ts';
+import { NDJSON_FORMAT } from './ndjson.ts';
 import { SSE_FORMAT } from './sse.ts';
 import { WriteTurns } from './write-turns.ts';
 
@@ -39,9 +40,19 @@ function dechunk(bytes: Buffer): { body: string; ended: boolean } {
   }
 }
 
-/** An SSE stream on channel `c` (no cursor) of a real server, and the raw socket of its client. */
-async function openSse(servers: Server[], hubs: Hub[], tickers: Ticker[], internals: boolean) {
-  const hub = new Hub({ engine: new MemoryEngine({ sweepIntervalMs: 0 }) });
+/** A stream (SSE unless told) on channel `c` (no cursor) of a real server, and the raw socket of its client. */
+async function openSse(
+  servers: Server[],
+  hubs: Hub[],
+  tickers: Ticker[],
+  internals: boolean,
+  {
+    engine = new MemoryEngine({ sweepIntervalMs: 0 }) as Engine,
+    format = SSE_FORMAT,
+    preamble = sseRetry(RETRY_MS) as string | null,
+  } = {},
+) {
+  const hub = new Hub({ engine });
   hubs.push(hub);
   const streams = new Ticker(3_600_000, 0, false);
   tickers.push(streams);
@@ -59,8 +70,13 @@ async function openSse(servers: Server[], hubs: Hub[], tickers: Ticker[], intern
   const stream = new Promise<HttpStream>((resolve) => {
     opened = resolve;
   });
+  let created: (stream: HttpStream) => void = () => {};
+  const createdStream = new Promise<HttpStream>((resolve) => {
+    created = resolve;
+  });
   const server = createServer((req, res) => {
-    const s = new HttpStream(ctx, res, SSE_FORMAT, target);
+    const s = new HttpStream(ctx, res, format, target);
+    created(s);
     void s.open(req).then(() => opened(s));
   });
   servers.push(server);
@@ -82,8 +98,10 @@ async function openSse(servers: Server[], hubs: Hub[], tickers: Ticker[], intern
     }
     return read();
   };
+  // No preamble to wait for (null): the stream as soon as it exists, before its subscribe has a position.
+  if (preamble === null) return { stream: await createdStream, client, until };
   const s = await stream;
-  await until((r) => r.body === sseRetry(RETRY_MS));
+  await until((r) => r.body === preamble);
   return { stream: s, client, until };
 }
 
@@ -135,6 +153,34 @@ describe.each([true, false])('HttpStream (internals %s)', (internals) => {
     expect(stream.held).toBeUndefined();
     await drained;
     await until((r) => r.body === sseRetry(RETRY_MS) + eventOf(1));
+    client.destroy();
+  });
+
+  it('sends no heartbeat before the subscribed line, however long the engine takes to give a position', async () => {
+    const memory = new MemoryEngine({ sweepIntervalMs: 0 });
+    let answer: () => void = () => {};
+    const slow = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const engine = Object.assign(Object.create(memory) as Engine, {
+      state: async (...args: Parameters<Engine['state']>) => {
+        await slow;
+        return memory.state(...args);
+      },
+    });
+    const opened = await openSse(servers, hubs, tickers, internals, {
+      engine,
+      format: NDJSON_FORMAT,
+      preamble: null,
+    });
+    const { stream, client, until } = opened;
+    stream.heartbeat();
+    await nextTurn();
+    answer();
+    const { body } = await until((r) => r.body.includes('\n'));
+    expect(body.split('\n')[0]).toMatch(/^\{"subscribed":/);
+    stream.heartbeat();
+    await until((r) => r.body.endsWith('\n\n'));
     client.destroy();
   });
 

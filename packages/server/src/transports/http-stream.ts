@@ -65,6 +65,8 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
   private readonly cursor: MultiCursor | undefined;
   /** Deliveries held until every channel's start position is known (multi-channel streams). */
   private queue: Array<Message | ResetNotice> | undefined;
+  /** `subscribed` lines written so far: heartbeats wait for all of them (the first line is one). */
+  private announced = 0;
   /** The TCP socket; after the headers every write goes straight to it. */
   readonly socket: Socket;
   /** Whether the response uses chunked transfer coding (HTTP/1.1), so writes are framed as chunks. */
@@ -123,6 +125,7 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
         await this.subscriptions.add(channel, this, this.target.cursors[i], (p) => {
           const everyStart = this.cursor?.start(i, p.epoch, p.last) ?? true;
           this.write(this.format.subscribed(channel, p.epoch, p.last));
+          this.announced++;
           if (this.queue !== undefined && everyStart) this.flushQueue();
         });
       }),
@@ -174,6 +177,9 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
   }
 
   heartbeat(): void {
+    // A subscribe still waiting for its engine (a slow Redis) would otherwise let a heartbeat be the
+    // stream's first line, where the contract puts `subscribed`.
+    if (this.announced < this.target.channels.length) return;
     this.write(this.format.heartbeat);
   }
 
