@@ -83,8 +83,9 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
     private readonly target: Target,
   ) {
     this.res = res;
-    // node:http assigns it before the handler runs (except to a pipelined request waiting behind
-    // another, which streams have never handled); the stream writes to it once the headers are out.
+    // node:http assigns it before the handler runs, or, to a request pipelined behind another, once
+    // the answers before it are out (the handlers wait for that: http/pipelined.ts); the stream
+    // writes to it once the headers are out.
     this.socket = res.socket as Socket;
     this.transport = format.transport;
     this.subscriptions = new LiveSubscriptions(ctx.hub);

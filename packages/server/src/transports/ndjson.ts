@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
 import { type CloseLine, formatCursor, type ResetLine, type SubscribedLine } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
+import { socketAssigned } from '../http/pipelined.ts';
 import { HttpStream, type StreamFormat, type StreamRequestContext } from './http-stream.ts';
 import { framedFor, streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
@@ -36,6 +37,7 @@ export async function handleNdjson(
   const target = await parseTarget(ctx, req, principal, query, channel, afterParam(query));
   if (ctx.draining()) throw new HeraldError('unavailable', 'the hub is shutting down', 1);
   if (!(await ctx.hub.engineReady())) throw new HeraldError('unavailable', 'the engine is down', 2);
+  if (!(await socketAssigned(req, res))) return;
   res.once('close', ctx.limits.holdConnection(ctx.limits.address(req)));
   await new HttpStream(ctx, res, NDJSON_FORMAT, target).open(req);
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createFramer } from '@herald/core';
 import { CLOSE_CODES, ERROR_CATALOG, formatCursor, type ResetEvent, SSE_EVENTS } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
+import { socketAssigned } from '../http/pipelined.ts';
 import { toHeraldError } from '../http/respond.ts';
 import { SSE_CONTENT_TYPE, SSE_HEARTBEAT, sseClose, sseEvent, sseRetry } from '../http/sse-text.ts';
 import { HttpStream, type StreamFormat, type StreamRequestContext } from './http-stream.ts';
@@ -75,6 +76,7 @@ export async function handleSse(
     res.end(sseRetry(ctx.options.sseRetryMs) + sseClose(CLOSE_CODES.unavailable, 'unavailable, retry'));
     return;
   }
+  if (!(await socketAssigned(req, res))) return;
   const release = holdConnection(ctx, req, res);
   if (release === undefined) return;
   res.once('close', release);
