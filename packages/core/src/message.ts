@@ -7,8 +7,11 @@
  * fan-out drops the cache once it has written ({@link releaseFrames}).
  */
 export class Message {
-  /** Cached framings, indexed by framer id; none until the first is built. */
-  private frames: Array<Buffer | undefined> | undefined;
+  /**
+   * Cached framings, indexed by framer id. Always an array, emptied rather than dropped: a field that
+   * is sometimes undefined cost ~110 instructions more per WebSocket delivery (fanout-callgrind).
+   */
+  private readonly frames: Array<Buffer | undefined> = [];
 
   constructor(
     readonly channel: string,
@@ -23,7 +26,6 @@ export class Message {
 
   /** The bytes of this message in `framer`'s framing, built on first use. */
   frame(framer: Framer): Buffer {
-    this.frames ??= [];
     let bytes = this.frames[framer.id];
     if (bytes === undefined) {
       bytes = framer.encode(this);
@@ -38,7 +40,7 @@ export class Message {
    * copied by every young-generation GC it survives. A later reader frames it again.
    */
   releaseFrames(): void {
-    this.frames = undefined;
+    this.frames.length = 0;
   }
 
   /** The message as a JSON object text: `{"channel","offset","event"?,"data","time"}`. */
