@@ -58,7 +58,12 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
   /** The bytes held until the end of this turn (WriteTurns.hold), if any. */
   held: Buffer | undefined = undefined;
   readonly openedAt = Date.now();
-  heartbeatStep = -1;
+  /**
+   * Set by the ticker when it adds this connection. Declared only: a field initialised here comes
+   * before the constructor's own in the object, and one more of those cost an SSE delivery ~330
+   * instructions (fanout-callgrind 3.37k -> 3.70k), presumably by pushing hot fields out of the object.
+   */
+  declare heartbeatStep: number;
   private readonly subscriptions: LiveSubscriptions;
   private ended = false;
   /** What this stream has written, per channel (multi-channel streams only). */
