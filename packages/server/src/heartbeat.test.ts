@@ -50,7 +50,21 @@ describe('Ticker', () => {
       beatsPerStep.push(probes.reduce((n, p) => n + p.beats.length, 0) - before);
     }
     expect(probes.every((p) => p.beats.length === 1)).toBe(true);
-    expect(Math.max(...beatsPerStep)).toBe(10);
+    // Dealt over the 18 steps not due within a tenth of the interval.
+    expect(Math.max(...beatsPerStep)).toBe(Math.ceil(200 / 18));
+  });
+
+  it('gives a new connection its first heartbeat no sooner than a tenth of the interval, however it is timed', () => {
+    const t = ticker();
+    const firstGaps: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const p = new Probe();
+      t.add(p);
+      vi.advanceTimersByTime(INTERVAL);
+      firstGaps.push((p.beats[0] as number) - p.openedAt);
+      vi.advanceTimersByTime(INTERVAL / 20 + (i % 3));
+    }
+    expect(Math.min(...firstGaps)).toBeGreaterThanOrEqual(INTERVAL / 10);
   });
 
   it('at a long interval, walks it in steps 50 ms apart, so no step holds the loop for many connections', () => {
@@ -65,7 +79,7 @@ describe('Ticker', () => {
       beatsPerStep.push(probes.reduce((n, p) => n + p.beats.length, 0) - before);
     }
     expect(probes.every((p) => p.beats.length === 1)).toBe(true);
-    expect(Math.max(...beatsPerStep)).toBe(4);
+    expect(Math.max(...beatsPerStep)).toBe(Math.ceil(2_000 / 450));
   });
 
   it('keeps one connection`s heartbeats one interval apart while most of the others leave', () => {

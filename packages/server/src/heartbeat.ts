@@ -63,8 +63,13 @@ export class Ticker {
     }
   }
 
-  /** Starts keeping `connection` alive. */
+  /** Starts keeping `connection` alive; its first heartbeat comes a tenth of the interval or more later. */
   add(connection: LiveConnection): void {
+    // Dealing round-robin spreads a burst of connections over the steps, but could put one in the
+    // step due next (opening and stepping keep pace in a steady trickle): skip the steps due soon.
+    const n = this.slots.length;
+    const guard = Math.floor(n / 10);
+    if ((this.nextSlot - this.step + n) % n < guard) this.nextSlot = (this.step + guard) % n;
     (this.slots[this.nextSlot] as Set<LiveConnection>).add(connection);
     connection.heartbeatStep = this.nextSlot;
     this.nextSlot = (this.nextSlot + 1) % this.slots.length;
