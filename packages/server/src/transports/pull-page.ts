@@ -80,7 +80,7 @@ export function pullPageNow(ctx: PageContext, target: Target, limit: number): Pu
 
 /** The answer to a one-channel pull, from its page. */
 function singleAnswer(channel: string, cursor: Cursor | undefined, limit: number, page: PullResult): PullAnswer {
-  const etag = cursor === undefined ? etagOf([page.state]) : undefined;
+  const etag = cursor === undefined ? etagOfOne(page.state) : undefined;
   if (page.messages.length === 0 && page.reset === undefined)
     return { body: undefined, etag, immutable: false, messages: 0 };
   return {
@@ -97,12 +97,14 @@ function singleAnswer(channel: string, cursor: Cursor | undefined, limit: number
  * the answer, so any publish to any of them changes it; a digest keeps it short for many channels).
  */
 export function etagOf(states: ReadonlyArray<Pick<ChannelState, 'epoch' | 'last'>>): string {
-  if (states.length === 1) {
-    const only = states[0] as ChannelState;
-    return `"${only.epoch}:${only.last}"`;
-  }
+  if (states.length === 1) return etagOfOne(states[0] as ChannelState);
   const versions = states.map((s) => `${s.epoch}:${s.last}`).join(',');
   return `"m.${createHash('sha256').update(versions).digest('base64url').slice(0, 27)}"`;
+}
+
+/** {@link etagOf} one channel: `"<epoch>:<last>"`. */
+export function etagOfOne(state: Pick<ChannelState, 'epoch' | 'last'>): string {
+  return `"${state.epoch}:${state.last}"`;
 }
 
 /** The body of a one-channel pull: protocol's `PullBody`, written as text (messages are stored as JSON). */
