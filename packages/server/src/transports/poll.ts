@@ -148,7 +148,7 @@ function answerConditional(
   else ctx.cors.trimNotModified(req, res);
   // What writeReply would write for these headers, as one flat literal of strings (see sendPull).
   const head = ['etag', etag, HEADERS.pollInterval, `${pollInterval(ctx, target)}`, 'cache-control', 'no-cache'];
-  res.writeHead(304, cors.length === 0 ? head : [...cors, ...head]);
+  res.writeHead(304, cors.length === 0 ? head : cors.concat(head));
   res.end();
 }
 

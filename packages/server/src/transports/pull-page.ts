@@ -107,12 +107,17 @@ export function etagOfOne(state: Pick<ChannelState, 'epoch' | 'last'>): string {
   return `"${state.epoch}:${state.last}"`;
 }
 
-/** The body of a one-channel pull: protocol's `PullBody`, written as text (messages are stored as JSON). */
+/**
+ * The body of a one-channel pull: protocol's `PullBody`, written as text (messages are stored as JSON).
+ * The channel (a validated name: `[A-Za-z0-9_.:@-]`), the epoch (`[A-Za-z0-9_-]`, contract section 1;
+ * every engine draws it from newEpoch) and the cursor made of them need no escaping, so they are quoted
+ * as they are: what JSON.stringify would give, at a fraction of its cost on the plain poll's 200.
+ */
 function singleBody(channel: string, page: PullResult): string {
   const parts: string[] = [];
   for (const m of page.messages as Message[]) parts.push(m.toJsonWithoutChannel());
   const reset = page.reset === undefined ? '' : `,"reset":${JSON.stringify(page.reset satisfies PullBody['reset'])}`;
   const more = page.more ? ',"more":true' : '';
   const { epoch } = page.state;
-  return `{"channel":${JSON.stringify(channel)},"epoch":${JSON.stringify(epoch)},"cursor":${JSON.stringify(formatCursor({ epoch, offset: page.last }))},"messages":[${parts.join(',')}]${more}${reset}}`;
+  return `{"channel":"${channel}","epoch":"${epoch}","cursor":"${formatCursor({ epoch, offset: page.last })}","messages":[${parts.join(',')}]${more}${reset}}`;
 }

@@ -71,7 +71,7 @@ export function sendPull(
             caching,
           ];
   }
-  res.writeHead(body === undefined ? 204 : 200, cors.length === 0 ? head : [...cors, ...head]);
+  res.writeHead(body === undefined ? 204 : 200, cors.length === 0 ? head : cors.concat(head));
   res.end(body);
 }
 
