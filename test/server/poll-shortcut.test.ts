@@ -176,6 +176,27 @@ describe('plain poll shortcut', () => {
     expect(shortRouted, 'routed').toBe(true);
   });
 
+  it('builds the page again once it changes: a publish, another limit, another channel', async () => {
+    const one = uniqueChannel('page');
+    const two = uniqueChannel('page');
+    const page = async (name: string, query = '') =>
+      (await (await fetch(`${open.url}/v1/channels/${name}/messages${query}`)).json()) as {
+        channel: string;
+        messages: Array<{ data: { n: number } }>;
+      };
+    await publish(open, one, { n: 1 });
+    await publish(open, two, { n: 9 });
+    expect((await page(one)).messages.map((m) => m.data.n)).toEqual([1]);
+    expect((await page(one)).messages.map((m) => m.data.n)).toEqual([1]);
+    await publish(open, one, { n: 2 });
+    expect((await page(one)).messages.map((m) => m.data.n)).toEqual([1, 2]);
+    expect((await page(one, '?limit=1')).messages.map((m) => m.data.n)).toEqual([2]);
+    const other = await page(two);
+    expect(other.channel).toBe(two);
+    expect(other.messages.map((m) => m.data.n)).toEqual([9]);
+    expect((await page(one)).messages.map((m) => m.data.n)).toEqual([1, 2]);
+  });
+
   it('leaves an origin not listed to the pipeline: 403, refused before routing', async () => {
     const { short, routed } = await bothWays(listed, path(), { Origin: 'https://evil.example' });
     expect(statusOf(short)).toBe(403);

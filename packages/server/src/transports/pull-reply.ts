@@ -45,7 +45,7 @@ export function sendPull(
         : [POLL_INTERVAL, interval, 'etag', etag, 'cache-control', caching];
   } else {
     countDelivery(ctx, answer, body, transport);
-    const length = `${Buffer.byteLength(body)}`;
+    const length = `${answer.bytes ?? Buffer.byteLength(body)}`;
     head =
       etag === undefined
         ? [
