@@ -70,6 +70,8 @@ describe('plain poll shortcut', () => {
   let listed: TestServer;
   let channel: string;
   let privateChannel: string;
+  let emptyChannel: string;
+  let emptyEtag: string;
   let etag: string;
   let cursor: string;
 
@@ -83,6 +85,8 @@ describe('plain poll shortcut', () => {
     etag = `"${published.epoch}:1"`;
     await publish(open, privateChannel, { n: 1 });
     await publish(listed, channel, { n: 1 });
+    emptyChannel = uniqueChannel('empty');
+    emptyEtag = (await fetch(`${open.url}/v1/channels/${emptyChannel}/messages`)).headers.get('etag') as string;
   });
   afterAll(async () => {
     await open.close();
@@ -91,6 +95,7 @@ describe('plain poll shortcut', () => {
 
   const path = (query = '') => `/v1/channels/${channel}/messages${query}`;
   const privatePath = (query = '') => `/v1/channels/${privateChannel}/messages${query}`;
+  const emptyPath = () => `/v1/channels/${emptyChannel}/messages`;
 
   it.each([
     ['a page', () => path(), {}, 200],
@@ -111,9 +116,12 @@ describe('plain poll shortcut', () => {
     ['a page for the API key', () => privatePath(), { Authorization: 'Bearer test-key' }, 200],
     ['a page for the API key in the query', () => privatePath('?token=test-key'), {}, 200],
     ['a page for Accept: application/json', () => path(), { Accept: 'application/json' }, 200],
+    ['a 304 with a query', () => path('?limit=5'), { 'If-None-Match': 'ETAG' }, 304],
+    ['a 204 for a channel never published to', () => emptyPath(), { Origin: 'https://a.example' }, 204],
+    ['a 304 for a channel never published to', () => emptyPath(), { 'If-None-Match': 'EMPTY_ETAG' }, 304],
   ] as const)('answers %s as the route does', async (_name, target, headers, status) => {
     const filled = Object.fromEntries(
-      Object.entries(headers).map(([k, v]) => [k, v.replace('ETAG', etag)] as const),
+      Object.entries(headers).map(([k, v]) => [k, v.replace('EMPTY_ETAG', emptyEtag).replace('ETAG', etag)] as const),
     ) as Record<string, string>;
     const { short, routed, shortRouted, routedRouted } = await bothWays(
       open,
@@ -166,6 +174,27 @@ describe('plain poll shortcut', () => {
     expect(statusOf(short)).toBe(status);
     expect(short).toBe(routed);
     expect(shortRouted, 'routed').toBe(true);
+  });
+
+  it('builds the page again once it changes: a publish, another limit, another channel', async () => {
+    const one = uniqueChannel('page');
+    const two = uniqueChannel('page');
+    const page = async (name: string, query = '') =>
+      (await (await fetch(`${open.url}/v1/channels/${name}/messages${query}`)).json()) as {
+        channel: string;
+        messages: Array<{ data: { n: number } }>;
+      };
+    await publish(open, one, { n: 1 });
+    await publish(open, two, { n: 9 });
+    expect((await page(one)).messages.map((m) => m.data.n)).toEqual([1]);
+    expect((await page(one)).messages.map((m) => m.data.n)).toEqual([1]);
+    await publish(open, one, { n: 2 });
+    expect((await page(one)).messages.map((m) => m.data.n)).toEqual([1, 2]);
+    expect((await page(one, '?limit=1')).messages.map((m) => m.data.n)).toEqual([2]);
+    const other = await page(two);
+    expect(other.channel).toBe(two);
+    expect(other.messages.map((m) => m.data.n)).toEqual([9]);
+    expect((await page(one)).messages.map((m) => m.data.n)).toEqual([1, 2]);
   });
 
   it('leaves an origin not listed to the pipeline: 403, refused before routing', async () => {

@@ -148,8 +148,10 @@ export class MemoryEngine implements Engine {
   }
 
   readNow(channel: string, from: number, limit: number, limits: HistoryLimits): ReadResult {
-    const ch = this.channel(channel, limits);
-    this.trim(ch, this.now());
+    // One clock read for the lookup and the trim (a poll reads the state, then maybe the page).
+    const now = this.now();
+    const ch = this.channel(channel, limits, now);
+    this.trim(ch, now);
     const state = stateOf(ch);
     const start = Math.max(from, state.first);
     const begin = ch.head + (start - state.first);
@@ -162,8 +164,10 @@ export class MemoryEngine implements Engine {
   }
 
   stateNow(channel: string, limits: HistoryLimits): ChannelState {
-    const ch = this.channel(channel, limits);
-    this.trim(ch, this.now());
+    // One clock read for the lookup and the trim (a poll reads the state, then maybe the page).
+    const now = this.now();
+    const ch = this.channel(channel, limits, now);
+    this.trim(ch, now);
     return stateOf(ch);
   }
 

@@ -118,12 +118,14 @@ export class Authenticator {
     this.jwt = new JwtVerifier(jwt);
   }
 
-  /** The principal of a request. */
-  authenticate(req: IncomingMessage, query: URLSearchParams): Promise<Principal> | Principal {
-    const header = bearer(req.headers.authorization);
-    const tokens = query.getAll('token');
-    if (tokens.length > 1) throw new HeraldError('bad_request', 'parameter token is given more than once');
-    const token = header ?? tokens[0];
+  /** The principal of a request; `query` undefined: the request has none. */
+  authenticate(req: IncomingMessage, query: URLSearchParams | undefined): Promise<Principal> | Principal {
+    let token = bearer(req.headers.authorization);
+    if (query !== undefined) {
+      const tokens = query.getAll('token');
+      if (tokens.length > 1) throw new HeraldError('bad_request', 'parameter token is given more than once');
+      token ??= tokens[0];
+    }
     if (token === undefined) return ANONYMOUS;
     const proven = this.provenKeys.get(req.socket);
     if (proven !== undefined && sameSecret(proven.token, token)) return proven.principal;

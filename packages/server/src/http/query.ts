@@ -24,9 +24,12 @@ export function cursorParam(text: string | undefined): Cursor | undefined {
   return cursor;
 }
 
-/** `limit`: integer >= 1, default 100, capped at 1000 (contract section 3). */
+/** The page size of a pull that names no `limit` (contract section 3). */
+export const DEFAULT_LIMIT = 100;
+
+/** `limit`: integer >= 1, default {@link DEFAULT_LIMIT}, capped at 1000 (contract section 3). */
 export function limitParam(text: string | undefined): number {
-  if (text === undefined) return 100;
+  if (text === undefined) return DEFAULT_LIMIT;
   if (!/^[0-9]{1,10}$/.test(text) || Number(text) < 1) {
     throw new HeraldError('bad_request', 'limit must be a positive integer');
   }

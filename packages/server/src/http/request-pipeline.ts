@@ -24,6 +24,12 @@ export interface PipelineDeps {
   readonly shortcut?: (req: IncomingMessage, res: ServerResponse) => Promise<void> | boolean;
 }
 
+/** What the shortcut did with a request (see tookShortcut). */
+type Shortcut = 0 | 1 | 2;
+const NOT_TAKEN = 0;
+const ANSWERED = 1;
+const PENDING = 2;
+
 /** The request handler and the count of requests still in flight (the shutdown waits for them). */
 export interface RequestPipeline {
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
@@ -44,10 +50,25 @@ export function createRequestPipeline({ router, auth, cors, stats, logger, short
     if (this.writableFinished) stats.countRequest(this.statusCode);
   }
 
-  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+  function track(res: ServerResponse): void {
     inFlight++;
     res.on('close', onClose);
-    if (shortcut !== undefined && req.method === 'GET' && tookShortcut(shortcut, req, res)) return;
+  }
+
+  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (shortcut !== undefined && req.method === 'GET') {
+      const taken = tookShortcut(shortcut, req, res);
+      if (taken === ANSWERED) {
+        // Answered before the handler returned (the usual poll): nothing left in flight, and no listener
+        // to add per request. Counted once ended: all of it is handed to the socket.
+        if (res.writableEnded) stats.countRequest(res.statusCode);
+        return;
+      }
+      track(res);
+      if (taken === PENDING) return;
+    } else {
+      track(res);
+    }
     const target = splitTarget(req.url);
     if (target === undefined) {
       sendError(res, new HeraldError('bad_request', 'invalid URL'));
@@ -89,22 +110,26 @@ export function createRequestPipeline({ router, auth, cors, stats, logger, short
     pending?.catch((error: unknown) => failRequest(req, res, error));
   }
 
-  /** True when `shortcut` answered (or will, or failed and the error was answered). */
+  /**
+   * Whether `shortcut` took the request: ANSWERED when it answered (or failed and the error was
+   * answered) before returning, PENDING when it will, NOT_TAKEN when the request is to be routed.
+   */
   function tookShortcut(
     shortcut: NonNullable<PipelineDeps['shortcut']>,
     req: IncomingMessage,
     res: ServerResponse,
-  ): boolean {
+  ): Shortcut {
     let answered: Promise<void> | boolean;
     try {
       answered = shortcut(req, res);
     } catch (error) {
       failShortcut(req, res, error);
-      return true;
+      return ANSWERED;
     }
-    if (answered === false) return false;
-    if (answered !== true) answered.catch((error: unknown) => failShortcut(req, res, error));
-    return true;
+    if (answered === false) return NOT_TAKEN;
+    if (answered === true) return ANSWERED;
+    answered.catch((error: unknown) => failShortcut(req, res, error));
+    return PENDING;
   }
 
   /** An error answer of the shortcut, with the CORS headers the route's would carry. */

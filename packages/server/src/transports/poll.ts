@@ -2,11 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChannelState } from '@herald/core';
 import { HEADERS, isChannelName } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
-import { limitParam } from '../http/query.ts';
+import { DEFAULT_LIMIT, limitParam } from '../http/query.ts';
 import { framingOf } from './accept.ts';
-import { etagOf, type PageContext, pullPage, pullPageNow } from './pull-page.ts';
-import { NO_HEADERS, pollInterval, type ReplyContext, sendPull, writeReply } from './pull-reply.ts';
-import { afterParam, parseTarget, type Target, type TargetContext } from './target.ts';
+import { etagOf, etagOfOne, type PageContext, pullPage, pullPageNow } from './pull-page.ts';
+import { NO_HEADERS, pollInterval, type ReplyContext, sendPull } from './pull-reply.ts';
+import { afterParam, channelTarget, parseTarget, type Target, type TargetContext } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
 /** What a plain pull uses: its target, page and answer, and CORS for a bare 304. */
@@ -18,18 +18,17 @@ export type PollShortcutContext = PollContext & Pick<TransportContext, 'auth'>;
 /** The one-channel messages URL (routes.ts), before and after the channel. */
 const PREFIX = '/v1/channels/';
 const SUFFIX = '/messages';
-/** The query of a target without one: shared, as nothing writes to a request's query. */
-const NO_QUERY = new URLSearchParams();
 
 /**
  * The request pipeline's shortcut for the request a polling client sends most often: `GET
  * /v1/channels/{channel}/messages` for JSON, without `wait`. It gets the answer the route would give
  * (same checks, same errors, same headers) with less work: no route lookup, and every header, CORS
  * ones included, written in one `writeHead` (node:http's fast path; `setHeader` before it is the slow
- * one). Returns false, having done nothing, for any other request, and for whatever the router might
- * read otherwise (percent-encoded or trailing `/`, absolute-form target): the pipeline routes those
- * as usual. Throws (or rejects) what the route would: the pipeline answers with the CORS headers.
- * The caller has checked the method, and the origin is checked here.
+ * one); without a query (the usual poll) not even an empty URLSearchParams is asked. Returns false,
+ * having done nothing, for any other request, and for whatever the router might read otherwise
+ * (percent-encoded or trailing `/`, absolute-form target): the pipeline routes those as usual.
+ * Throws (or rejects) what the route would: the pipeline answers with the CORS headers. The caller
+ * has checked the method, and the origin is checked here.
  */
 export function shortcutPoll(
   ctx: PollShortcutContext,
@@ -43,17 +42,34 @@ export function shortcutPoll(
   const end = slash + SUFFIX.length;
   if (end !== url.length && url.charCodeAt(end) !== 63 /* ? */) return false;
   const channel = url.slice(PREFIX.length, slash);
-  if (!isChannelName(channel) || framingOf(req.headers.accept) !== 'json' || !ctx.cors.allows(req.headers.origin)) {
+  const { headers } = req;
+  if (!isChannelName(channel) || framingOf(headers.accept) !== 'json' || !ctx.cors.allows(headers.origin)) {
     return false;
   }
-  const query = end === url.length ? NO_QUERY : new URLSearchParams(url.slice(end + 1));
-  if (query.has('wait')) return false;
+  const query = end === url.length ? undefined : new URLSearchParams(url.slice(end + 1));
+  if (query?.has('wait')) return false;
   const principal = ctx.auth.authenticate(req, query);
   const answered =
     principal instanceof Promise
-      ? principal.then((p) => handlePoll(ctx, req, res, query, channel, p, true))
-      : handlePoll(ctx, req, res, query, channel, principal, true);
+      ? principal.then((p) => pollChannel(ctx, req, res, query, channel, p))
+      : pollChannel(ctx, req, res, query, channel, principal);
   return answered ?? true;
+}
+
+/** The shortcut's poll of a valid `channel`: the route's, or without a query the same answer at less cost. */
+function pollChannel(
+  ctx: PollContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams | undefined,
+  channel: string,
+  principal: Principal,
+): Promise<void> | void {
+  if (query !== undefined) return handlePoll(ctx, req, res, query, channel, principal, true);
+  // No `after` and no `limit`: the latest 100 messages, and a target only the credentials can refuse.
+  const target = channelTarget(ctx, req, principal, channel);
+  if (target instanceof Promise) return target.then((t) => poll(ctx, req, res, DEFAULT_LIMIT, t, true));
+  return poll(ctx, req, res, DEFAULT_LIMIT, target, true);
 }
 
 /**
@@ -73,30 +89,35 @@ export function handlePoll(
   corsPending = false,
 ): Promise<void> | void {
   const target = parseTarget(ctx, req, principal, query, channel, afterParam(query));
-  if (target instanceof Promise) return target.then((t) => poll(ctx, req, res, query, t, corsPending));
-  return poll(ctx, req, res, query, target, corsPending);
+  if (target instanceof Promise) {
+    return target.then((t) => poll(ctx, req, res, limitParam(query.get('limit') ?? undefined), t, corsPending));
+  }
+  return poll(ctx, req, res, limitParam(query.get('limit') ?? undefined), target, corsPending);
 }
 
 function poll(
   ctx: PollContext,
   req: IncomingMessage,
   res: ServerResponse,
-  query: URLSearchParams,
+  limit: number,
   target: Target,
   corsPending: boolean,
 ): Promise<void> | void {
-  const limit = limitParam(query.get('limit') ?? undefined);
   const inm = req.headers['if-none-match'];
   if (inm === undefined || target.cursors.some((c) => c !== undefined)) {
     return answerPull(ctx, req, res, target, limit, corsPending);
   }
-  const states = statesNow(ctx, target.channels);
-  if (states === undefined) {
-    return Promise.all(target.channels.map((c) => ctx.hub.state(c))).then((s) =>
-      answerConditional(ctx, req, res, target, limit, inm, s, corsPending),
-    );
+  if (!target.multi) {
+    // One channel (the usual poll): its state and tag without an array of states.
+    const state = ctx.hub.stateNow(target.channels[0] as string);
+    if (state !== undefined) return answerConditional(ctx, req, res, target, limit, inm, etagOfOne(state), corsPending);
+  } else {
+    const states = statesNow(ctx, target.channels);
+    if (states !== undefined) return answerConditional(ctx, req, res, target, limit, inm, etagOf(states), corsPending);
   }
-  return answerConditional(ctx, req, res, target, limit, inm, states, corsPending);
+  return Promise.all(target.channels.map((c) => ctx.hub.state(c))).then((s) =>
+    answerConditional(ctx, req, res, target, limit, inm, etagOf(s), corsPending),
+  );
 }
 
 /** Every channel's state without a promise, or undefined when the engine cannot tell so. */
@@ -110,6 +131,7 @@ function statesNow(ctx: PollContext, channels: readonly string[]): ChannelState[
   return states;
 }
 
+/** 304 when `inm` names the current tag `etag` (weak or strong), else the page. */
 function answerConditional(
   ctx: PollContext,
   req: IncomingMessage,
@@ -117,16 +139,17 @@ function answerConditional(
   target: Target,
   limit: number,
   inm: string,
-  states: readonly ChannelState[],
+  etag: string,
   corsPending: boolean,
 ): Promise<void> | void {
-  const etag = etagOf(states);
   if (inm !== etag && inm !== `W/${etag}`) return answerPull(ctx, req, res, target, limit, corsPending);
   let cors = NO_HEADERS;
   if (corsPending) cors = ctx.cors.headersOf(req, true);
   else ctx.cors.trimNotModified(req, res);
-  const headers = { etag, [HEADERS.pollInterval]: pollInterval(ctx, target), 'cache-control': 'no-cache' };
-  writeReply(res, { status: 304, headers, body: undefined }, cors);
+  // What writeReply would write for these headers, as one flat literal of strings (see sendPull).
+  const head = ['etag', etag, HEADERS.pollInterval, `${pollInterval(ctx, target)}`, 'cache-control', 'no-cache'];
+  res.writeHead(304, cors.length === 0 ? head : cors.concat(head));
+  res.end();
 }
 
 /** The page now when the engine can read it without a promise (memory, SQLite), else after the pull. */

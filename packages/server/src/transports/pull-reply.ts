@@ -8,6 +8,9 @@ import type { TransportContext } from './transport.ts';
 /** What writing a pull answer uses: channel settings and poll intervals from the hub, the counters. */
 export type ReplyContext = Pick<TransportContext, 'hub' | 'stats'>;
 
+/** The poll interval header's name. */
+const POLL_INTERVAL = HEADERS.pollInterval;
+
 /** An answer ready to write: a pull (200 with the page, 204 when nothing is new) or an error. */
 export interface Reply {
   readonly status: number;
@@ -17,7 +20,11 @@ export interface Reply {
   readonly body: string | undefined;
 }
 
-/** Writes a pull answer on the response, after the CORS headers `cors` (see {@link writeReply}). */
+/**
+ * Writes a pull answer on the response, after the CORS headers `cors`: what {@link writeReply} writes
+ * for {@link pullReply}'s answer, in the same order, built as one flat name/value literal (no headers
+ * object to walk: the plain poll's 200 and 204 are written here).
+ */
 export function sendPull(
   ctx: ReplyContext,
   res: ServerResponse,
@@ -26,7 +33,46 @@ export function sendPull(
   transport: 'poll' | 'long-poll',
   cors: readonly string[] = NO_HEADERS,
 ): void {
-  writeReply(res, pullReply(ctx, target, answer, transport), cors);
+  // Numbers as text: node:http checks and appends a string value on its fast path, a number on its slow one.
+  const interval = `${pollInterval(ctx, target)}`;
+  const caching = cachingOf(ctx, target, answer);
+  const { body, etag } = answer;
+  let head: string[];
+  if (body === undefined) {
+    head =
+      etag === undefined
+        ? [POLL_INTERVAL, interval, 'cache-control', caching]
+        : [POLL_INTERVAL, interval, 'etag', etag, 'cache-control', caching];
+  } else {
+    countDelivery(ctx, answer, body, transport);
+    const length = `${answer.bytes ?? Buffer.byteLength(body)}`;
+    head =
+      etag === undefined
+        ? [
+            'content-type',
+            JSON_CONTENT_TYPE,
+            'content-length',
+            length,
+            POLL_INTERVAL,
+            interval,
+            'cache-control',
+            caching,
+          ]
+        : [
+            'content-type',
+            JSON_CONTENT_TYPE,
+            'content-length',
+            length,
+            POLL_INTERVAL,
+            interval,
+            'etag',
+            etag,
+            'cache-control',
+            caching,
+          ];
+  }
+  res.writeHead(body === undefined ? 204 : 200, cors.length === 0 ? head : cors.concat(head));
+  res.end(body);
 }
 
 /** No headers. */
@@ -54,13 +100,23 @@ export function pullReply(
   answer: PullAnswer,
   transport: 'poll' | 'long-poll',
 ): Reply {
-  const headers: Record<string, string | number> = { [HEADERS.pollInterval]: pollInterval(ctx, target) };
+  const headers: Record<string, string | number> = { [POLL_INTERVAL]: pollInterval(ctx, target) };
   if (answer.etag !== undefined) headers.etag = answer.etag;
-  headers['cache-control'] = answer.immutable ? immutableCaching(ctx, target) : 'no-cache';
+  headers['cache-control'] = cachingOf(ctx, target, answer);
   if (answer.body === undefined) return { status: 204, headers, body: undefined };
-  ctx.stats.bytesOut[transport] += answer.body.length;
-  ctx.stats.delivered[transport] += answer.messages;
+  countDelivery(ctx, answer, answer.body, transport);
   return { status: 200, headers, body: answer.body };
+}
+
+/** Cache-Control of a pull answer: only a full page can never change. */
+function cachingOf(ctx: ReplyContext, target: Target, answer: PullAnswer): string {
+  return answer.immutable ? immutableCaching(ctx, target) : 'no-cache';
+}
+
+/** Counts the messages and bytes a pull answer delivers. */
+function countDelivery(ctx: ReplyContext, answer: PullAnswer, body: string, transport: 'poll' | 'long-poll'): void {
+  ctx.stats.bytesOut[transport] += body.length;
+  ctx.stats.delivered[transport] += answer.messages;
 }
 
 /** Cache-Control of a full page (it never changes): shared caches may keep it when anyone may read it. */

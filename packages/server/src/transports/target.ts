@@ -39,6 +39,24 @@ export function parseTarget(
 }
 
 /**
+ * {@link parseTarget} for a one-channel request without a query (no cursor), `channel` already
+ * validated: the same target and the same refusals, without reading an empty query.
+ */
+export function channelTarget(
+  ctx: TargetContext,
+  req: IncomingMessage,
+  principal: Principal,
+  channel: string,
+): Target | Promise<Target> {
+  if (ctx.hooks.active) return hookedTarget(ctx, req, principal, EMPTY_QUERY, channel, undefined);
+  principal.assertSubscribe(channel, ctx.hub.settings(channel));
+  return { multi: false, channels: [channel], cursors: [undefined], principal };
+}
+
+/** The query of a request without one (nothing writes to a query). */
+const EMPTY_QUERY = new URLSearchParams();
+
+/**
  * {@link parseTarget} when some namespace has backend hooks: a client without credentials may be
  * granted rights by its namespace's connect hook first, and each channel then passes the subscribe hook.
  */
