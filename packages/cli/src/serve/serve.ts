@@ -39,6 +39,9 @@ export async function serve(config: ServeConfig, io: CliIo): Promise<number> {
       logLevel: config.logLevel,
     }),
   );
+  // Signals are heard before 'listening' is logged: whoever reads that line may stop the hub at once,
+  // and the log is written synchronously (a test's SIGTERM once beat the handler and killed the process).
+  const stopped = untilShutdown(io, logger, config.server.shutdownTimeoutMs, node.close);
   logger.info({ url: node.url, engine: engineKind(config) }, 'listening');
-  return untilShutdown(io, logger, config.server.shutdownTimeoutMs, node.close);
+  return stopped;
 }
