@@ -37,39 +37,15 @@ export function sendPull(
   const interval = `${pollInterval(ctx, target)}`;
   const caching = cachingOf(ctx, target, answer);
   const { body, etag } = answer;
-  let head: string[];
-  if (body === undefined) {
-    head =
-      etag === undefined
-        ? [POLL_INTERVAL, interval, 'cache-control', caching]
-        : [POLL_INTERVAL, interval, 'etag', etag, 'cache-control', caching];
-  } else {
+  const tail =
+    etag === undefined
+      ? [POLL_INTERVAL, interval, 'cache-control', caching]
+      : [POLL_INTERVAL, interval, 'etag', etag, 'cache-control', caching];
+  let head = tail;
+  if (body !== undefined) {
     countDelivery(ctx, answer, body, transport);
     const length = `${answer.bytes ?? Buffer.byteLength(body)}`;
-    head =
-      etag === undefined
-        ? [
-            'content-type',
-            JSON_CONTENT_TYPE,
-            'content-length',
-            length,
-            POLL_INTERVAL,
-            interval,
-            'cache-control',
-            caching,
-          ]
-        : [
-            'content-type',
-            JSON_CONTENT_TYPE,
-            'content-length',
-            length,
-            POLL_INTERVAL,
-            interval,
-            'etag',
-            etag,
-            'cache-control',
-            caching,
-          ];
+    head = ['content-type', JSON_CONTENT_TYPE, 'content-length', length].concat(tail);
   }
   res.writeHead(body === undefined ? 204 : 200, cors.length === 0 ? head : cors.concat(head));
   res.end(body);
