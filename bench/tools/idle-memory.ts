@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { HERALD_BENCH_FLAGS } from '../lib/hub-command.ts';
+import { hubCommand } from '../lib/hub-command.ts';
 import { freePort, waitHealthy } from './callgrind-support.ts';
 
 const { values, positionals } = parseArgs({
@@ -66,25 +66,21 @@ interface Reading {
 
 const port = await freePort();
 const origin = `http://127.0.0.1:${port}`;
-const hub = spawn(
-  process.execPath,
-  [
-    '--expose-gc',
-    '--require',
-    preload,
-    values.bin,
-    'serve',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--api-key',
-    'idle-memory-key',
-    ...HERALD_BENCH_FLAGS,
-    ...positionals,
-  ],
-  { stdio: 'ignore', env: { ...process.env, IDLE_MEMORY_SNAPSHOTS: values.snapshot ? dir : '' } },
-);
+const { command, args } = hubCommand({
+  peer: 'herald',
+  port,
+  apiKey: 'idle-memory-key',
+  heraldArgs: positionals,
+  heraldBin: values.bin,
+  bunBin: undefined,
+  tmpDir: dir,
+  store: undefined,
+});
+// Node's own flags go before the script; the bench's hub command is otherwise used as it is.
+const hub = spawn(command, ['--expose-gc', '--require', preload, ...args], {
+  stdio: 'ignore',
+  env: { ...process.env, IDLE_MEMORY_SNAPSHOTS: values.snapshot ? dir : '' },
+});
 
 /** Asks the hub for a reading and waits for its line (a snapshot of a big heap takes seconds). */
 async function read(): Promise<Reading> {
