@@ -62,8 +62,9 @@ const herald = connectHub();
  * (they are not yanked back down), true again once they scroll back to the bottom.
  */
 let follow = true;
+const nearBottom = (): boolean => list.scrollHeight - list.scrollTop - list.clientHeight < 40;
 list.addEventListener('scroll', () => {
-  follow = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  follow = nearBottom();
 });
 // The box changes height too (the member list grows, a phone turns, the keyboard opens): keep the newest in view.
 new ResizeObserver(() => {
@@ -71,6 +72,9 @@ new ResizeObserver(() => {
 }).observe(list);
 
 function line(item: HTMLLIElement): void {
+  // Where the reader is now, not only as of the last 'scroll' event: that event comes a frame late,
+  // so a line arriving just after the reader scrolled up would otherwise pull them back down.
+  follow = nearBottom();
   list.querySelector('li.empty')?.remove();
   list.append(item);
   while (list.children.length > 300) list.firstElementChild?.remove();
