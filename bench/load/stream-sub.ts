@@ -78,14 +78,20 @@ function openStream(kind: 'sse' | 'ndjson', spec: OpenSpec): Promise<Closable> {
   });
 }
 
-/** Reads a response body (chunked or until close) and counts the bench messages in its lines. */
-class BodyReader {
+/**
+ * Reads a response body (chunked or until close) and counts the bench messages in its lines. The
+ * chunk framing is read byte by byte, with no string per chunk: Herald sends each SSE event as its
+ * own chunk, so this runs once per delivery.
+ */
+export class BodyReader {
   /** the start of a line that has not ended yet */
   private carry: Buffer | undefined;
-  /** chunked: bytes left in the current chunk's data; -1 = a size line is next */
+  /** chunked: bytes left in the current chunk's data; 0 = its CRLF is next; -1 = a size line is next */
   private left = -1;
-  /** chunked: a partial size line */
-  private sizeLine = '';
+  /** chunked: the size read so far from the current size line */
+  private size = 0;
+  /** chunked: the size line's digits have ended (a chunk extension or the CR follows) */
+  private sizeEnded = false;
   private readonly found: (sentAt: number) => void;
 
   constructor(
@@ -112,29 +118,29 @@ class BodyReader {
         at = end;
         continue;
       }
-      // A size line, or the CRLF that ends a chunk's data (left === 0).
-      const nl = bytes.indexOf(NEWLINE, at);
-      if (nl < 0) {
-        this.sizeLine += bytes.toString('latin1', at);
-        return false;
+      // A size line, or the CRLF that ends a chunk's data (left === 0): nothing counts until its LF.
+      const c = bytes[at++] as number;
+      if (c === NEWLINE) {
+        if (this.left === 0) {
+          this.left = -1;
+          continue;
+        }
+        if (this.size === 0) return true;
+        this.left = this.size;
+        this.size = 0;
+        this.sizeEnded = false;
+      } else if (this.left === -1 && !this.sizeEnded) {
+        const digit = hexDigit(c);
+        if (digit < 0) this.sizeEnded = true;
+        else this.size = this.size * 16 + digit;
       }
-      const line = (this.sizeLine + bytes.toString('latin1', at, nl)).trim();
-      this.sizeLine = '';
-      at = nl + 1;
-      if (this.left === 0) {
-        this.left = -1;
-        continue;
-      }
-      const size = Number.parseInt(line, 16);
-      if (size === 0) return true;
-      this.left = size;
     }
     return false;
   }
 
   /** Body data `bytes[start, end)`: the complete lines are searched, the rest kept. */
   private data(bytes: Buffer, start: number, end: number): void {
-    const lastNewline = bytes.lastIndexOf(NEWLINE, end - 1);
+    const lastNewline = bytes[end - 1] === NEWLINE ? end - 1 : bytes.lastIndexOf(NEWLINE, end - 1);
     if (lastNewline < start) {
       this.carry = Buffer.concat([this.carry ?? Buffer.alloc(0), bytes.subarray(start, end)]);
       return;
@@ -148,6 +154,14 @@ class BodyReader {
     }
     if (lastNewline + 1 < end) this.carry = Buffer.from(bytes.subarray(lastNewline + 1, end));
   }
+}
+
+/** The value of a hexadecimal digit's byte, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
 
 export const openSse = (spec: OpenSpec): Promise<Closable> => openStream('sse', spec);

@@ -22,22 +22,29 @@ export function sentAtIn(buf: Buffer, start: number, end: number): number {
 
 /**
  * Every bench message in the lines of `buf[start, end)` (a line holds at most one: an SSE `data:`
- * line or an NDJSON line), reported with its send time; returns how many were found.
+ * line or an NDJSON line), reported with its send time; returns how many were found. After a
+ * message the search resumes at the next line, and stops when too few bytes are left to hold a mark:
+ * searching on from the mark would run into the next chunk's bytes.
  */
 export function eachSentAt(buf: Buffer, start: number, end: number, found: (sentAt: number) => void): number {
   let n = 0;
-  let at = buf.indexOf(MARK_BYTES, start);
-  while (at >= 0 && at < end) {
+  let from = start;
+  while (end - from >= MARK.length) {
+    const at = buf.indexOf(MARK_BYTES, from);
+    if (at < 0 || at >= end) break;
     const sentAt = numberAt(buf, at + MARK.length, end);
     if (!Number.isNaN(sentAt)) {
       found(sentAt);
       n++;
     }
-    at = buf.indexOf(MARK_BYTES, at + MARK.length);
+    const nl = buf.indexOf(NEWLINE, at + MARK.length);
+    if (nl < 0 || nl >= end) break;
+    from = nl + 1;
   }
   return n;
 }
 
+const NEWLINE = 10;
 const ZERO = 48;
 const NINE = 57;
 const DOT = 46;
