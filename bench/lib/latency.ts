@@ -5,8 +5,31 @@ import type { LatencyBuckets } from './ipc.ts';
 // Monotonic clock in ms with fractions. CLOCK_MONOTONIC is shared by all processes on the
 // machine, so a publisher's timestamp means the same in a subscriber process. process.hrtime
 // reads it directly; performance.now() reads the same clock relative to this process's start
-// and costs no BigInt, so the offset between them is taken once.
-const MONOTONIC_OFFSET_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+// and costs no BigInt, so the offset between them is taken once, at load.
+const MONOTONIC_OFFSET_MS = monotonicOffsetMs();
+
+/**
+ * hrtime minus performance.now(), in ms. A single pair of reads is off by whatever ran between
+ * them: the first touch of `performance` loads a module, which once put one load process's clock
+ * milliseconds behind the others' (every latency of a run read as 0). So both clocks are read
+ * before, and the offset comes from the tightest of several hrtime / now / hrtime triples.
+ */
+function monotonicOffsetMs(): number {
+  performance.now();
+  process.hrtime.bigint();
+  let best = Number.POSITIVE_INFINITY;
+  let offset = 0;
+  for (let i = 0; i < 50; i++) {
+    const before = Number(process.hrtime.bigint()) / 1e6;
+    const now = performance.now();
+    const after = Number(process.hrtime.bigint()) / 1e6;
+    if (after - before < best) {
+      best = after - before;
+      offset = (before + after) / 2 - now;
+    }
+  }
+  return offset;
+}
 
 export function nowMs(): number {
   return MONOTONIC_OFFSET_MS + performance.now();
