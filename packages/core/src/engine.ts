@@ -81,6 +81,17 @@ export interface Engine {
     limits: HistoryLimits,
     idempotencyKey?: string,
   ): Promise<AppendResult>;
+  /**
+   * `append` without a promise, for engines that write in the process at once (memory): a publish is
+   * then stored, fanned out and answered in one synchronous step. Not for engines whose writes are
+   * only durable later (SQLite commits in groups).
+   */
+  appendNow?(
+    channel: string,
+    inputs: readonly AppendInput[],
+    limits: HistoryLimits,
+    idempotencyKey?: string,
+  ): AppendResult;
   /** Reads history from offset `from` on. Creates the channel (and its epoch) if it does not exist. */
   read(channel: string, from: number, limit: number, limits: HistoryLimits): Promise<ReadResult>;
   /** The channel's state. Creates the channel (and its epoch) if it does not exist. */

@@ -1,6 +1,6 @@
 import { type Cursor, isEventName } from '@herald/protocol';
 import { ChannelInterest } from './channel-interest.ts';
-import type { AppendResult, ChannelState, Engine, ReadRequest } from './engine.ts';
+import type { AppendInput, AppendResult, ChannelState, Engine, ReadRequest } from './engine.ts';
 import { HeraldError } from './errors.ts';
 import type { Feed } from './feed.ts';
 import type { Message } from './message.ts';
@@ -116,21 +116,32 @@ export class Hub implements WaitRegistry {
    */
   async publish(channel: string, inputs: readonly PublishInput[], idempotencyKey?: string): Promise<AppendResult> {
     const ns = this.settings(channel);
-    const encoded = inputs.map((input) => {
-      if (input.event !== undefined && !isEventName(input.event)) {
-        throw new HeraldError('bad_request', 'event must match ^[A-Za-z0-9_.:-]{1,64}$');
-      }
-      if (input.data === undefined) throw new HeraldError('bad_request', 'data is required');
-      const data = stringifyData(input.data);
-      if (tooLarge(data, ns.maxMessageBytes)) {
-        throw new HeraldError('too_large', `data is larger than ${ns.maxMessageBytes} bytes`);
-      }
-      return { event: input.event, data };
-    });
-    const result = await this.engine.append(channel, encoded, ns.history, idempotencyKey);
+    const encoded = encodeInputs(inputs, ns.maxMessageBytes);
+    return this.counted(
+      channel,
+      encoded.length,
+      await this.engine.append(channel, encoded, ns.history, idempotencyKey),
+    );
+  }
+
+  /**
+   * {@link publish} without a promise, when the engine appends in the process (it has `appendNow`):
+   * the same checks, append and fan-out in one synchronous step. Undefined, having done nothing, when
+   * the engine cannot (the caller then publishes the usual way).
+   */
+  publishNow(channel: string, inputs: readonly PublishInput[], idempotencyKey?: string): AppendResult | undefined {
+    const { engine } = this;
+    if (engine.appendNow === undefined) return undefined;
+    const ns = this.settings(channel);
+    const encoded = encodeInputs(inputs, ns.maxMessageBytes);
+    return this.counted(channel, encoded.length, engine.appendNow(channel, encoded, ns.history, idempotencyKey));
+  }
+
+  /** Counts an append's messages as published, unless it was a replay; returns the result. */
+  private counted(channel: string, count: number, result: AppendResult): AppendResult {
     if (!result.duplicate) {
-      this.published += encoded.length;
-      this.onPublished?.(channel, encoded.length);
+      this.published += count;
+      this.onPublished?.(channel, count);
     }
     return result;
   }
@@ -488,6 +499,21 @@ function startOf(
   if (cursor === undefined) return { from: Math.max(state.first, state.last - limit + 1), reset: undefined };
   const start = resolveCursor(cursor, state);
   return { from: start.from, reset: start.reset };
+}
+
+/** Checks and serializes the inputs of a publish (see {@link Hub.publish}). */
+function encodeInputs(inputs: readonly PublishInput[], maxMessageBytes: number): AppendInput[] {
+  return inputs.map((input) => {
+    if (input.event !== undefined && !isEventName(input.event)) {
+      throw new HeraldError('bad_request', 'event must match ^[A-Za-z0-9_.:-]{1,64}$');
+    }
+    if (input.data === undefined) throw new HeraldError('bad_request', 'data is required');
+    const data = stringifyData(input.data);
+    if (tooLarge(data, maxMessageBytes)) {
+      throw new HeraldError('too_large', `data is larger than ${maxMessageBytes} bytes`);
+    }
+    return { event: input.event, data };
+  });
 }
 
 /**

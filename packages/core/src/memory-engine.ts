@@ -113,6 +113,15 @@ export class MemoryEngine implements Engine {
     limits: HistoryLimits,
     idempotencyKey?: string,
   ): Promise<AppendResult> {
+    return this.appendNow(channel, inputs, limits, idempotencyKey);
+  }
+
+  appendNow(
+    channel: string,
+    inputs: readonly AppendInput[],
+    limits: HistoryLimits,
+    idempotencyKey?: string,
+  ): AppendResult {
     const now = this.now();
     const ch = this.channel(channel, limits, now);
     if (idempotencyKey !== undefined) {

@@ -4,7 +4,7 @@ import { formatCursor, isChannelName } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import type { ClientInfo } from '../hooks/client-info.ts';
 import type { Hooks } from '../hooks/hooks.ts';
-import { readJsonBody } from '../http/body.ts';
+import { readJsonBody, readJsonBodyThen } from '../http/body.ts';
 import { channelParam } from '../http/query.ts';
 import { sendJson, toHeraldError } from '../http/respond.ts';
 import type { Limits } from '../limits/limits.ts';
@@ -28,9 +28,10 @@ export interface PublishContext {
 /**
  * `POST /v1/channels/{channel}/messages`: one message or a batch (a JSON array, published in order).
  * `Idempotency-Key` makes a retry publish nothing new and get the first answer, marked
- * `Idempotent-Replayed: true`.
+ * `Idempotent-Replayed: true`. Without backend hooks and on an engine that appends in the process
+ * (memory), the body is published and answered in its 'end' listener: no promise hop after it.
  */
-export async function handlePublish(
+export function handlePublish(
   ctx: PublishContext,
   req: IncomingMessage,
   res: ServerResponse,
@@ -40,22 +41,52 @@ export async function handlePublish(
   const channel = channelParam(channelName);
   const settings = ctx.hub.settings(channel);
   const client = ctx.hooks?.active === true ? ctx.hooks.clientOf(req) : undefined;
-  if (client !== undefined) principal = await hookedPrincipal(ctx, principal, client, settings);
+  if (client !== undefined) return hookedPublish(ctx, req, res, channel, settings, principal, client);
   principal.assertPublish(channel, settings);
+  const key = idempotencyKey(req);
+  return readJsonBodyThen(req, res, ctx.maxBodyBytes, (body) => {
+    const batch = Array.isArray(body);
+    const inputs = publishInputs(body, batch);
+    ctx.limits.admitRequestPublish(req, principal, inputs.length);
+    const written = ctx.hub.publishNow(channel, inputs, key);
+    if (written !== undefined) return sendPublished(res, channel, written, batch);
+    return ctx.hub.publish(channel, inputs, key).then((result) => sendPublished(res, channel, result, batch));
+  });
+}
+
+/** {@link handlePublish} when the channel's namespace has backend hooks: connect and publish hooks first. */
+async function hookedPublish(
+  ctx: PublishContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  channel: string,
+  settings: ReturnType<Hub['settings']>,
+  principal: Principal,
+  client: ClientInfo,
+): Promise<void> {
+  const who = await hookedPrincipal(ctx, principal, client, settings);
+  who.assertPublish(channel, settings);
   const key = idempotencyKey(req);
   const body = await readJsonBody(req, res, ctx.maxBodyBytes);
   const batch = Array.isArray(body);
-  const inputs = batch ? inputList(body) : inputOf(body);
+  const inputs = publishInputs(body, batch);
+  ctx.limits.admitRequestPublish(req, who, inputs.length);
+  const stored =
+    ctx.hooks === undefined ? inputs : await ctx.hooks.checkPublish(who, client, channel, inputs, settings);
+  sendPublished(res, channel, await ctx.hub.publish(channel, stored, key), batch);
+}
+
+/** The inputs of a publish body: one object, or a batch (an array); 400 unless valid. */
+function publishInputs(body: unknown, batch: boolean): PublishInput[] {
+  const inputs = batch ? inputList(body as unknown[]) : inputOf(body);
   if (inputs === undefined) {
     throw new HeraldError('bad_request', 'the body is {"data": …, "event"?: "name"} or an array of such objects');
   }
-  ctx.limits.admitRequestPublish(req, principal, inputs.length);
-  const stored =
-    client === undefined || ctx.hooks === undefined
-      ? inputs
-      : await ctx.hooks.checkPublish(principal, client, channel, inputs, settings);
-  const result = await ctx.hub.publish(channel, stored, key);
-  // A replay gets the first answer unchanged (same status and body), so only a header can tell it apart.
+  return inputs;
+}
+
+/** The 201 of a publish. A replay gets the first answer unchanged (same status and body), so only a header can tell it apart. */
+function sendPublished(res: ServerResponse, channel: string, result: AppendResult, batch: boolean): void {
   sendJson(res, 201, publishedJson(channel, result, batch), result.duplicate ? REPLAYED : NO_HEADERS);
 }
 

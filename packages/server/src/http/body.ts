@@ -14,6 +14,20 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * credentials first: a client that sent `Expect: 100-continue` gets its `100 Continue` only here.
  */
 export function readJsonBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<unknown> {
+  return readJsonBodyThen(req, res, maxBytes, (value) => value);
+}
+
+/**
+ * {@link readJsonBody} that hands the value to `then` in the body's 'end' listener and resolves with
+ * what it returns (rejects with what it throws): a handler that can answer at once (a publish to the
+ * memory engine) then takes no promise hop after the last chunk.
+ */
+export function readJsonBodyThen<T>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBytes: number,
+  then: (value: unknown) => T | PromiseLike<T>,
+): Promise<T> {
   const type = req.headers['content-type'];
   if (type !== 'application/json' && (type === undefined || !JSON_TYPE.test(type))) {
     discard(req, res);
@@ -21,7 +35,7 @@ export function readJsonBody(req: IncomingMessage, res: ServerResponse, maxBytes
       new HeraldError('unsupported_media_type', 'the body must be application/json (Content-Type header)'),
     );
   }
-  return readBody(req, res, maxBytes, parseJson);
+  return readBody(req, res, maxBytes, (bytes) => then(parseJson(bytes)));
 }
 
 /**
@@ -52,7 +66,7 @@ function readBody<T>(
   req: IncomingMessage,
   res: ServerResponse,
   maxBytes: number,
-  decode: (bytes: Buffer) => T,
+  decode: (bytes: Buffer) => T | PromiseLike<T>,
 ): Promise<T> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) {
@@ -73,8 +87,9 @@ function readBody<T>(
       }
       chunks.push(chunk);
     };
+    // Once the body has ended, the listeners are left on the request: it emits no more data, an error
+    // now only rejects a settled promise, and taking three listeners off cost a publish ~2k instructions.
     const onEnd = (): void => {
-      cleanup();
       // Most bodies come in one chunk, which node:http already copied out of the socket's buffer.
       const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
       try {

@@ -16,8 +16,10 @@ export function sendJson(
   headers: Readonly<Record<string, string | number>> = NO_HEADERS,
 ): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  // One writeHead with a flat name/value list: node:http then stores the header block in one pass.
-  const all: Array<string | number> = ['content-type', JSON_CONTENT_TYPE, 'content-length', Buffer.byteLength(text)];
+  // One writeHead with a flat name/value list: node:http then stores the header block in one pass. The
+  // length as text: node:http checks a number header value on its regular expression's slow path.
+  const length = String(Buffer.byteLength(text));
+  const all: Array<string | number> = ['content-type', JSON_CONTENT_TYPE, 'content-length', length];
   for (const name in headers) all.push(name, headers[name] as string | number);
   res.writeHead(status, all);
   res.end(text);
