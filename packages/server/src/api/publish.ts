@@ -4,10 +4,11 @@ import { formatCursor, isChannelName } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import type { ClientInfo } from '../hooks/client-info.ts';
 import type { Hooks } from '../hooks/hooks.ts';
-import { readJsonBody, readJsonBodyThen } from '../http/body.ts';
+import { parseJsonText, readJsonBody, readJsonTextThen } from '../http/body.ts';
 import { channelParam } from '../http/query.ts';
 import { sendJson, toHeraldError } from '../http/respond.ts';
 import type { Limits } from '../limits/limits.ts';
+import { canonicalInput } from './publish-text.ts';
 
 /** Most messages in one publish request. */
 const MAX_BATCH = 1000;
@@ -44,9 +45,12 @@ export function handlePublish(
   if (client !== undefined) return hookedPublish(ctx, req, res, channel, settings, principal, client);
   principal.assertPublish(channel, settings);
   const key = idempotencyKey(req);
-  return readJsonBodyThen(req, res, ctx.maxBodyBytes, (body) => {
+  return readJsonTextThen(req, res, ctx.maxBodyBytes, (text) => {
+    // A single message whose data is already compact JSON is taken as text, without parsing it.
+    const single = canonicalInput(text);
+    const body = single === undefined ? parseJsonText(text) : undefined;
     const batch = Array.isArray(body);
-    const inputs = publishInputs(body, batch);
+    const inputs = single === undefined ? publishInputs(body, batch) : [single];
     ctx.limits.admitRequestPublish(req, principal, inputs.length);
     const written = ctx.hub.publishNow(channel, inputs, key);
     if (written !== undefined) return sendPublished(res, channel, written, batch);

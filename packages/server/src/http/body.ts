@@ -14,19 +14,20 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * credentials first: a client that sent `Expect: 100-continue` gets its `100 Continue` only here.
  */
 export function readJsonBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<unknown> {
-  return readJsonBodyThen(req, res, maxBytes, (value) => value);
+  return readJsonTextThen(req, res, maxBytes, parseJsonText);
 }
 
 /**
- * {@link readJsonBody} that hands the value to `then` in the body's 'end' listener and resolves with
- * what it returns (rejects with what it throws): a handler that can answer at once (a publish to the
- * memory engine) then takes no promise hop after the last chunk.
+ * {@link readJsonBody} up to the text: `then` gets the body's text (valid UTF-8, not yet parsed:
+ * {@link parseJsonText}) in the body's 'end' listener, and the promise resolves with what it returns
+ * (rejects with what it throws). A handler that can answer at once (a publish to the memory engine)
+ * then takes no promise hop after the last chunk.
  */
-export function readJsonBodyThen<T>(
+export function readJsonTextThen<T>(
   req: IncomingMessage,
   res: ServerResponse,
   maxBytes: number,
-  then: (value: unknown) => T | PromiseLike<T>,
+  then: (text: string) => T | PromiseLike<T>,
 ): Promise<T> {
   const type = req.headers['content-type'];
   if (type !== 'application/json' && (type === undefined || !JSON_TYPE.test(type))) {
@@ -35,7 +36,7 @@ export function readJsonBodyThen<T>(
       new HeraldError('unsupported_media_type', 'the body must be application/json (Content-Type header)'),
     );
   }
-  return readBody(req, res, maxBytes, (bytes) => then(parseJson(bytes)));
+  return readBody(req, res, maxBytes, (bytes) => then(utf8Text(bytes)));
 }
 
 /**
@@ -46,11 +47,15 @@ export function readRawBody(req: IncomingMessage, res: ServerResponse, maxBytes:
   return readBody(req, res, maxBytes, (bytes) => bytes);
 }
 
-/** The JSON value of a body; 400 unless it is valid UTF-8 and valid JSON. */
-function parseJson(bytes: Buffer): unknown {
+/** A body's text; 400 unless it is valid UTF-8. */
+function utf8Text(bytes: Buffer): string {
   // Invalid UTF-8 would otherwise be stored as U+FFFD silently: refuse it, as WebSockets do (1007).
   if (!isUtf8(bytes)) throw new HeraldError('bad_request', 'the body is not valid UTF-8');
-  const text = bytes.toString('utf8');
+  return bytes.toString('utf8');
+}
+
+/** The JSON value of a body's text; 400 unless it is valid JSON. */
+export function parseJsonText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
