@@ -4,7 +4,7 @@ import { formatCursor, isChannelName } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import type { ClientInfo } from '../hooks/client-info.ts';
 import type { Hooks } from '../hooks/hooks.ts';
-import { parseJsonText, readJsonBody, readJsonTextThen } from '../http/body.ts';
+import { parseJsonBytes, readJsonBody, readJsonBytesThen } from '../http/body.ts';
 import { channelParam } from '../http/query.ts';
 import { sendJson, toHeraldError } from '../http/respond.ts';
 import type { Limits } from '../limits/limits.ts';
@@ -45,10 +45,10 @@ export function handlePublish(
   if (client !== undefined) return hookedPublish(ctx, req, res, channel, settings, principal, client);
   principal.assertPublish(channel, settings);
   const key = idempotencyKey(req);
-  return readJsonTextThen(req, res, ctx.maxBodyBytes, (text) => {
-    // A single message whose data is already compact JSON is taken as text, without parsing it.
-    const single = canonicalInput(text);
-    const body = single === undefined ? parseJsonText(text) : undefined;
+  return readJsonBytesThen(req, res, ctx.maxBodyBytes, (bytes) => {
+    // A single message whose data is already compact JSON is taken as it is, without parsing it.
+    const single = canonicalInput(bytes);
+    const body = single === undefined ? parseJsonBytes(bytes) : undefined;
     const batch = Array.isArray(body);
     const inputs = single === undefined ? publishInputs(body, batch) : [single];
     ctx.limits.admitRequestPublish(req, principal, inputs.length);

@@ -14,20 +14,20 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * credentials first: a client that sent `Expect: 100-continue` gets its `100 Continue` only here.
  */
 export function readJsonBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<unknown> {
-  return readJsonTextThen(req, res, maxBytes, parseJsonText);
+  return readJsonBytesThen(req, res, maxBytes, parseJsonBytes);
 }
 
 /**
- * {@link readJsonBody} up to the text: `then` gets the body's text (valid UTF-8, not yet parsed:
- * {@link parseJsonText}) in the body's 'end' listener, and the promise resolves with what it returns
+ * {@link readJsonBody} up to the bytes: `then` gets the body (valid UTF-8, not yet parsed:
+ * {@link parseJsonBytes}) in the body's 'end' listener, and the promise resolves with what it returns
  * (rejects with what it throws). A handler that can answer at once (a publish to the memory engine)
  * then takes no promise hop after the last chunk.
  */
-export function readJsonTextThen<T>(
+export function readJsonBytesThen<T>(
   req: IncomingMessage,
   res: ServerResponse,
   maxBytes: number,
-  then: (text: string) => T | PromiseLike<T>,
+  then: (bytes: Buffer) => T | PromiseLike<T>,
 ): Promise<T> {
   const type = req.headers['content-type'];
   if (type !== 'application/json' && (type === undefined || !JSON_TYPE.test(type))) {
@@ -36,7 +36,7 @@ export function readJsonTextThen<T>(
       new HeraldError('unsupported_media_type', 'the body must be application/json (Content-Type header)'),
     );
   }
-  return readBody(req, res, maxBytes, (bytes) => then(utf8Text(bytes)));
+  return readBody(req, res, maxBytes, (bytes) => then(checkedUtf8(bytes)));
 }
 
 /**
@@ -47,15 +47,16 @@ export function readRawBody(req: IncomingMessage, res: ServerResponse, maxBytes:
   return readBody(req, res, maxBytes, (bytes) => bytes);
 }
 
-/** A body's text; 400 unless it is valid UTF-8. */
-function utf8Text(bytes: Buffer): string {
+/** The body; 400 unless it is valid UTF-8. */
+function checkedUtf8(bytes: Buffer): Buffer {
   // Invalid UTF-8 would otherwise be stored as U+FFFD silently: refuse it, as WebSockets do (1007).
   if (!isUtf8(bytes)) throw new HeraldError('bad_request', 'the body is not valid UTF-8');
-  return bytes.toString('utf8');
+  return bytes;
 }
 
-/** The JSON value of a body's text; 400 unless it is valid JSON. */
-export function parseJsonText(text: string): unknown {
+/** The JSON value of a body that is valid UTF-8; 400 unless it is valid JSON. */
+export function parseJsonBytes(bytes: Buffer): unknown {
+  const text = bytes.toString('utf8');
   try {
     return JSON.parse(text);
   } catch {
