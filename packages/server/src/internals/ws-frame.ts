@@ -1,25 +1,27 @@
 import { createFramer, type Framer, type Message } from '@herald/core';
-import { Sender } from 'ws';
-
-declare module 'ws' {
-  /** ws's frame builder (exported by ws, not typed by @types/ws). */
-  export const Sender: {
-    frame(
-      data: Buffer,
-      options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean },
-    ): Buffer[];
-  };
-}
-
-const TEXT = { fin: true, opcode: 0x01, mask: false, readOnly: false, rsv1: false };
-
 /**
- * A complete, unmasked WebSocket text frame for `payload`, built by ws's own framer. Built once per
- * message and written as-is to every subscribed socket: one write per delivery, no per-socket header.
+ * A complete, unmasked WebSocket text frame (RFC 6455 section 5.2: FIN, opcode 1, no mask) of
+ * `text`, header and payload in one buffer: the bytes ws's own framer (`Sender.frame`) gives, without
+ * its payload buffer, header buffer and the copy that joined them (a third of a delivery to a
+ * channel's only subscriber). Built once per message and written as-is to every subscribed socket.
  */
-function textFrame(payload: Buffer): Buffer {
-  const parts = Sender.frame(payload, TEXT);
-  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+export function textFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const head = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + length);
+  frame[0] = 0x81;
+  if (head === 2) {
+    frame[1] = length;
+  } else if (head === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(0, 2); // payloads stay far below 4 GiB: the high half of the 64-bit length
+    frame.writeUInt32BE(length, 6);
+  }
+  frame.write(text, head);
+  return frame;
 }
 
 /**
@@ -33,6 +35,6 @@ export interface WsFramer {
 }
 
 /** A {@link WsFramer} for messages whose frame text is `encode(message)`. */
-export function wsFramer(encode: (message: Message) => Buffer): WsFramer {
-  return { wire: createFramer((m) => textFrame(encode(m))), payload: createFramer(encode) };
+export function wsFramer(encode: (message: Message) => string): WsFramer {
+  return { wire: createFramer((m) => textFrame(encode(m))), payload: createFramer((m) => Buffer.from(encode(m))) };
 }

@@ -7,7 +7,7 @@ import { wsFramer } from '../internals/index.ts';
 import { compactBoundFrame } from './ws-compact.ts';
 import { type SocketContext, WsConnection } from './ws-connection.ts';
 
-const frame = wsFramer((m) => Buffer.from(m.toJson()));
+const frame = wsFramer((m) => m.toJson());
 const resetFrame = (n: ResetNotice): string =>
   JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } } satisfies ResetLine);
 

@@ -18,7 +18,7 @@ function compactBody(m: Message): string {
 }
 
 /** A bound socket's message frame: the channel is the socket's own, so it is left out. */
-export const compactBoundFrame = wsFramer((m) => Buffer.from(`{${compactBody(m)}`));
+export const compactBoundFrame = wsFramer((m) => `{${compactBody(m)}`);
 
 /** A multiplexed socket's message frame: `{"c":channel,…}`. */
-export const compactMuxFrame = wsFramer((m) => Buffer.from(`{"c":${JSON.stringify(m.channel)},${compactBody(m)}`));
+export const compactMuxFrame = wsFramer((m) => `{"c":${JSON.stringify(m.channel)},${compactBody(m)}`);

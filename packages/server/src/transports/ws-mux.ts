@@ -25,7 +25,7 @@ import {
   subscribeInfo,
 } from './ws-presence.ts';
 
-const frame = wsFramer((m) => Buffer.from(`{"op":"message",${m.toJson().slice(1)}`));
+const frame = wsFramer((m) => `{"op":"message",${m.toJson().slice(1)}`);
 
 const resetFrame = (n: ResetNotice): string =>
   JSON.stringify({ op: 'reset', channel: n.channel, epoch: n.epoch, from: n.from } satisfies ServerOp);
