@@ -91,9 +91,14 @@ function jwtPrincipal(grant: JwtGrant, token: string): Principal {
   };
 }
 
-/** A key a keep-alive connection proved, as bytes, for a constant-time comparison. */
+/**
+ * An API key as a keep-alive connection proves it: its bytes, for a constant-time comparison, and
+ * where a re-presented token is written to be compared (one per key, shared by every connection: the
+ * comparison is synchronous), so a request allocates no buffer for it.
+ */
 interface Proven {
   readonly token: Buffer;
+  readonly scratch: Buffer;
   readonly principal: Principal;
 }
 
@@ -103,7 +108,7 @@ interface Proven {
  */
 export class Authenticator {
   private readonly digests: Buffer[];
-  private readonly keys: Principal[];
+  private readonly keys: Proven[];
   private readonly jwt: JwtVerifier;
   /**
    * The API key each keep-alive connection last proved, so a backend publishing over one connection
@@ -114,7 +119,10 @@ export class Authenticator {
 
   constructor(apiKeys: readonly string[], jwt: JwtOptions = {}) {
     this.digests = apiKeys.map(digest);
-    this.keys = apiKeys.map((_, i) => keyPrincipal(i));
+    this.keys = apiKeys.map((key, i) => {
+      const token = Buffer.from(key);
+      return { token, scratch: Buffer.alloc(token.length), principal: keyPrincipal(i) };
+    });
     this.jwt = new JwtVerifier(jwt);
   }
 
@@ -128,19 +136,20 @@ export class Authenticator {
     }
     if (token === undefined) return ANONYMOUS;
     const proven = this.provenKeys.get(req.socket);
-    if (proven !== undefined && sameSecret(proven.token, token)) return proven.principal;
-    const principal = this.authenticateToken(token);
-    if (!(principal instanceof Promise) && principal.kind === 'key') {
-      this.provenKeys.set(req.socket, { token: Buffer.from(token), principal });
-    }
-    return principal;
+    if (proven !== undefined && sameSecret(proven, token)) return proven.principal;
+    const key = this.apiKey(token);
+    if (key === undefined) return this.authenticateOther(token);
+    this.provenKeys.set(req.socket, key);
+    return key.principal;
   }
 
   /** The principal of a token (API key or JWT); rejects with 401 when it is invalid. */
   authenticateToken(token: string): Promise<Principal> | Principal {
-    // No key is this long: skip hashing it (the JWT verifier refuses such tokens with its usual answer).
-    const key = token.length > MAX_TOKEN_LENGTH ? undefined : this.apiKey(token);
-    if (key !== undefined) return key;
+    return this.apiKey(token)?.principal ?? this.authenticateOther(token);
+  }
+
+  /** The principal of a token that is no API key: a JWT's, or a 401. */
+  private authenticateOther(token: string): Promise<Principal> {
     if (this.jwt.enabled && JwtVerifier.looksLikeJwt(token)) {
       return this.jwt.verify(token).then((grant) => jwtPrincipal(grant, token));
     }
@@ -148,9 +157,11 @@ export class Authenticator {
   }
 
   /** Compares in constant time over digests, so neither content nor length leaks through timing. */
-  private apiKey(token: string): Principal | undefined {
+  private apiKey(token: string): Proven | undefined {
+    // No key is this long: skip hashing it (the JWT verifier refuses such tokens with its usual answer).
+    if (token.length > MAX_TOKEN_LENGTH) return undefined;
     const d = digest(token);
-    let match: Principal | undefined;
+    let match: Proven | undefined;
     for (const [i, known] of this.digests.entries()) if (timingSafeEqual(d, known)) match ??= this.keys[i];
     return match;
   }
@@ -159,10 +170,11 @@ export class Authenticator {
 /** Longest credential looked at, characters (JWTs are refused above 8 KiB by the verifier too). */
 const MAX_TOKEN_LENGTH = 8192;
 
-/** `token` equals `known`, compared in constant time (a different length returns at once). */
-function sameSecret(known: Buffer, token: string): boolean {
-  const bytes = Buffer.from(token);
-  return bytes.length === known.length && timingSafeEqual(bytes, known);
+/** `token` equals `known`'s, compared in constant time (a different length returns at once). */
+function sameSecret(known: Proven, token: string): boolean {
+  if (Buffer.byteLength(token) !== known.token.length) return false;
+  known.scratch.write(token);
+  return timingSafeEqual(known.scratch, known.token);
 }
 
 /**
