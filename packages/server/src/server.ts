@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { DEFAULT_NAMESPACE, Hub, type NamespaceSettings, Namespaces } from '@herald/core';
 import { pino } from 'pino';
 import { createBlobContext } from './api/blobs.ts';
+import { handlePublish } from './api/publish.ts';
 import { StatsStream } from './api/stats-stream.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { BridgeReports } from './bridges/bridge-reports.ts';
@@ -119,6 +120,7 @@ export function createHerald(init: HeraldInit): HeraldServer {
     stats,
     logger,
     shortcut: (req, res) => shortcutPoll(ctx, req, res),
+    publish: (req, res, channel, principal) => handlePublish(publishCtx, req, res, channel, principal),
   });
   const { handleRequest } = pipeline;
 

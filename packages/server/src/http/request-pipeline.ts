@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeraldError } from '@herald/core';
 import type { Logger } from 'pino';
-import type { Authenticator } from '../auth/authenticator.ts';
+import type { Authenticator, Principal } from '../auth/authenticator.ts';
 import { withCaller } from '../auth/with-caller.ts';
 import type { Router } from '../router.ts';
 import type { ServerStats } from '../stats.ts';
 import type { Cors } from './cors.ts';
 import { redact } from './redact.ts';
-import { splitTarget } from './request-target.ts';
+import { messagesChannel, splitTarget } from './request-target.ts';
 import { sendError } from './respond.ts';
 
 /** What a request passes through before its handler. */
@@ -22,6 +22,18 @@ export interface PipelineDeps {
    * having done nothing. It sets no CORS headers: an error it throws or rejects with gets them here.
    */
   readonly shortcut?: (req: IncomingMessage, res: ServerResponse) => Promise<void> | boolean;
+  /**
+   * The handler of `POST /v1/channels/{channel}/messages`, a single publish (the request of a
+   * many-channel publisher). A POST to exactly that URL (a valid channel name, no query) goes to it
+   * without the router, with the route's CORS check and headers, credentials and error answers; any
+   * other form of it (a query, percent-encoding, a trailing `/`) is routed as usual.
+   */
+  readonly publish?: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    channel: string,
+    principal: Principal,
+  ) => Promise<void> | void;
 }
 
 /** What the shortcut did with a request (see tookShortcut). */
@@ -40,7 +52,15 @@ export interface RequestPipeline {
  * Every HTTP request: target, CORS (preflight, origin, headers), route, the access the route declares
  * (credentials read before the handler for `caller` routes), then the handler; errors become answers.
  */
-export function createRequestPipeline({ router, auth, cors, stats, logger, shortcut }: PipelineDeps): RequestPipeline {
+export function createRequestPipeline({
+  router,
+  auth,
+  cors,
+  stats,
+  logger,
+  shortcut,
+  publish,
+}: PipelineDeps): RequestPipeline {
   let inFlight = 0;
   // One shared listener (no closure per request: it would keep this request's URL and route match
   // alive for as long as a stream stays open). A response closes after it finishes, or when it is cut
@@ -68,6 +88,11 @@ export function createRequestPipeline({ router, auth, cors, stats, logger, short
       if (taken === PENDING) return;
     } else {
       track(res);
+      const channel = publish !== undefined && req.method === 'POST' ? messagesChannel(req.url) : undefined;
+      if (publish !== undefined && channel !== undefined) {
+        publishUnrouted(req, res, channel, publish);
+        return;
+      }
     }
     const target = splitTarget(req.url);
     if (target === undefined) {
@@ -103,6 +128,30 @@ export function createRequestPipeline({ router, auth, cors, stats, logger, short
     try {
       if (route.access === 'public') pending = route.handler(req, res, params, query);
       else pending = withCaller(auth, req, query, (principal) => route.handler(req, res, params, query, principal));
+    } catch (error) {
+      failRequest(req, res, error);
+      return;
+    }
+    pending?.catch((error: unknown) => failRequest(req, res, error));
+  }
+
+  /** A single publish without the router: what the routed request would go through from the CORS check on. */
+  function publishUnrouted(
+    req: IncomingMessage,
+    res: ServerResponse,
+    channel: string,
+    handler: NonNullable<PipelineDeps['publish']>,
+  ): void {
+    try {
+      cors.assertAllowed(req, res);
+    } catch (error) {
+      sendError(res, error);
+      return;
+    }
+    cors.apply(req, res);
+    let pending: Promise<void> | void;
+    try {
+      pending = withCaller(auth, req, undefined, (principal) => handler(req, res, channel, principal));
     } catch (error) {
       failRequest(req, res, error);
       return;

@@ -1,3 +1,5 @@
+import { isChannelName } from '@herald/protocol';
+
 /** A request target split into the path the router matches and the parsed query. */
 export interface RequestTarget {
   readonly path: string;
@@ -25,4 +27,19 @@ export function splitTarget(url: string | undefined): RequestTarget | undefined 
   } catch {
     return undefined;
   }
+}
+
+/** The one-channel messages URL (routes.ts), before and after the channel. */
+const MESSAGES_PREFIX = '/v1/channels/';
+const MESSAGES_SUFFIX = '/messages';
+
+/**
+ * The channel of a target that is exactly `/v1/channels/{channel}/messages`, with a valid channel
+ * name and no query; undefined for anything else. A valid name has no `/`, `?` or `%`, so the router
+ * would match the same route with the same channel.
+ */
+export function messagesChannel(url: string | undefined): string | undefined {
+  if (url === undefined || !url.startsWith(MESSAGES_PREFIX) || !url.endsWith(MESSAGES_SUFFIX)) return undefined;
+  const channel = url.slice(MESSAGES_PREFIX.length, url.length - MESSAGES_SUFFIX.length);
+  return isChannelName(channel) ? channel : undefined;
 }
