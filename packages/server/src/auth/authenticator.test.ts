@@ -28,3 +28,30 @@ describe('Authenticator on a keep-alive connection', () => {
     expect(() => auth.authenticate(request({}, 'Bearer nope'), none)).toThrow(/invalid credentials/);
   });
 });
+
+describe('the Authorization header', () => {
+  const auth = new Authenticator([KEY]);
+
+  it('reads the token of every form `Bearer\\s+(\\S+)\\s*` (any case), and of no other', () => {
+    for (const header of [
+      `Bearer ${KEY}`,
+      `bearer ${KEY}`,
+      `BEARER\t${KEY}`,
+      `Bearer  ${KEY}`,
+      `Bearer ${KEY} \t`,
+      `Bearer ${KEY}\u00a0`,
+    ]) {
+      expect(auth.authenticate(request({}, header), undefined), header).toMatchObject({ kind: 'key' });
+    }
+    for (const header of [
+      `Bearer ${KEY} x`,
+      'Bearer ',
+      'Bearer',
+      `Bearer${KEY}`,
+      `Basic ${KEY}`,
+      `Bearer ${KEY.slice(1)}\u00a0k`,
+    ]) {
+      expect(() => auth.authenticate(request({}, header), undefined), header).toThrow(/invalid credentials/);
+    }
+  });
+});

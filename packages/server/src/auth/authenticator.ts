@@ -183,9 +183,23 @@ function sameSecret(known: Proven, token: string): boolean {
  */
 function bearer(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
+  // What clients send, `Bearer <visible ASCII>`, is the expression's match too: taken without it.
+  if (header.startsWith(BEARER) && isVisibleAscii(header, BEARER.length)) return header.slice(BEARER.length);
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (m === null) throw refused();
   return m[1];
+}
+
+const BEARER = 'Bearer ';
+
+/** True when `text` has characters from `from` on, all visible ASCII (none of them white space). */
+function isVisibleAscii(text: string, from: number): boolean {
+  if (from >= text.length) return false;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 function digest(text: string): Buffer {
