@@ -2,19 +2,23 @@
 // robust to a noisy machine, where wrk's request rates are not. For each hub (the built Herald CLI
 // with the bench's flags, and the node:http floor of bench/peers/http-floor.ts) it starts the hub
 // under `valgrind --tool=callgrind`, publishes one message (Herald), sends `--warmup` GETs of each
-// kind (the 200 page; the 304 answer to If-None-Match), then for each kind zeroes the counters, sends
+// kind (the 200 page; the 304 answer to If-None-Match; in two halves, each followed by a few GET
+// /healthz), then for each kind zeroes the counters, sends
 // `--requests` GETs over `--conns` keep-alive connections (wrk's request: request line, Host, the
 // conditional header), dumps the counters and prints the hub process's instructions per request
-// (every thread of it: V8's compiler and GC threads work for the requests too).
+// (every thread of it: V8's compiler and GC threads work for the requests too), and in brackets those
+// of its main thread (the event loop's, which bounds a hub's rate).
 //
 //   npm run build && node --import tsx bench/tools/poll-callgrind.ts [--hubs floor,herald]
 //     [--requests 5000] [--warmup 5000] [--conns 16] [--origin https://a.example] [--herald-arg X]...
-//     [--herald-bin bench/results/tmp/<copy>/packages/cli/bin/herald.js]
+//     [--herald-bin bench/results/tmp/<copy>/packages/cli/bin/herald.js] [--keep]
 //
 // Herald runs from a copy of the built CLI taken at the start (bench/lib/herald-build.ts), or the
 // `herald` command given with `--herald-bin` (e.g. such a copy of another build: a before/after). `--origin` adds an Origin header to every request (the browser case); `--herald-arg` passes a flag
 // to `herald serve`. The requests that wake the hub for callgrind_control (GET /healthz, a few per
 // measurement) fall inside the counted window: with 5,000 requests they move the figure by < 0.1 %.
+// `--keep` keeps the dumps (one file per thread and dump: cg.<pid>.<n>-<thread>, the counted 200 is
+// dump n = 1, the 304 n = 2) in the printed directory, for `callgrind_annotate --inclusive=yes <file>`.
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -24,7 +28,7 @@ import { promisify } from 'node:util';
 import { snapshotHeraldBuild } from '../lib/herald-build.ts';
 import { httpOnce } from '../lib/http-once.ts';
 import { HERALD_BENCH_FLAGS } from '../lib/hub-command.ts';
-import { dumpTotal, freePort, waitHealthy } from './callgrind-support.ts';
+import { freePort, threadTotals, waitHealthy } from './callgrind-support.ts';
 
 const run = promisify(execFile);
 const API_KEY = 'poll-callgrind-key';
@@ -40,6 +44,7 @@ const warmup = Number(flag('warmup', '5000'));
 const conns = Number(flag('conns', '16'));
 const origin = flag('origin', '');
 const heraldBin = hubs.includes('herald') ? flag('herald-bin', '') || snapshotHeraldBuild('bench/results/tmp').bin : '';
+const keep = process.argv.includes('--keep');
 const heraldArgs = process.argv.flatMap((a, i) => (a === '--herald-arg' ? [process.argv[i + 1] as string] : []));
 
 function hubArgs(hub: string, port: number, dir: string): string[] {
@@ -150,20 +155,30 @@ async function control(pid: number, option: string, base: string): Promise<void>
   await command;
 }
 
-function lastDumpTotal(dir: string, pid: number): number {
-  const dumps = readdirSync(dir)
-    .filter((f) => f.startsWith(`cg.${pid}.`) && /\.\d+$/.test(f))
-    .sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
-  return dumpTotal(join(dir, dumps.at(-1) as string));
+/** The main-thread and all-thread totals of the process's last dump (one file per thread: cg.<pid>.<n>-<thread>). */
+function lastDumpTotals(dir: string, pid: number): { main: number; all: number } {
+  const files = readdirSync(dir).filter((f) => f.startsWith(`cg.${pid}.`) && /\.\d+-\d+$/.test(f));
+  const dumpOf = (f: string): number => Number(/\.(\d+)-\d+$/.exec(f)?.[1]);
+  const last = Math.max(...files.map(dumpOf));
+  return threadTotals(files.filter((f) => dumpOf(f) === last).map((f) => join(dir, f)));
 }
 
-async function measure(hub: string): Promise<Record<string, number>> {
+/** Instructions per request of each status: every thread's, and the main thread's. */
+type Counts = Record<string, { main: number; all: number }>;
+
+async function measure(hub: string): Promise<Counts> {
   const dir = mkdtempSync(join(tmpdir(), 'poll-callgrind-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(
     'valgrind',
-    ['--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...hubArgs(hub, port, dir)],
+    [
+      '--tool=callgrind',
+      '--separate-threads=yes',
+      `--callgrind-out-file=${join(dir, 'cg.%p')}`,
+      process.execPath,
+      ...hubArgs(hub, port, dir),
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -171,7 +186,7 @@ async function measure(hub: string): Promise<Record<string, number>> {
     stderr += d;
   });
   const pid = child.pid as number;
-  const result: Record<string, number> = {};
+  const result: Counts = {};
   try {
     await waitHealthy(base, child, 600_000);
     const path = `/v1/channels/${CHANNEL}/messages`;
@@ -191,14 +206,23 @@ async function measure(hub: string): Promise<Record<string, number>> {
       [200, common],
       [304, { ...common, 'If-None-Match': etag }],
     ] as const;
-    // Both kinds warm up before either is counted: code the second kind's requests need is compiled
-    // (on V8's background threads, counted too) before the first is measured, not during it.
-    for (const [status, headers] of kinds) await drive(port, path, headers, warmup, status);
+    // Both kinds warm up before either is counted, in two rounds with GET /healthz (the wake-ups' request)
+    // after each kind: code the requests and the wake-ups share is deoptimized for the wake-ups and
+    // compiled again (on V8's background threads, counted too) before the first window, not in it. With
+    // one round and no /healthz, the first wake-ups deoptimized node:http's writeHead and more, and the
+    // recompilation fell in the windows: 13k of the floor's and Herald's 200, 2.3k of Herald's 304.
+    for (let round = 0; round < 2; round++) {
+      for (const [status, headers] of kinds) {
+        await drive(port, path, headers, warmup / 2, status);
+        for (let i = 0; i < 3; i++) await httpOnce(`${base}/healthz`);
+      }
+    }
     for (const [status, headers] of kinds) {
       await control(pid, '-z', base);
       await drive(port, path, headers, requests, status);
       await control(pid, '-d', base);
-      result[status] = lastDumpTotal(dir, pid) / requests;
+      const { main, all } = lastDumpTotals(dir, pid);
+      result[status] = { main: main / requests, all: all / requests };
     }
   } catch (error) {
     process.stderr.write(stderr.slice(-2000));
@@ -206,7 +230,8 @@ async function measure(hub: string): Promise<Record<string, number>> {
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    if (keep) console.log(`${hub} dumps in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
   return result;
 }
@@ -214,14 +239,16 @@ async function measure(hub: string): Promise<Record<string, number>> {
 console.log(
   `instructions per request (callgrind; ${requests} after ${warmup} warm-up, ${conns} keep-alive connections${origin ? `, Origin ${origin}` : ''})`,
 );
-const figures: Record<string, Record<string, number>> = {};
+const figures: Record<string, Counts> = {};
+const k = (n: number): string => `${(n / 1000).toFixed(1)}k`;
 for (const hub of hubs) {
   const f = await measure(hub);
   figures[hub] = f;
   const floor = figures.floor;
-  const vs = (s: string): string =>
-    floor && hub !== 'floor' ? ` (floor/hub ${((floor[s] as number) / (f[s] as number)).toFixed(2)})` : '';
-  console.log(
-    `${hub.padEnd(8)} 200: ${((f[200] as number) / 1000).toFixed(1)}k${vs('200')}  304: ${((f[304] as number) / 1000).toFixed(1)}k${vs('304')}`,
-  );
+  const column = (status: number): string => {
+    const { main, all } = f[status] as Counts[string];
+    const vs = floor && hub !== 'floor' ? ` (floor/hub ${((floor[status]?.all as number) / all).toFixed(2)})` : '';
+    return `${status}: ${k(all)} [main ${k(main)}]${vs}`;
+  };
+  console.log(`${hub.padEnd(8)} ${column(200)}  ${column(304)}`);
 }
