@@ -54,7 +54,11 @@ export class PollRates {
     const { min, max } = this.bounds;
     if (rate === undefined) return max;
     const sinceLast = Date.now() - rate.at;
-    const interval = Math.max(rate.interval, sinceLast > rate.interval * 4 ? sinceLast / 2 : 0);
+    // Halved on every call, not only once the channel has been quiet for four intervals: a division
+    // first run then (a minute after the last message at the default bounds) deoptimized the compiled
+    // poll path that inlines this, and every poll paid for its recompilation.
+    const half = sinceLast / 2;
+    const interval = Math.max(rate.interval, sinceLast > rate.interval * 4 ? half : 0);
     return Math.round(Math.min(max, Math.max(min, interval)));
   }
 
