@@ -1,12 +1,16 @@
 import type { ServerResponse } from 'node:http';
 import { HEADERS } from '@herald/protocol';
 import { JSON_CONTENT_TYPE } from '../http/respond.ts';
+import { writeUncheckedHead } from '../internals/index.ts';
 import type { PullAnswer } from './pull-page.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
-/** What writing a pull answer uses: channel settings and poll intervals from the hub, the counters. */
-export type ReplyContext = Pick<TransportContext, 'hub' | 'stats'>;
+/**
+ * What writing a pull answer uses: channel settings and poll intervals from the hub, the counters,
+ * and whether its head may skip node:http's header checks (internals/unchecked-head.ts).
+ */
+export type ReplyContext = Pick<TransportContext, 'hub' | 'stats' | 'internals'>;
 
 /** The poll interval header's name. */
 const POLL_INTERVAL = HEADERS.pollInterval;
@@ -47,7 +51,8 @@ export function sendPull(
     const length = `${answer.bytes ?? Buffer.byteLength(body)}`;
     head = ['content-type', JSON_CONTENT_TYPE, 'content-length', length].concat(tail);
   }
-  res.writeHead(body === undefined ? 204 : 200, cors.length === 0 ? head : cors.concat(head));
+  const status = body === undefined ? 204 : 200;
+  writeUncheckedHead(res, status, cors.length === 0 ? head : cors.concat(head), ctx.internals);
   res.end(body);
 }
 
