@@ -35,7 +35,7 @@ describe('writeUncheckedHead', () => {
     const port = await serve((path, res) => {
       const status = path.startsWith('/304') ? 304 : 200;
       if (path.endsWith('/unchecked')) {
-        writeUncheckedHead(res, status, PAIRS, true);
+        writeUncheckedHead(res, status, [PAIRS.slice(0, 2), [], PAIRS.slice(2)], true);
         stored.push(res.getHeader('etag'), res.getHeader('toString'), res.getHeaderNames());
       } else {
         res.writeHead(status, PAIRS);
@@ -58,7 +58,7 @@ describe('writeUncheckedHead', () => {
     const stored: unknown[] = [];
     const port = await serve((path, res) => {
       if (path === '/set') res.setHeader('vary', 'Origin');
-      writeUncheckedHead(res, 200, PAIRS, path !== '/off');
+      writeUncheckedHead(res, 200, [PAIRS.slice(0, 2), PAIRS.slice(2)], path !== '/off');
       stored.push(res.getHeader('etag'));
       res.end();
     });

@@ -147,9 +147,9 @@ function answerConditional(
   let cors = NO_HEADERS;
   if (corsPending) cors = ctx.cors.headersOf(req, true);
   else ctx.cors.trimNotModified(req, res);
-  // What writeReply would write for these headers, as one flat literal of strings (see sendPull).
+  // What writeReply would write for these headers, as a flat literal of strings (see sendPull).
   const head = ['etag', etag, HEADERS.pollInterval, `${pollInterval(ctx, target)}`, 'cache-control', 'no-cache'];
-  writeUncheckedHead(res, 304, cors.length === 0 ? head : cors.concat(head), ctx.internals);
+  writeUncheckedHead(res, 304, [cors, head], ctx.internals);
   res.end();
 }
 

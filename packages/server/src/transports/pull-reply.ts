@@ -26,8 +26,8 @@ export interface Reply {
 
 /**
  * Writes a pull answer on the response, after the CORS headers `cors`: what {@link writeReply} writes
- * for {@link pullReply}'s answer, in the same order, built as one flat name/value literal (no headers
- * object to walk: the plain poll's 200 and 204 are written here).
+ * for {@link pullReply}'s answer, in the same order, from flat name/value literals (no headers object
+ * to walk, no list joined: the plain poll's 200 and 204 are written here).
  */
 export function sendPull(
   ctx: ReplyContext,
@@ -45,14 +45,19 @@ export function sendPull(
     etag === undefined
       ? [POLL_INTERVAL, interval, 'cache-control', caching]
       : [POLL_INTERVAL, interval, 'etag', etag, 'cache-control', caching];
-  let head = tail;
-  if (body !== undefined) {
-    countDelivery(ctx, answer, body, transport);
-    const length = `${answer.bytes ?? Buffer.byteLength(body)}`;
-    head = ['content-type', JSON_CONTENT_TYPE, 'content-length', length].concat(tail);
+  if (body === undefined) {
+    writeUncheckedHead(res, 204, [cors, tail], ctx.internals);
+    res.end();
+    return;
   }
-  const status = body === undefined ? 204 : 200;
-  writeUncheckedHead(res, status, cors.length === 0 ? head : cors.concat(head), ctx.internals);
+  countDelivery(ctx, answer, body, transport);
+  const length = `${answer.bytes ?? Buffer.byteLength(body)}`;
+  writeUncheckedHead(
+    res,
+    200,
+    [cors, ['content-type', JSON_CONTENT_TYPE, 'content-length', length], tail],
+    ctx.internals,
+  );
   res.end(body);
 }
 
