@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 /** What the client helpers need to reach a hub: a TestServer, or a hub in a child process. */
 export interface HubAddress {
   readonly url: string;
@@ -121,4 +122,38 @@ export async function errorCode(res: Response): Promise<string> {
     throw new Error(`not an error body: ${JSON.stringify(body)}`);
   }
   return body.error.code;
+}
+
+/**
+ * One raw request (`method target`, a Host header, `headers`, and `body` with its Content-Length when
+ * there is one) on a fresh connection, and the whole answer as on the wire (head and body) with the
+ * Date header taken out: two answers a second apart are then comparable byte for byte.
+ */
+export function rawExchange(
+  base: string,
+  method: string,
+  target: string,
+  headers: Record<string, string>,
+  body = '',
+): Promise<string> {
+  const { hostname, port } = new URL(base);
+  let request = `${method} ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n`;
+  if (body !== '') request += `Content-Length: ${Buffer.byteLength(body)}\r\n`;
+  for (const [name, value] of Object.entries(headers)) request += `${name}: ${value}\r\n`;
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(`${request}\r\n${body}`));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      const end = text.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      const length = Number(/\r\ncontent-length: (\d+)/i.exec(text.slice(0, end))?.[1] ?? 0);
+      if (text.length < end + 4 + length) return;
+      socket.destroy();
+      resolve(text.replace(/\r\nDate: [^\r]*/, ''));
+    });
+    socket.on('error', reject);
+    socket.setTimeout(5_000, () => reject(new Error(`no answer to ${target}`)));
+  });
 }

@@ -1,8 +1,7 @@
-import { connect } from 'node:net';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Router } from '../../packages/server/src/router.ts';
-import { publish, uniqueChannel } from '../helpers/http.ts';
+import { publish, rawExchange, uniqueChannel } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
@@ -16,32 +15,6 @@ function token(channels: string[]): Promise<string> {
 }
 
 /**
- * One raw GET and its whole answer as on the wire (head and body), with the Date header taken out:
- * two answers a second apart are then comparable byte for byte.
- */
-function exchange(base: string, target: string, headers: Record<string, string>): Promise<string> {
-  const { hostname, port } = new URL(base);
-  let request = `GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n`;
-  for (const [name, value] of Object.entries(headers)) request += `${name}: ${value}\r\n`;
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.write(`${request}\r\n`));
-    let text = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      text += chunk;
-      const end = text.indexOf('\r\n\r\n');
-      if (end === -1) return;
-      const length = Number(/\r\ncontent-length: (\d+)/i.exec(text.slice(0, end))?.[1] ?? 0);
-      if (text.length < end + 4 + length) return;
-      socket.destroy();
-      resolve(text.replace(/\r\nDate: [^\r]*/, ''));
-    });
-    socket.on('error', reject);
-    socket.setTimeout(5_000, () => reject(new Error(`no answer to ${target}`)));
-  });
-}
-
-/**
  * Asks `path` as the clients send it (origin-form: `/v1/...`, which the shortcut of
  * transports/poll.ts may answer) and in absolute form (`http://host/v1/...`, always routed), and
  * returns both answers and whether each went through the router (a refused origin never does).
@@ -49,10 +22,10 @@ function exchange(base: string, target: string, headers: Record<string, string>)
 async function bothWays(server: TestServer, path: string, headers: Record<string, string> = {}) {
   const match = vi.spyOn(Router.prototype, 'match');
   try {
-    const short = await exchange(server.url, path, headers);
+    const short = await rawExchange(server.url, 'GET', path, headers);
     const shortRouted = match.mock.calls.length > 0;
     match.mockClear();
-    const routed = await exchange(server.url, `${server.url}${path}`, headers);
+    const routed = await rawExchange(server.url, 'GET', `${server.url}${path}`, headers);
     return { short, routed, shortRouted, routedRouted: match.mock.calls.length > 0 };
   } finally {
     match.mockRestore();

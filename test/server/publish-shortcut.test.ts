@@ -1,48 +1,27 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Router } from '../../packages/server/src/router.ts';
-import { uniqueChannel } from '../helpers/http.ts';
+import { rawExchange, uniqueChannel } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /**
  * One raw POST and its whole answer as on the wire (head and body), with what differs from one
- *  publish to the next taken out (Date, the channel, and the epoch, offset, cursor and time of what was
+ * publish to the next taken out (Date, the channel, and the epoch, offset, cursor and time of what was
  * written): two answers are then comparable byte for byte.
  */
-function exchange(
+async function exchange(
   base: string,
   target: string,
   channel: string,
   headers: Record<string, string>,
   body: string,
 ): Promise<string> {
-  const { hostname, port } = new URL(base);
-  let request = `POST ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
-  for (const [name, value] of Object.entries(headers)) request += `${name}: ${value}\r\n`;
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.write(`${request}\r\n${body}`));
-    let text = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      text += chunk;
-      const end = text.indexOf('\r\n\r\n');
-      if (end === -1) return;
-      const length = Number(/\r\ncontent-length: (\d+)/i.exec(text.slice(0, end))?.[1] ?? 0);
-      if (text.length < end + 4 + length) return;
-      socket.destroy();
-      resolve(
-        text
-          .replace(/\r\nDate: [^\r]*/, '')
-          .replaceAll(channel, 'CHANNEL')
-          .replace(/"offset":\d+/g, '"offset":N')
-          .replace(/"epoch":"[^"]*"/g, '"epoch":"E"')
-          .replace(/"cursor":"[^"]*"/g, '"cursor":"C"')
-          .replace(/"time":\d+/g, '"time":T'),
-      );
-    });
-    socket.on('error', reject);
-    socket.setTimeout(5_000, () => reject(new Error(`no answer to ${target}`)));
-  });
+  const answer = await rawExchange(base, 'POST', target, headers, body);
+  return answer
+    .replaceAll(channel, 'CHANNEL')
+    .replace(/"offset":\d+/g, '"offset":N')
+    .replace(/"epoch":"[^"]*"/g, '"epoch":"E"')
+    .replace(/"cursor":"[^"]*"/g, '"cursor":"C"')
+    .replace(/"time":\d+/g, '"time":T');
 }
 
 /**

@@ -103,14 +103,7 @@ export function createRequestPipeline({
       cors.preflight(req, res);
       return;
     }
-    try {
-      cors.assertAllowed(req, res);
-    } catch (error) {
-      sendError(res, error);
-      return;
-    }
-    // CORS headers on every answer, errors included, so a browser can read a 404 or 405.
-    cors.apply(req, res);
+    if (!corsAdmits(req, res)) return;
     const match = router.match(req.method ?? 'GET', target.path);
     if (match.kind === 'not_found') {
       sendError(res, new HeraldError('not_found', `no route ${target.path}`));
@@ -142,13 +135,7 @@ export function createRequestPipeline({
     channel: string,
     handler: NonNullable<PipelineDeps['publish']>,
   ): void {
-    try {
-      cors.assertAllowed(req, res);
-    } catch (error) {
-      sendError(res, error);
-      return;
-    }
-    cors.apply(req, res);
+    if (!corsAdmits(req, res)) return;
     let pending: Promise<void> | void;
     try {
       pending = withCaller(auth, req, undefined, (principal) => handler(req, res, channel, principal));
@@ -157,6 +144,21 @@ export function createRequestPipeline({
       return;
     }
     pending?.catch((error: unknown) => failRequest(req, res, error));
+  }
+
+  /**
+   * The origin check, then the CORS headers every answer carries (errors included, so a browser can
+   * read a 404 or 405). False when the origin was refused: that answer is sent.
+   */
+  function corsAdmits(req: IncomingMessage, res: ServerResponse): boolean {
+    try {
+      cors.assertAllowed(req, res);
+    } catch (error) {
+      sendError(res, error);
+      return false;
+    }
+    cors.apply(req, res);
+    return true;
   }
 
   /**
