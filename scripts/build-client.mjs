@@ -9,12 +9,13 @@
 //                                        (`@herald/client/websocket`, `@herald/client/sse`)
 // and prints the size of the three minified files, raw and gzipped. Usage: node scripts/build-client.mjs
 // Files are written to a temporary name and renamed, so a hub serving /herald.js meanwhile (tests run
-// in parallel) never reads half a file. `scriptBuilds` is exported for the bundle-size test.
+// in parallel) never reads half a file. `buildScript` is exported for the bundle-size test and the
+// bundle report.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { checkExternals } from './package-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -72,6 +73,19 @@ export function scriptBuild(entry, file) {
   };
 }
 
+/**
+ * Builds one `<script>` bundle as the hub serves it: esbuild's bundle, minified once more as one
+ * file. The bundler names each module's bindings before they share the IIFE's scope; the second pass
+ * renames them over the whole file, by how often each is used, and the result gzips 30-45 B smaller
+ * (measured on the three builds, 2026-12-02). Returns the bytes and the build's metafile.
+ */
+export async function buildScript(entry, file) {
+  const result = await build(scriptBuild(entry, file));
+  const [output] = result.outputFiles;
+  const { code } = await transform(output.text, { minify: true, target: common.target, legalComments: 'none' });
+  return { path: output.path, contents: Buffer.from(code), metafile: result.metafile };
+}
+
 /** Size as the build reports it: gzip level 9. */
 export function gzipSize(contents) {
   return gzipSync(contents, { level: 9 }).length;
@@ -94,20 +108,20 @@ export default async function buildClient() {
     esm('src/browser.ts', 'herald.browser.js', 'browser'),
     esm('src/websocket-only.ts', 'herald.websocket.js', 'browser'),
     esm('src/sse-only.ts', 'herald.sse.js', 'browser'),
-    ...SCRIPTS.map(([entry, file]) => build(scriptBuild(entry, file))),
   ]);
+  const scripts = await Promise.all(SCRIPTS.map(([entry, file]) => buildScript(entry, file)));
   // The package ships these files: what they import must come with an install of it.
-  for (const result of results) checkExternals(result.metafile, pkg);
+  for (const result of [...results, ...scripts]) checkExternals(result.metafile, pkg);
 
   mkdirSync(join(pkg, 'dist'), { recursive: true });
-  for (const file of results.flatMap((r) => r.outputFiles)) {
+  for (const file of [...results.flatMap((r) => r.outputFiles), ...scripts]) {
     const temporary = `${file.path}.${process.pid}.tmp`;
     writeFileSync(temporary, file.contents);
     renameSync(temporary, file.path);
   }
 
   for (const [i, [, file]] of SCRIPTS.entries()) {
-    const min = results[results.length - SCRIPTS.length + i].outputFiles[0].contents;
+    const min = scripts[i].contents;
     const gz = gzipSize(min);
     const target = file === 'herald.min.js' ? ' (target <= 8 KB)' : '';
     console.log(

@@ -6,7 +6,7 @@
 // additive, so the column does not sum to the total.
 // Usage: node scripts/client-bundle-report.mjs [herald.min.js | herald-ws.min.js | herald-sse.min.js]
 import { build, transform } from 'esbuild';
-import { gzipSize, SCRIPTS, scriptBuild } from './build-client.mjs';
+import { buildScript, gzipSize, SCRIPTS, scriptBuild } from './build-client.mjs';
 
 const file = process.argv[2] ?? 'herald.min.js';
 const script = SCRIPTS.find(([, name]) => name === file);
@@ -30,7 +30,7 @@ for (let i = 1; i < modules.length; i++) {
   const without = [...modules.slice(0, i), ...modules.slice(i + 1)].join('\n') + closing;
   rows.push([total - (await size(without)), path]);
 }
-const [served] = (await build(scriptBuild(...script))).outputFiles;
+const served = await buildScript(...script);
 console.log(`${file}: ${gzipSize(served.contents)} B gzipped (${total} B minified again as one file, the base below)`);
 console.log('what each module adds:');
 for (const [bytes, path] of rows.sort((a, b) => b[0] - a[0])) console.log(`${String(bytes).padStart(7)} B  ${path}`);

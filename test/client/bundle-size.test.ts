@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type BuildOptions, build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -8,7 +7,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 /** What scripts/build-client.mjs exports for this test: the `<script>` builds, built as the hub serves them. */
 interface BuildClientModule {
   SCRIPTS: Array<[entry: string, file: string]>;
-  scriptBuild(entry: string, file: string): BuildOptions;
+  buildScript(entry: string, file: string): Promise<{ contents: Uint8Array }>;
   gzipSize(contents: Uint8Array): number;
 }
 
@@ -36,10 +35,9 @@ const built = new Map<string, { text: string; gzip: number }>();
 
 beforeAll(async () => {
   const script = pathToFileURL(join(root, 'scripts/build-client.mjs')).href;
-  const { SCRIPTS, scriptBuild, gzipSize } = (await import(script)) as BuildClientModule;
+  const { SCRIPTS, buildScript, gzipSize } = (await import(script)) as BuildClientModule;
   for (const [entry, file] of SCRIPTS) {
-    const result = await build({ ...scriptBuild(entry, file), write: false });
-    const contents = result.outputFiles?.[0]?.contents ?? new Uint8Array();
+    const { contents } = await buildScript(entry, file);
     built.set(file, { text: new TextDecoder().decode(contents), gzip: gzipSize(contents) });
   }
 }, 60_000);
