@@ -53,7 +53,7 @@ export const INTERNAL_PROPS = [
   ...['opened', 'alive', 'frame', 'denied', 'failed', 'feeder', 'live'], // Sink, SSE feeder
   ...['phase', 'watched', 'timings', 'platform', 'positions', 'pollMin', 'pollMax'], // Connection, TransportContext
   ...['openWebSocket', 'sseParser', 'frames'], // Platform, parsePullBody's answer
-  ...['subscriptions', 'host', 'tokens', 'multiplexed', 'catchUp', 'stale'], // Host, recovery
+  ...['subscriptions', 'tokens', 'multiplexed', 'catchUp', 'stale'], // Host, recovery ('host' is URL's)
   ...['keepFresh', 'refreshIn', 'refreshable', 'refresh', 'publisher', 'added', 'removed'], // TokenSource, Reconnector
   ...['canReauth', 'anonymous', 'lifetimeMs', 'attempts', 'action', 'degraded', 'wrapped'], // policy, selector
   ...['current', 'order', 'upgrade', 'channels'], // selector, multiAfter's answer

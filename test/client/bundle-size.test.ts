@@ -126,6 +126,8 @@ describe('browser bundle sizes (the <script> builds the hub serves)', () => {
       AbortController.prototype,
       TextDecoder.prototype,
       EventTarget.prototype,
+      URL.prototype,
+      URLSearchParams.prototype,
       JSON,
       Math,
     );
