@@ -31,7 +31,8 @@ describe('redis-server SIGKILLed mid-stream', () => {
 
   // Node B's two Redis connections reconnect independently: when its pub/sub connection is back first,
   // a new-epoch message arrives while a history read still fails. Seen in about half the runs of the
-  // first case; made certain here by failing B's reads until 500 ms after its feed heard again.
+  // first case; made certain here by failing B's reads until shortly after its feed is back (see
+  // failReadsUntilFeedHears).
   it('comes back empty while node B still cannot read history when its feed hears the new epoch: B still resets', async () => {
     await outage('none', { lateReads: true });
   }, 40_000);
@@ -47,32 +48,64 @@ async function outage(persistence: RedisPersistence, faults: { lateReads?: boole
     server,
     keepsData: persistence !== 'none',
     openEngine: async (node) => {
-      const { engine } = await openRedisEngine(prefix, server.url);
+      // With late reads, both nodes retry their connections every 200 ms or so instead of up to every 2.4 s,
+      // so B's feed is back while A publishes the new epoch (the publisher stops about 0.4 s after both
+      // nodes are ready) and hears a new-epoch message while its reads still fail: what this case is about.
+      const options = faults.lateReads === true ? { maxReconnectDelayMs: 200 } : {};
+      const { engine } = await openRedisEngine(prefix, server.url, options);
       if (node === 1 && faults.lateReads === true) lateReads = failReadsUntilFeedHears(engine);
       return engine;
     },
     beforeRestart: () => lateReads?.arm(),
   });
-  if (lateReads !== undefined) expect(lateReads.failed(), 'reads on B failed by the injected fault').toBeGreaterThan(0);
+  if (lateReads !== undefined) {
+    expect(lateReads.failed(), 'reads on B failed by the injected fault').toBeGreaterThan(0);
+    expect(lateReads.heardWhileFailing(), "B's feed heard the new epoch while its reads failed").toBe(true);
+  }
 }
 
 /** See {@link failReadsUntilFeedHears}. */
 interface LateReads {
-  /** From now on reads fail, until 500 ms after the feed delivers its next message. */
+  /** From now on reads fail, until shortly after the feed is back (see failReadsUntilFeedHears). */
   arm(): void;
   /** Reads failed so far. */
   failed(): number;
+  /** True once the feed delivered a message while reads failed. */
+  heardWhileFailing(): boolean;
 }
+
+/** After the feed delivered a message again, reads keep failing this long, ms. */
+const READS_LAG_MESSAGE_MS = 500;
+/**
+ * After the feed's connection is back (its resync), reads fail at most this long, ms, even when it hears
+ * nothing: the command connection comes back after the pub/sub one, not never.
+ */
+const READS_LAG_CONNECTION_MS = 1_000;
 
 /**
  * Makes `engine` behave as a Redis engine whose command connection comes back after its pub/sub
- * connection: once armed, history reads fail with `unavailable` until 500 ms after the feed delivered
- * a message again. Wraps the engine object before the hub uses it.
+ * connection: once armed, history reads fail with `unavailable` until 500 ms after the feed delivered a
+ * message again, or 1 s after the feed's connection is back, whichever comes first. The second bound
+ * keeps the fault honest: the feed hears something only while someone publishes, and a publisher that
+ * stopped before the feed was back (the outage scenario stops it soon after both nodes are ready) would
+ * otherwise leave reads failing forever, a deadlock of the fault, not of the hub. Wraps the engine
+ * object before the hub uses it.
  */
 function failReadsUntilFeedHears(engine: Engine): LateReads {
   let failing = false;
-  let armed = false;
+  let heard = false;
   let failed = 0;
+  let liftAt = Number.POSITIVE_INFINITY;
+  let timer: NodeJS.Timeout | undefined;
+  /** Reads succeed again in `ms`, or sooner if already due sooner. */
+  const liftWithin = (ms: number): void => {
+    if (!failing || Date.now() + ms >= liftAt) return;
+    liftAt = Date.now() + ms;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      failing = false;
+    }, ms);
+  };
   const read = engine.read.bind(engine);
   engine.read = (channel, from, limit, limits) => {
     if (!failing) return read(channel, from, limit, limits);
@@ -83,21 +116,22 @@ function failReadsUntilFeedHears(engine: Engine): LateReads {
   engine.openFeed = (listener) =>
     openFeed({
       messages(channel, messages) {
-        if (armed) {
-          armed = false;
-          setTimeout(() => {
-            failing = false;
-          }, 500);
+        if (failing) {
+          heard = true;
+          liftWithin(READS_LAG_MESSAGE_MS);
         }
         listener.messages(channel, messages);
       },
-      resync: () => listener.resync(),
+      resync() {
+        liftWithin(READS_LAG_CONNECTION_MS);
+        listener.resync();
+      },
     });
   return {
     arm() {
       failing = true;
-      armed = true;
     },
     failed: () => failed,
+    heardWhileFailing: () => heard,
   };
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Engine, MemoryEngine } from '@herald/core';
+import type { RedisEngineOptions } from '@herald/engine-redis';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createClient } from 'redis';
@@ -58,10 +59,17 @@ export async function openTestEngine(kind: TestEngineKind = testEngineKind(), pr
   return { engine: new MemoryEngine({ sweepIntervalMs: 0 }), cleanup: async () => {} };
 }
 
-/** A Redis engine under `prefix`; several calls with one prefix are nodes of one cluster. */
-export async function openRedisEngine(prefix: string, url = TEST_REDIS_URL): Promise<TestEngine> {
+/**
+ * A Redis engine under `prefix` (with `options` beyond the defaults); several calls with one prefix are
+ * nodes of one cluster.
+ */
+export async function openRedisEngine(
+  prefix: string,
+  url = TEST_REDIS_URL,
+  options: Omit<RedisEngineOptions, 'url' | 'prefix'> = {},
+): Promise<TestEngine> {
   const { RedisEngine } = await import('@herald/engine-redis');
-  const engine = new RedisEngine({ url, prefix });
+  const engine = new RedisEngine({ ...options, url, prefix });
   if (!(await waitReady(engine, 5_000))) throw new Error(`Redis at ${url} is not reachable (HERALD_TEST_REDIS_URL)`);
   return { engine, cleanup: () => deleteRedisPrefix(url, prefix) };
 }
