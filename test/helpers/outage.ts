@@ -178,10 +178,19 @@ export async function runOutage(scene: OutageScene, c: OutageCase): Promise<void
     .sort((x, y) => y.ms - x.ms)
     .slice(0, 3)
     .map((p) => `#${p.seq} at +${p.startedAt - killedAt} ms took ${p.ms} ms (${p.status})`);
+  // The publisher keeps at least half its pace through the outage: 503s come about as fast as the
+  // acknowledgements did. Its pace before the kill is the measure, not RATE: all of this runs in one
+  // process, and a machine loaded by other test files slows both phases alike (under CI load 503s
+  // took up to 0.9 s while the per-publish bound below still held).
+  const firstAt = attempts[0]?.startedAt ?? killedAt;
+  const pacePerMs = Math.min(
+    RATE / 1_000,
+    attempts.filter((p) => p.startedAt < killedAt).length / (killedAt - firstAt),
+  );
   expect(
     outage.length,
-    `publishes attempted during the outage (${restarting - killedAt} ms; slowest: ${slowest.join(', ')})`,
-  ).toBeGreaterThan((OUTAGE_MS / 1_000) * RATE * 0.5);
+    `publishes attempted during the outage (${restarting - killedAt} ms at ${Math.round(pacePerMs * 1_000)}/s before the kill; slowest: ${slowest.join(', ')})`,
+  ).toBeGreaterThan(pacePerMs * (restarting - killedAt) * 0.5);
   expect(outage.filter((p) => p.status !== 503 || p.retryAfter === null)).toEqual([]);
   expect(outage.filter((p) => p.ms >= 2_000)).toEqual([]);
   expect(
