@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { bunCommand } from '../peers/bun.ts';
 import { nchanCommand } from '../peers/nchan.ts';
 import { hubNodeFlags, profileArgs } from './children.ts';
+import { INSPECT_FLAG } from './inspector.ts';
 import type { PeerName } from './options.ts';
 
 /**
@@ -57,6 +58,11 @@ export interface HubSpec {
   tmpDir: string;
   /** Shared-engine peers only */
   store: EnginePlace | undefined;
+  /**
+   * Give a single-process Node hub an inspector (scenario C: a full GC before each memory reading,
+   * bench/lib/inspector.ts). Bun, nginx and clusters are started as they are.
+   */
+  inspect?: boolean;
 }
 
 /** Peers whose script is not `bench/peers/<name>.ts`, or that run it with flags of their own. */
@@ -67,6 +73,8 @@ const PEER_SCRIPTS: Partial<Record<PeerName, { script: string; extra: string[] }
 
 export function hubCommand(spec: HubSpec): HubCommand {
   const { peer, port, apiKey, heraldArgs, heraldBin, bunBin, tmpDir, store } = spec;
+  // A cluster's workers would inherit the flag; they are not measured this way.
+  const inspect = spec.inspect === true && (ENGINE_PEERS[peer]?.workers ?? 1) === 1 ? [INSPECT_FLAG] : [];
   if (peer === 'nchan') return { ...nchanCommand(port, tmpDir), forks: true };
   if (peer === 'bun') return { ...bunCommand(bunBin, port), forks: false };
   const workers = ENGINE_PEERS[peer]?.workers;
@@ -80,12 +88,12 @@ export function hubCommand(spec: HubSpec): HubCommand {
     }
     return {
       command: process.execPath,
-      args: [...profileArgs(), ...hubNodeFlags(), ...args, ...HERALD_BENCH_FLAGS, ...heraldArgs],
+      args: [...profileArgs(), ...hubNodeFlags(), ...inspect, ...args, ...HERALD_BENCH_FLAGS, ...heraldArgs],
       forks: false,
     };
   }
   const { script, extra } = PEER_SCRIPTS[peer] ?? { script: `bench/peers/${peer}.ts`, extra: [] };
-  const node = [...profileArgs(), ...hubNodeFlags(), '--import', 'tsx'];
+  const node = [...profileArgs(), ...hubNodeFlags(), ...inspect, '--import', 'tsx'];
   const args = [...node, script, '--port', String(port), '--api-key', apiKey, ...extra];
   return { command: process.execPath, args, forks: false };
 }

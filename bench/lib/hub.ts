@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { nchanWorkerPid } from '../peers/nchan.ts';
 import { spawnTracked, stopChild } from './children.ts';
 import { ENGINE_PEERS, type EnginePlace, hubCommand } from './hub-command.ts';
+import { inspectorUrl } from './inspector.ts';
 import { deleteNatsPrefix, localNatsPid } from './nats.ts';
 import type { BenchOptions, PeerName } from './options.ts';
 import { type CpuTime, childPids, cmdline, cpuTime, rssBytes, sumCpu, writeCalls } from './procfs.ts';
@@ -29,6 +30,8 @@ export interface Hub {
   child: ChildProcess;
   /** Herald on Redis or NATS: its prefix (deleted when it stops) and the local engine server, if any */
   store: (EnginePlace & { pid: number | undefined }) | undefined;
+  /** the Node inspector's WebSocket URL, when the hub was started with one (HubConfig.inspect) */
+  inspector: string | undefined;
 }
 
 export interface HubConfig {
@@ -43,6 +46,8 @@ export interface HubConfig {
   heraldBin: string;
   /** the `bun` binary of the Bun peer, or undefined to look for one (bench/peers/bun.ts) */
   bunBin: string | undefined;
+  /** start a single-process Node hub with an inspector (scenario C's GC before each reading) */
+  inspect?: boolean;
 }
 
 /** Variables that would put the `herald` peer on another engine than its name says. */
@@ -171,7 +176,9 @@ export async function startHub(config: HubConfig, timeoutMs = 20_000): Promise<H
         ...store,
         pid: store.engine === 'redis' ? await localRedisPid(store.url) : localNatsPid(store.url),
       };
-      return { peer: config.peer, pid, pids, cores, origin, logFile, child, store: hubStore };
+      // Node prints the inspector's address before it runs the hub's code, so it is in the log by now.
+      const inspector = config.inspect ? inspectorUrl(logFile) : undefined;
+      return { peer: config.peer, pid, pids, cores, origin, logFile, child, store: hubStore, inspector };
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -6,8 +6,8 @@ import type { Case } from '../suite/plan.ts';
 import { kilo, latencyMs, num, pct, ratio, table } from './format.ts';
 import type { Transport } from './ipc.ts';
 import { redisSummary } from './report-redis.ts';
-import type { RunResult, WindowResult } from './results.ts';
-import { headline, isBaseline, kbPer, maxStep, measured, same, strongest } from './select.ts';
+import type { RunResult, TransportMemory, WindowResult } from './results.ts';
+import { headline, isBaseline, kbPer, maxStep, measured, retainedKbPer, same, strongest } from './select.ts';
 import { targetsTable } from './targets.ts';
 import { SATURATED } from './window.ts';
 
@@ -83,6 +83,19 @@ function latencyTable(plan: readonly Case[], runs: readonly RunResult[]): string
   return table(header, rows);
 }
 
+/** Scenario C's figures read after a full GC in the hub (Node hubs only): RSS, its 2nd half, heap. */
+export function retainedCell(m: TransportMemory): string {
+  if (m.retainedKbPerConnection === undefined) return '-';
+  const second = m.retainedMarginalKbPerConnection;
+  const heap = m.retainedHeapKbPerConnection;
+  const parts = [
+    second === undefined ? '' : `2nd half ${num(second, 1)}`,
+    heap === undefined ? '' : `heap ${num(heap, 2)}`,
+  ];
+  const inner = parts.filter(Boolean).join('; ');
+  return `${num(m.retainedKbPerConnection, 2)}${inner ? ` (${inner})` : ''}`;
+}
+
 const MEMORY_ORDER: Transport[] = ['ws', 'sse', 'ndjson', 'longpoll'];
 
 function memorySummary(plan: readonly Case[], runs: readonly RunResult[]): string {
@@ -98,12 +111,18 @@ function memorySummary(plan: readonly Case[], runs: readonly RunResult[]): strin
             m.marginalKbPerConnection === undefined ? '' : `; 2nd half ${num(m.marginalKbPerConnection, 1)}`;
           return `${num(m.kbPerConnection, 1)}${heap}${marginal}`;
         });
+        const retained = MEMORY_ORDER.map((t) => {
+          const m = r.memory.transports.find((x) => x.transport === t);
+          return m ? retainedCell(m) : '-';
+        });
         return [
           c.id,
           r.peer,
           String(r.repetition),
           ...cells,
+          ...retained,
           ratio(kbPer(r, 'ws'), kbPer(same(runs, r, 'raw-ws-per-frame'), 'ws')),
+          ratio(retainedKbPer(r, 'ws'), retainedKbPer(same(runs, r, 'raw-ws-per-frame'), 'ws')),
           ratio(kbPer(r, 'ws'), kbPer(same(runs, r, 'socketio'), 'ws')),
         ];
       }),
@@ -116,7 +135,12 @@ function memorySummary(plan: readonly Case[], runs: readonly RunResult[]): strin
     'KB/SSE',
     'KB/NDJSON',
     'KB/long-poll',
+    'retained KB/WS',
+    'retained KB/SSE',
+    'retained KB/NDJSON',
+    'retained KB/long-poll',
     'WS × raw-ws-per-frame',
+    'retained WS × raw-ws-per-frame',
     'WS × socketio',
   ];
   return table(header, rows);
@@ -177,7 +201,10 @@ export function summary(plan: readonly Case[], runs: readonly RunResult[]): stri
   if (letters.has('A')) out.push('\n## A fan-out\n', rampTable(plan, runs, 'A'));
   if (letters.has('B')) out.push('\n## B latency at a fixed load\n', latencyTable(plan, runs));
   if (letters.has('C'))
-    out.push('\n## C memory per idle connection (hub RSS; Herald: heap share)\n', memorySummary(plan, runs));
+    out.push(
+      '\n## C memory per idle connection (hub RSS as it grew, Herald: heap share; retained: after a full GC)\n',
+      memorySummary(plan, runs),
+    );
   const d = plan.filter((c) => c.letter === 'D');
   if (d.some((c) => c.scenario === 'channels'))
     out.push('\n## D many channels (one subscriber each)\n', rampTable(plan, runs, 'D'));

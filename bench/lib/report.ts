@@ -7,7 +7,7 @@ import { kilo, latencyMs, num, pct, table } from './format.ts';
 import type { Transport } from './ipc.ts';
 import type { BenchOptions } from './options.ts';
 import { bytesTable, exchangeTable, ratesTable } from './report-rates.ts';
-import { summary } from './report-summary.ts';
+import { retainedCell, summary } from './report-summary.ts';
 import type { RunResult, WindowResult } from './results.ts';
 
 function closes(w: WindowResult): string {
@@ -76,10 +76,26 @@ export function memoryTable(runs: readonly RunResult[]): string {
       const marginal = m.marginalKbPerConnection === undefined ? '' : `; 2nd half ${num(m.marginalKbPerConnection, 1)}`;
       return `${num(m.kbPerConnection, 1)} (${m.connections}${heap}${marginal})`;
     };
-    return [r.peer, String(r.repetition), num(r.memory.baselineRssBytes / 1048576, 1), ...transports.map(cell)];
+    const retained = (t: Transport): string => {
+      const m = r.memory.transports.find((x) => x.transport === t);
+      return m ? retainedCell(m) : '-';
+    };
+    return [
+      r.peer,
+      String(r.repetition),
+      num(r.memory.baselineRssBytes / 1048576, 1),
+      ...transports.map(cell),
+      ...transports.map(retained),
+    ];
   });
   return table(
-    ['peer', 'rep', 'hub RSS idle MB', ...transports.map((t) => `KB per ${t} (conns, heap KB = share; 2nd half KB)`)],
+    [
+      'peer',
+      'rep',
+      'hub RSS idle MB',
+      ...transports.map((t) => `KB per ${t} (conns, heap KB = share; 2nd half KB)`),
+      ...transports.map((t) => `retained KB per ${t} after full GC (2nd half; heap KB)`),
+    ],
     rows,
   );
 }

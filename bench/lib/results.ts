@@ -16,6 +16,16 @@ export interface TransportMemory {
    * more connection costs once the hub has grown for the first half (see SessionPlan.halves).
    */
   marginalKbPerConnection?: number | undefined;
+  /**
+   * Scenario C, Node hubs: (RSS after − RSS before) / connections, KiB, each read after a full GC
+   * through the hub's inspector (bench/lib/memory-reading.ts): what the connections retain, without
+   * garbage or the young generation V8 grew for the burst. Undefined for hubs without one.
+   */
+  retainedKbPerConnection?: number | undefined;
+  /** the same for the second half only (after the first half's GC'd reading) */
+  retainedMarginalKbPerConnection?: number | undefined;
+  /** V8 heap used after − before, each after the full GC, / connections, KiB */
+  retainedHeapKbPerConnection?: number | undefined;
   /** V8 heap used after − before (from the hub's /v1/stats), when the hub reports it */
   heapDeltaBytes: number | undefined;
 }

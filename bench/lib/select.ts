@@ -67,3 +67,8 @@ export function strongest(
 export function kbPer(r: RunResult | undefined, t: Transport): number | undefined {
   return r?.memory.transports.find((m) => m.transport === t)?.kbPerConnection;
 }
+
+/** Scenario C: KB per connection between readings taken after a full GC (Node hubs only). */
+export function retainedKbPer(r: RunResult | undefined, t: Transport): number | undefined {
+  return r?.memory.transports.find((m) => m.transport === t)?.retainedKbPerConnection;
+}

@@ -7,6 +7,7 @@ import { heraldBinFor } from './herald-build.ts';
 import { type Hub, hubCpus, hubRss, type Stopped, startHub, stopHub, TMP_DIR } from './hub.ts';
 import type { Transport } from './ipc.ts';
 import { LoadPool } from './load-pool.ts';
+import { type MemoryReading, memoryDeltas, readMemory } from './memory-reading.ts';
 import type { BenchOptions } from './options.ts';
 import { type PeerSpec, publishUrl, subscribeUrl } from './peers.ts';
 import { follow, startBar } from './progress.ts';
@@ -28,6 +29,11 @@ export interface SessionPlan {
    * generation and pools for this many, which the whole delta spreads over every connection.
    */
   halves?: boolean;
+  /**
+   * Scenario C: start a Node hub with an inspector and run a full GC before each reading (the
+   * "retained" figures, bench/lib/memory-reading.ts), beside the readings taken without.
+   */
+  collectGarbage?: boolean;
 }
 
 export interface Session {
@@ -70,6 +76,7 @@ export async function openSession(
     natsUrl: opts.nats,
     heraldBin: heraldBinFor(opts, peer.name),
     bunBin: opts.bun,
+    inspect: plan.collectGarbage === true,
   });
   try {
     const logFd = openSync(`${TMP_DIR}/load-${label}.log`, 'w');
@@ -80,13 +87,17 @@ export async function openSession(
     const base = channelName();
     const channel = plan.channelPerConnection ? `${base}-{i}` : base;
     const notes: string[] = [];
+    if (plan.collectGarbage && hub.inspector === undefined) {
+      notes.push('no Node inspector (not a single Node process): RSS read without a GC, no "retained" figures');
+    }
     await sleep(opts.settleMs);
     const baselineRssBytes = hubRss(hub) ?? 0;
     const memory: MemoryResult = { baselineRssBytes, transports: [] };
     let subscribers = 0;
     for (const transport of plan.transports) {
-      const before = hubRss(hub) ?? 0;
+      // /v1/stats ahead of the GC at each end: the heap column keeps its meaning (the heap as it grew).
       const heapBefore = peer.heapStats ? await heapUsed(hub.origin) : undefined;
+      const before = await readMemory(hub);
       const bar = startBar(`${label} connect ${transport}`, plan.subs);
       const stop = follow(bar, () => ({ value: Math.max(0, pool.progress().open - subscribers) }));
       const connect = (firstIndex: number, count: number) =>
@@ -102,11 +113,11 @@ export async function openSession(
         });
       const firstHalf = plan.halves ? Math.floor(plan.subs / 2) : plan.subs;
       const first = await connect(subscribers, firstHalf);
-      let middle: { rss: number; opened: number } | undefined;
+      let middle: (MemoryReading & { opened: number }) | undefined;
       let second: typeof first | undefined;
       if (firstHalf < plan.subs) {
         await sleep(opts.settleMs);
-        middle = { rss: hubRss(hub) ?? 0, opened: first.opened };
+        middle = { ...(await readMemory(hub)), opened: first.opened };
         second = await connect(subscribers + firstHalf, plan.subs - firstHalf);
       }
       stop();
@@ -117,18 +128,14 @@ export async function openSession(
         notes.push(`${transport}: ${failed} connections failed: ${errors.join('; ')}`);
       }
       await sleep(opts.settleMs);
-      const after = hubRss(hub) ?? 0;
       const heapAfter = peer.heapStats ? await heapUsed(hub.origin) : undefined;
+      const after = await readMemory(hub);
       subscribers += opened;
-      const secondOpened = opened - (middle?.opened ?? 0);
       memory.transports.push({
         transport,
         connections: opened,
         failed,
-        rssDeltaBytes: after - before,
-        kbPerConnection: opened > 0 ? (after - before) / 1024 / opened : Number.NaN,
-        marginalKbPerConnection:
-          middle !== undefined && secondOpened > 0 ? (after - middle.rss) / 1024 / secondOpened : undefined,
+        ...memoryDeltas({ before, middle, after, opened }),
         heapDeltaBytes: heapBefore !== undefined && heapAfter !== undefined ? heapAfter - heapBefore : undefined,
       });
     }

@@ -5,7 +5,7 @@ import { num, table } from './format.ts';
 import type { Transport } from './ipc.ts';
 import type { PeerName } from './options.ts';
 import type { RunResult } from './results.ts';
-import { headline, kbPer } from './select.ts';
+import { headline, kbPer, retainedKbPer } from './select.ts';
 import { redisChecks } from './targets-redis.ts';
 
 export interface Check {
@@ -126,6 +126,16 @@ function checks(plan: readonly Case[], runs: readonly RunResult[]): Check[] {
         digits: 1,
       });
     }
+    // Issue 16: what an idle connection retains once garbage and the burst's young generation are gone.
+    for (const [t, kb] of RETAINED_LIMITS) {
+      out.push({
+        target: `C ${id.slice(7)} idle ${t} retained ≤ ${kb} KB`,
+        values: per(id, (r) => retainedKbPer(r, t) ?? Number.NaN),
+        ok: (v) => v <= kb,
+        unit: ' KB',
+        digits: 2,
+      });
+    }
   }
   const channels = plan.find((c) => c.scenario === 'channels')?.id;
   if (channels !== undefined) {
@@ -201,6 +211,12 @@ function checks(plan: readonly Case[], runs: readonly RunResult[]): Check[] {
   }
   return out;
 }
+
+/** Issue 16's limits on scenario C's retained figures (KB per idle connection after a full GC). */
+const RETAINED_LIMITS: Array<[Transport, number]> = [
+  ['ws', 5],
+  ['sse', 4],
+];
 
 export function targetsTable(plan: readonly Case[], runs: readonly RunResult[]): string {
   // Each issue's targets when the plan ran any of its scenarios.

@@ -14,7 +14,11 @@ export async function memoryScenario(ctx: CaseContext): Promise<string | undefin
   const groups: Transport[][] = [];
   for (let i = 0; i < keep.length; i += perHub) groups.push(keep.slice(i, i + perHub));
   for (const transports of groups) {
-    await withSession(ctx, { transports, subs: opts.subs, channelPerConnection: false, halves: true }, async () => {});
+    await withSession(
+      ctx,
+      { transports, subs: opts.subs, channelPerConnection: false, halves: true, collectGarbage: true },
+      async () => {},
+    );
   }
   return undefined;
 }
