@@ -27,14 +27,16 @@ const NODE_LISTENERS = new Set([
   'onSocketResume',
   'onSocketPause',
 ]);
+/** Shared by every released response without listeners of an event (an empty array is 32 bytes). */
+const NO_LISTENERS: readonly Listener[] = Object.freeze([]);
 /** The listeners of `event` that are not node:http's own (the server's and the limits' outlive a release). */
-function ownListeners(res: ServerResponse, event: 'finish' | 'close'): Listener[] {
+function ownListeners(res: ServerResponse, event: 'finish' | 'close'): readonly Listener[] {
   const own = (res.listeners(event) as Listener[]).filter(
     (f) => !f.name.startsWith('bound ') && !NODE_LISTENERS.has(f.name),
   );
   // Kept as long as the stream or poll lives: a filtered array has room for 17 (152 B), a copy holds
   // just what it has (usually one listener: 24 B), and an empty one holds nothing.
-  return own.length === 0 ? [] : own.slice();
+  return own.length === 0 ? NO_LISTENERS : own.slice();
 }
 
 /** node:http's parser, as it hangs on `socket.parser` (internal API, checked before use). */
@@ -143,8 +145,8 @@ export class ReleasedResponse {
      * `getHeaders()`'s object is in dictionary mode: ~280 bytes per idle stream.
      */
     readonly headerLines: string,
-    private readonly finishListeners: Listener[],
-    private readonly closeListeners: Listener[],
+    private readonly finishListeners: readonly Listener[],
+    private readonly closeListeners: readonly Listener[],
     private readonly keepAlive: boolean,
     /** Bytes the client had sent at the release: any more is a request node:http never saw. */
     private readonly readAt: number,

@@ -22,10 +22,27 @@ export class ConcurrencyLimiter {
     return () => {
       if (released) return;
       released = true;
-      const now = (this.counts.get(key) ?? 1) - 1;
-      if (now <= 0) this.counts.delete(key);
-      else this.counts.set(key, now);
+      this.release(key);
     };
+  }
+
+  /**
+   * Holds one slot for `key` and returns whether it could; the holder gives it back with
+   * {@link release}, once. For holders that keep the key anyway (a WebSocket's address), which spares
+   * the closure {@link acquire} makes per slot.
+   */
+  take(key: string): boolean {
+    const held = this.counts.get(key) ?? 0;
+    if (this.max > 0 && held >= this.max) return false;
+    this.counts.set(key, held + 1);
+    return true;
+  }
+
+  /** Gives back one slot of `key` taken with {@link take} (acquire's release calls it too). */
+  release(key: string): void {
+    const now = (this.counts.get(key) ?? 1) - 1;
+    if (now <= 0) this.counts.delete(key);
+    else this.counts.set(key, now);
   }
 
   /** How many `key` holds now. */

@@ -18,6 +18,11 @@ export interface LimitOptions {
   readonly trustedProxies: readonly string[];
 }
 
+/** A socket whose end {@link Limits.holdSocket} waits for. */
+export interface Closable {
+  on(event: 'close', listener: () => void): unknown;
+}
+
 /** Buckets hold this many seconds of their rate, so short bursts pass. */
 const BURST_SECONDS = 2;
 /** A refused connection or long poll is told to come back after this long, s (nothing frees at a known time). */
@@ -74,6 +79,28 @@ export class Limits {
     }
     return release;
   }
+
+  /**
+   * Holds a live-connection slot for a socket's address until the socket closes, and remembers the
+   * address (see {@link addressOf}). One listener shared by every socket gives the slot back: a
+   * release closure per socket would cost ~100 bytes of an idle WebSocket.
+   */
+  holdSocket(socket: Closable, address: string): void {
+    if (!this.connections.take(address)) {
+      throw new HeraldError('rate_limited', 'too many connections from this address', HELD_RETRY_AFTER_S);
+    }
+    this.addresses.set(socket, address);
+    socket.on('close', this.socketClosed);
+  }
+
+  /** The 'close' listener of every socket held with {@link holdSocket} (`this` is the socket). */
+  private readonly socketClosed = ((limits: Limits) =>
+    function socketClosed(this: object): void {
+      const address = limits.addresses.get(this);
+      if (address === undefined) return;
+      limits.addresses.delete(this);
+      limits.connections.release(address);
+    })(this);
 
   /** Holds a long-poll slot for `address`; returns its release. */
   holdLongPoll(address: string): () => void {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Message, ResetNotice, Sink } from '@herald/core';
 import { ERROR_CATALOG } from '@herald/protocol';
+import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection } from '../heartbeat.ts';
 import { toHeraldError } from '../http/respond.ts';
 import { ReleasedResponse } from '../internals/index.ts';
@@ -80,14 +81,26 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
   private res: ServerResponse | null;
   /** The response once released from node:http (internals/release-http.ts). */
   private released: ReleasedResponse | undefined;
+  /** Who the stream acts for (its credentials' expiry ends it). */
+  private readonly principal: Principal;
+  /** Channels the stream subscribes: heartbeats wait until each has its `subscribed` line. */
+  private readonly channelCount: number;
+  /**
+   * The channels and cursors, until `open` has subscribed them; then dropped: its object and two arrays
+   * are ~150 bytes of an idle stream.
+   */
+  private target: Target | undefined;
 
   constructor(
     private readonly ctx: StreamContext,
     res: ServerResponse,
     private readonly format: StreamFormat,
-    private readonly target: Target,
+    target: Target,
   ) {
     this.res = res;
+    this.target = target;
+    this.principal = target.principal;
+    this.channelCount = target.channels.length;
     // node:http assigns it before the handler runs, or, to a request pipelined behind another, once
     // the answers before it are out (the handlers wait for that: http/pipelined.ts); the stream
     // writes to it once the headers are out.
@@ -103,6 +116,8 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
   /** Sends the headers, subscribes every channel and keeps the stream alive until it ends. */
   async open(req: IncomingMessage): Promise<void> {
     const { ctx } = this;
+    const target = this.target as Target;
+    this.target = undefined;
     const res = this.res as ServerResponse;
     res.writeHead(200, {
       'content-type': this.format.contentType,
@@ -127,8 +142,8 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
     // deliveries wait (queue) until all are announced, so a multi-channel stream starts with every
     // `subscribed` line and SSE ids always cover every channel.
     await Promise.all(
-      this.target.channels.map(async (channel, i) => {
-        await this.subscriptions.add(channel, this, this.target.cursors[i], (p) => {
+      target.channels.map(async (channel, i) => {
+        await this.subscriptions.add(channel, this, target.cursors[i], (p) => {
           const everyStart = this.cursor?.start(i, p.epoch, p.last) ?? true;
           this.write(this.format.subscribed(channel, p.epoch, p.last));
           this.announced++;
@@ -185,12 +200,12 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
   heartbeat(): void {
     // A subscribe still waiting for its engine (a slow Redis) would otherwise let a heartbeat be the
     // stream's first line, where the contract puts `subscribed`.
-    if (this.announced < this.target.channels.length) return;
+    if (this.announced < this.channelCount) return;
     this.write(this.format.heartbeat);
   }
 
   expiresAt(): number | undefined {
-    return this.target.principal.expiresAt;
+    return this.principal.expiresAt;
   }
 
   /** Sends the final close frame and ends the response; a peer that does not read is cut soon after. */

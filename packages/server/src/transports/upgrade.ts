@@ -90,16 +90,21 @@ export function createUpgradeHandler(
 
   /** Counts a WebSocket against its address's connection limit (429 beyond) until its socket closes. */
   function holdConnection(req: IncomingMessage, socket: Duplex): void {
-    const address = ctx.limits.address(req);
-    // 'close' comes once: `on` spares the wrapper `once` allocates per socket.
-    socket.on('close', ctx.limits.holdConnection(address));
-    ctx.limits.remember(socket, address);
+    ctx.limits.holdSocket(socket, ctx.limits.address(req));
+  }
+
+  /** ws listens for the socket's errors once it has the socket: the one added before it goes (~64 bytes). */
+  function taken(socket: Duplex): void {
+    socket.off('error', ignoreError);
   }
 
   // The accept functions are separate so the socket's callbacks close over what they use only, not
   // over the upgrade request and its headers (which would then live as long as the socket).
   function acceptMux(req: IncomingMessage, socket: Duplex, head: Buffer, principal: Principal): void {
-    wss.handleUpgrade(req, socket, head, (ws) => serveMuxSocket(ws, socket, principal));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      taken(socket);
+      serveMuxSocket(ws, socket, principal);
+    });
   }
 
   function acceptBound(
@@ -111,6 +116,7 @@ export function createUpgradeHandler(
     principal: Principal,
   ): void {
     wss.handleUpgrade(req, socket, head, (ws) => {
+      taken(socket);
       serveBoundSocket(ctx, ws, socket, channel, cursor, principal).catch((error: unknown) => {
         const e = toHeraldError(error);
         if (e.code === 'internal') ctx.logger.error({ err: error }, 'bound socket failed');
