@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { HeraldWebSocket } from './herald-websocket.ts';
+import { HERALD_WEBSOCKET_OPTIONS, type HeraldWebSocket } from './herald-websocket.ts';
 
 // A connection may hold a message frame until the end of the turn (transports/write-turns.ts): the
 // frames ws writes on its own must not overtake it.
@@ -13,11 +13,14 @@ describe('HeraldWebSocket', () => {
   });
 
   /** A server whose connection "holds" the text `held` until ws writes a frame of its own. */
-  async function serve(onOpen: (ws: HeraldWebSocket) => void): Promise<{ client: WebSocket; seen: string[] }> {
+  async function serve(
+    onOpen: (ws: HeraldWebSocket) => void,
+    onAnswered: () => void = () => {},
+  ): Promise<{ client: WebSocket; seen: string[] }> {
     const wss = new WebSocketServer({
       port: 0,
       host: '127.0.0.1',
-      WebSocket: HeraldWebSocket,
+      ...HERALD_WEBSOCKET_OPTIONS,
       perMessageDeflate: false,
     });
     servers.push(wss);
@@ -29,6 +32,7 @@ describe('HeraldWebSocket', () => {
         pong: () => {},
         ended: () => {},
         failed: () => {},
+        answered: onAnswered,
         beforeWrite: () => {
           if (!holding) return;
           holding = false;
@@ -59,5 +63,22 @@ describe('HeraldWebSocket', () => {
     seen.push('pong');
     client.terminate();
     expect(seen).toEqual(['message held', 'pong']);
+  });
+
+  it('answers each ping once, without ws, and tells the connection', async () => {
+    let answered = 0;
+    const { client } = await serve(
+      () => {},
+      () => answered++,
+    );
+    const pongs: string[] = [];
+    client.on('pong', (data) => pongs.push(String(data)));
+    for (const n of ['1', '2', '3']) client.ping(n);
+    while (pongs.length < 3) await once(client, 'pong');
+    client.ping('4');
+    await once(client, 'pong');
+    client.terminate();
+    expect(pongs).toEqual(['1', '2', '3', '4']);
+    expect(answered).toBe(4);
   });
 });

@@ -8,6 +8,8 @@ export interface SocketEvents {
   failed(error: Error): void;
   /** ws is about to write a frame of its own (a pong, a close): what the connection holds goes first. */
   beforeWrite(): void;
+  /** The socket answered a ping from the peer (a peer that pings and never reads must be cut). */
+  answered(): void;
 }
 
 /**
@@ -32,6 +34,18 @@ export class HeraldWebSocket extends WebSocket {
     super.pong(data, mask, cb);
   }
 
+  /**
+   * Answers a ping when ws does not (`autoPong: false`, see HERALD_WEBSOCKET_OPTIONS). ws's own answer
+   * keeps a callback per socket to count the pongs not yet written (a closure and its context, ~80
+   * bytes of every idle socket, plus four fields); here the connection bounds what the peer leaves
+   * unread, as it does for replies to its other frames.
+   */
+  private answerPing(data: Buffer, c: SocketEvents | undefined): void {
+    if (this.readyState !== WebSocket.OPEN) return;
+    this.pong(data, false);
+    c?.answered();
+  }
+
   override close(code?: number, data?: string | Buffer): void {
     this.connection?.beforeWrite();
     super.close(code, data);
@@ -39,6 +53,7 @@ export class HeraldWebSocket extends WebSocket {
 
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     const c = this.connection;
+    if (event === 'ping' && !(this as unknown as WsInternals)._autoPong) this.answerPing(args[0] as Buffer, c);
     if (c !== undefined) {
       if (event === 'message') c.frame(args[0] as RawData, args[1] as boolean);
       else if (event === 'pong') c.pong();
@@ -51,6 +66,11 @@ export class HeraldWebSocket extends WebSocket {
     }
     return super.emit(event, ...args);
   }
+}
+
+/** ws's own field: whether it answers pings itself (the server's `autoPong` option). */
+interface WsInternals {
+  _autoPong?: boolean;
 }
 
 /**
@@ -67,3 +87,9 @@ export function handEvents(ws: WebSocket, events: SocketEvents): void {
   ws.on('close', () => events.ended());
   ws.on('error', (error) => events.failed(error));
 }
+
+/**
+ * The WebSocketServer options that make its sockets HeraldWebSockets: ws does not answer pings on its
+ * own (HeraldWebSocket does, see answerPing).
+ */
+export const HERALD_WEBSOCKET_OPTIONS = { WebSocket: HeraldWebSocket, autoPong: false } as const;

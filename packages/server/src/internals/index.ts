@@ -1,7 +1,7 @@
 // Node and ws internals, fenced: everything here reaches past a documented API for memory or CPU,
 // and everything here turns off with one switch (switch.ts).
 export { HeldReply } from './held-reply.ts';
-export { HeraldWebSocket, handEvents, type SocketEvents } from './herald-websocket.ts';
+export { HERALD_WEBSOCKET_OPTIONS, HeraldWebSocket, handEvents, type SocketEvents } from './herald-websocket.ts';
 export { ReleasedResponse } from './release-http.ts';
 export { useInternals } from './switch.ts';
 export { writeUncheckedHead } from './unchecked-head.ts';

@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import { channelParam, cursorParam, parseUrl } from '../http/query.ts';
 import { refuseUpgrade, toHeraldError } from '../http/respond.ts';
-import { HeraldWebSocket } from '../internals/index.ts';
+import { HERALD_WEBSOCKET_OPTIONS } from '../internals/index.ts';
 import { Router } from '../router.ts';
 import type { TransportContext } from './transport.ts';
 import { serveBoundSocket } from './ws-bound.ts';
@@ -42,8 +42,9 @@ export function createUpgradeHandler(
     perMessageDeflate: false,
     clientTracking: false,
     handleProtocols: selectProtocol,
-    // Hands ws's events to the connection without per-socket listeners (internals/herald-websocket.ts).
-    ...(ctx.internals ? { WebSocket: HeraldWebSocket } : {}),
+    // Hands ws's events to the connection without per-socket listeners, and answers pings without a
+    // callback per socket (internals/herald-websocket.ts).
+    ...(ctx.internals ? HERALD_WEBSOCKET_OPTIONS : {}),
   });
   const serveMuxSocket = muxSockets(ctx);
 

@@ -92,6 +92,11 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents, TurnWri
     this.alive = true;
   }
 
+  /** Answered a ping of the peer's: a peer that pings and never reads is cut as a slow consumer. */
+  answered(): void {
+    if (this.backlog() > this.ctx.options.maxBacklogBytes) this.shutdown(SLOW_CONSUMER_CODE, 'slow consumer');
+  }
+
   /** The WebSocket closed (either side). */
   ended(): void {
     this.cleanup();
