@@ -5,7 +5,7 @@ import { ERROR_CATALOG } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection } from '../heartbeat.ts';
 import { toHeraldError } from '../http/respond.ts';
-import { ReleasedResponse } from '../internals/index.ts';
+import { forgetPeer, ReleasedResponse } from '../internals/index.ts';
 import { drained } from './drained.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
 import { MultiCursor } from './multi-cursor.ts';
@@ -131,6 +131,7 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
     this.released = ReleasedResponse.take(this.ctx.internals, req, res, false);
     if (this.released !== undefined) {
       this.res = null;
+      forgetPeer(socket);
       socket.on('close', this.socketClosed);
     } else {
       res.on('close', () => this.cleanup());

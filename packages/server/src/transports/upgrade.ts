@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HeraldError } from '@herald/core';
 import { type Cursor, ERROR_CATALOG } from '@herald/protocol';
@@ -6,7 +7,7 @@ import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import { channelParam, cursorParam, parseUrl } from '../http/query.ts';
 import { refuseUpgrade, toHeraldError } from '../http/respond.ts';
-import { HERALD_WEBSOCKET_OPTIONS } from '../internals/index.ts';
+import { forgetPeer, HERALD_WEBSOCKET_OPTIONS } from '../internals/index.ts';
 import { Router } from '../router.ts';
 import type { TransportContext } from './transport.ts';
 import { serveBoundSocket } from './ws-bound.ts';
@@ -97,6 +98,7 @@ export function createUpgradeHandler(
   /** ws listens for the socket's errors once it has the socket: the one added before it goes (~64 bytes). */
   function taken(socket: Duplex): void {
     socket.off('error', ignoreError);
+    if (ctx.internals) forgetPeer(socket as Socket);
   }
 
   // The accept functions are separate so the socket's callbacks close over what they use only, not
