@@ -3,7 +3,8 @@
 // young generation; bench/lib/inspector.ts); `gc()` here does not shrink it, so the first batch's RSS
 // carries the young generation's growth (~30 MB): read the later batches. This tool starts
 // `herald serve` with a small preload that, on SIGUSR2, runs two full GCs and records the heap and
-// RSS (and, with --snapshot, writes a heap snapshot), opens the connections in batches from this process, and prints per batch:
+// RSS (and, with --snapshot, writes a heap snapshot), opens the connections in batches from this
+// process, and prints per batch:
 //   - heap used per connection after a full GC (what the hub's own objects and node's hold);
 //   - RSS per connection of the batch (native memory too: libuv, node's C++ socket objects, malloc;
 //     not with --snapshot, whose writer grows RSS far more than the connections do).
