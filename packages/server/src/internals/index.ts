@@ -5,5 +5,5 @@ export { HeldReply } from './held-reply.ts';
 export { HERALD_WEBSOCKET_OPTIONS, HeraldWebSocket, handEvents, type SocketEvents } from './herald-websocket.ts';
 export { ReleasedResponse } from './release-http.ts';
 export { useInternals } from './switch.ts';
-export { writeUncheckedHead } from './unchecked-head.ts';
+export { writeWholeHead } from './whole-head.ts';
 export { type WsFramer, wsFramer } from './ws-frame.ts';

@@ -3,7 +3,7 @@ import type { ChannelState } from '@herald/core';
 import { HEADERS, isChannelName } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import { DEFAULT_LIMIT, limitParam } from '../http/query.ts';
-import { writeUncheckedHead } from '../internals/index.ts';
+import { writeWholeHead } from '../internals/index.ts';
 import { framingOf } from './accept.ts';
 import { etagOf, etagOfOne, type PageContext, pullPage, pullPageNow } from './pull-page.ts';
 import { NO_HEADERS, pollInterval, type ReplyContext, sendPull } from './pull-reply.ts';
@@ -149,7 +149,7 @@ function answerConditional(
   else ctx.cors.trimNotModified(req, res);
   // What writeReply would write for these headers, as a flat literal of strings (see sendPull).
   const head = ['etag', etag, HEADERS.pollInterval, `${pollInterval(ctx, target)}`, 'cache-control', 'no-cache'];
-  writeUncheckedHead(res, 304, [cors, head], ctx.internals);
+  writeWholeHead(res, 304, [cors, head], ctx.internals);
   res.end();
 }
 

@@ -1,14 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import { HEADERS } from '@herald/protocol';
 import { JSON_CONTENT_TYPE } from '../http/respond.ts';
-import { writeUncheckedHead } from '../internals/index.ts';
+import { writeWholeHead } from '../internals/index.ts';
 import type { PullAnswer } from './pull-page.ts';
 import type { Target } from './target.ts';
 import type { TransportContext } from './transport.ts';
 
 /**
  * What writing a pull answer uses: channel settings and poll intervals from the hub, the counters,
- * and whether its head may skip node:http's header checks (internals/unchecked-head.ts).
+ * and whether its head may be written past node:http's writeHead (internals/whole-head.ts).
  */
 export type ReplyContext = Pick<TransportContext, 'hub' | 'stats' | 'internals'>;
 
@@ -46,18 +46,13 @@ export function sendPull(
       ? [POLL_INTERVAL, interval, 'cache-control', caching]
       : [POLL_INTERVAL, interval, 'etag', etag, 'cache-control', caching];
   if (body === undefined) {
-    writeUncheckedHead(res, 204, [cors, tail], ctx.internals);
+    writeWholeHead(res, 204, [cors, tail], ctx.internals);
     res.end();
     return;
   }
   countDelivery(ctx, answer, body, transport);
   const length = `${answer.bytes ?? Buffer.byteLength(body)}`;
-  writeUncheckedHead(
-    res,
-    200,
-    [cors, ['content-type', JSON_CONTENT_TYPE, 'content-length', length], tail],
-    ctx.internals,
-  );
+  writeWholeHead(res, 200, [cors, ['content-type', JSON_CONTENT_TYPE, 'content-length', length], tail], ctx.internals);
   res.end(body);
 }
 
