@@ -53,13 +53,20 @@ export function writeWholeHead(
     res.writeHead(status, NO_PAIRS.concat(...parts));
     return;
   }
-  let head = statusLine(status);
+  // The head's own lines, compared with the last head's: the usual poll (same channel, ETag and
+  // interval) reuses that head's string, already flat, where a head concatenated anew is a tree of
+  // strings that the socket write must first flatten (~1.8k instructions for a 304's head).
+  const fields = last.fields;
+  let same = status === last.status;
   let length = -1;
+  let n = 0;
   for (const pairs of parts) {
     for (let i = 0; i < pairs.length; i += 2) {
       const name = pairs[i] as string;
       const value = pairs[i + 1] as string;
-      head += `${name}: ${value}\r\n`;
+      if (same && (fields[n] !== name || fields[n + 1] !== value)) same = false;
+      fields[n++] = name;
+      fields[n++] = value;
       if (name === 'content-length') length = +value;
     }
   }
@@ -67,25 +74,37 @@ export function writeWholeHead(
   if (status === 204 || status === 304) out._hasBody = false;
   else if (length === -1 && out._hasBody) {
     // node:http would choose chunked framing or a close; not a head this writes.
+    last.count = -1;
     res.writeHead(status, NO_PAIRS.concat(...parts));
     return;
   }
   if (out._expect_continue && !out._sent100) out.shouldKeepAlive = false;
   out.statusCode = status;
   out.statusMessage = STATUS_CODES[status];
-  if (out.sendDate) head += dateLine();
+  const date = out.sendDate ? dateLine() : '';
   // _storeHeader's keep-alive decision for a head without a Connection header.
-  if (out.shouldKeepAlive && (length !== -1 || out.useChunkedEncodingByDefault)) {
-    head += out.maxRequestsOnConnectionReached ? 'Connection: close\r\n' : keepAliveLines(out);
-  } else {
-    out._last = true;
-    head += 'Connection: close\r\n';
-  }
+  let connection = CLOSE;
+  if (!out.shouldKeepAlive || (length === -1 && !out.useChunkedEncodingByDefault)) out._last = true;
+  else if (!out.maxRequestsOnConnectionReached) connection = keepAliveLines(out);
   if (length !== -1) out._contentLength = length;
   else out.chunkedEncoding = false;
-  out._header = `${head}\r\n`;
+  if (!same || n !== last.count || date !== last.date || connection !== last.connection) {
+    let head = statusLine(status);
+    for (let i = 0; i < n; i += 2) head += `${fields[i]}: ${fields[i + 1]}\r\n`;
+    last.head = `${head}${date}${connection}\r\n`;
+  }
+  last.status = status;
+  last.count = n;
+  last.date = date;
+  last.connection = connection;
+  out._header = last.head;
   out._headerSent = false;
 }
+
+const CLOSE = 'Connection: close\r\n';
+
+/** The last head written: its status, header names and values in order, the lines node adds, its text. */
+const last = { status: 0, fields: [] as string[], count: -1, date: '', connection: '', head: '' };
 
 const NO_PAIRS: string[] = [];
 
