@@ -1,6 +1,6 @@
+import { CHANNEL_PATTERN, isChannelName } from '@herald/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CHANNEL_PATTERN, isChannelName } from './names.ts';
 
 describe('isChannelName', () => {
   it('accepts exactly what CHANNEL_PATTERN accepts', () => {
