@@ -119,7 +119,7 @@ describe('browser bundle sizes (the <script> builds the hub serves)', () => {
         ...keys(read(`packages/client/src/${f}`), /^ {2}(?:readonly |get |async |static )*(\w+)\??[:;(<]/gm),
       ]),
     ]);
-    const builtins = [globalThis, Object, Function.prototype, Promise, Promise.prototype, Map.prototype, Set.prototype];
+    const builtins: object[] = [globalThis, Object, Function.prototype, Promise, Promise.prototype, Map.prototype, Set.prototype];
     builtins.push(Array.prototype, String.prototype, Error.prototype, Response.prototype, Headers.prototype);
     builtins.push(
       AbortSignal.prototype,

@@ -1,4 +1,4 @@
-import { isChannelName } from '@herald/protocol';
+import { CHANNEL_PATTERN } from '@herald/protocol';
 import { Emitter } from './emitter.ts';
 import { HeraldError } from './errors.ts';
 import type { Frame } from './frames.ts';
@@ -72,7 +72,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
    */
   subscribe(channel: string, options: SubscribeOptions = {}): Subscription {
     if (this.#closing !== undefined) throw new HeraldError('closed', 'the client is closed');
-    if (!isChannelName(channel)) throw new HeraldError('bad_request', `invalid channel name: ${channel}`);
+    if (!validChannel(channel)) throw new HeraldError('bad_request', `invalid channel name: ${channel}`);
     const existing = this.#subs.get(channel);
     if (existing !== undefined) {
       if (options.after === undefined || options.after === existing.cursor) return existing;
@@ -95,7 +95,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
    */
   publish(channel: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     if (this.#closing !== undefined) return Promise.reject(new HeraldError('closed', 'the client is closed'));
-    if (!isChannelName(channel)) {
+    if (!validChannel(channel)) {
       return Promise.reject(new HeraldError('bad_request', `invalid channel name: ${channel}`));
     }
     const socket = this.#link.publisher();
@@ -170,4 +170,12 @@ export class HeraldClient extends Emitter<ClientEvents> {
     sub.deliver(delivered);
     return true;
   }
+}
+
+/**
+ * The contract's channel pattern itself: the smallest check for the bundle (protocol's isChannelName
+ * is a faster loop over a table, for the hub's per-request checks, and ~130 B gzipped more here).
+ */
+function validChannel(channel: unknown): boolean {
+  return typeof channel === 'string' && CHANNEL_PATTERN.test(channel);
 }

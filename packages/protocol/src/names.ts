@@ -6,12 +6,20 @@ export const EVENT_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 export const EPOCH_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 
 /**
- * Which ASCII characters a channel name may hold: 1 first or later (letters, digits), 2 only after
- * the first (`_ . : @ -`), 0 never.
+ * Which ASCII characters a channel name may hold: 1 first or later, 2 only after the first, 0 never.
+ * Read off CHANNEL_PATTERN itself (one character, then one after an "a"), so the two cannot disagree.
+ * Pure, so a bundle that never calls isChannelName (the SDK's) leaves the table out.
  */
-const CHANNEL_CHARS = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789') CHANNEL_CHARS[c.charCodeAt(0)] = 1;
-for (const c of '_.:@-') CHANNEL_CHARS[c.charCodeAt(0)] = 2;
+const CHANNEL_CHARS = /* @__PURE__ */ channelChars();
+
+function channelChars(): Uint8Array {
+  const table = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) {
+    const ch = String.fromCharCode(c);
+    table[c] = CHANNEL_PATTERN.test(ch) ? 1 : CHANNEL_PATTERN.test(`a${ch}`) ? 2 : 0;
+  }
+  return table;
+}
 
 /**
  * True when `name` is a valid channel name: what {@link CHANNEL_PATTERN} accepts, read character by
