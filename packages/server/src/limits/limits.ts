@@ -61,12 +61,7 @@ export class Limits {
     return addressKey(clientAddress(req, this.trusted));
   }
 
-  /** Remembers the address of a long-lived socket (a WebSocket outlives its upgrade request). */
-  remember(socket: object, address: string): void {
-    this.addresses.set(socket, address);
-  }
-
-  /** The address remembered for `socket`. */
+  /** The address remembered for a socket held with {@link holdSocket}, while it is open. */
   addressOf(socket: object): string {
     return this.addresses.get(socket) ?? 'unknown';
   }
