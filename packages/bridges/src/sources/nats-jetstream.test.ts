@@ -83,8 +83,11 @@ describe('nats-jetstream bridge', () => {
   });
 
   it('stopped between the store and the ack: redelivered, nothing lost, nothing published twice', async () => {
-    const t = await setup({ drainTimeoutMs: 100 });
-    // Message 3 was never acked: it comes back after ack_wait (the closing bridge nak'ed the rest).
+    // Message 3 was never acked: the closing bridge naks it and every message it had taken in, so they
+    // come back at once. Messages the consumer had pulled but the bridge had not yet read (a loaded
+    // machine reads behind) are redelivered only after ack_wait: 3 s here, not the default 30 s that
+    // outlasts the wait below (a CI run got 7 of 10 in 15 s).
+    const t = await setup({ drainTimeoutMs: 100, ackWaitMs: 3_000 });
     const second = await h.interruptAfterStore(t, async () => {
       for (const n of range(10)) await t.send(n);
     });
