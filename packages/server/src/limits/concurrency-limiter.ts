@@ -15,9 +15,7 @@ export class ConcurrencyLimiter {
    * at its limit.
    */
   acquire(key: string): (() => void) | undefined {
-    const held = this.counts.get(key) ?? 0;
-    if (this.max > 0 && held >= this.max) return undefined;
-    this.counts.set(key, held + 1);
+    if (!this.take(key)) return undefined;
     let released = false;
     return () => {
       if (released) return;
