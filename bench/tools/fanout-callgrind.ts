@@ -5,11 +5,15 @@
 // after a warm-up that lets V8 optimize the hot path, and off again before the hub is stopped, so
 // the count covers the measured publishes only: their HTTP requests and the fan-out, not start-up,
 // connects or shutdown.
+// --batch K publishes K messages per POST (a JSON array): every subscriber then gets K frames in one
+// event-loop turn, as in a saturated ramp where several publishes share a turn and the hub's writes
+// coalesce. The count per delivery then is the cost of one more message to a socket already written
+// to in the turn, which sets how close to the floor a ramp's latency stays as the rate rises.
 // Instruction counts do not depend on the machine's load, unlike times; the system calls themselves
 // (one write per delivery) are not counted: this measures the code around them. Compare builds with
 // --bin (a copy of another build's packages/cli, e.g. under bench/results/tmp/).
 //   node --import tsx bench/tools/fanout-callgrind.ts [--peer herald|raw-ws-corked|raw-ws-per-frame]
-//     [--transport ws|sse|ndjson] [--subscribers 2000] [--messages 30] [--warmup 100] [--gap-ms 20]
+//     [--transport ws|sse|ndjson] [--subscribers 2000] [--messages 30] [--warmup 100] [--gap-ms 20] [--batch 1]
 //     [--bin packages/cli/bin/herald.js] [--port 18931] [-- extra hub flags]
 // Needs `npm run build` (the herald peer runs packages/cli/bin/herald.js serve with the bench's flags,
 // bench/lib/hub-command.ts) and valgrind. The subscribers run in this process; raise `ulimit -n` above
@@ -35,6 +39,7 @@ const { values, positionals } = parseArgs({
     messages: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '100' },
     'gap-ms': { type: 'string', default: '20' },
+    batch: { type: 'string', default: '1' },
     port: { type: 'string', default: '18931' },
     bin: { type: 'string', default: 'packages/cli/bin/herald.js' },
   },
@@ -59,6 +64,11 @@ const subscribers = Number(values.subscribers);
 const messages = Number(values.messages);
 const warmup = Number(values.warmup);
 const gapMs = Number(values['gap-ms']);
+const batch = Number(values.batch);
+if (!Number.isInteger(batch) || batch < 1 || batch > 1000) {
+  console.error(`--batch ${values.batch}: a whole number from 1 to 1000`);
+  process.exit(2);
+}
 const port = Number(values.port);
 const apiKey = 'callgrind-key';
 const channel = 'fanout';
@@ -159,19 +169,22 @@ function connectStream(kind: 'sse' | 'ndjson', after: string | undefined): Promi
   });
 }
 
-async function post(n: number): Promise<{ cursor?: string }> {
+/** Publishes `count` messages in one POST (an array when more than one). */
+async function post(n: number, count = 1): Promise<{ cursor?: string }> {
+  const item = (i: number): object => ({ data: { n: n * count + i, sentAt: Date.now(), text: MARK } });
+  const body = count === 1 ? item(0) : Array.from({ length: count }, (_, i) => item(i));
   const res = await fetch(`${base}/v1/channels/${channel}/messages`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ data: { n, sentAt: Date.now(), text: MARK } }),
+    body: JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`publish answered ${res.status}`);
   return (await res.json()) as { cursor?: string };
 }
 
 async function publish(n: number): Promise<void> {
-  const want = received + subscribers;
-  await post(n);
+  const want = received + subscribers * batch;
+  await post(n, batch);
   while (received < want) await sleep(2);
   await sleep(gapMs);
 }
@@ -209,8 +222,8 @@ const files = readdirSync(dir).filter((f) => /^callgrind\.out\.\d+-\d+$/.test(f)
 const main = files.find((f) => f.endsWith('-01'));
 if (main === undefined) throw new Error(`no main-thread callgrind output in ${dir}:\n${stderr}`);
 const { main: mainThread, all: allThreads } = threadTotals(files.map((f) => join(dir, f)));
-const deliveries = subscribers * messages;
+const deliveries = subscribers * messages * batch;
 console.log(
-  `${peer} ${transport}: ${subscribers} subscribers x ${messages} messages; instructions per delivery: ` +
+  `${peer} ${transport}: ${subscribers} subscribers x ${messages} posts x ${batch} messages; instructions per delivery: ` +
     `main thread ${Math.round(mainThread / deliveries)}, all threads ${Math.round(allThreads / deliveries)} (${join(dir, main)})`,
 );

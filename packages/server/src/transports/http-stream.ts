@@ -12,7 +12,7 @@ import { MultiCursor } from './multi-cursor.ts';
 import { asChunk } from './stream-framing.ts';
 import type { Target, TargetContext } from './target.ts';
 import type { TransportContext, TransportOptions } from './transport.ts';
-import type { TurnWriter } from './write-turns.ts';
+import type { HeldFrames, TurnWriter } from './write-turns.ts';
 
 /** How a streaming transport frames what the core delivers. */
 export interface StreamFormat {
@@ -71,7 +71,7 @@ const REUSE_MAX_BACKLOG = 64 * 1024;
 export class HttpStream implements Sink, LiveConnection, TurnWriter {
   readonly transport: 'sse' | 'ndjson';
   /** The bytes held until the end of this turn (WriteTurns.hold), if any. */
-  held: Buffer | undefined = undefined;
+  held: Buffer | HeldFrames | undefined = undefined;
   readonly openedAt = Date.now();
   /**
    * Set by the ticker when it adds this connection. Declared only: a field initialised here comes

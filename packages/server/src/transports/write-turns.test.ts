@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type TurnWriter, WriteTurns } from './write-turns.ts';
+import { HeldFrames, type TurnWriter, WriteTurns } from './write-turns.ts';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -42,11 +42,12 @@ describe('WriteTurns', () => {
     turns.hold(writerB, Buffer.from('b1'));
     turns.hold(writerA, Buffer.from('a2'));
     turns.hold(writerA, Buffer.from('a3'));
-    // Held from the first write: nothing has reached the kernel yet.
-    expect(a.socket.writableLength).toBe(6);
+    // Held from the first write: nothing has reached the socket yet, and the writer counts all of it.
+    expect(a.socket.writableLength).toBe(0);
     expect(b.socket.writableLength).toBe(0);
+    expect(writerA.held?.length).toBe(6);
     await nextTurn();
-    // Both leave in the same setImmediate: a's in one writev, so the peer reads them in one chunk.
+    // Both leave in the same setImmediate: a's in one write, so the peer reads them in one chunk.
     expect(a.socket.writableCorked).toBe(0);
     expect(a.socket.writableLength).toBe(0);
     expect(writerB.held).toBeUndefined();
@@ -62,7 +63,7 @@ describe('WriteTurns', () => {
     b.socket.destroy();
   });
 
-  it('lets a corked socket destroyed within the turn go without error', async () => {
+  it('drops the joined frames of a socket destroyed within the turn, without error', async () => {
     const turns = new WriteTurns();
     const a = await connection(servers);
     const writer: TurnWriter = { socket: a.socket, held: undefined };
@@ -88,21 +89,57 @@ describe('WriteTurns', () => {
     a.socket.destroy();
   });
 
-  it('corks at the second frame of a turn, the held one first, and sends them together', async () => {
+  it('joins the frames of a turn into one write, without corking, and counts their bytes', async () => {
     const turns = new WriteTurns();
     const a = await connection(servers);
     const writer: TurnWriter = { socket: a.socket, held: undefined };
     turns.hold(writer, Buffer.from('m1'));
     turns.hold(writer, Buffer.from('m2'));
     turns.hold(writer, Buffer.from('m3'));
-    expect(writer.held).toBeUndefined();
-    expect(a.socket.writableCorked).toBe(1);
-    expect(a.socket.writableLength).toBe(6);
-    await nextTurn();
+    expect(writer.held).toBeInstanceOf(HeldFrames);
+    expect(writer.held?.length).toBe(6);
     expect(a.socket.writableCorked).toBe(0);
+    let writes = 0;
+    const write = a.socket.write.bind(a.socket);
+    a.socket.write = ((chunk: Buffer) => {
+      writes++;
+      return write(chunk);
+    }) as typeof a.socket.write;
+    await nextTurn();
+    expect(writes).toBe(1);
+    expect(writer.held).toBeUndefined();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(a.received.map(String)).toEqual(['m1m2m3']);
     a.socket.destroy();
+  });
+
+  it('joins the same frames once for every socket holding them, and apart for a socket holding others', async () => {
+    const turns = new WriteTurns();
+    const conns = [await connection(servers), await connection(servers), await connection(servers)];
+    const writers: TurnWriter[] = conns.map((c) => ({ socket: c.socket, held: undefined }));
+    const [f1, f2, f3] = ['f1;', 'f2;', 'f3;'].map((t) => Buffer.from(t));
+    const written: Buffer[][] = conns.map(() => []);
+    conns.forEach((c, i) => {
+      const write = c.socket.write.bind(c.socket);
+      c.socket.write = ((chunk: Buffer) => {
+        written[i]?.push(chunk);
+        return write(chunk);
+      }) as typeof c.socket.write;
+    });
+    const [w0, w1, w2] = writers as [TurnWriter, TurnWriter, TurnWriter];
+    for (const w of [w0, w1]) {
+      turns.hold(w, f1 as Buffer);
+      turns.hold(w, f2 as Buffer);
+    }
+    turns.hold(w2, f1 as Buffer);
+    turns.hold(w2, f3 as Buffer);
+    await nextTurn();
+    // The first two sockets got the very same buffer; the third, holding other frames, its own.
+    expect(written[0]?.[0]).toBe(written[1]?.[0]);
+    expect(written[2]?.[0]).not.toBe(written[0]?.[0]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(conns.map((c) => Buffer.concat(c.received).toString())).toEqual(['f1;f2;', 'f1;f2;', 'f1;f3;']);
+    for (const c of conns) c.socket.destroy();
   });
 
   it('flushes the held frame ahead of a write of its own, so the order on the wire stays', async () => {

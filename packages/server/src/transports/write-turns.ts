@@ -2,11 +2,38 @@ import type { Duplex } from 'node:stream';
 
 /**
  * A connection whose writes may be held until the end of the turn ({@link WriteTurns.hold}): its
- * socket, and the bytes held for it in this turn, if any.
+ * socket, and the bytes held for it in this turn, if any. Either kind of held bytes has a `length`
+ * in bytes, so a writer counts them in its backlog the same way.
  */
 export interface TurnWriter {
   readonly socket: Duplex;
-  held: Buffer | undefined;
+  held: Buffer | HeldFrames | undefined;
+}
+
+/** The frames held for one socket in one turn from its second on: written at the end of the turn as one buffer. */
+export class HeldFrames {
+  readonly frames: Buffer[];
+  /** Bytes held, like a Buffer's `length`. */
+  length: number;
+
+  constructor(first: Buffer, second: Buffer) {
+    this.frames = [first, second];
+    this.length = first.length + second.length;
+  }
+
+  add(bytes: Buffer): void {
+    this.frames.push(bytes);
+    this.length += bytes.length;
+  }
+
+  /** True when `other` holds the same frames (the same buffers, in the same order). */
+  same(other: HeldFrames): boolean {
+    const a = this.frames;
+    const b = other.frames;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
 }
 
 /**
@@ -14,33 +41,34 @@ export interface TurnWriter {
  * "What makes Herald fast and small"; measured in BENCHMARKS.md). Every live connection (WebSocket,
  * SSE, NDJSON) writes through {@link hold}.
  *
- * A socket's first write in a turn is not written at once: it waits on its writer and leaves in one
- * plain write at the end of the turn, in one setImmediate that runs right after this iteration's I/O
- * callbacks. A second write in the same turn corks the socket (the held bytes first), and the socket
- * is uncorked at the end of the turn. Every publish handled in that turn (all the POSTs that one poll
- * of the event loop found ready) then leaves in one writev per socket: one system call per socket per
- * turn instead of one per frame. A hub that keeps up handles one publish per turn and its frames
- * leave at the end of the same iteration (microseconds later); a hub that falls behind finds more
- * publishes per turn, so each turn costs less per message, which is what lets one core catch up.
+ * Nothing is written at once: a socket's writes in a turn wait on its writer and leave at the end of
+ * the turn, in one setImmediate that runs right after this iteration's I/O callbacks, as one plain
+ * write per socket. Every publish handled in that turn (all the POSTs that one poll of the event loop
+ * found ready) then costs one system call per socket, not one per frame. A hub that keeps up handles
+ * one publish per turn and its frames leave at the end of the same iteration (microseconds later); a
+ * hub that falls behind finds more publishes per turn, so each turn costs less per message, which is
+ * what lets one core catch up.
  *
- * Holding from the first write rather than writing it at once matters: otherwise the first publish
- * of every turn still paid one write per socket, so a turn of k publishes cost two system calls per
- * socket instead of one. Holding the lone write rather than corking for it skips the Writable's cork,
- * buffered-chunk and uncork work in the common case of a hub that keeps up (a fifth to a quarter of
- * the user-space instructions per delivery: bench/tools/fanout-callgrind.ts). A writer must send what
- * it holds ({@link flush}) before anything it writes to the socket by another way, and count it in
- * its backlog.
+ * Several frames for one socket are joined into one buffer rather than corked and written one by one:
+ * the Writable's per-chunk buffering and node's `writev`, which reads each chunk back out of a
+ * JavaScript array in C++, cost more per frame than copying ~100 bytes. The subscribers of one channel
+ * are held the same frames (each message's frame is made once and shared), so the buffer joined for
+ * one socket is reused for the next one holding the same frames: a turn of k publishes to n sockets
+ * joins once and writes n times (bench/tools/fanout-callgrind.ts --batch). A writer must send what it
+ * holds ({@link flush}) before anything it writes to the socket by another way, and count it in its
+ * backlog.
  */
 export class WriteTurns {
   private holding: TurnWriter[] = [];
   private scheduled = false;
+  /** The frames last joined in this turn, and their buffer: what the next socket with the same frames gets. */
+  private lastFrames: HeldFrames | undefined = undefined;
+  private lastJoined: Buffer | undefined = undefined;
 
-  /**
-   * Writes `bytes` to `writer`'s socket at the end of this turn, in order with the rest of this
-   * turn's writes: the first is held on the writer; a second corks the socket and writes both.
-   */
+  /** Writes `bytes` to `writer`'s socket at the end of this turn, in order with the rest of this turn's writes. */
   hold(writer: TurnWriter, bytes: Buffer): void {
     const socket = writer.socket;
+    // Corked by someone else (none of Herald's code does): the socket keeps the order itself.
     if (socket.writableCorked !== 0) {
       socket.write(bytes);
       return;
@@ -50,12 +78,8 @@ export class WriteTurns {
       this.schedule();
       writer.held = bytes;
       this.holding.push(writer);
-      return;
-    }
-    writer.held = undefined;
-    socket.cork();
-    socket.write(held);
-    socket.write(bytes);
+    } else if (held instanceof HeldFrames) held.add(bytes);
+    else writer.held = new HeldFrames(held, bytes);
   }
 
   /** Writes the bytes held for `writer` now (before any other write of its own to the socket). */
@@ -63,7 +87,17 @@ export class WriteTurns {
     const held = writer.held;
     if (held === undefined) return;
     writer.held = undefined;
-    if (!writer.socket.destroyed) writer.socket.write(held);
+    if (writer.socket.destroyed) return;
+    writer.socket.write(held instanceof HeldFrames ? this.joined(held) : held);
+  }
+
+  /** One buffer of `held`'s frames: the last one joined when it holds the same frames. */
+  private joined(held: HeldFrames): Buffer {
+    if (this.lastJoined !== undefined && this.lastFrames?.same(held)) return this.lastJoined;
+    const joined = Buffer.concat(held.frames, held.length);
+    this.lastFrames = held;
+    this.lastJoined = joined;
+    return joined;
   }
 
   private schedule(): void {
@@ -76,11 +110,9 @@ export class WriteTurns {
     this.scheduled = false;
     const holding = this.holding;
     this.holding = [];
-    // A writer with a second write corked its socket instead (held is then undefined); uncorking a
-    // socket that is not corked (its held bytes were flushed early) does nothing.
-    for (const writer of holding) {
-      if (writer.held === undefined) writer.socket.uncork();
-      else this.flush(writer);
-    }
+    // A writer whose held bytes were flushed early holds nothing now: flush does nothing then.
+    for (const writer of holding) this.flush(writer);
+    this.lastFrames = undefined;
+    this.lastJoined = undefined;
   };
 }

@@ -9,7 +9,7 @@ import type { TokenBucket } from '../limits/token-bucket.ts';
 import { drained } from './drained.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
 import type { TransportContext, TransportOptions } from './transport.ts';
-import type { TurnWriter } from './write-turns.ts';
+import type { HeldFrames, TurnWriter } from './write-turns.ts';
 
 /** How long a closing socket may take to flush its close frame before it is cut. */
 const CLOSE_GRACE_MS = 1_000;
@@ -34,7 +34,7 @@ export type OnFrame = (conn: WsConnection, data: RawData, isBinary: boolean) => 
 export class WsConnection implements Sink, LiveConnection, SocketEvents, TurnWriter {
   readonly transport = 'websocket';
   /** The message frame held until the end of this turn (WriteTurns.hold), if any. */
-  held: Buffer | undefined = undefined;
+  held: Buffer | HeldFrames | undefined = undefined;
   readonly openedAt = Date.now();
   /**
    * Set by the ticker when it adds this connection. Declared only: a field initialised here comes
