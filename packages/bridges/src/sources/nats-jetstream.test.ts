@@ -65,7 +65,10 @@ async function setup(overrides: Partial<BridgeConfigInput> = {}, conn = { nc, js
       }
     }
   };
-  return { stream, channel: `js${id}:42`, start, send };
+  /** Publishes message `n` without waiting for JetStream's ack: many can reach the server in one go. */
+  const sendNow = (n: number) =>
+    conn.nc.publish(`${base}.orders.42`, JSON.stringify({ event: 'created', data: { n } }));
+  return { stream, durable: `herald-${id}`, channel: `js${id}:42`, start, send, sendNow };
 }
 
 describe('nats-jetstream bridge', () => {
@@ -83,15 +86,45 @@ describe('nats-jetstream bridge', () => {
   });
 
   it('stopped between the store and the ack: redelivered, nothing lost, nothing published twice', async () => {
-    // Message 3 was never acked: the closing bridge naks it and every message it had taken in, so they
-    // come back at once. Messages the consumer had pulled but the bridge had not yet read (a loaded
-    // machine reads behind) are redelivered only after ack_wait: 3 s here, not the default 30 s that
-    // outlasts the wait below (a CI run got 7 of 10 in 15 s).
-    const t = await setup({ drainTimeoutMs: 100, ackWaitMs: 3_000 });
+    // Message 3 was never acked: the closing bridge naks it and every message the server sent it, so they
+    // come back at once, well within the default ack_wait of 30 s.
+    const t = await setup({ drainTimeoutMs: 100 });
     const second = await h.interruptAfterStore(t, async () => {
       for (const n of range(10)) await t.send(n);
     });
     expect(second).toMatchObject({ duplicates: 1, published: 6 });
+  });
+
+  it('closed before reading what the server sent: all of it comes back at once, long before ack_wait', async () => {
+    // ack_wait is the default 30 s: only a nak brings a message back within the 5 s waited below.
+    const t = await setup({ drainTimeoutMs: 100 });
+    const sub = await h.subscribe(t.channel);
+    for (const n of range(10)) await t.send(n);
+    const hung = h.inject((d) => (d as { n: number }).n === 3, 'hang-after-store');
+    const first = t.start();
+    await hung;
+    // Messages 10-59 reach the server, which sends them to the bridge's open pull request while this
+    // process is blocked (a loaded machine reading behind); the bridge is closed before it reads them.
+    for (const n of range(50, 10)) t.sendNow(n);
+    await null; // the client writes what was published in a microtask
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    const closing = first.close();
+    const closedAt = Date.now();
+    await closing;
+    const second = t.start();
+    await received(sub, 60, 5_000);
+    // And all acked: a redelivery the server lost would only show here when its message is stored already
+    // (nats-server 2.9 loses one sent to a pull request whose client has unsubscribed).
+    await until(
+      async () => {
+        const info = await jsm.consumers.info(t.stream, t.durable);
+        return info.num_ack_pending + info.num_pending === 0;
+      },
+      5_000 - (Date.now() - closedAt),
+    );
+    await settleFor();
+    expect(numbers(sub.items.all)).toEqual(range(60));
+    expect(second.status()[0]).toMatchObject({ duplicates: 1, published: 56 });
   });
 
   it('stores poison in the dead-letter stream with its reason, terminates it, and the next message flows', async () => {
