@@ -15,7 +15,8 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, transform } from 'esbuild';
+import { build } from 'esbuild';
+import { minify } from 'terser';
 import { checkExternals } from './package-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -74,15 +75,16 @@ export function scriptBuild(entry, file) {
 }
 
 /**
- * Builds one `<script>` bundle as the hub serves it: esbuild's bundle, minified once more as one
- * file. The bundler names each module's bindings before they share the IIFE's scope; the second pass
- * renames them over the whole file, by how often each is used, and the result gzips 30-45 B smaller
- * (measured on the three builds, 2026-12-02). Returns the bytes and the build's metafile.
+ * Builds one `<script>` bundle as the hub serves it: esbuild's bundle (which shortens the internal
+ * property names), minified once more as one file by terser. The second pass renames the bindings
+ * over the whole file (esbuild named each module's apart) and terser's compressor folds more than
+ * esbuild's: 390-400 B gzipped off /herald.js against esbuild minifying again (2026-12-02; one
+ * compress pass gzips smaller than two or three). Returns the bytes and the build's metafile.
  */
 export async function buildScript(entry, file) {
   const result = await build(scriptBuild(entry, file));
   const [output] = result.outputFiles;
-  const { code } = await transform(output.text, { minify: true, target: common.target, legalComments: 'none' });
+  const { code } = await minify(output.text, { ecma: 2022, format: { comments: false } });
   return { path: output.path, contents: Buffer.from(code), metafile: result.metafile };
 }
 
