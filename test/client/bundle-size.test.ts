@@ -116,7 +116,7 @@ describe('browser bundle sizes (the <script> builds the hub serves)', () => {
       ...keys(block(read('packages/client/src/platform.ts'), 'PlatformOptions'), /\b(\w+)\??:/g),
       // Public members of the exported classes (declared at class-body indentation).
       ...['client.ts', 'subscription.ts', 'emitter.ts', 'errors.ts'].flatMap((f) => [
-        ...keys(read(`packages/client/src/${f}`), /^ {2}(?:readonly |get |async |static )*(\w+)\??[:;(<]/gm),
+        ...keys(read(`packages/client/src/${f}`), /^ {2}(?:declare |readonly |get |async |static )*(\w+)\??[:;(<]/gm),
       ]),
     ]);
     const builtins: object[] = [
