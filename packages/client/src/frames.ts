@@ -12,7 +12,7 @@ import {
  * `epoch` on a message is set when the transport tells it (SSE ids, pull cursors).
  */
 export type Frame =
-  | { type: 'message'; message: WireMessage; epoch?: string }
+  | { type: 'message'; message: WireMessage; epoch?: string | undefined }
   | { type: 'reset'; reset: WireReset }
   | { type: 'start'; channel: string; epoch: string; cursor: string | undefined; client?: string | undefined }
   | { type: 'member'; channel: string; kind: 'join' | 'leave'; member: Record<string, unknown> }
@@ -168,26 +168,24 @@ export function parseSseEvent(
   if (event.event === SSE_EVENTS.close) return toClose(value);
   const message = toMessage(value, single);
   if (message === undefined) return undefined;
-  const epoch = epochIn(event.id, channels, message.channel);
-  return epoch === undefined ? { type: 'message', message } : { type: 'message', message, epoch };
+  return { type: 'message', message, epoch: epochIn(event.id, channels, message.channel) };
 }
 
 /** Parses a pull / long-poll answer from `/v1/events` (contract section 3) into frames, resets first. */
 export function parsePullBody(body: unknown, channels: readonly string[]): { frames: Frame[]; more: boolean } {
   const frames: Frame[] = [];
   if (!isObject(body)) return { frames, more: false };
-  const single = channels.length === 1 ? channels[0] : undefined;
+  const channel = typeof body.channel === 'string' ? body.channel : channels.length === 1 ? channels[0] : undefined;
   const resets = Array.isArray(body.resets) ? body.resets : body.reset === undefined ? [] : [body.reset];
   for (const item of resets) {
-    const reset = toReset(item, typeof body.channel === 'string' ? body.channel : single);
+    const reset = toReset(item, channel);
     if (reset) frames.push({ type: 'reset', reset });
   }
   const cursor = typeof body.cursor === 'string' ? body.cursor : undefined;
   for (const item of Array.isArray(body.messages) ? body.messages : []) {
-    const message = toMessage(item, typeof body.channel === 'string' ? body.channel : single);
-    if (message === undefined) continue;
-    const epoch = epochIn(cursor, channels, message.channel);
-    frames.push(epoch === undefined ? { type: 'message', message } : { type: 'message', message, epoch });
+    const message = toMessage(item, channel);
+    if (message !== undefined)
+      frames.push({ type: 'message', message, epoch: epochIn(cursor, channels, message.channel) });
   }
   return { frames, more: body.more === true };
 }
