@@ -177,8 +177,8 @@ export class Reconnector {
         platform: this.#platform,
         token: this.#tokens.value,
         timings: this.#o.timings,
-        positions: () =>
-          this.#host.subscriptions().map((s) => ({ channel: s.channel, cursor: s.cursor, info: s.info })),
+        // The subscriptions themselves: every transport reads their cursors at once, when it asks.
+        positions: () => this.#host.subscriptions(),
         headers: (extra) => this.#headers(extra),
       },
       sink,

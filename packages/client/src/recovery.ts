@@ -76,7 +76,7 @@ export async function catchUp(http: HttpContext, host: Host, stale: () => boolea
   for (let page = 0; page < MAX_CATCH_UP_PAGES; page++) {
     const subs = host.subscriptions();
     if (subs.length === 0 || stale()) return;
-    const { channels, after } = multiAfter(subs.map((s) => ({ channel: s.channel, cursor: s.cursor })));
+    const { channels, after } = multiAfter(subs);
     if (after === undefined) return;
     const res = await http.fetch(eventsUrl(http.base, channels, after, { limit: 1000 }), {
       headers: http.headers({ accept: 'application/json' }),
