@@ -25,9 +25,9 @@ export interface Dropped {
   message: string;
 }
 
-/** A reply to a multiplexed WebSocket request (`ok` or `error` with a `ref`). */
+/** A reply to a multiplexed WebSocket request (`ok` or `error` with a `ref`, unchecked: matched by the sender). */
 export interface Reply {
-  ref: number | string | undefined;
+  ref: unknown;
   ok: boolean;
   body: Record<string, unknown>;
 }
@@ -85,7 +85,6 @@ function toClose(value: unknown): Frame | undefined {
 export function parseWsFrame(text: string): Frame | Reply | Dropped | 'pong' | undefined {
   const value = parseJson(text);
   if (!isObject(value)) return undefined;
-  const ref = typeof value.ref === 'number' || typeof value.ref === 'string' ? value.ref : undefined;
   // The ops the hub sends are the protocol's ServerOp: a case for an op it never sends fails to compile.
   const op = value.op as ServerOp['op'] | undefined;
   switch (op) {
@@ -98,9 +97,9 @@ export function parseWsFrame(text: string): Frame | Reply | Dropped | 'pong' | u
       return reset && { type: 'reset', reset };
     }
     case 'ok':
-      return { ref, ok: true, body: value };
+      return { ref: value.ref, ok: true, body: value };
     case 'error':
-      return { ref, ok: false, body: value };
+      return { ref: value.ref, ok: false, body: value };
     case 'pong':
       return 'pong';
     case 'join':

@@ -75,17 +75,19 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
     done = true;
     const error = new HeraldError('disconnected', 'the connection closed before the hub answered');
     for (const entry of pending.values()) {
-      if (entry.timer !== undefined) clearTimeout(entry.timer);
+      clearTimeout(entry.timer);
       entry.reject?.(error);
     }
     pending.clear();
     if (failure !== undefined) sink.failed(failure);
   };
   const onReply = (reply: Reply): void => {
-    const entry = typeof reply.ref === 'number' ? pending.get(reply.ref) : undefined;
-    if (entry === undefined || typeof reply.ref !== 'number') return;
-    pending.delete(reply.ref);
-    if (entry.timer !== undefined) clearTimeout(entry.timer);
+    // Refs are the numbers this socket sent: any other value finds no entry.
+    const ref = reply.ref as number;
+    const entry = pending.get(ref);
+    if (entry === undefined) return;
+    pending.delete(ref);
+    clearTimeout(entry.timer);
     const body = reply.body;
     if (!reply.ok) {
       const error = new HeraldError(String(body.code ?? 'error'), String(body.message ?? 'refused by the hub'));
