@@ -23,7 +23,8 @@ const [output] = (await build(options)).outputFiles;
 const end = output.text.lastIndexOf('\n})();');
 const modules = output.text.slice(0, end).split(/\n(?= {2}\/\/ packages\/)/);
 const closing = output.text.slice(end);
-const minified = async (code) => (await minify(code, { ecma: 2022, compress: false, format: { comments: false } })).code;
+const minified = async (code) =>
+  (await minify(code, { ecma: 2022, compress: false, format: { comments: false } })).code;
 const size = async (code) => gzipSize(Buffer.from(await minified(code)));
 
 const total = await size(output.text);
