@@ -69,23 +69,20 @@ export function openPollTransport(ctx: TransportContext, sink: Sink, long: boole
     }
     const tag = res.headers.get('etag');
     etag = tag === null ? undefined : { url, tag };
-    let more = false;
+    // 204 and 304 carry no body: nothing new, but the hub answered.
+    let pulled: ReturnType<typeof parsePullBody> = { frames: [], more: false };
     if (res.status === 200) {
       const body: unknown = await res.json();
       if (done) return undefined;
-      const parsed = parsePullBody(body, channels);
-      more = parsed.more;
-      if (phase !== 'open') {
-        phase = 'open';
-        sink.opened();
-      }
-      for (const frame of parsed.frames) if (!done) sink.frame(frame);
-    } else if (phase !== 'open') {
+      pulled = parsePullBody(body, channels);
+    }
+    if (phase !== 'open') {
       phase = 'open';
       sink.opened();
     }
+    for (const frame of pulled.frames) if (!done) sink.frame(frame);
     sink.alive();
-    if (more || long) return 0;
+    if (pulled.more || long) return 0;
     return pollDelay(res.headers.get(HEADERS.pollInterval), ctx.timings.pollMin, ctx.timings.pollMax);
   };
 
