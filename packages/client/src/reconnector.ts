@@ -5,7 +5,7 @@ import type { HttpContext } from './http.ts';
 import { recallTransport, rememberTransport } from './memory.ts';
 import { type ConnectOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import type { Platform } from './platform.ts';
-import { decide, failureOf, fallbackOf, openTimeoutFailure } from './policy.ts';
+import { decide, failureOf, openTimeoutFailure } from './policy.ts';
 import { prepare, probeChannels, reporter } from './recovery.ts';
 import { type Fallback, TransportSelector } from './selector.ts';
 import { type ConnectionState, nextState, type StateEvent } from './state.ts';
@@ -252,7 +252,12 @@ export class Reconnector {
         this.#catchUp ||= action.catchUp;
         if (action.fallback !== undefined) this.#report(action.fallback);
         this.#attempts++;
-        this.#setState(waiting, { reason: failure.reason, delay: action.delay, ...fallbackOf(action.fallback) });
+        // The state event names a fallback only when there is one.
+        this.#setState(waiting, {
+          reason: failure.reason,
+          delay: action.delay,
+          ...(action.fallback && { fallback: action.fallback }),
+        });
         this.#timers.set('retry', action.delay, () => void this.#attempt());
     }
   }
