@@ -58,7 +58,7 @@ export const INTERNAL_PROPS = [
   ...['keepFresh', 'refreshIn', 'refreshable', 'refresh', 'publisher', 'added', 'removed'], // TokenSource, Reconnector
   ...['canReauth', 'anonymous', 'lifetimeMs', 'attempts', 'action', 'degraded', 'wrapped'], // policy, selector
   ...['current', 'order', 'upgrade', 'channels'], // selector, multiAfter's answer
-  ...['fromStart', 'known', 'pin', 'clearAll', 'answer', 'timer'], // ChannelPosition, Timers, WebSocket requests
+  ...['untouched', 'known', 'pin', 'clearAll', 'answer', 'timer'], // ChannelPosition, Timers, WebSocket requests
   ...['http', 'feed', 'heartbeatTimeout', 'selector', 'auth'], // Reconnector, Watchdog, options, policy
 ];
 

@@ -155,7 +155,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
       return true;
     }
     if (frame.type === 'reset') {
-      const quiet = position.fromStart && position.offset === undefined;
+      const quiet = position.untouched;
       const info = position.reset(frame.reset.epoch, frame.reset.from);
       // Cursor `0` means "whatever history still has": starting later than offset 1 loses nothing asked for.
       if (!quiet) sub.notifyReset(info);
