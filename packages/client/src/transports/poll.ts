@@ -1,7 +1,7 @@
 import { HEADERS } from '@herald/protocol';
-import { HeraldError } from '../errors.ts';
 import { parsePullBody } from '../frames.ts';
 import { httpFailure, sleep } from '../http.ts';
+import type { FetchLike } from '../platform.ts';
 import { eventsUrl } from '../urls.ts';
 import { type Connection, type Failure, multiAfter, type Sink, type TransportContext } from './types.ts';
 
@@ -20,8 +20,8 @@ export function pollDelay(header: string | null, min: number, max: number): numb
  * `If-None-Match` with the last `ETag` when it repeats the same request.
  */
 export function openPollTransport(ctx: TransportContext, sink: Sink, long: boolean): Connection {
-  const fetchImpl = ctx.platform.fetch;
-  if (fetchImpl === undefined) throw new HeraldError('unsupported', 'no fetch implementation');
+  // The kit offers the polls only on a platform with fetch (kit.ts).
+  const fetchImpl = ctx.platform.fetch as FetchLike;
   const controller = new AbortController();
   let phase: Connection['phase'] = 'request';
   let done = false;

@@ -1,6 +1,7 @@
 import type { ClientOp } from '@herald/protocol';
 import { HeraldError } from '../errors.ts';
 import { parseWsFrame, type Reply } from '../frames.ts';
+import type { Platform } from '../platform.ts';
 import { toWsUrl } from '../urls.ts';
 import type { Connection, Failure, Sink, TransportContext } from './types.ts';
 
@@ -36,8 +37,8 @@ async function reachable(ctx: TransportContext): Promise<boolean> {
  * for publishing. Subscriptions are (re)sent on open with their cursors; replies are matched by ref.
  */
 export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Connection {
-  const open = ctx.platform.openWebSocket;
-  if (open === undefined) throw new HeraldError('unsupported', 'no WebSocket implementation');
+  // The kit offers this transport only on a platform with WebSockets (kit.ts).
+  const open = ctx.platform.openWebSocket as NonNullable<Platform['openWebSocket']>;
   const ws = open(toWsUrl(ctx.base, '/v1/ws'), ctx.token);
   const pending = new Map<number, Pending>();
   let nextRef = 1;
