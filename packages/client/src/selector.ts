@@ -29,8 +29,8 @@ export class TransportSelector {
   #index: number;
   #cuts: number[] = [];
 
+  /** `order` is never empty: usableTransports() throws instead of returning no transport. */
   constructor(order: readonly TransportName[], remembered?: TransportName) {
-    if (order.length === 0) throw new TypeError('no transport available');
     this.order = order;
     const i = remembered === undefined ? -1 : order.indexOf(remembered);
     this.#index = i === -1 ? 0 : i;
