@@ -13,7 +13,7 @@ import type { Subscription } from './subscription.ts';
 import { Timers } from './timers.ts';
 import { TokenSource } from './token.ts';
 import { transportFactory, usableTransports } from './transports/index.ts';
-import { type Connection, type Failure, isMultiplexed, type Sink } from './transports/types.ts';
+import { type Connection, type Failure, isMultiplexed, type Sink, type TransportFactory } from './transports/types.ts';
 import { httpBase } from './urls.ts';
 import { Watchdog } from './watchdog.ts';
 
@@ -162,8 +162,8 @@ export class Reconnector {
     } finally {
       this.#scheduleTokenRefresh();
     }
-    const factory = transportFactory(name, this.#platform);
-    if (factory === undefined) return;
+    // The selector holds only transports this platform offers (usableTransports).
+    const factory = transportFactory(name, this.#platform) as TransportFactory;
     const sink: Sink = {
       opened: () => gen === this.#gen && this.#opened(),
       alive: () => this.#watchdog.feed(),
