@@ -1,4 +1,4 @@
-// Builds the client SDK bundles with esbuild:
+// Builds the client SDK bundles with esbuild (terser minifies the `<script>` builds once more):
 //   packages/client/dist/herald.esm.js   ESM, platform-neutral entry (bundlers, Deno, Node 22+)
 //   packages/client/dist/herald.node.js  ESM, Node entry (`ws` kept external: installed with the package)
 //   packages/client/dist/herald.min.js   IIFE setting `window.Herald`, minified, browser entry (served as /herald.js)
