@@ -25,7 +25,7 @@ export interface Dropped {
   message: string;
 }
 
-/** A reply to a multiplexed WebSocket request (`ok` or `error` with a `ref`, unchecked: matched by the sender). */
+/** A reply to a multiplexed WebSocket request (`ok` or `error`); its `ref` is matched by the sender. */
 export interface Reply {
   ref: unknown;
   ok: boolean;
