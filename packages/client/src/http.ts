@@ -107,7 +107,7 @@ export async function publishHttp(
  * pin a live subscription's start before opening a transport that cannot report it.
  */
 export async function latestCursor(http: HttpContext, channel: string): Promise<string> {
-  const res = await http.fetch(`${channelUrl(http.base, channel)}?limit=1`, {
+  const res = await http.fetch(channelUrl(http.base, channel, '/messages?limit=1'), {
     headers: http.headers(),
     signal: http.signal,
   });
