@@ -151,14 +151,16 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
       }
       // A peer that never completes the closing handshake (a dead network) must not hold close()
       // nor, in Node, the process: after a grace period, `ws` sockets are terminated.
-      const timeout = new Promise<void>((resolve) => {
+      return new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           (ws as Partial<{ terminate(): void }>).terminate?.();
           resolve();
         }, 1000);
-        closedPromise.then(() => clearTimeout(timer));
+        closedPromise.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
-      return Promise.race([closedPromise, timeout]);
     },
     subscribe,
     unsubscribe(channel) {
