@@ -50,9 +50,8 @@ export function openEventSourceTransport(ctx: TransportContext, sink: Sink): Con
       return phase;
     },
     watched: false,
-    close() {
+    async close() {
       finish(undefined);
-      return Promise.resolve();
     },
   };
 }

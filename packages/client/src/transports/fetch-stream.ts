@@ -78,9 +78,8 @@ export function openFetchStream(ctx: TransportContext, sink: Sink, format: Strea
       return phase;
     },
     watched: true,
-    close() {
+    async close() {
       finish(undefined);
-      return Promise.resolve();
     },
   };
 }

@@ -104,9 +104,8 @@ export function openPollTransport(ctx: TransportContext, sink: Sink, long: boole
       return phase;
     },
     watched: false,
-    close() {
+    async close() {
       finish(undefined);
-      return Promise.resolve();
     },
   };
 }
