@@ -59,7 +59,7 @@ export const INTERNAL_PROPS = [
   ...['canReauth', 'anonymous', 'lifetimeMs', 'attempts', 'action', 'degraded', 'wrapped'], // policy, selector
   ...['current', 'order', 'upgrade', 'channels'], // selector, multiAfter's answer
   ...['untouched', 'known', 'pin', 'clearAll', 'answer', 'timer'], // ChannelPosition, Timers, WebSocket requests
-  ...['http', 'feed', 'heartbeatTimeout', 'selector', 'auth'], // Reconnector, Watchdog, options, policy
+  ...['http', 'feed', 'selector', 'auth'], // Reconnector, Watchdog, policy, Connection
 ];
 
 /** esbuild options of a `<script>` build. */

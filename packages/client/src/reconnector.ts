@@ -53,7 +53,7 @@ export class Reconnector {
     this.#host = host;
     this.#tokens = new TokenSource(options.token, options.getToken);
     this.#selector = new TransportSelector(usableTransports(options.transports, platform), recallTransport(o.storage));
-    this.#watchdog = new Watchdog(this.#timers, { ping: o.ping, timeout: o.heartbeatTimeout });
+    this.#watchdog = new Watchdog(this.#timers, o.heartbeat);
     this.#state = { state: 'connecting', transport: this.#selector.current };
     const f = platform.fetch ?? (() => Promise.reject(new Err('unsupported', 'no fetch implementation')));
     this.http = { base: httpBase(url), fetch: f, headers: (extra) => this.#headers(extra), signal: this.#life.signal };
