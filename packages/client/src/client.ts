@@ -93,11 +93,10 @@ export class HeraldClient extends Emitter<ClientEvents> {
    * Publishes one message: over the WebSocket when one is open, else `POST` with an
    * Idempotency-Key (retries never duplicate). Resolves with its channel, epoch, offset and cursor.
    */
-  publish(channel: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
-    if (this.#closing !== undefined) return Promise.reject(new HeraldError('closed', 'the client is closed'));
-    if (!validChannel(channel)) {
-      return Promise.reject(new HeraldError('bad_request', `invalid channel name: ${channel}`));
-    }
+  async publish(channel: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
+    // Async: these throws reject the returned promise, as every failure of a publish does.
+    if (this.#closing !== undefined) throw new HeraldError('closed', 'the client is closed');
+    if (!validChannel(channel)) throw new HeraldError('bad_request', `invalid channel name: ${channel}`);
     const socket = this.#link.publisher();
     if (socket !== undefined) return socket(channel, data, options.event);
     return publishHttp(this.#http, channel, data, options.event);
@@ -155,7 +154,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
       return true;
     }
     if (frame.type === 'reset') {
-      const quiet = position.fromStart && position.offset === undefined;
+      const quiet = position.untouched;
       const info = position.reset(frame.reset.epoch, frame.reset.from);
       // Cursor `0` means "whatever history still has": starting later than offset 1 loses nothing asked for.
       if (!quiet) sub.notifyReset(info);

@@ -16,15 +16,15 @@ interface EventHost {
  * Returns the function that removes the listeners (close() calls it, so nothing is left behind).
  */
 export function watchEnvironment(handlers: EnvironmentHandlers): () => void {
-  const g = globalThis as { document?: EventHost & { visibilityState?: string }; addEventListener?: unknown };
+  // Node has neither a document nor a global addEventListener.
+  const g = globalThis as Partial<EventHost> & { document?: EventHost & { visibilityState?: string } };
   const doc = g.document;
-  const win = typeof g.addEventListener === 'function' ? (globalThis as unknown as EventHost) : undefined;
   const onVisibility = (): void => handlers.visibility(doc?.visibilityState === 'hidden');
   const onOnline = (): void => handlers.online();
   doc?.addEventListener('visibilitychange', onVisibility);
-  win?.addEventListener('online', onOnline);
+  g.addEventListener?.('online', onOnline);
   return () => {
     doc?.removeEventListener('visibilitychange', onVisibility);
-    win?.removeEventListener('online', onOnline);
+    g.removeEventListener?.('online', onOnline);
   };
 }

@@ -28,21 +28,23 @@ export interface HeraldErrorDetails {
 
 /** Every error the SDK reports or rejects with is a HeraldError, so `err.code` can be switched on. */
 export class HeraldError extends Error {
+  // `declare`: the constructor assigns every field (name last, as when they were class fields), so
+  // the bundles need no field declarations.
   /** Machine-readable code (see {@link HeraldErrorCode}); unknown server codes are passed through. */
-  readonly code: HeraldErrorCode | (string & {});
+  declare readonly code: HeraldErrorCode | (string & {});
   /** HTTP status, when the error came from an HTTP answer. */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
   /** Close code, when the error came from a closed connection. */
-  readonly closeCode: number | undefined;
+  declare readonly closeCode: number | undefined;
   /** Server-suggested delay before retrying, in ms. */
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
 
   constructor(code: HeraldErrorCode | (string & {}), message: string, details: HeraldErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'HeraldError';
     this.code = code;
     this.status = details.status;
     this.closeCode = details.closeCode;
     this.retryAfterMs = details.retryAfterMs;
+    this.name = 'HeraldError';
   }
 }

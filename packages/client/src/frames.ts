@@ -12,7 +12,7 @@ import {
  * `epoch` on a message is set when the transport tells it (SSE ids, pull cursors).
  */
 export type Frame =
-  | { type: 'message'; message: WireMessage; epoch?: string }
+  | { type: 'message'; message: WireMessage; epoch?: string | undefined }
   | { type: 'reset'; reset: WireReset }
   | { type: 'start'; channel: string; epoch: string; cursor: string | undefined; client?: string | undefined }
   | { type: 'member'; channel: string; kind: 'join' | 'leave'; member: Record<string, unknown> }
@@ -25,9 +25,9 @@ export interface Dropped {
   message: string;
 }
 
-/** A reply to a multiplexed WebSocket request (`ok` or `error` with a `ref`). */
+/** A reply to a multiplexed WebSocket request (`ok` or `error`); its `ref` is matched by the sender. */
 export interface Reply {
-  ref: number | string | undefined;
+  ref: unknown;
   ok: boolean;
   body: Record<string, unknown>;
 }
@@ -85,7 +85,6 @@ function toClose(value: unknown): Frame | undefined {
 export function parseWsFrame(text: string): Frame | Reply | Dropped | 'pong' | undefined {
   const value = parseJson(text);
   if (!isObject(value)) return undefined;
-  const ref = typeof value.ref === 'number' || typeof value.ref === 'string' ? value.ref : undefined;
   // The ops the hub sends are the protocol's ServerOp: a case for an op it never sends fails to compile.
   const op = value.op as ServerOp['op'] | undefined;
   switch (op) {
@@ -98,9 +97,9 @@ export function parseWsFrame(text: string): Frame | Reply | Dropped | 'pong' | u
       return reset && { type: 'reset', reset };
     }
     case 'ok':
-      return { ref, ok: true, body: value };
+      return { ref: value.ref, ok: true, body: value };
     case 'error':
-      return { ref, ok: false, body: value };
+      return { ref: value.ref, ok: false, body: value };
     case 'pong':
       return 'pong';
     case 'join':
@@ -168,26 +167,24 @@ export function parseSseEvent(
   if (event.event === SSE_EVENTS.close) return toClose(value);
   const message = toMessage(value, single);
   if (message === undefined) return undefined;
-  const epoch = epochIn(event.id, channels, message.channel);
-  return epoch === undefined ? { type: 'message', message } : { type: 'message', message, epoch };
+  return { type: 'message', message, epoch: epochIn(event.id, channels, message.channel) };
 }
 
 /** Parses a pull / long-poll answer from `/v1/events` (contract section 3) into frames, resets first. */
 export function parsePullBody(body: unknown, channels: readonly string[]): { frames: Frame[]; more: boolean } {
   const frames: Frame[] = [];
   if (!isObject(body)) return { frames, more: false };
-  const single = channels.length === 1 ? channels[0] : undefined;
+  const channel = typeof body.channel === 'string' ? body.channel : channels.length === 1 ? channels[0] : undefined;
   const resets = Array.isArray(body.resets) ? body.resets : body.reset === undefined ? [] : [body.reset];
   for (const item of resets) {
-    const reset = toReset(item, typeof body.channel === 'string' ? body.channel : single);
+    const reset = toReset(item, channel);
     if (reset) frames.push({ type: 'reset', reset });
   }
   const cursor = typeof body.cursor === 'string' ? body.cursor : undefined;
   for (const item of Array.isArray(body.messages) ? body.messages : []) {
-    const message = toMessage(item, typeof body.channel === 'string' ? body.channel : single);
-    if (message === undefined) continue;
-    const epoch = epochIn(cursor, channels, message.channel);
-    frames.push(epoch === undefined ? { type: 'message', message } : { type: 'message', message, epoch });
+    const message = toMessage(item, channel);
+    if (message !== undefined)
+      frames.push({ type: 'message', message, epoch: epochIn(cursor, channels, message.channel) });
   }
   return { frames, more: body.more === true };
 }

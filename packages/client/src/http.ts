@@ -52,9 +52,11 @@ export async function readText(res: Response, onText: (text: string) => void): P
 
 /** A random Idempotency-Key, so a retried publish never publishes twice (contract section 2). */
 export function idempotencyKey(): string {
-  const c = globalThis.crypto;
-  if (c !== undefined && typeof c.randomUUID === 'function') return c.randomUUID();
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+  // randomUUID exists only in secure contexts (https, localhost).
+  return (
+    globalThis.crypto?.randomUUID?.() ??
+    `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`
+  );
 }
 
 /** What an HTTP helper needs. */
@@ -105,7 +107,7 @@ export async function publishHttp(
  * pin a live subscription's start before opening a transport that cannot report it.
  */
 export async function latestCursor(http: HttpContext, channel: string): Promise<string> {
-  const res = await http.fetch(`${channelUrl(http.base, channel)}?limit=1`, {
+  const res = await http.fetch(channelUrl(http.base, channel, '/messages?limit=1'), {
     headers: http.headers(),
     signal: http.signal,
   });

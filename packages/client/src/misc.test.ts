@@ -29,6 +29,13 @@ describe('small rules', () => {
     const payload = btoa(JSON.stringify({ exp: 2000 })).replace(/=+$/, '');
     expect(jwtExpiry(`h.${payload}.s`)).toBe(2000);
     expect(jwtExpiry('opaque-api-key')).toBeUndefined();
+    const urlSafe = btoa(JSON.stringify({ exp: 3000, n: '~~~??>>' }))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
+    expect(urlSafe).toMatch(/-.*_|_.*-/); // base64url, both substitutions used
+    expect(jwtExpiry(`h.${urlSafe}.s`)).toBe(3000);
+    expect(jwtExpiry(`h.${btoa('null')}.s`)).toBeUndefined();
     expect(refreshDelay(1000, 0)).toBe(940_000);
     expect(refreshDelay(10, 0)).toBe(8000);
   });

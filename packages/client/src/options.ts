@@ -2,6 +2,7 @@ import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.ts';
 import type { PlatformOptions } from './platform.ts';
 import type { GetToken } from './token.ts';
 import type { TransportName, TransportTimings } from './transports/types.ts';
+import type { WatchdogOptions } from './watchdog.ts';
 
 /** Old spellings of transport names, accepted with a deprecation warning: use `websocket`, `ndjson`, `long-poll`. */
 export type DeprecatedTransportName = 'ws' | 'stream' | 'longpoll';
@@ -58,8 +59,7 @@ export interface ConnectOptions extends PlatformOptions {
 /** Resolved options: every default in one place. */
 export interface ResolvedOptions {
   backoff: BackoffOptions;
-  ping: number;
-  heartbeatTimeout: number;
+  heartbeat: WatchdogOptions;
   openTimeout: number;
   upgradeAfter: number;
   stableAfter: number;
@@ -85,8 +85,10 @@ function defaultStorage(): StorageLike | null {
 export function resolveOptions(o: ConnectOptions): ResolvedOptions {
   return {
     backoff: { ...DEFAULT_BACKOFF, ...o.backoff },
-    ping: o.heartbeat?.ping ?? 20_000, // under common 30-60 s idle cuts
-    heartbeatTimeout: o.heartbeat?.timeout ?? 40_000, // two missed 15 s hub heartbeats, plus margin
+    heartbeat: {
+      ping: o.heartbeat?.ping ?? 20_000, // under common 30-60 s idle cuts
+      timeout: o.heartbeat?.timeout ?? 40_000, // two missed 15 s hub heartbeats, plus margin
+    },
     openTimeout: o.openTimeout ?? 8_000,
     upgradeAfter: o.upgradeAfter ?? 300_000,
     stableAfter: o.stableAfter ?? 5_000,

@@ -89,11 +89,6 @@ export function failureOf(err: unknown): Failure {
   return { kind: 'network', opened: false, reason: err instanceof Error ? err.message : String(err) };
 }
 
-/** `{ fallback }` when there is one, for spreading into a state event. */
-export function fallbackOf(fallback: Fallback | undefined): { fallback?: Fallback } {
-  return fallback === undefined ? {} : { fallback };
-}
-
 /** What an open timeout means: headers but no byte is a buffering proxy; nothing at all, no answer. */
 export function openTimeoutFailure(phase: 'request' | 'headers', timeoutMs: number): Failure {
   const seconds = Math.round(timeoutMs / 100) / 10;

@@ -32,12 +32,13 @@ export const GAP_STRIKES = 3;
  * switch), anything above means a hole that must be refilled by resuming, never skipped silently.
  */
 export class ChannelPosition {
+  // Private: the bundles shorten these names, which `epoch` and `offset` (wire fields) cannot be.
   /** The epoch, once known. */
-  epoch: string | undefined;
+  #epoch: string | undefined;
   /** Offset of the last delivered message; undefined = not positioned yet. */
-  offset: number | undefined;
+  #offset: number | undefined;
   /** True for the cursor `0` (oldest in history): the first message is accepted whatever its offset. */
-  fromStart: boolean;
+  #fromStart: boolean;
   #gapAt: number | undefined;
   #gapStrikes = 0;
 
@@ -48,42 +49,47 @@ export class ChannelPosition {
   ) {
     const parsed: Cursor | undefined = after === undefined ? undefined : parseCursor(after);
     if (after !== undefined && parsed === undefined) throw new TypeError(`invalid cursor: ${after}`);
-    this.fromStart = parsed === 'start';
+    this.#fromStart = parsed === 'start';
     if (parsed !== undefined && parsed !== 'start') {
-      this.epoch = parsed.epoch;
-      this.offset = parsed.offset;
+      this.#epoch = parsed.epoch;
+      this.#offset = parsed.offset;
     }
+  }
+
+  /** True while a subscription from the cursor `0` has received nothing. */
+  get untouched(): boolean {
+    return this.#fromStart && this.#offset === undefined;
   }
 
   /** True once the client can express where to resume (a cursor or `0`). */
   get known(): boolean {
-    return this.fromStart || (this.epoch !== undefined && this.offset !== undefined);
+    return this.#fromStart || (this.#epoch !== undefined && this.#offset !== undefined);
   }
 
   /** The resume cursor, or undefined while the position is not known. */
   get cursor(): string | undefined {
-    if (this.epoch !== undefined && this.offset !== undefined)
-      return formatCursor({ epoch: this.epoch, offset: this.offset });
-    return this.fromStart ? '0' : undefined;
+    if (this.#epoch !== undefined && this.#offset !== undefined)
+      return formatCursor({ epoch: this.#epoch, offset: this.#offset });
+    return this.#fromStart ? '0' : undefined;
   }
 
   /** Sets the start position the hub reported (WebSocket `ok`, NDJSON `subscribed`), if not yet known. */
   start(epoch: string, cursor: string | undefined): void {
-    if (this.epoch === undefined) this.epoch = epoch;
-    if (this.offset !== undefined || this.fromStart || cursor === undefined) return;
+    if (this.#epoch === undefined) this.#epoch = epoch;
+    if (this.#offset !== undefined || this.#fromStart || cursor === undefined) return;
     const parsed = parseCursor(cursor);
-    if (parsed === 'start') this.fromStart = true;
-    else if (parsed !== undefined && parsed.epoch === this.epoch) this.offset = parsed.offset;
+    if (parsed === 'start') this.#fromStart = true;
+    else if (parsed !== undefined && parsed.epoch === this.#epoch) this.#offset = parsed.offset;
   }
 
   /** Pins a live subscription to where the channel is now (a cursor or `0`), if not yet known. */
   pin(cursor: string): void {
     if (this.known) return;
     const parsed = parseCursor(cursor);
-    if (parsed === 'start') this.fromStart = true;
+    if (parsed === 'start') this.#fromStart = true;
     else if (parsed !== undefined) {
-      this.epoch = parsed.epoch;
-      this.offset = parsed.offset;
+      this.#epoch = parsed.epoch;
+      this.#offset = parsed.offset;
     }
   }
 
@@ -93,40 +99,40 @@ export class ChannelPosition {
    * resyncs that meet the same hole, it returns a reset to surface instead of looping forever.
    */
   accept(offset: number, epoch?: string): Verdict | ResetInfo {
-    if (epoch !== undefined && this.epoch === undefined) this.epoch = epoch;
-    const sameEpoch = epoch === undefined || epoch === this.epoch;
-    if (this.offset === undefined && (this.fromStart || this.epoch === undefined || sameEpoch)) {
-      this.offset = offset;
+    if (epoch !== undefined && this.#epoch === undefined) this.#epoch = epoch;
+    const sameEpoch = epoch === undefined || epoch === this.#epoch;
+    if (this.#offset === undefined && (this.#fromStart || this.#epoch === undefined || sameEpoch)) {
+      this.#offset = offset;
       return 'deliver';
     }
-    if (sameEpoch && this.offset !== undefined) {
-      if (offset <= this.offset) return 'duplicate';
-      if (offset === this.offset + 1) {
+    if (sameEpoch && this.#offset !== undefined) {
+      if (offset <= this.#offset) return 'duplicate';
+      if (offset === this.#offset + 1) {
         this.#gapAt = undefined;
         this.#gapStrikes = 0;
-        this.offset = offset;
+        this.#offset = offset;
         return 'deliver';
       }
     }
-    const expected = (this.offset ?? 0) + 1;
+    const expected = (this.#offset ?? 0) + 1;
     if (this.#gapAt === expected) this.#gapStrikes++;
     else {
       this.#gapAt = expected;
       this.#gapStrikes = 1;
     }
     if (this.#gapStrikes < GAP_STRIKES) return 'gap';
-    const info = this.reset(epoch ?? this.epoch ?? '', offset);
-    this.offset = offset;
+    const info = this.reset(epoch ?? this.#epoch ?? '', offset);
+    this.#offset = offset;
     return { ...info, detected: true };
   }
 
   /** Applies a reset from the hub: delivery continues at `from` in `epoch`. */
   reset(epoch: string, from: number): ResetInfo {
     const previous = this.cursor;
-    const lost = epoch === this.epoch && this.offset !== undefined ? Math.max(0, from - this.offset - 1) : undefined;
-    this.epoch = epoch;
-    this.offset = from - 1;
-    this.fromStart = false;
+    const lost = epoch === this.#epoch && this.#offset !== undefined ? Math.max(0, from - this.#offset - 1) : undefined;
+    this.#epoch = epoch;
+    this.#offset = from - 1;
+    this.#fromStart = false;
     this.#gapAt = undefined;
     this.#gapStrikes = 0;
     return { channel: this.channel, epoch, from, previous, lost, detected: false };

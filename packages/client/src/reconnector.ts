@@ -5,7 +5,7 @@ import type { HttpContext } from './http.ts';
 import { recallTransport, rememberTransport } from './memory.ts';
 import { type ConnectOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import type { Platform } from './platform.ts';
-import { decide, failureOf, fallbackOf, openTimeoutFailure } from './policy.ts';
+import { decide, failureOf, openTimeoutFailure } from './policy.ts';
 import { prepare, probeChannels, reporter } from './recovery.ts';
 import { type Fallback, TransportSelector } from './selector.ts';
 import { type ConnectionState, nextState, type StateEvent } from './state.ts';
@@ -13,7 +13,7 @@ import type { Subscription } from './subscription.ts';
 import { Timers } from './timers.ts';
 import { TokenSource } from './token.ts';
 import { transportFactory, usableTransports } from './transports/index.ts';
-import { type Connection, type Failure, isMultiplexed, type Sink } from './transports/types.ts';
+import { type Connection, type Failure, isMultiplexed, type Sink, type TransportFactory } from './transports/types.ts';
 import { httpBase } from './urls.ts';
 import { Watchdog } from './watchdog.ts';
 
@@ -53,7 +53,7 @@ export class Reconnector {
     this.#host = host;
     this.#tokens = new TokenSource(options.token, options.getToken);
     this.#selector = new TransportSelector(usableTransports(options.transports, platform), recallTransport(o.storage));
-    this.#watchdog = new Watchdog(this.#timers, { ping: o.ping, timeout: o.heartbeatTimeout });
+    this.#watchdog = new Watchdog(this.#timers, o.heartbeat);
     this.#state = { state: 'connecting', transport: this.#selector.current };
     const f = platform.fetch ?? (() => Promise.reject(new Err('unsupported', 'no fetch implementation')));
     this.http = { base: httpBase(url), fetch: f, headers: (extra) => this.#headers(extra), signal: this.#life.signal };
@@ -162,8 +162,8 @@ export class Reconnector {
     } finally {
       this.#scheduleTokenRefresh();
     }
-    const factory = transportFactory(name, this.#platform);
-    if (factory === undefined) return;
+    // The selector holds only transports this platform offers (usableTransports).
+    const factory = transportFactory(name, this.#platform) as TransportFactory;
     const sink: Sink = {
       opened: () => gen === this.#gen && this.#opened(),
       alive: () => this.#watchdog.feed(),
@@ -177,8 +177,8 @@ export class Reconnector {
         platform: this.#platform,
         token: this.#tokens.value,
         timings: this.#o.timings,
-        positions: () =>
-          this.#host.subscriptions().map((s) => ({ channel: s.channel, cursor: s.cursor, info: s.info })),
+        // The subscriptions themselves: every transport reads their cursors at once, when it asks.
+        positions: () => this.#host.subscriptions(),
         headers: (extra) => this.#headers(extra),
       },
       sink,
@@ -252,7 +252,12 @@ export class Reconnector {
         this.#catchUp ||= action.catchUp;
         if (action.fallback !== undefined) this.#report(action.fallback);
         this.#attempts++;
-        this.#setState(waiting, { reason: failure.reason, delay: action.delay, ...fallbackOf(action.fallback) });
+        // The state event names a fallback only when there is one.
+        this.#setState(waiting, {
+          reason: failure.reason,
+          delay: action.delay,
+          ...(action.fallback && { fallback: action.fallback }),
+        });
         this.#timers.set('retry', action.delay, () => void this.#attempt());
     }
   }

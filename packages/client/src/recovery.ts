@@ -76,7 +76,7 @@ export async function catchUp(http: HttpContext, host: Host, stale: () => boolea
   for (let page = 0; page < MAX_CATCH_UP_PAGES; page++) {
     const subs = host.subscriptions();
     if (subs.length === 0 || stale()) return;
-    const { channels, after } = multiAfter(subs.map((s) => ({ channel: s.channel, cursor: s.cursor })));
+    const { channels, after } = multiAfter(subs);
     if (after === undefined) return;
     const res = await http.fetch(eventsUrl(http.base, channels, after, { limit: 1000 }), {
       headers: http.headers({ accept: 'application/json' }),
@@ -100,29 +100,24 @@ export async function catchUp(http: HttpContext, host: Host, stale: () => boolea
  */
 export function reporter(http: HttpContext): (fallback: Fallback) => void {
   const seen = new Set<string>();
-  return (fallback) => {
-    const key = `${fallback.from}>${fallback.to}:${fallback.reason}`;
+  return ({ from, to, reason }) => {
+    const key = `${from}>${to}:${reason}`;
     if (seen.has(key)) return;
     seen.add(key);
-    send(http, fallback);
+    http
+      .fetch(`${http.base}/v1/client-reports`, {
+        method: 'POST',
+        headers: http.headers({ 'content-type': 'application/json' }),
+        body: JSON.stringify({ fallback: { from, to, reason } }),
+        signal: http.signal,
+        keepalive: true,
+      })
+      .then(
+        (res) => res.body?.cancel(),
+        () => {},
+      )
+      .catch(() => {});
   };
-}
-
-function send(http: HttpContext, fallback: Fallback): void {
-  const body = JSON.stringify({ fallback: { from: fallback.from, to: fallback.to, reason: fallback.reason } });
-  http
-    .fetch(`${http.base}/v1/client-reports`, {
-      method: 'POST',
-      headers: http.headers({ 'content-type': 'application/json' }),
-      body,
-      signal: http.signal,
-      keepalive: true,
-    })
-    .then(
-      (res) => res.body?.cancel(),
-      () => {},
-    )
-    .catch(() => {});
 }
 
 /**

@@ -29,8 +29,8 @@ export class TransportSelector {
   #index: number;
   #cuts: number[] = [];
 
+  /** `order` is never empty: usableTransports() throws instead of returning no transport. */
   constructor(order: readonly TransportName[], remembered?: TransportName) {
-    if (order.length === 0) throw new TypeError('no transport available');
     this.order = order;
     const i = remembered === undefined ? -1 : order.indexOf(remembered);
     this.#index = i === -1 ? 0 : i;
@@ -53,7 +53,7 @@ export class TransportSelector {
       this.#cuts = [];
       const code = openFailureCode(from, failure);
       if (code === undefined) return { action: 'retry' };
-      return this.#next(code, openFailureDetail(from, failure));
+      return this.#next(code, `${from}: ${failure.reason}`);
     }
     if (failure.kind === 'network' || failure.kind === 'ended' || failure.kind === 'dead') {
       this.#cuts.push(lifetimeMs);
@@ -89,11 +89,10 @@ export class TransportSelector {
 function openFailureCode(transport: TransportName, failure: Failure): FallbackCode | undefined {
   switch (failure.kind) {
     case 'refused':
-      return transport === 'websocket' ? 'upgrade_refused' : 'refused';
+    case 'no_response':
+      return transport === 'websocket' ? 'upgrade_refused' : failure.kind;
     case 'buffered':
       return 'buffered';
-    case 'no_response':
-      return transport === 'websocket' ? 'upgrade_refused' : 'no_response';
     case 'http': {
       const status = failure.status ?? 0;
       // Auth and bad requests fail on every transport; overload and outages pass: neither is a reason to switch.
@@ -103,10 +102,6 @@ function openFailureCode(transport: TransportName, failure: Failure): FallbackCo
     default:
       return undefined;
   }
-}
-
-function openFailureDetail(transport: TransportName, failure: Failure): string {
-  return `${transport}: ${failure.reason}`;
 }
 
 /** Seconds of a run of similar cuts (all within 25 % of their mean, at least 1 s), else undefined. */

@@ -158,21 +158,21 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
       offEnd();
     };
     return {
-      next: () => {
+      next: async () => {
         const message = queue.shift();
-        if (message !== undefined) return Promise.resolve({ value: message, done: false });
+        if (message !== undefined) return { value: message, done: false };
         if (failure !== undefined) {
           const error = failure;
           failure = undefined;
-          return Promise.reject(error);
+          throw error;
         }
-        if (finished) return Promise.resolve({ value: undefined, done: true });
+        if (finished) return { value: undefined, done: true };
         return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
       },
-      return: () => {
+      return: async () => {
         detach();
         this.unsubscribe();
-        return Promise.resolve({ value: undefined, done: true });
+        return { value: undefined, done: true };
       },
     };
   }

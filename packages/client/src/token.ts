@@ -5,16 +5,11 @@ export type GetToken = (refresh: boolean) => string | Promise<string>;
 
 /** Seconds-since-epoch `exp` of a JWT, or undefined for anything that is not a readable JWT. */
 export function jwtExpiry(token: string): number | undefined {
-  const part = token.split('.')[1];
-  if (part === undefined || typeof atob !== 'function') return undefined;
+  // Everything that is not a readable JWT throws in here: no payload part, no atob on the platform,
+  // bad base64, a payload that is not JSON or is null. atob takes unpadded base64 (forgiving-base64).
   try {
-    const json = atob(
-      part
-        .replace(/-/g, '+')
-        .replace(/_/g, '/')
-        .padEnd(Math.ceil(part.length / 4) * 4, '='),
-    );
-    const exp: unknown = (JSON.parse(json) as { exp?: unknown }).exp;
+    const part = token.split('.')[1] as string;
+    const exp: unknown = (JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown }).exp;
     return typeof exp === 'number' ? exp : undefined;
   } catch {
     return undefined;

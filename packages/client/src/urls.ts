@@ -23,8 +23,8 @@ export function eventsUrl(
   after: string | undefined,
   extra: Record<string, string | number> = {},
 ): string {
-  const params = channels.map((c) => `channel=${encodeURIComponent(c)}`);
-  if (after !== undefined) params.push(`after=${encodeURIComponent(after)}`);
-  for (const [key, value] of Object.entries(extra)) params.push(`${key}=${encodeURIComponent(String(value))}`);
-  return `${base}/v1/events?${params.join('&')}`;
+  const params: Array<[string, string | number]> = channels.map((c) => ['channel', c]);
+  if (after !== undefined) params.push(['after', after]);
+  params.push(...Object.entries(extra));
+  return `${base}/v1/events?${params.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join('&')}`;
 }

@@ -1,6 +1,5 @@
-import { HeraldError } from '../errors.ts';
 import { parseSseEvent } from '../frames.ts';
-import { withToken } from '../platform.ts';
+import { type EventSourceConstructor, withToken } from '../platform.ts';
 import { eventsUrl } from '../urls.ts';
 import { type Connection, type Failure, multiAfter, type Sink, type TransportContext } from './types.ts';
 
@@ -10,8 +9,8 @@ import { type Connection, type Failure, multiAfter, type Sink, type TransportCon
  * the connection: the client reconnects from its own cursors instead of the EventSource's retry.
  */
 export function openEventSourceTransport(ctx: TransportContext, sink: Sink): Connection {
-  const ES = ctx.platform.EventSource;
-  if (ES === undefined) throw new HeraldError('unsupported', 'no EventSource implementation');
+  // The kit offers this transport only on a platform with an EventSource (kit.ts).
+  const ES = ctx.platform.EventSource as EventSourceConstructor;
   const { channels, after } = multiAfter(ctx.positions());
   const source = new ES(withToken(eventsUrl(ctx.base, channels, after), ctx.token));
   let phase: Connection['phase'] = 'request';
@@ -51,9 +50,8 @@ export function openEventSourceTransport(ctx: TransportContext, sink: Sink): Con
       return phase;
     },
     watched: false,
-    close() {
+    async close() {
       finish(undefined);
-      return Promise.resolve();
     },
   };
 }

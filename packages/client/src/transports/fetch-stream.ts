@@ -1,6 +1,6 @@
-import { HeraldError } from '../errors.ts';
 import type { Frame } from '../frames.ts';
 import { httpFailure, readText } from '../http.ts';
+import type { FetchLike } from '../platform.ts';
 import { eventsUrl } from '../urls.ts';
 import { type Connection, type Failure, multiAfter, type Sink, type TransportContext } from './types.ts';
 
@@ -17,8 +17,8 @@ export interface StreamFormat {
  * buffers the stream is noticed (headers arrived, no data).
  */
 export function openFetchStream(ctx: TransportContext, sink: Sink, format: StreamFormat): Connection {
-  const fetchImpl = ctx.platform.fetch;
-  if (fetchImpl === undefined) throw new HeraldError('unsupported', 'no fetch implementation');
+  // The kit offers the streams only on a platform with fetch (kit.ts).
+  const fetchImpl = ctx.platform.fetch as FetchLike;
   const controller = new AbortController();
   const { channels, after } = multiAfter(ctx.positions());
   let phase: Connection['phase'] = 'request';
@@ -78,9 +78,8 @@ export function openFetchStream(ctx: TransportContext, sink: Sink, format: Strea
       return phase;
     },
     watched: true,
-    close() {
+    async close() {
       finish(undefined);
-      return Promise.resolve();
     },
   };
 }

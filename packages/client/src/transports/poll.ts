@@ -1,7 +1,7 @@
 import { HEADERS } from '@herald/protocol';
-import { HeraldError } from '../errors.ts';
 import { parsePullBody } from '../frames.ts';
 import { httpFailure, sleep } from '../http.ts';
+import type { FetchLike } from '../platform.ts';
 import { eventsUrl } from '../urls.ts';
 import { type Connection, type Failure, multiAfter, type Sink, type TransportContext } from './types.ts';
 
@@ -20,8 +20,8 @@ export function pollDelay(header: string | null, min: number, max: number): numb
  * `If-None-Match` with the last `ETag` when it repeats the same request.
  */
 export function openPollTransport(ctx: TransportContext, sink: Sink, long: boolean): Connection {
-  const fetchImpl = ctx.platform.fetch;
-  if (fetchImpl === undefined) throw new HeraldError('unsupported', 'no fetch implementation');
+  // The kit offers the polls only on a platform with fetch (kit.ts).
+  const fetchImpl = ctx.platform.fetch as FetchLike;
   const controller = new AbortController();
   let phase: Connection['phase'] = 'request';
   let done = false;
@@ -69,23 +69,20 @@ export function openPollTransport(ctx: TransportContext, sink: Sink, long: boole
     }
     const tag = res.headers.get('etag');
     etag = tag === null ? undefined : { url, tag };
-    let more = false;
+    // 204 and 304 carry no body: nothing new, but the hub answered.
+    let pulled: ReturnType<typeof parsePullBody> = { frames: [], more: false };
     if (res.status === 200) {
       const body: unknown = await res.json();
       if (done) return undefined;
-      const parsed = parsePullBody(body, channels);
-      more = parsed.more;
-      if (phase !== 'open') {
-        phase = 'open';
-        sink.opened();
-      }
-      for (const frame of parsed.frames) if (!done) sink.frame(frame);
-    } else if (phase !== 'open') {
+      pulled = parsePullBody(body, channels);
+    }
+    if (phase !== 'open') {
       phase = 'open';
       sink.opened();
     }
+    for (const frame of pulled.frames) if (!done) sink.frame(frame);
     sink.alive();
-    if (more || long) return 0;
+    if (pulled.more || long) return 0;
     return pollDelay(res.headers.get(HEADERS.pollInterval), ctx.timings.pollMin, ctx.timings.pollMax);
   };
 
@@ -107,9 +104,8 @@ export function openPollTransport(ctx: TransportContext, sink: Sink, long: boole
       return phase;
     },
     watched: false,
-    close() {
+    async close() {
       finish(undefined);
-      return Promise.resolve();
     },
   };
 }

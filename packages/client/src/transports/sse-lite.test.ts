@@ -10,6 +10,7 @@ const STREAMS = [
   'data\n\ndata:\ndata:\n\nid\ndata: x\n\nfoo: bar\nevent\ndata: y\n\nid: a\0b\ndata: z\n\n',
   'data: unterminated at the end',
   'event: e\ndata: a\nid: 7\n\n\n\ndata: b\n\n',
+  'data: a\u2028b\u0085c\ndata x\ndata :y\ndata: a:b\n\n',
 ];
 
 /** Runs a parser over `chunks` and records what it reports, in order. */

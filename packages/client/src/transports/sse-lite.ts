@@ -25,9 +25,9 @@ export const liteSseParser: SseParserFactory = (onEvent, onOther) => {
       onOther(); // a comment: the hub's heartbeat
       return;
     }
-    const field = colon < 0 ? text : text.slice(0, colon);
-    let value = colon < 0 ? '' : text.slice(colon + 1);
-    if (value[0] === ' ') value = value.slice(1);
+    // The field runs to the first colon (or is the whole line); one space after the colon is dropped.
+    // The pattern matches every line, and both groups always take part.
+    const [, field, value] = /^([^:]*):? ?(.*)$/s.exec(text) as unknown as [string, string, string];
     if (field === 'data') data.push(value);
     else if (field === 'event') event = value || undefined;
     else if (field === 'id' && !value.includes('\0')) id = value;

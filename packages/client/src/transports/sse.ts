@@ -1,5 +1,5 @@
-import { HeraldError } from '../errors.ts';
 import { parseSseEvent } from '../frames.ts';
+import type { SseParserFactory } from '../platform.ts';
 import { openFetchStream } from './fetch-stream.ts';
 import type { Connection, Sink, TransportContext } from './types.ts';
 
@@ -9,8 +9,8 @@ import type { Connection, Sink, TransportContext } from './types.ts';
  * reconnects, transport switches and catch-up all follow one rule.
  */
 export function openSseTransport(ctx: TransportContext, sink: Sink): Connection {
-  const parser = ctx.platform.sseParser;
-  if (parser === undefined) throw new HeraldError('unsupported', 'no SSE parser');
+  // The kit offers this transport only on a platform with an SSE parser (kit.ts).
+  const parser = ctx.platform.sseParser as SseParserFactory;
   return openFetchStream(ctx, sink, {
     accept: 'text/event-stream',
     feeder: (channels, emit) =>

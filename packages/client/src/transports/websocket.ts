@@ -1,6 +1,7 @@
 import type { ClientOp } from '@herald/protocol';
 import { HeraldError } from '../errors.ts';
 import { parseWsFrame, type Reply } from '../frames.ts';
+import type { Platform } from '../platform.ts';
 import { toWsUrl } from '../urls.ts';
 import type { Connection, Failure, Sink, TransportContext } from './types.ts';
 
@@ -36,8 +37,8 @@ async function reachable(ctx: TransportContext): Promise<boolean> {
  * for publishing. Subscriptions are (re)sent on open with their cursors; replies are matched by ref.
  */
 export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Connection {
-  const open = ctx.platform.openWebSocket;
-  if (open === undefined) throw new HeraldError('unsupported', 'no WebSocket implementation');
+  // The kit offers this transport only on a platform with WebSockets (kit.ts).
+  const open = ctx.platform.openWebSocket as NonNullable<Platform['openWebSocket']>;
   const ws = open(toWsUrl(ctx.base, '/v1/ws'), ctx.token);
   const pending = new Map<number, Pending>();
   let nextRef = 1;
@@ -75,17 +76,19 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
     done = true;
     const error = new HeraldError('disconnected', 'the connection closed before the hub answered');
     for (const entry of pending.values()) {
-      if (entry.timer !== undefined) clearTimeout(entry.timer);
+      clearTimeout(entry.timer);
       entry.reject?.(error);
     }
     pending.clear();
     if (failure !== undefined) sink.failed(failure);
   };
   const onReply = (reply: Reply): void => {
-    const entry = typeof reply.ref === 'number' ? pending.get(reply.ref) : undefined;
-    if (entry === undefined || typeof reply.ref !== 'number') return;
-    pending.delete(reply.ref);
-    if (entry.timer !== undefined) clearTimeout(entry.timer);
+    // Refs are the numbers this socket sent: any other value finds no entry.
+    const ref = reply.ref as number;
+    const entry = pending.get(ref);
+    if (entry === undefined) return;
+    pending.delete(ref);
+    clearTimeout(entry.timer);
     const body = reply.body;
     if (!reply.ok) {
       const error = new HeraldError(String(body.code ?? 'error'), String(body.message ?? 'refused by the hub'));
@@ -148,14 +151,16 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
       }
       // A peer that never completes the closing handshake (a dead network) must not hold close()
       // nor, in Node, the process: after a grace period, `ws` sockets are terminated.
-      const timeout = new Promise<void>((resolve) => {
+      return new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           (ws as Partial<{ terminate(): void }>).terminate?.();
           resolve();
         }, 1000);
-        closedPromise.then(() => clearTimeout(timer));
+        closedPromise.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
-      return Promise.race([closedPromise, timeout]);
     },
     subscribe,
     unsubscribe(channel) {
