@@ -144,12 +144,17 @@ async function sseSubscriber(
   channel: string,
   after: string | undefined,
 ): Promise<Subscriber> {
-  const query: Record<string, string> = after === undefined ? {} : { after };
-  const url = transport === 'sse' ? messagesUrl(server, channel, query) : eventsUrl(server, [channel], query);
+  // An SSE stream gives no sign that its subscription holds a position (`retry:` is written before),
+  // so without a cursor, on a networked engine, what is published right after this resolves could
+  // come before the stream's start and never reach it (seen on NATS and Redis under load). Like the
+  // pull subscribers, and like a client that must not miss a message, start from the channel's end.
+  if (after === undefined) {
+    const info = await channelInfo(server, channel);
+    after = `${info.epoch}:${info.lastOffset}`;
+  }
+  const url = transport === 'sse' ? messagesUrl(server, channel, { after }) : eventsUrl(server, [channel], { after });
   const stream = await openSse(url);
   if (stream.response.status !== 200) throw new Error(`SSE answered ${stream.response.status}`);
-  // `retry:` is in the preamble, written before the subscription holds a position: without a cursor,
-  // on a networked engine, what is published right after this resolves may come before its start.
   await stream.frames.until((f) => f.kind === 'retry', 5_000, 'retry:');
   const items = new Inbox<Item>();
   let lastId: string | undefined;
