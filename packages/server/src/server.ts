@@ -74,6 +74,7 @@ export function createHerald(init: HeraldInit): HeraldServer {
   const limits = new Limits(options);
   const namespaceList = [options.defaultNamespace, ...Object.values(options.namespaces)] as NamespaceSettings[];
   const hooks = new Hooks(namespaceList, (req) => limits.address(req), logger);
+  const internals = useInternals(options.nodeInternals);
   const ctx: TransportContext = {
     hub,
     options: {
@@ -94,9 +95,9 @@ export function createHerald(init: HeraldInit): HeraldServer {
     // The hub checks the positions of watched channels (networked engines) on the stream heartbeat.
     streams: new Ticker(options.streamHeartbeatMs, options.maxConnectionLifetimeMs, jwtEnabled, () => hub.tick()),
     sockets: new Ticker(options.wsPingMs, options.maxConnectionLifetimeMs, jwtEnabled),
-    turns: new WriteTurns(),
     polls: new Set(),
-    internals: useInternals(options.nodeInternals),
+    internals,
+    turns: new WriteTurns(internals),
     draining: () => draining,
   };
   const ops = { hub, stats, registry: metrics.registry, bridges, draining: () => draining };

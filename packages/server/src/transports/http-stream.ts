@@ -5,7 +5,7 @@ import { ERROR_CATALOG } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection } from '../heartbeat.ts';
 import { toHeraldError } from '../http/respond.ts';
-import { forgetPeer, ReleasedResponse } from '../internals/index.ts';
+import { type DirectWrite, forgetPeer, ReleasedResponse } from '../internals/index.ts';
 import { drained } from './drained.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
 import { MultiCursor } from './multi-cursor.ts';
@@ -72,6 +72,7 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
   readonly transport: 'sse' | 'ndjson';
   /** The bytes held until the end of this turn (WriteTurns.hold), if any. */
   held: Buffer | HeldFrames | undefined = undefined;
+  direct: DirectWrite | null | undefined = undefined;
   readonly openedAt = Date.now();
   /**
    * Set by the ticker when it adds this connection. Declared only: a field initialised here comes
@@ -270,7 +271,7 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
 
   /**
    * Every write of the stream (messages, heartbeats, resets, the close) goes through the same hold, which
-   * keeps them in order: a second write in a turn corks the socket and writes the held bytes first.
+   * keeps them in order.
    */
   private writeRaw(bytes: Buffer): void {
     if (this.socket.destroyed || this.ended || this.res?.writableEnded) return;

@@ -36,8 +36,8 @@ describe('WriteTurns', () => {
     const turns = new WriteTurns();
     const a = await connection(servers);
     const b = await connection(servers);
-    const writerA: TurnWriter = { socket: a.socket, held: undefined };
-    const writerB: TurnWriter = { socket: b.socket, held: undefined };
+    const writerA: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
+    const writerB: TurnWriter = { socket: b.socket, held: undefined, direct: undefined };
     turns.hold(writerA, Buffer.from('a1'));
     turns.hold(writerB, Buffer.from('b1'));
     turns.hold(writerA, Buffer.from('a2'));
@@ -66,7 +66,7 @@ describe('WriteTurns', () => {
   it('drops the joined frames of a socket destroyed within the turn, without error', async () => {
     const turns = new WriteTurns();
     const a = await connection(servers);
-    const writer: TurnWriter = { socket: a.socket, held: undefined };
+    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
     turns.hold(writer, Buffer.from('x'));
     turns.hold(writer, Buffer.from('y'));
     a.socket.destroy();
@@ -77,7 +77,7 @@ describe('WriteTurns', () => {
   it('holds a lone frame on its writer without corking, and writes it at the end of the turn', async () => {
     const turns = new WriteTurns();
     const a = await connection(servers);
-    const writer: TurnWriter = { socket: a.socket, held: undefined };
+    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
     turns.hold(writer, Buffer.from('m1'));
     expect(a.socket.writableCorked).toBe(0);
     expect(a.socket.writableLength).toBe(0);
@@ -92,7 +92,7 @@ describe('WriteTurns', () => {
   it('joins the frames of a turn into one write, without corking, and counts their bytes', async () => {
     const turns = new WriteTurns();
     const a = await connection(servers);
-    const writer: TurnWriter = { socket: a.socket, held: undefined };
+    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
     turns.hold(writer, Buffer.from('m1'));
     turns.hold(writer, Buffer.from('m2'));
     turns.hold(writer, Buffer.from('m3'));
@@ -116,7 +116,7 @@ describe('WriteTurns', () => {
   it('joins the same frames once for every socket holding them, and apart for a socket holding others', async () => {
     const turns = new WriteTurns();
     const conns = [await connection(servers), await connection(servers), await connection(servers)];
-    const writers: TurnWriter[] = conns.map((c) => ({ socket: c.socket, held: undefined }));
+    const writers: TurnWriter[] = conns.map((c) => ({ socket: c.socket, held: undefined, direct: undefined }));
     const [f1, f2, f3] = ['f1;', 'f2;', 'f3;'].map((t) => Buffer.from(t));
     const written: Buffer[][] = conns.map(() => []);
     conns.forEach((c, i) => {
@@ -145,7 +145,7 @@ describe('WriteTurns', () => {
   it('flushes the held frame ahead of a write of its own, so the order on the wire stays', async () => {
     const turns = new WriteTurns();
     const a = await connection(servers);
-    const writer: TurnWriter = { socket: a.socket, held: undefined };
+    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
     turns.hold(writer, Buffer.from('message;'));
     turns.flush(writer);
     a.socket.write('close;');
@@ -159,7 +159,7 @@ describe('WriteTurns', () => {
   it('drops a held frame of a socket destroyed within the turn, without error', async () => {
     const turns = new WriteTurns();
     const a = await connection(servers);
-    const writer: TurnWriter = { socket: a.socket, held: undefined };
+    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
     let failed: unknown;
     a.socket.on('error', (e) => {
       failed = e;

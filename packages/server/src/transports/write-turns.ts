@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { DirectWrite } from '../internals/index.ts';
 
 /**
  * A connection whose writes may be held until the end of the turn ({@link WriteTurns.hold}): its
@@ -8,6 +9,8 @@ import type { Duplex } from 'node:stream';
 export interface TurnWriter {
   readonly socket: Duplex;
   held: Buffer | HeldFrames | undefined;
+  /** How the socket is written past node's Writable (internals/direct-write.ts): null = it is not; undefined = not known yet. */
+  direct: DirectWrite | null | undefined;
 }
 
 /** The frames held for one socket in one turn from its second on: written at the end of the turn as one buffer. */
@@ -43,7 +46,7 @@ export class HeldFrames {
  *
  * Nothing is written at once: a socket's writes in a turn wait on its writer and leave at the end of
  * the turn, in one setImmediate that runs right after this iteration's I/O callbacks, as one plain
- * write per socket. Every publish handled in that turn (all the POSTs that one poll of the event loop
+ * write per socket (straight to the socket's TCP handle when nothing else waits on it: internals/direct-write.ts). Every publish handled in that turn (all the POSTs that one poll of the event loop
  * found ready) then costs one system call per socket, not one per frame. A hub that keeps up handles
  * one publish per turn and its frames leave at the end of the same iteration (microseconds later); a
  * hub that falls behind finds more publishes per turn, so each turn costs less per message, which is
@@ -64,6 +67,9 @@ export class WriteTurns {
   /** The frames last joined in this turn, and their buffer: what the next socket with the same frames gets. */
   private lastFrames: HeldFrames | undefined = undefined;
   private lastJoined: Buffer | undefined = undefined;
+
+  /** `internals`: whether sockets may be written past node's Writable (internals/switch.ts). */
+  constructor(private readonly internals = false) {}
 
   /** Writes `bytes` to `writer`'s socket at the end of this turn, in order with the rest of this turn's writes. */
   hold(writer: TurnWriter, bytes: Buffer): void {
@@ -88,7 +94,10 @@ export class WriteTurns {
     if (held === undefined) return;
     writer.held = undefined;
     if (writer.socket.destroyed) return;
-    writer.socket.write(held instanceof HeldFrames ? this.joined(held) : held);
+    const bytes = held instanceof HeldFrames ? this.joined(held) : held;
+    let direct = writer.direct;
+    if (direct === undefined) direct = writer.direct = DirectWrite.of(writer.socket, this.internals);
+    if (direct === null || !direct.write(bytes)) writer.socket.write(bytes);
   }
 
   /** One buffer of `held`'s frames: the last one joined when it holds the same frames. */

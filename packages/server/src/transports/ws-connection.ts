@@ -4,7 +4,7 @@ import { CLOSE_CODES, type ServerFrame } from '@herald/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection } from '../heartbeat.ts';
-import { handEvents, type SocketEvents, type WsFramer } from '../internals/index.ts';
+import { type DirectWrite, handEvents, type SocketEvents, type WsFramer } from '../internals/index.ts';
 import type { TokenBucket } from '../limits/token-bucket.ts';
 import { drained } from './drained.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
@@ -35,6 +35,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents, TurnWri
   readonly transport = 'websocket';
   /** The message frame held until the end of this turn (WriteTurns.hold), if any. */
   held: Buffer | HeldFrames | undefined = undefined;
+  direct: DirectWrite | null | undefined = undefined;
   readonly openedAt = Date.now();
   /**
    * Set by the ticker when it adds this connection. Declared only: a field initialised here comes

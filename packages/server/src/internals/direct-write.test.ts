@@ -1,0 +1,163 @@
+import { once } from 'node:events';
+import { createServer, type Server, Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type TurnWriter, WriteTurns } from '../transports/write-turns.ts';
+import { DirectWrite } from './direct-write.ts';
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A loopback TCP connection: the socket the hub writes to, its peer, and what the peer has read. */
+async function connection(servers: Server[]) {
+  const received: Buffer[] = [];
+  let peer: Socket | undefined;
+  const server = createServer((s) => {
+    peer = s;
+    s.on('data', (chunk: Buffer) => received.push(chunk));
+    s.on('error', () => {});
+  });
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  const socket = new Socket();
+  socket.connect(address.port, '127.0.0.1');
+  await once(socket, 'connect');
+  while (peer === undefined) await nextTurn();
+  return { socket, peer, received, text: () => Buffer.concat(received).toString() };
+}
+
+/** Counts the writes that go through the socket's Writable. */
+function countWrites(socket: Socket): () => number {
+  let writes = 0;
+  const write = socket.write.bind(socket);
+  socket.write = ((chunk: Buffer | string) => {
+    writes++;
+    return write(chunk);
+  }) as typeof socket.write;
+  return () => writes;
+}
+
+describe('DirectWrite (write turns past node’s Writable)', () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) {
+      s.close();
+    }
+  });
+
+  it('writes each turn to the TCP handle: the peer gets the bytes, the Writable never holds them', async () => {
+    const turns = new WriteTurns(true);
+    const a = await connection(servers);
+    const writes = countWrites(a.socket);
+    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
+    turns.hold(writer, Buffer.from('m1;'));
+    turns.hold(writer, Buffer.from('m2;'));
+    await nextTurn();
+    turns.hold(writer, Buffer.from('m3;'));
+    await nextTurn();
+    expect(writer.direct).toBeInstanceOf(DirectWrite);
+    expect(writes()).toBe(0);
+    expect(a.socket.writableLength).toBe(0);
+    // node counts the bytes from the handle, so bytesWritten includes direct writes.
+    expect(a.socket.bytesWritten).toBe(9);
+    await sleep(50);
+    expect(a.text()).toBe('m1;m2;m3;');
+    a.socket.destroy();
+  });
+
+  it("keeps the order with the socket's own writes (a close frame after the held messages)", async () => {
+    const turns = new WriteTurns(true);
+    const a = await connection(servers);
+    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
+    turns.hold(writer, Buffer.from('message;'));
+    turns.flush(writer);
+    a.socket.write('close;');
+    turns.hold(writer, Buffer.from('late;'));
+    await nextTurn();
+    await sleep(50);
+    expect(a.text()).toBe('message;close;late;');
+    a.socket.destroy();
+  });
+
+  it('a peer that stops reading: one write waits in libuv, the rest in the Writable, counted; all arrive in order', async () => {
+    const turns = new WriteTurns(true);
+    const a = await connection(servers);
+    a.peer.pause();
+    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
+    const size = 1 << 20;
+    const turnsWritten = 12;
+    for (let i = 0; i < turnsWritten; i++) {
+      turns.hold(writer, Buffer.alloc(size, 97 + i));
+      await nextTurn();
+    }
+    const direct = writer.direct as DirectWrite;
+    // The kernel's buffers are far smaller than 12 MB: a direct write is still in flight, and every
+    // turn after it went through the Writable, so the slow-consumer rule sees all but that one.
+    expect(direct.inFlight).toBe(true);
+    expect(a.socket.writableLength).toBeGreaterThanOrEqual(size);
+    expect(a.socket.writableLength).toBeLessThanOrEqual((turnsWritten - 1) * size);
+    a.peer.resume();
+    const total = turnsWritten * size;
+    for (let waited = 0; Buffer.concat(a.received).length < total && waited < 5_000; waited += 20) await sleep(20);
+    const got = Buffer.concat(a.received);
+    expect(got.length).toBe(total);
+    for (let i = 0; i < turnsWritten; i++) {
+      expect([got[i * size], got[(i + 1) * size - 1]]).toEqual([97 + i, 97 + i]);
+    }
+    expect(direct.inFlight).toBe(false);
+    // Drained: the next turn goes direct again.
+    const writes = countWrites(a.socket);
+    turns.hold(writer, Buffer.from('after'));
+    await nextTurn();
+    expect(writes()).toBe(0);
+    a.socket.destroy();
+  });
+
+  it('leaves a socket with an idle timeout to node (which refreshes the timer on every write)', async () => {
+    const turns = new WriteTurns(true);
+    const a = await connection(servers);
+    a.socket.setTimeout(60_000);
+    const writes = countWrites(a.socket);
+    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
+    turns.hold(writer, Buffer.from('m1;'));
+    await nextTurn();
+    expect(writes()).toBe(1);
+    await sleep(50);
+    expect(a.text()).toBe('m1;');
+    a.socket.destroy();
+  });
+
+  it('a peer that reset the connection: the socket is destroyed, with no error event', async () => {
+    const turns = new WriteTurns(true);
+    const a = await connection(servers);
+    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
+    let failed: unknown;
+    a.socket.on('error', (e) => {
+      failed = e;
+    });
+    // Not reading at the handle, so that the write is what finds the reset (a read would report it first).
+    (a.socket as unknown as { _handle: { readStop(): number } })._handle.readStop();
+    a.peer.resetAndDestroy();
+    await sleep(50);
+    let turnsWritten = 0;
+    for (; turnsWritten < 5 && !a.socket.destroyed; turnsWritten++) {
+      turns.hold(writer, Buffer.alloc(1024));
+      await nextTurn();
+      await sleep(10);
+    }
+    expect(a.socket.destroyed).toBe(true);
+    expect(turnsWritten).toBe(1);
+    expect(failed).toBeUndefined();
+  });
+
+  it('only for plain TCP sockets, and only with internals on', async () => {
+    const a = await connection(servers);
+    expect(DirectWrite.of(a.socket, false)).toBeNull();
+    expect(DirectWrite.of(new PassThrough(), true)).toBeNull();
+    expect(DirectWrite.of(a.socket, true)).toBeInstanceOf(DirectWrite);
+    a.socket.destroy();
+  });
+});

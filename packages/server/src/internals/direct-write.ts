@@ -1,0 +1,104 @@
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** A libuv stream handle's write, as node's stream_wrap binding exposes it (src/stream_base.cc). */
+interface StreamHandle {
+  writeBuffer(req: WriteReq, bytes: Buffer): number;
+}
+
+/**
+ * node's WriteWrap: what libuv completes a write on when the kernel did not take all of it at once.
+ * node's C++ only makes it a request (and keeps it) in that case; a write the kernel took whole
+ * leaves the object untouched, so one object serves every such write.
+ */
+interface WriteReq {
+  oncomplete: (this: WriteReq, status: number) => void;
+  /** Keeps the bytes alive until libuv has sent them (node's own writes do the same). */
+  buffer: Buffer | null;
+  /** The writer whose write this is, while it is in flight. */
+  owner: DirectWrite | null;
+}
+
+interface StreamWrapBinding {
+  WriteWrap: new () => WriteReq;
+  streamBaseState: Int32Array;
+  kLastWriteWasAsync: number;
+}
+
+const process_ = process as unknown as { binding(name: string): unknown };
+const { WriteWrap, streamBaseState, kLastWriteWasAsync } = process_.binding('stream_wrap') as StreamWrapBinding;
+const { TCP } = process_.binding('tcp_wrap') as { TCP: abstract new () => StreamHandle };
+
+/** The request object the next write uses: reused until a write leaves it with libuv. */
+let spare: WriteReq | null = null;
+
+function onWriteComplete(this: WriteReq, status: number): void {
+  const owner = this.owner;
+  this.owner = null;
+  this.buffer = null;
+  if (owner === null) return;
+  owner.inFlight = false;
+  // node's own writes destroy the socket on a failed write too; no error is passed, as a peer that
+  // reset is ordinary and the socket's 'close' is what every connection cleans up on.
+  if (status < 0) owner.socket.destroy();
+}
+
+/**
+ * Writes to one TCP socket's libuv handle directly, past node's Writable, when nothing else is
+ * queued on the socket: the write turns' one write per socket per turn (transports/write-turns.ts).
+ *
+ * Why: a `socket.write` of one buffer costs ~1,900 instructions of JavaScript before and after the
+ * system call (the Writable's state, a WriteWrap made in C++, a nextTick per socket for the write's
+ * callback, net's timer refresh through a megamorphic load, and the handle's getter through another),
+ * about half of what a delivery costs (bench/tools/fanout-callgrind.ts, docs/performance.md). This
+ * does what node's `writeGeneric` does with the handle and nothing else.
+ *
+ * Order and accounting stay node's: a direct write is made only when the socket's Writable holds
+ * nothing (so nothing written before it is still waiting) and no direct write of this socket is still
+ * in flight; otherwise the caller writes through `socket.write`, which libuv queues after whatever it
+ * still holds. So at most one buffer per socket is outside the Writable's count (`writableLength`,
+ * which the slow-consumer rule reads) at any time. A socket with an idle timeout (`setTimeout`, which
+ * node refreshes on every write) or not open for writing takes the ordinary path.
+ */
+export class DirectWrite {
+  /** A direct write that libuv still holds (the kernel did not take it whole). */
+  inFlight = false;
+
+  private constructor(
+    readonly socket: Socket,
+    private readonly handle: StreamHandle,
+  ) {}
+
+  /** The direct writer for `socket`, or null when it is not a plain TCP socket (or internals are off). */
+  static of(socket: Duplex, internals: boolean): DirectWrite | null {
+    if (!internals || !(socket instanceof Socket)) return null;
+    const handle = (socket as unknown as { _handle: unknown })._handle;
+    return handle instanceof TCP ? new DirectWrite(socket, handle) : null;
+  }
+
+  /** Writes `bytes` and returns true, or returns false without writing when the socket's own path must. */
+  write(bytes: Buffer): boolean {
+    const socket = this.socket;
+    if (this.inFlight || socket.writableLength !== 0 || !socket.writable || socket.connecting || socket.timeout) {
+      return false;
+    }
+    let req = spare;
+    if (req === null) {
+      req = new WriteWrap();
+      req.oncomplete = onWriteComplete;
+      req.buffer = null;
+      req.owner = null;
+      spare = req;
+    }
+    const err = this.handle.writeBuffer(req, bytes);
+    if (err !== 0) {
+      socket.destroy();
+    } else if (streamBaseState[kLastWriteWasAsync] !== 0) {
+      spare = null;
+      req.buffer = bytes;
+      req.owner = this;
+      this.inFlight = true;
+    }
+    return true;
+  }
+}
