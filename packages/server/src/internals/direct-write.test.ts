@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server, Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -160,4 +161,24 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
     expect(DirectWrite.of(a.socket, true)).toBeInstanceOf(DirectWrite);
     a.socket.destroy();
   });
+
+  it("takes node's own path under --throw-deprecation (process.binding would end the process)", () => {
+    const script = `
+      import { createServer, connect } from 'node:net';
+      import { DirectWrite } from './packages/server/src/internals/direct-write.ts';
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const socket = connect(server.address().port, '127.0.0.1', () => {
+          console.log(DirectWrite.of(socket, true) === null ? 'ordinary path' : 'direct');
+          socket.destroy();
+          server.close();
+        });
+      });`;
+    const run = (flags: string[]) =>
+      execFileSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      }).trim();
+    expect(run(['--pending-deprecation', '--throw-deprecation'])).toBe('ordinary path');
+    expect(run([])).toBe('direct');
+  }, 30_000);
 });

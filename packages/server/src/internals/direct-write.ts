@@ -25,9 +25,38 @@ interface StreamWrapBinding {
   kLastWriteWasAsync: number;
 }
 
-const process_ = process as unknown as { binding(name: string): unknown };
-const { WriteWrap, streamBaseState, kLastWriteWasAsync } = process_.binding('stream_wrap') as StreamWrapBinding;
-const { TCP } = process_.binding('tcp_wrap') as { TCP: abstract new () => StreamHandle };
+interface Bindings extends StreamWrapBinding {
+  TCP: abstract new () => StreamHandle;
+}
+
+/**
+ * node's stream_wrap and tcp_wrap bindings, read on first use; null when they cannot be had or do not
+ * look as expected, and every socket then takes node's own path. process.binding is deprecated
+ * (DEP0111, documentation-only): under `--pending-deprecation` it warns once, and with
+ * `--throw-deprecation` too that warning would end the process, so then it is not called.
+ */
+let bindings: Bindings | null | undefined;
+
+function loadBindings(): Bindings | null {
+  if (process.throwDeprecation) return null;
+  try {
+    const node = process as unknown as { binding(name: string): unknown };
+    const streamWrap = node.binding('stream_wrap') as Partial<StreamWrapBinding>;
+    const { TCP } = node.binding('tcp_wrap') as { TCP?: Bindings['TCP'] };
+    const { WriteWrap, streamBaseState, kLastWriteWasAsync } = streamWrap;
+    if (
+      typeof WriteWrap !== 'function' ||
+      !(streamBaseState instanceof Int32Array) ||
+      typeof kLastWriteWasAsync !== 'number' ||
+      typeof TCP !== 'function'
+    ) {
+      return null;
+    }
+    return { WriteWrap, streamBaseState, kLastWriteWasAsync, TCP };
+  } catch {
+    return null;
+  }
+}
 
 /** The request object the next write uses: reused until a write leaves it with libuv. */
 let spare: WriteReq | null = null;
@@ -67,13 +96,16 @@ export class DirectWrite {
   private constructor(
     readonly socket: Socket,
     private readonly handle: StreamHandle,
+    private readonly node: Bindings,
   ) {}
 
   /** The direct writer for `socket`, or null when it is not a plain TCP socket (or internals are off). */
   static of(socket: Duplex, internals: boolean): DirectWrite | null {
     if (!internals || !(socket instanceof Socket)) return null;
+    if (bindings === undefined) bindings = loadBindings();
+    if (bindings === null) return null;
     const handle = (socket as unknown as { _handle: unknown })._handle;
-    return handle instanceof TCP ? new DirectWrite(socket, handle) : null;
+    return handle instanceof bindings.TCP ? new DirectWrite(socket, handle, bindings) : null;
   }
 
   /** Writes `bytes` and returns true, or returns false without writing when the socket's own path must. */
@@ -82,9 +114,10 @@ export class DirectWrite {
     if (this.inFlight || socket.writableLength !== 0 || !socket.writable || socket.connecting || socket.timeout) {
       return false;
     }
+    const node = this.node;
     let req = spare;
     if (req === null) {
-      req = new WriteWrap();
+      req = new node.WriteWrap();
       req.oncomplete = onWriteComplete;
       req.buffer = null;
       req.owner = null;
@@ -93,7 +126,7 @@ export class DirectWrite {
     const err = this.handle.writeBuffer(req, bytes);
     if (err !== 0) {
       socket.destroy();
-    } else if (streamBaseState[kLastWriteWasAsync] !== 0) {
+    } else if (node.streamBaseState[node.kLastWriteWasAsync] !== 0) {
       spare = null;
       req.buffer = bytes;
       req.owner = this;
