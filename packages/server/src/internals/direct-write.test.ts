@@ -88,15 +88,16 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
     const a = await connection(servers);
     a.peer.pause();
     const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
+    // 40 MB: more than the kernel can hold on both ends (here tcp_wmem's max is 4 MB, tcp_rmem's 32 MB).
     const size = 1 << 20;
-    const turnsWritten = 12;
+    const turnsWritten = 40;
     for (let i = 0; i < turnsWritten; i++) {
       turns.hold(writer, Buffer.alloc(size, 97 + i));
       await nextTurn();
     }
     const direct = writer.direct as DirectWrite;
-    // The kernel's buffers are far smaller than 12 MB: a direct write is still in flight, and every
-    // turn after it went through the Writable, so the slow-consumer rule sees all but that one.
+    // A direct write is still in flight, and every turn after it went through the Writable, so the
+    // slow-consumer rule sees all but that one.
     expect(direct.inFlight).toBe(true);
     expect(a.socket.writableLength).toBeGreaterThanOrEqual(size);
     expect(a.socket.writableLength).toBeLessThanOrEqual((turnsWritten - 1) * size);

@@ -76,11 +76,11 @@ function onWriteComplete(this: WriteReq, status: number): void {
  * Writes to one TCP socket's libuv handle directly, past node's Writable, when nothing else is
  * queued on the socket: the write turns' one write per socket per turn (transports/write-turns.ts).
  *
- * Why: a `socket.write` of one buffer costs ~1,900 instructions of JavaScript before and after the
- * system call (the Writable's state, a WriteWrap made in C++, a nextTick per socket for the write's
- * callback, net's timer refresh through a megamorphic load, and the handle's getter through another),
- * about half of what a delivery costs (bench/tools/fanout-callgrind.ts, docs/performance.md). This
- * does what node's `writeGeneric` does with the handle and nothing else.
+ * Why: a `socket.write` of one buffer costs ~2,000 instructions around the system call (the
+ * Writable's state, a WriteWrap made in C++, a nextTick per socket for the write's callback, net's
+ * timer refresh through a megamorphic load, and the handle's getter through another), more than half
+ * of what a delivery cost (bench/tools/fanout-callgrind.ts, docs/performance.md). This does what
+ * node's `writeGeneric` does with the handle and nothing else.
  *
  * Order and accounting stay node's: a direct write is made only when the socket's Writable holds
  * nothing (so nothing written before it is still waiting) and no direct write of this socket is still

@@ -72,6 +72,7 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
   readonly transport: 'sse' | 'ndjson';
   /** The bytes held until the end of this turn (WriteTurns.hold), if any. */
   held: Buffer | HeldFrames | undefined = undefined;
+  /** How WriteTurns writes to the socket past node's Writable, once it has written to it (TurnWriter). */
   direct: DirectWrite | null | undefined = undefined;
   readonly openedAt = Date.now();
   /**

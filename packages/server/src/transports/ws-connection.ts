@@ -35,6 +35,7 @@ export class WsConnection implements Sink, LiveConnection, SocketEvents, TurnWri
   readonly transport = 'websocket';
   /** The message frame held until the end of this turn (WriteTurns.hold), if any. */
   held: Buffer | HeldFrames | undefined = undefined;
+  /** How WriteTurns writes to the socket past node's Writable, once it has written to it (TurnWriter). */
   direct: DirectWrite | null | undefined = undefined;
   readonly openedAt = Date.now();
   /**
