@@ -1,45 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type Server, Socket } from 'node:net';
+import type { Server } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loopback, recordWrites } from '../test-support/loopback.ts';
 import { type TurnWriter, WriteTurns } from '../transports/write-turns.ts';
 import { DirectWrite } from './direct-write.ts';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A loopback TCP connection: the socket the hub writes to, its peer, and what the peer has read. */
-async function connection(servers: Server[]) {
-  const received: Buffer[] = [];
-  let peer: Socket | undefined;
-  const server = createServer((s) => {
-    peer = s;
-    s.on('data', (chunk: Buffer) => received.push(chunk));
-    s.on('error', () => {});
-  });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  const socket = new Socket();
-  socket.connect(address.port, '127.0.0.1');
-  await once(socket, 'connect');
-  while (peer === undefined) await nextTurn();
-  return { socket, peer, received, text: () => Buffer.concat(received).toString() };
-}
-
-/** Counts the writes that go through the socket's Writable. */
-function countWrites(socket: Socket): () => number {
-  let writes = 0;
-  const write = socket.write.bind(socket);
-  socket.write = ((chunk: Buffer | string) => {
-    writes++;
-    return write(chunk);
-  }) as typeof socket.write;
-  return () => writes;
-}
 
 describe('DirectWrite (write turns past node’s Writable)', () => {
   const servers: Server[] = [];
@@ -48,19 +16,23 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
       s.close();
     }
   });
+  /** Write turns with direct writes on, a loopback connection, and a writer for its socket. */
+  async function setup() {
+    const a = await loopback(servers);
+    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
+    return { turns: new WriteTurns(true), a, writer };
+  }
 
   it('writes each turn to the TCP handle: the peer gets the bytes, the Writable never holds them', async () => {
-    const turns = new WriteTurns(true);
-    const a = await connection(servers);
-    const writes = countWrites(a.socket);
-    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
+    const { turns, a, writer } = await setup();
+    const written = recordWrites(a.socket);
     turns.hold(writer, Buffer.from('m1;'));
     turns.hold(writer, Buffer.from('m2;'));
     await nextTurn();
     turns.hold(writer, Buffer.from('m3;'));
     await nextTurn();
     expect(writer.direct).toBeInstanceOf(DirectWrite);
-    expect(writes()).toBe(0);
+    expect(written.length).toBe(0);
     expect(a.socket.writableLength).toBe(0);
     // node counts the bytes from the handle, so bytesWritten includes direct writes.
     expect(a.socket.bytesWritten).toBe(9);
@@ -70,9 +42,7 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
   });
 
   it("keeps the order with the socket's own writes (a close frame after the held messages)", async () => {
-    const turns = new WriteTurns(true);
-    const a = await connection(servers);
-    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
+    const { turns, a, writer } = await setup();
     turns.hold(writer, Buffer.from('message;'));
     turns.flush(writer);
     a.socket.write('close;');
@@ -84,10 +54,8 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
   });
 
   it('a peer that stops reading: one write waits in libuv, the rest in the Writable, counted; all arrive in order', async () => {
-    const turns = new WriteTurns(true);
-    const a = await connection(servers);
+    const { turns, a, writer } = await setup();
     a.peer.pause();
-    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
     // 40 MB: more than the kernel can hold on both ends (here tcp_wmem's max is 4 MB, tcp_rmem's 32 MB).
     const size = 1 << 20;
     const turnsWritten = 40;
@@ -111,31 +79,27 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
     }
     expect(direct.inFlight).toBe(false);
     // Drained: the next turn goes direct again.
-    const writes = countWrites(a.socket);
+    const written = recordWrites(a.socket);
     turns.hold(writer, Buffer.from('after'));
     await nextTurn();
-    expect(writes()).toBe(0);
+    expect(written.length).toBe(0);
     a.socket.destroy();
   });
 
   it('leaves a socket with an idle timeout to node (which refreshes the timer on every write)', async () => {
-    const turns = new WriteTurns(true);
-    const a = await connection(servers);
+    const { turns, a, writer } = await setup();
     a.socket.setTimeout(60_000);
-    const writes = countWrites(a.socket);
-    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
+    const written = recordWrites(a.socket);
     turns.hold(writer, Buffer.from('m1;'));
     await nextTurn();
-    expect(writes()).toBe(1);
+    expect(written.length).toBe(1);
     await sleep(50);
     expect(a.text()).toBe('m1;');
     a.socket.destroy();
   });
 
   it('a peer that reset the connection: the socket is destroyed, with no error event', async () => {
-    const turns = new WriteTurns(true);
-    const a = await connection(servers);
-    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
+    const { turns, a, writer } = await setup();
     let failed: unknown;
     a.socket.on('error', (e) => {
       failed = e;
@@ -156,7 +120,7 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
   });
 
   it('only for plain TCP sockets, and only with internals on', async () => {
-    const a = await connection(servers);
+    const a = await loopback(servers);
     expect(DirectWrite.of(a.socket, false)).toBeNull();
     expect(DirectWrite.of(new PassThrough(), true)).toBeNull();
     expect(DirectWrite.of(a.socket, true)).toBeInstanceOf(DirectWrite);

@@ -1,28 +1,9 @@
-import { once } from 'node:events';
-import { createServer, type Server, Socket } from 'node:net';
+import type { Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loopback, recordWrites } from '../test-support/loopback.ts';
 import { HeldFrames, type TurnWriter, WriteTurns } from './write-turns.ts';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-
-/** A real TCP connection on loopback: the client socket the hub writes to, and what its peer reads. */
-async function connection(servers: Server[]) {
-  const received: Buffer[] = [];
-  const server = createServer((peer) => {
-    peer.on('data', (chunk: Buffer) => received.push(chunk));
-    peer.on('error', () => {});
-    peer.on('end', () => peer.destroy());
-  });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  const socket = new Socket();
-  socket.connect(address.port, '127.0.0.1');
-  await once(socket, 'connect');
-  return { socket, received };
-}
 
 describe('WriteTurns', () => {
   const servers: Server[] = [];
@@ -34,8 +15,8 @@ describe('WriteTurns', () => {
 
   it('sends every write of a turn to each socket together at the end of the turn, in one setImmediate', async () => {
     const turns = new WriteTurns();
-    const a = await connection(servers);
-    const b = await connection(servers);
+    const a = await loopback(servers);
+    const b = await loopback(servers);
     const writerA: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
     const writerB: TurnWriter = { socket: b.socket, held: undefined, direct: undefined };
     turns.hold(writerA, Buffer.from('a1'));
@@ -65,7 +46,7 @@ describe('WriteTurns', () => {
 
   it('drops the joined frames of a socket destroyed within the turn, without error', async () => {
     const turns = new WriteTurns();
-    const a = await connection(servers);
+    const a = await loopback(servers);
     const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
     turns.hold(writer, Buffer.from('x'));
     turns.hold(writer, Buffer.from('y'));
@@ -76,7 +57,7 @@ describe('WriteTurns', () => {
 
   it('holds a lone frame on its writer without corking, and writes it at the end of the turn', async () => {
     const turns = new WriteTurns();
-    const a = await connection(servers);
+    const a = await loopback(servers);
     const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
     turns.hold(writer, Buffer.from('m1'));
     expect(a.socket.writableCorked).toBe(0);
@@ -91,7 +72,7 @@ describe('WriteTurns', () => {
 
   it('joins the frames of a turn into one write, without corking, and counts their bytes', async () => {
     const turns = new WriteTurns();
-    const a = await connection(servers);
+    const a = await loopback(servers);
     const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
     turns.hold(writer, Buffer.from('m1'));
     turns.hold(writer, Buffer.from('m2'));
@@ -99,14 +80,9 @@ describe('WriteTurns', () => {
     expect(writer.held).toBeInstanceOf(HeldFrames);
     expect(writer.held?.length).toBe(6);
     expect(a.socket.writableCorked).toBe(0);
-    let writes = 0;
-    const write = a.socket.write.bind(a.socket);
-    a.socket.write = ((chunk: Buffer) => {
-      writes++;
-      return write(chunk);
-    }) as typeof a.socket.write;
+    const written = recordWrites(a.socket);
     await nextTurn();
-    expect(writes).toBe(1);
+    expect(written.length).toBe(1);
     expect(writer.held).toBeUndefined();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(a.received.map(String)).toEqual(['m1m2m3']);
@@ -115,17 +91,10 @@ describe('WriteTurns', () => {
 
   it('joins the same frames once for every socket holding them, and apart for a socket holding others', async () => {
     const turns = new WriteTurns();
-    const conns = [await connection(servers), await connection(servers), await connection(servers)];
+    const conns = [await loopback(servers), await loopback(servers), await loopback(servers)];
     const writers: TurnWriter[] = conns.map((c) => ({ socket: c.socket, held: undefined, direct: undefined }));
     const [f1, f2, f3] = ['f1;', 'f2;', 'f3;'].map((t) => Buffer.from(t));
-    const written: Buffer[][] = conns.map(() => []);
-    conns.forEach((c, i) => {
-      const write = c.socket.write.bind(c.socket);
-      c.socket.write = ((chunk: Buffer) => {
-        written[i]?.push(chunk);
-        return write(chunk);
-      }) as typeof c.socket.write;
-    });
+    const written = conns.map((c) => recordWrites(c.socket));
     const [w0, w1, w2] = writers as [TurnWriter, TurnWriter, TurnWriter];
     for (const w of [w0, w1]) {
       turns.hold(w, f1 as Buffer);
@@ -144,7 +113,7 @@ describe('WriteTurns', () => {
 
   it('flushes the held frame ahead of a write of its own, so the order on the wire stays', async () => {
     const turns = new WriteTurns();
-    const a = await connection(servers);
+    const a = await loopback(servers);
     const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
     turns.hold(writer, Buffer.from('message;'));
     turns.flush(writer);
@@ -158,7 +127,7 @@ describe('WriteTurns', () => {
 
   it('drops a held frame of a socket destroyed within the turn, without error', async () => {
     const turns = new WriteTurns();
-    const a = await connection(servers);
+    const a = await loopback(servers);
     const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
     let failed: unknown;
     a.socket.on('error', (e) => {
