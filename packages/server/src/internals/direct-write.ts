@@ -96,7 +96,6 @@ export class DirectWrite {
   private constructor(
     readonly socket: Socket,
     private readonly handle: StreamHandle,
-    private readonly node: Bindings,
   ) {}
 
   /** The direct writer for `socket`, or null when it is not a plain TCP socket (or internals are off). */
@@ -105,7 +104,7 @@ export class DirectWrite {
     if (bindings === undefined) bindings = loadBindings();
     if (bindings === null) return null;
     const handle = (socket as unknown as { _handle: unknown })._handle;
-    return handle instanceof bindings.TCP ? new DirectWrite(socket, handle, bindings) : null;
+    return handle instanceof bindings.TCP ? new DirectWrite(socket, handle) : null;
   }
 
   /** Writes `bytes` and returns true, or returns false without writing when the socket's own path must. */
@@ -114,7 +113,8 @@ export class DirectWrite {
     if (this.inFlight || socket.writableLength !== 0 || !socket.writable || socket.connecting || socket.timeout) {
       return false;
     }
-    const node = this.node;
+    // Loaded by `of`, which made this writer.
+    const node = bindings as Bindings;
     let req = spare;
     if (req === null) {
       req = new node.WriteWrap();
