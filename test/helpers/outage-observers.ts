@@ -80,6 +80,7 @@ export function readSse(stream: FetchStream<SseFrame>): Seen[] {
     const at = Date.now();
     if (f.kind === 'comment') seen.push({ at, kind: 'heartbeat' });
     else if (f.kind === 'retry') return;
+    else if (f.event === 'herald.subscribed') epoch = (JSON.parse(f.data) as { epoch: string }).epoch;
     else if (f.event === 'herald.reset') {
       const r = JSON.parse(f.data) as { epoch: string; from: number };
       epoch = r.epoch;

@@ -144,24 +144,20 @@ async function sseSubscriber(
   channel: string,
   after: string | undefined,
 ): Promise<Subscriber> {
-  // An SSE stream gives no sign that its subscription holds a position (`retry:` is written before),
-  // so without a cursor, on a networked engine, what is published right after this resolves could
-  // come before the stream's start and never reach it (seen on NATS and Redis under load). Like the
-  // pull subscribers, and like a client that must not miss a message, start from the channel's end.
-  if (after === undefined) {
-    const info = await channelInfo(server, channel);
-    after = `${info.epoch}:${info.lastOffset}`;
-  }
-  const url = transport === 'sse' ? messagesUrl(server, channel, { after }) : eventsUrl(server, [channel], { after });
+  const query: Record<string, string> = after === undefined ? {} : { after };
+  const url = transport === 'sse' ? messagesUrl(server, channel, query) : eventsUrl(server, [channel], query);
   const stream = await openSse(url);
   if (stream.response.status !== 200) throw new Error(`SSE answered ${stream.response.status}`);
-  await stream.frames.until((f) => f.kind === 'retry', 5_000, 'retry:');
+  // Resolve once the subscription holds a position (like NDJSON's first line): what is published
+  // after that reaches the stream, on every engine.
+  await stream.frames.until((f) => f.kind === 'event' && f.event === 'herald.subscribed', 5_000, 'herald.subscribed');
   const items = new Inbox<Item>();
   let lastId: string | undefined;
   stream.frames.tap((f) => {
     if (f.kind !== 'event') return;
     if (f.id !== undefined) lastId = f.id;
     const data = JSON.parse(f.data) as Record<string, unknown>;
+    if (f.event === 'herald.subscribed') return;
     if (f.event === 'herald.reset') {
       items.push({ type: 'reset', channel, epoch: data.epoch as string, from: data.from as number });
     } else if (f.event === 'herald.close') {

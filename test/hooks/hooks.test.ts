@@ -73,10 +73,11 @@ async function ws(path = '/v1/ws', headers: Record<string, string> = {}): Promis
   return client;
 }
 
+/** The next event but the stream's own herald.subscribed. */
 async function nextEvent(stream: Awaited<ReturnType<typeof sse>>): Promise<SseEvent> {
   for (;;) {
     const frame = await stream.frames.next();
-    if (frame.kind === 'event') return frame;
+    if (frame.kind === 'event' && frame.event !== 'herald.subscribed') return frame;
   }
 }
 

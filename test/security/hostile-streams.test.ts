@@ -72,9 +72,10 @@ function holdStream(target: { url: string }, path: string) {
   });
 }
 
+/** The events in an SSE text, but the stream's own herald.subscribed (one per channel). */
 function sseEvents(text: string): EventSourceMessage[] {
   const events: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (e) => events.push(e) });
+  const parser = createParser({ onEvent: (e) => e.event !== 'herald.subscribed' && events.push(e) });
   parser.feed(text);
   return events;
 }
@@ -93,9 +94,9 @@ describe('SSE and NDJSON field injection (T10)', () => {
     expect(events).toHaveLength(1);
     expect(JSON.parse(events[0]?.data ?? '')).toBe(INJECTION);
     expect(events[0]?.event).toBeUndefined();
-    // Only our own retry: (first line) and id: lines.
+    // Only our own retry: (first line) and id: lines (herald.subscribed's and the message's).
     expect(text.match(/^retry:/gm)).toHaveLength(1);
-    expect(text.match(/^id:/gm)).toHaveLength(1);
+    expect(text.match(/^id:/gm)).toHaveLength(2);
     expect(text).not.toMatch(/^data: forged/m);
   });
 

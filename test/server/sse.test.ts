@@ -26,17 +26,30 @@ describe('SSE', () => {
     return stream;
   }
 
-  /** The next `n` events (comments and retry skipped). */
+  /** The next `n` events (comments, retry and herald.subscribed skipped). */
   async function events(stream: Awaited<ReturnType<typeof sse>>, n: number): Promise<SseEvent[]> {
     const out: SseEvent[] = [];
     while (out.length < n) {
       const frame = await stream.frames.next();
-      if (isEvent(frame)) out.push(frame);
+      if (isEvent(frame) && frame.event !== 'herald.subscribed') out.push(frame);
     }
     return out;
   }
 
-  it('headers, retry first, then id/event/data per message, byte for byte', async () => {
+  /** Waits for the stream's `herald.subscribed` events (one per channel) and returns them. */
+  async function subscribed(stream: Awaited<ReturnType<typeof sse>>, channels = 1): Promise<SseEvent[]> {
+    const out: SseEvent[] = [];
+    while (out.length < channels) {
+      const frame = await stream.frames.next();
+      if (isEvent(frame)) {
+        expect(frame.event).toBe('herald.subscribed');
+        out.push(frame);
+      }
+    }
+    return out;
+  }
+
+  it('headers, retry first, herald.subscribed, then id/event/data per message, byte for byte', async () => {
     const channel = uniqueChannel();
     const { epoch } = await publish(server, channel, 'old');
     const stream = await sse(messagesUrl(server, channel));
@@ -45,12 +58,52 @@ describe('SSE', () => {
     expect(stream.response.headers.get('cache-control')).toBe('no-cache');
     expect(stream.response.headers.get('x-accel-buffering')).toBe('no');
     expect(await stream.frames.next()).toEqual({ kind: 'retry', ms: 1_234 });
+    await subscribed(stream);
     await publish(server, channel, { team: 'A' }, { event: 'goal' });
     await publish(server, channel, { score: '2-1' });
     await events(stream, 2);
+    const start = `{"channel":"${channel}","epoch":"${epoch}","cursor":"${epoch}:1"}`;
     expect(stream.raw()).toBe(
-      `retry: 1234\n\nid: ${epoch}:2\nevent: goal\ndata: {"team":"A"}\n\nid: ${epoch}:3\ndata: {"score":"2-1"}\n\n`,
+      `retry: 1234\n\nid: ${epoch}:1\nevent: herald.subscribed\ndata: ${start}\n\n` +
+        `id: ${epoch}:2\nevent: goal\ndata: {"team":"A"}\n\nid: ${epoch}:3\ndata: {"score":"2-1"}\n\n`,
     );
+  });
+
+  it('herald.subscribed carries the start as its id: a reconnect that saw no message resumes from there', async () => {
+    const channel = uniqueChannel();
+    const { epoch } = await publish(server, channel, 'before');
+    const first = await sse(messagesUrl(server, channel));
+    const [start] = await subscribed(first);
+    expect(start).toEqual({
+      kind: 'event',
+      id: `${epoch}:1`,
+      event: 'herald.subscribed',
+      data: JSON.stringify({ channel, epoch, cursor: `${epoch}:1` }),
+    });
+    // Cut before any message; what is published meanwhile comes on the reconnect that sends the id
+    // (a browser EventSource sends its last event id by itself), and nothing from before the start.
+    first.close();
+    await publish(server, channel, 'while away');
+    const again = await sse(messagesUrl(server, channel), { 'last-event-id': start?.id ?? '' });
+    expect((await subscribed(again))[0]?.id).toBe(`${epoch}:1`);
+    const [missed] = await events(again, 1);
+    expect(missed).toMatchObject({ id: `${epoch}:2`, data: '"while away"' });
+  });
+
+  it('/v1/events: a herald.subscribed per channel; the one that completes the start carries the cursor of all', async () => {
+    const a = uniqueChannel('a');
+    const b = uniqueChannel('b');
+    const ea = await publishRange(server, a, 1, 3);
+    const eb = await publishRange(server, b, 1, 1);
+    const stream = await sse(eventsUrl(server, [a, b], { after: `${ea}:1,${eb}:1` }));
+    const starts = await subscribed(stream, 2);
+    const data = starts.map((e) => JSON.parse(e.data) as { channel: string });
+    expect(data.map((d) => d.channel).sort()).toEqual([a, b].sort());
+    expect(data).toContainEqual({ channel: a, epoch: ea, cursor: `${ea}:1` });
+    expect(data).toContainEqual({ channel: b, epoch: eb, cursor: `${eb}:1` });
+    expect(starts.map((e) => e.id)).toEqual([undefined, `${ea}:1,${eb}:1`]);
+    // History after a's cursor follows, with ids that move on from the start.
+    expect((await events(stream, 2)).map((e) => e.id)).toEqual([`${ea}:2,${eb}:1`, `${ea}:3,${eb}:1`]);
   });
 
   it('a reset is an event named herald.reset with the epoch and the first offset delivered', async () => {
@@ -171,19 +224,30 @@ describe('SSE', () => {
     const got = await es.events.take(3);
     expect(got.map((e) => JSON.parse(e.data))).toEqual([nasty, { nested: nasty }, 'after']);
     expect(got.map((e) => e.lastEventId.replace(/^.*:/, ''))).toEqual(['2', '3', '4']);
-    // Raw view: no id or retry line but ours.
+    // Raw view: no id or retry line but ours (herald.subscribed's and the four messages').
     const stream = await sse(messagesUrl(server, channel, { after: '0' }));
     await events(stream, 4);
     const lines = stream.raw().split(/\r\n|\r|\n/);
     expect(lines.filter((l) => l.startsWith('retry:'))).toHaveLength(1);
-    expect(lines.filter((l) => l.startsWith('id:'))).toHaveLength(4);
-    expect(lines.filter((l) => l.startsWith('data:'))).toHaveLength(4);
+    expect(lines.filter((l) => l.startsWith('id:'))).toHaveLength(5);
+    expect(lines.filter((l) => l.startsWith('data:'))).toHaveLength(5);
   });
 
-  it.each(['bad\nname', 'x\rdata: y', 'a b', ''])('an event name %j is a 400', async (event) => {
-    const res = await post(server, `/v1/channels/${uniqueChannel()}/messages`, { data: 1, event });
-    expect(res.status).toBe(400);
-    expect(await errorCode(res)).toBe('bad_request');
+  it.each(['bad\nname', 'x\rdata: y', 'a b', '', 'herald.close', 'herald.subscribed', 'herald.reset'])(
+    'an event name %j is a 400',
+    async (event) => {
+      const res = await post(server, `/v1/channels/${uniqueChannel()}/messages`, { data: 1, event });
+      expect(res.status).toBe(400);
+      expect(await errorCode(res)).toBe('bad_request');
+    },
+  );
+
+  it('the reserved prefix is exactly "herald.": a name merely like it is a message like any other', async () => {
+    const channel = uniqueChannel();
+    const stream = await sse(messagesUrl(server, channel));
+    await subscribed(stream);
+    for (const event of ['heraldry', 'Herald.close', 'x.herald.close']) await publish(server, channel, 1, { event });
+    expect((await events(stream, 3)).map((e) => e.event)).toEqual(['heraldry', 'Herald.close', 'x.herald.close']);
   });
 });
 
@@ -221,6 +285,26 @@ describe('EventSource reconnecting', () => {
       expect(es.opens()).toBeGreaterThanOrEqual(2);
       // Every reconnect sent the last id it had, while the URL still carries ?after=E:0.
       expect(es.requests.slice(1).every((h) => h['Last-Event-ID']?.startsWith(`${epoch}:`))).toBe(true);
+    } finally {
+      es.close();
+    }
+  });
+
+  it('an EventSource that got no message reconnects from its start: what was published meanwhile arrives', async () => {
+    const channel = uniqueChannel();
+    const { epoch } = await publish(server, channel, 'before');
+    const es = openEventSource(messagesUrl(server, channel), ['herald.subscribed']);
+    try {
+      await es.events.until((e) => e.type === 'herald.subscribed', 3_000, 'herald.subscribed');
+      // Published while the first stream still runs or during the reconnect: either way it arrives once.
+      await publish(server, channel, 'meanwhile');
+      await es.events.waitFor(() => es.opens() >= 2, 3_000, 'a reconnect (lifetime cap 250 ms)');
+      const [message] = await es.events.until((e) => e.type === 'message', 3_000, 'the message');
+      expect(message).toMatchObject({ data: '"meanwhile"', lastEventId: `${epoch}:2` });
+      // Without a cursor in its URL, its reconnects sent the start (or a later position) it was given.
+      expect(es.requests[0]?.['Last-Event-ID']).toBeUndefined();
+      expect(es.requests[1]?.['Last-Event-ID']).toMatch(new RegExp(`^${epoch}:[12]$`));
+      expect(es.events.all.filter((e) => e.type === 'message')).toHaveLength(1);
     } finally {
       es.close();
     }

@@ -510,7 +510,7 @@ function startOf(
 function encodeInputs(inputs: readonly PublishInput[], maxMessageBytes: number): AppendInput[] {
   return inputs.map((input) => {
     if (input.event !== undefined && !isEventName(input.event)) {
-      throw new HeraldError('bad_request', 'event must match ^[A-Za-z0-9_.:-]{1,64}$');
+      throw new HeraldError('bad_request', 'event must match ^[A-Za-z0-9_.:-]{1,64}$ and not start with "herald."');
     }
     const data = input.json ?? stringifyData(input.data);
     if (tooLarge(data, maxMessageBytes)) {

@@ -36,7 +36,15 @@ export interface CloseLine {
 }
 
 /** Names of the SSE events the hub sends besides messages (contract section 4). */
-export const SSE_EVENTS = { reset: 'herald.reset', close: 'herald.close' } as const;
+export const SSE_EVENTS = { subscribed: 'herald.subscribed', reset: 'herald.reset', close: 'herald.close' } as const;
+
+/**
+ * The `data` of SSE's `herald.subscribed` event: where one channel's delivery starts, as in NDJSON's
+ * first line. The event's `id` is the stream's cursor at that start (on `/v1/events`, on the event
+ * that completes every channel's start), so a browser EventSource that reconnects before any
+ * message resumes from there instead of from "now".
+ */
+export type SubscribedEvent = SubscribedLine['subscribed'];
 
 /** The `data` of SSE's `herald.close` event. */
 export type CloseEvent = CloseLine['close'];

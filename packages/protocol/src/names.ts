@@ -39,9 +39,16 @@ export function isChannelName(name: unknown): name is string {
   return true;
 }
 
-/** True when `name` is a valid event name. */
+/**
+ * Event names the hub keeps for its own SSE events (`herald.subscribed`, `herald.reset`,
+ * `herald.close`): a message of that name would read, to an SSE client, as the hub moving its
+ * position or ending its stream.
+ */
+export const RESERVED_EVENT_PREFIX = 'herald.';
+
+/** True when `name` is a valid event name: {@link EVENT_PATTERN}, outside the reserved prefix. */
 export function isEventName(name: unknown): name is string {
-  return typeof name === 'string' && EVENT_PATTERN.test(name);
+  return typeof name === 'string' && EVENT_PATTERN.test(name) && !name.startsWith(RESERVED_EVENT_PREFIX);
 }
 
 /** The namespace of a channel: the part before the first `:`, or `''` when it has none. */

@@ -49,6 +49,11 @@ function handleEvent(session: Session, event: EventSourceMessage): Ending | unde
     const close = JSON.parse(event.data) as { code: number; reason: string };
     return closeEnding(close.code, close.reason);
   }
+  if (event.event === 'herald.subscribed') {
+    // Where delivery starts, as NDJSON's first line says it.
+    session.position((JSON.parse(event.data) as { cursor: string }).cursor);
+    return undefined;
+  }
   const position = event.id === undefined ? undefined : parseCursor(event.id);
   if (event.event === 'herald.reset') {
     const reset = JSON.parse(event.data) as { epoch: string; from: number };

@@ -99,10 +99,14 @@ async function openSse(
     return read();
   };
   // No preamble to wait for (null): the stream as soon as it exists, before its subscribe has a position.
-  if (preamble === null) return { stream: await createdStream, client, until };
+  if (preamble === null) return { stream: await createdStream, client, until, head: '' };
   const s = await stream;
-  await until((r) => r.body === preamble);
-  return { stream: s, client, until };
+  // The preamble, then (SSE) the herald.subscribed event, whose epoch the memory engine chose.
+  const { body: head } = await until(
+    (r) => r.body.startsWith(preamble) && r.body.endsWith('\n\n') && r.body !== preamble,
+  );
+  expect(head).toMatch(/\nevent: herald\.subscribed\ndata: \{"channel":"c",[^\n]*\n\n$/);
+  return { stream: s, client, until, head };
 }
 
 const message = (offset: number) => new Message('c', 'e1', offset, undefined, `{"n":${offset}}`, Date.now());
@@ -122,7 +126,7 @@ describe.each([true, false])('HttpStream (internals %s)', (internals) => {
   });
 
   it('holds a lone message until the end of the turn, counted in the backlog', async () => {
-    const { stream, client, until } = await openSse(servers, hubs, tickers, internals);
+    const { stream, client, until, head } = await openSse(servers, hubs, tickers, internals);
     stream.deliver(message(1));
     const held = stream.held;
     expect(held).toBeDefined();
@@ -131,28 +135,28 @@ describe.each([true, false])('HttpStream (internals %s)', (internals) => {
     await nextTurn();
     expect(stream.held).toBeUndefined();
     expect(stream.backlog()).toBe(stream.socket.writableLength);
-    await until((r) => r.body === sseRetry(RETRY_MS) + eventOf(1));
+    await until((r) => r.body === head + eventOf(1));
     client.destroy();
   });
 
   it('keeps a heartbeat and the close after the held message, and ends the body after them', async () => {
-    const { stream, client, until } = await openSse(servers, hubs, tickers, internals);
+    const { stream, client, until, head } = await openSse(servers, hubs, tickers, internals);
     stream.deliver(message(1));
     stream.heartbeat();
     stream.deliver(message(2));
     stream.shutdown(4000, 'bye');
     const { body } = await until((r) => r.ended);
-    expect(body).toBe(sseRetry(RETRY_MS) + eventOf(1) + SSE_HEARTBEAT + eventOf(2) + sseClose(4000, 'bye'));
+    expect(body).toBe(head + eventOf(1) + SSE_HEARTBEAT + eventOf(2) + sseClose(4000, 'bye'));
     client.destroy();
   });
 
   it('sends the held bytes when asked to drain', async () => {
-    const { stream, client, until } = await openSse(servers, hubs, tickers, internals);
+    const { stream, client, until, head } = await openSse(servers, hubs, tickers, internals);
     stream.deliver(message(1));
     const drained = stream.drained();
     expect(stream.held).toBeUndefined();
     await drained;
-    await until((r) => r.body === sseRetry(RETRY_MS) + eventOf(1));
+    await until((r) => r.body === head + eventOf(1));
     client.destroy();
   });
 
@@ -185,11 +189,11 @@ describe.each([true, false])('HttpStream (internals %s)', (internals) => {
   });
 
   it('sends a lone close at once, ahead of the end of the body', async () => {
-    const { stream, client, until } = await openSse(servers, hubs, tickers, internals);
+    const { stream, client, until, head } = await openSse(servers, hubs, tickers, internals);
     stream.shutdown(4000, 'bye');
     expect(stream.held).toBeUndefined();
     const { body } = await until((r) => r.ended);
-    expect(body).toBe(sseRetry(RETRY_MS) + sseClose(4000, 'bye'));
+    expect(body).toBe(head + sseClose(4000, 'bye'));
     client.destroy();
   });
 });

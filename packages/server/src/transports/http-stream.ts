@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Message, ResetNotice, Sink } from '@herald/core';
-import { ERROR_CATALOG } from '@herald/protocol';
+import { ERROR_CATALOG, formatCursor } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection } from '../heartbeat.ts';
 import { toHeraldError } from '../http/respond.ts';
@@ -20,8 +20,12 @@ export interface StreamFormat {
   readonly contentType: string;
   /** Written right after the headers. */
   preamble(options: StreamContext['options']): string;
-  /** Announces where one channel's delivery starts ('' when the format has no such line). */
-  subscribed(channel: string, epoch: string, last: number): string;
+  /**
+   * Announces where one channel's delivery starts. `streamCursor` is the stream's resume cursor at
+   * that start once every channel's start is known (the channel's own cursor on a one-channel
+   * stream, the combined cursor on `/v1/events`), else undefined.
+   */
+  subscribed(channel: string, epoch: string, last: number, streamCursor: string | undefined): string;
   /**
    * The bytes of one message, ready for the socket (one HTTP/1.1 chunk when `chunked`); `cursor` is
    * the multi-channel cursor after it (multi streams of formats that need it).
@@ -162,8 +166,15 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
     await Promise.all(
       target.channels.map(async (channel, i) => {
         await this.subscriptions.add(channel, this, target.cursors[i], (p) => {
-          const everyStart = this.cursor?.start(i, p.epoch, p.last) ?? true;
-          this.write(this.format.subscribed(channel, p.epoch, p.last));
+          const { cursor } = this;
+          const everyStart = cursor?.start(i, p.epoch, p.last) ?? true;
+          const streamCursor =
+            cursor === undefined
+              ? formatCursor({ epoch: p.epoch, offset: p.last })
+              : everyStart
+                ? cursor.current()
+                : undefined;
+          this.write(this.format.subscribed(channel, p.epoch, p.last, streamCursor));
           this.announced++;
           if (this.queue !== undefined && everyStart) this.flushQueue();
         });

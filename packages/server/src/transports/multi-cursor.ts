@@ -32,10 +32,15 @@ export class MultiCursor {
     return this.unknown === 0;
   }
 
+  /** The combined cursor as it stands. */
+  current(): string {
+    return this.parts.join(',');
+  }
+
   /** Records that the stream has written `channel` up to `last` in `epoch`; returns the combined cursor. */
   advance(channel: string, epoch: string, last: number): string {
     const i = this.index.get(channel);
     if (i !== undefined) this.parts[i] = formatCursor({ epoch, offset: last });
-    return this.parts.join(',');
+    return this.current();
   }
 }

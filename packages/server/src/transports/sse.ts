@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createFramer } from '@herald/core';
-import { CLOSE_CODES, ERROR_CATALOG, formatCursor, type ResetEvent, SSE_EVENTS } from '@herald/protocol';
+import {
+  CLOSE_CODES,
+  ERROR_CATALOG,
+  formatCursor,
+  type ResetEvent,
+  SSE_EVENTS,
+  type SubscribedEvent,
+} from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import { socketAssigned } from '../http/pipelined.ts';
 import { toHeraldError } from '../http/respond.ts';
@@ -23,7 +30,14 @@ export const SSE_FORMAT: StreamFormat = {
   contentType: SSE_CONTENT_TYPE,
   needsCursor: true,
   preamble: (options) => sseRetry(options.sseRetryMs),
-  subscribed: () => '',
+  // An event, not a bare `id:` block: eventsource-parser (the Node SDK's) and EventSource's
+  // `addEventListener` see it, and its id sets EventSource's Last-Event-ID all the same.
+  subscribed: (channel, epoch, last, streamCursor) =>
+    sseEvent(
+      JSON.stringify({ channel, epoch, cursor: formatCursor({ epoch, offset: last }) } satisfies SubscribedEvent),
+      SSE_EVENTS.subscribed,
+      streamCursor,
+    ),
   message(m, cursor, chunked) {
     if (cursor === undefined) return framedFor(m, single, chunked);
     return withId(cursor, m.frame(multi), chunked);
