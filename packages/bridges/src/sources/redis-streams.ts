@@ -49,6 +49,8 @@ export function redisStreamsSource(ctx: SourceContext<Config>): Source {
     let groupsReady = false;
     let readPending = true;
     let nextClaim = 0;
+    /** The last ack sent (acks complete in order on the writer's connection). */
+    let lastAck: Promise<void> = Promise.resolve();
     while (!signal.aborted) {
       try {
         if (!groupsReady) groupsReady = await ensureGroups(writer, config);
@@ -56,11 +58,15 @@ export function redisStreamsSource(ctx: SourceContext<Config>): Source {
           nextClaim = Date.now() + Math.ceil(config.claimIdleMs / 2);
           if (await claimStale(writer, config, consumer, claimFrom)) readPending = true;
         }
+        // The pending list is read on the reader's connection: an ack still in flight on the writer's
+        // would leave its entry in the answer, to be published again (a duplicate the hub drops, but a
+        // second round of work for every entry of a loaded bridge).
+        if (readPending) await lastAck;
         const entries = await read(reader, config, consumer, readPending);
         if (readPending && entries.length === 0) readPending = false;
         for (const entry of entries) {
           if (signal.aborted) break;
-          await consumeOne(ctx, writer, entry);
+          lastAck = (await consumeOne(ctx, writer, entry))?.acked ?? lastAck;
         }
         backoff.reset();
       } catch (error) {
@@ -153,12 +159,17 @@ async function read(client: Client, config: Config, consumer: string, pending: b
   return entries;
 }
 
-async function consumeOne(ctx: SourceContext<Config>, client: Client, entry: Entry): Promise<void> {
+/** Handles one entry; `acked` settles once the ack sent for it (if any) is answered. */
+async function consumeOne(
+  ctx: SourceContext<Config>,
+  client: Client,
+  entry: Entry,
+): Promise<{ acked: Promise<void> } | undefined> {
   const { config } = ctx;
   if (entry.fields === null) {
     // Deleted (XDEL or trimmed) while pending: nothing left to publish.
     await client.xAck(entry.stream, config.group, entry.id);
-    return;
+    return undefined;
   }
   const fields = entry.fields;
   const deadLetter: DeadLetter = async (message, poison) => {
@@ -182,8 +193,12 @@ async function consumeOne(ctx: SourceContext<Config>, client: Client, entry: Ent
   const verdict = await ctx.delivery.handle(toSourceMessage(config, entry, fields), deadLetter);
   // Not awaited: the next entry's publish need not wait for this round trip (acks stay in order on the
   // connection). An ack lost with the connection leaves the entry pending: read again, then a duplicate.
-  if (verdict === 'done')
-    client.xAck(entry.stream, config.group, entry.id).catch((error: unknown) => ctx.stats.noteError(error));
+  if (verdict !== 'done') return undefined;
+  const acked = client
+    .xAck(entry.stream, config.group, entry.id)
+    .then(() => {})
+    .catch((error: unknown) => ctx.stats.noteError(error));
+  return { acked };
 }
 
 function toSourceMessage(config: Config, entry: Entry, fields: Record<string, string>): SourceMessage {
