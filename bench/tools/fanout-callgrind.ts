@@ -198,8 +198,9 @@ try {
   await waitHealthy(base, child, 300_000).catch((error: Error) => {
     throw new Error(`${error.message}:\n${stderr}`);
   });
-  // An SSE stream without a cursor says nothing of when it holds a position (docs/protocol.md,
-  // section 4): streams resume after a first message's cursor instead (a floor answers none).
+  // The floors' SSE streams say nothing of when they hold a position (Herald's send
+  // herald.subscribed, docs/protocol.md section 4): streams resume after a first message's cursor
+  // instead, the same for every peer (a floor answers none).
   const after = transport === 'ws' ? undefined : (await post(-1)).cursor;
   const connect = transport === 'sse' || transport === 'ndjson' ? () => connectStream(transport, after) : connectWs;
   for (let i = 0; i < subscribers; i += 50) {

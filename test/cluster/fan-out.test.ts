@@ -59,9 +59,8 @@ describe.each(CLUSTER_ENGINES)('three nodes on one %s', (kind) => {
 
   it('concurrent publishers on two nodes to one channel get contiguous offsets, each once', async () => {
     const channel = uniqueChannel('race');
-    // NDJSON: its first line says the subscription holds a position, so nothing published after this
-    // resolves can precede it. An SSE stream without a cursor gives no such sign, and on a networked
-    // engine its start position is read after the headers: the first publishes could fall before it.
+    // The helper resolves once the stream says it holds a position (NDJSON's first line; SSE's
+    // herald.subscribed), so nothing published after this can precede it.
     const sub = await subscribe(node(2), 'ndjson', channel);
     // Per node: 4 writers in parallel, alternating single messages and batches of 3.
     const acked: Array<{ data: string; offset: number }> = [];
