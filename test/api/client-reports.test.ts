@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -72,24 +72,36 @@ describe('/herald.js', () => {
     await sse.body?.cancel();
   });
 
-  it('sends a bundle gzipped to a browser that accepts it, with its own ETag, and raw to one that does not', async () => {
+  it('sends a bundle brotli- or gzip-compressed to a browser that accepts it, each with its own ETag, and raw to one that does not', async () => {
     // Text like a minified bundle, big enough to be worth compressing.
     const script = `var Herald={${Array.from({ length: 300 }, (_, i) => `k${i}:${i}`).join(',')}};`;
     writeFileSync(join(dirname(bundle), 'herald-sse.min.js'), script);
-    const zipped = await rawGet('/herald-sse.js', { 'accept-encoding': 'gzip, deflate, br' });
+    const zipped = await rawGet('/herald-sse.js', { 'accept-encoding': 'gzip, deflate' });
     expect(zipped.status).toBe(200);
     expect(zipped.headers['content-encoding']).toBe('gzip');
     expect(zipped.headers.vary).toBe('accept-encoding');
     expect(zipped.body.length).toBeLessThan(script.length / 2);
     expect(gunzipSync(zipped.body).toString()).toBe(script);
+    const brotli = await rawGet('/herald-sse.js', { 'accept-encoding': 'gzip, deflate, br, zstd' });
+    expect(brotli.headers['content-encoding']).toBe('br');
+    expect(brotli.headers.vary).toBe('accept-encoding');
+    expect(brotli.body.length).toBeLessThan(zipped.body.length);
+    expect(brotliDecompressSync(brotli.body).toString()).toBe(script);
+    // br refused by weight: gzip.
+    const refused = await rawGet('/herald-sse.js', { 'accept-encoding': 'br;q=0, gzip;q=0.5' });
+    expect(refused.headers['content-encoding']).toBe('gzip');
     const plain = await rawGet('/herald-sse.js', { 'accept-encoding': 'identity' });
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.body.toString()).toBe(script);
-    expect(plain.headers.etag).not.toBe(zipped.headers.etag);
+    const tags = new Set([plain.headers.etag, zipped.headers.etag, brotli.headers.etag]);
+    expect(tags.size).toBe(3);
     const gzEtag = zipped.headers.etag as string;
     expect((await rawGet('/herald-sse.js', { 'accept-encoding': 'gzip', 'if-none-match': gzEtag })).status).toBe(304);
-    // A tag of the gzipped body does not validate the raw one.
+    const brEtag = brotli.headers.etag as string;
+    expect((await rawGet('/herald-sse.js', { 'accept-encoding': 'br', 'if-none-match': brEtag })).status).toBe(304);
+    // A tag of one coding does not validate another.
     expect((await rawGet('/herald-sse.js', { 'if-none-match': gzEtag })).status).toBe(200);
+    expect((await rawGet('/herald-sse.js', { 'accept-encoding': 'gzip', 'if-none-match': brEtag })).status).toBe(200);
   });
 });
 

@@ -38,7 +38,7 @@ it('introduces Herald, links every demo, and shows live traffic', async () => {
   expect(h.errors).toEqual([]);
 });
 
-it('serves assets with ETag revalidation, gzip, and nothing outside the built files', async () => {
+it('serves assets with ETag revalidation, gzip or brotli, and nothing outside the built files', async () => {
   const first = await fetch(`${h.hub.url}/assets/style.css`, { headers: { 'accept-encoding': 'identity' } });
   expect(first.status).toBe(200);
   expect(first.headers.get('content-type')).toBe('text/css; charset=utf-8');
@@ -48,9 +48,13 @@ it('serves assets with ETag revalidation, gzip, and nothing outside the built fi
   });
   expect(again.status).toBe(304);
 
+  const text = await first.text();
   const zipped = await fetch(`${h.hub.url}/assets/style.css`, { headers: { 'accept-encoding': 'gzip' } });
   expect(zipped.headers.get('content-encoding')).toBe('gzip');
-  expect(await zipped.text()).toBe(await first.text());
+  expect(await zipped.text()).toBe(text);
+  const brotli = await fetch(`${h.hub.url}/assets/style.css`, { headers: { 'accept-encoding': 'gzip, br' } });
+  expect(brotli.headers.get('content-encoding')).toBe('br');
+  expect(await brotli.text()).toBe(text);
 
   // Sent as written (fetch would resolve the dots first): no path reaches the filesystem.
   const paths = ['/assets/../package.json', '/assets/%2e%2e/%2e%2e/package.json', '/demo/..%2f..%2fpackage.json'];

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, posix, relative, sep } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { CompressedBody } from '../http/compressed-body.ts';
 import type { PublicHandler } from '../router.ts';
 
 /** Content types of what scripts/build-web.mjs writes (anything else is served as bytes). */
@@ -28,15 +28,10 @@ const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-/** Compressing tiny files costs more than it saves. */
-const GZIP_MIN_BYTES = 1024;
-
-/** One file, read at start, with its precomputed variants. */
+/** One file, read at start; its compressed forms are made on first use. */
 interface Asset {
   readonly type: string;
-  readonly body: Buffer;
-  readonly etag: string;
-  readonly gzip: Buffer | undefined;
+  readonly file: CompressedBody;
   readonly page: boolean;
 }
 
@@ -90,20 +85,19 @@ function load(file: string, page: boolean): Asset {
   const type = TYPES[extname(file)] ?? 'application/octet-stream';
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
   const compressible = type.startsWith('text/') || type.startsWith('application/json') || type === 'image/svg+xml';
-  const gzip = compressible && body.length >= GZIP_MIN_BYTES ? gzipSync(body, { level: 9 }) : undefined;
-  return { type, body, etag, gzip, page };
+  return { type, file: new CompressedBody(body, etag, compressible), page };
 }
 
 function serve(asset: Asset): PublicHandler {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const gzip = asset.gzip !== undefined && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
-    // Weak validators would do too; one tag per encoding keeps caches from mixing the two bodies.
-    const etag = gzip ? `${asset.etag.slice(0, -1)}-gz"` : asset.etag;
+  const { file } = asset;
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    // Weak validators would do too; one tag per coding keeps caches from mixing the bodies.
+    const { coding, etag } = file.choose(req.headers['accept-encoding']);
     const headers: Record<string, string | number> = {
       etag,
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
-      ...(asset.gzip === undefined ? {} : { vary: 'accept-encoding' }),
+      ...(file.varies ? { vary: 'accept-encoding' } : {}),
       ...(asset.page ? PAGE_HEADERS : {}),
     };
     if (matches(req.headers['if-none-match'], etag)) {
@@ -111,12 +105,12 @@ function serve(asset: Asset): PublicHandler {
       res.end();
       return;
     }
-    const body = gzip ? (asset.gzip as Buffer) : asset.body;
+    const body = await file.bytes(coding);
     res.writeHead(200, {
       ...headers,
       'content-type': asset.type,
       'content-length': body.length,
-      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      ...(coding === undefined ? {} : { 'content-encoding': coding }),
     });
     res.end(body);
   };
