@@ -1,5 +1,6 @@
+import { CLOSE_CODES, reconnectAdvice } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
-import { decide, type PolicyState } from './policy.ts';
+import { decide, FATAL_CLOSE_NAMES, type PolicyState, SLOW_CONSUMER, TOKEN_EXPIRED, UNAUTHORIZED } from './policy.ts';
 import { TransportSelector } from './selector.ts';
 import type { Failure } from './transports/types.ts';
 
@@ -18,6 +19,18 @@ function state(over: Partial<PolicyState> = {}): PolicyState {
 const closed = (code: number): Failure => ({ kind: 'server', opened: true, code, reason: `closed ${code}` });
 
 describe('decide (reconnect policy)', () => {
+  it("names close codes as the protocol's table does (the bundle carries only the fatal ones)", () => {
+    expect([UNAUTHORIZED, TOKEN_EXPIRED, SLOW_CONSUMER]).toEqual([
+      CLOSE_CODES.unauthorized,
+      CLOSE_CODES.token_expired,
+      CLOSE_CODES.slow_consumer,
+    ]);
+    const fatal = Object.entries(CLOSE_CODES).filter(
+      ([, code]) => reconnectAdvice(code) === 'never' || code === UNAUTHORIZED || code === TOKEN_EXPIRED,
+    );
+    expect(FATAL_CLOSE_NAMES).toEqual(Object.fromEntries(fatal.map(([name, code]) => [code, name])));
+  });
+
   it('never reconnects after 4000-4099 and protocol-violation codes', () => {
     for (const code of [4000, 4003, 4099, 1002, 1008, 1009]) {
       expect(decide(closed(code), state())).toMatchObject({ type: 'fatal', error: { closeCode: code } });
