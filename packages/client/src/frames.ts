@@ -1,11 +1,4 @@
-import {
-  type Cursor,
-  parseMultiCursor,
-  type ServerOp,
-  SSE_EVENTS,
-  type WireMessage,
-  type WireReset,
-} from '@herald/protocol';
+import { parseCursor, type ServerOp, SSE_EVENTS, type WireMessage, type WireReset } from '@herald/protocol';
 
 /**
  * What every transport turns its wire format into, so that resume and delivery logic exists once.
@@ -145,12 +138,15 @@ export function parseNdjsonLine(line: string): Frame | undefined {
   return message && { type: 'message', message };
 }
 
-/** Epoch of `channel` in a positional multi-channel cursor (see protocol `formatMultiCursor`). */
+/**
+ * Epoch of `channel` in a positional multi-channel cursor (see protocol `formatMultiCursor`): its
+ * entry alone is read, so a cursor of another length than the request's channels tells nothing.
+ */
 export function epochIn(cursor: string | undefined, channels: readonly string[], channel: string): string | undefined {
-  if (cursor === undefined) return undefined;
-  const entries: Cursor[] | undefined = parseMultiCursor(cursor, channels.length);
-  const entry = entries?.[channels.indexOf(channel)];
-  return entry === undefined || entry === 'start' ? undefined : entry.epoch;
+  const entries = cursor?.split(',');
+  const entry = entries?.length === channels.length ? entries[channels.indexOf(channel)] : undefined;
+  const parsed = entry === undefined ? undefined : parseCursor(entry);
+  return parsed === undefined || parsed === 'start' ? undefined : parsed.epoch;
 }
 
 /** Parses one SSE event from `/v1/events` (contract section 4, many-channel framing). */
