@@ -176,7 +176,7 @@ export class Reconnector {
         base: this.http.base,
         platform: this.#platform,
         token: this.#tokens.value,
-        timings: this.#o.timings,
+        timings: this.#o,
         // The subscriptions themselves: every transport reads their cursors at once, when it asks.
         positions: () => this.#host.subscriptions(),
         headers: (extra) => this.#headers(extra),
