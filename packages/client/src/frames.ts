@@ -74,8 +74,11 @@ function toClose(value: unknown): Frame | undefined {
   return { type: 'close', code: value.code, reason: typeof value.reason === 'string' ? value.reason : '' };
 }
 
-/** Parses one multiplexed-WebSocket text frame (contract section 6). */
-export function parseWsFrame(text: string): Frame | Reply | Dropped | 'pong' | undefined {
+/**
+ * Parses one multiplexed-WebSocket text frame (contract section 6). A `pong` is undefined like any
+ * frame the client does not act on: it only matters as a sign of life, which every frame is.
+ */
+export function parseWsFrame(text: string): Frame | Reply | Dropped | undefined {
   const value = parseJson(text);
   if (!isObject(value)) return undefined;
   // The ops the hub sends are the protocol's ServerOp: a case for an op it never sends fails to compile.
@@ -90,11 +93,8 @@ export function parseWsFrame(text: string): Frame | Reply | Dropped | 'pong' | u
       return reset && { type: 'reset', reset };
     }
     case 'ok':
-      return { ref: value.ref, ok: true, body: value };
     case 'error':
-      return { ref: value.ref, ok: false, body: value };
-    case 'pong':
-      return 'pong';
+      return { ref: value.ref, ok: op === 'ok', body: value };
     case 'join':
     case 'leave':
       // Read by the presence module (kept out of the core bundle), which checks the member's fields.
