@@ -1,4 +1,4 @@
-import { type Cursor, formatCursor, parseCursor } from '@herald/protocol';
+import { type Cursor, parseCursor } from '@herald/protocol';
 
 /** What the SDK tells an application when the hub could not resume a channel where it asked. */
 export interface ResetInfo {
@@ -42,11 +42,12 @@ export class ChannelPosition {
   #gapAt: number | undefined;
   #gapStrikes = 0;
 
+  /** The channel (`declare`: assigned by the constructor, so the bundles need no field declaration). */
+  declare readonly channel: string;
+
   /** `after` is a cursor string, `'0'`, or undefined (live: position learned from the hub). */
-  constructor(
-    readonly channel: string,
-    after?: string,
-  ) {
+  constructor(channel: string, after?: string) {
+    this.channel = channel;
     const parsed: Cursor | undefined = after === undefined ? undefined : parseCursor(after);
     if (after !== undefined && parsed === undefined) throw new TypeError(`invalid cursor: ${after}`);
     this.#fromStart = parsed === 'start';
@@ -68,8 +69,8 @@ export class ChannelPosition {
 
   /** The resume cursor, or undefined while the position is not known. */
   get cursor(): string | undefined {
-    if (this.#epoch !== undefined && this.#offset !== undefined)
-      return formatCursor({ epoch: this.#epoch, offset: this.#offset });
+    // The protocol's formatCursor, without building a Position to pass it.
+    if (this.#epoch !== undefined && this.#offset !== undefined) return `${this.#epoch}:${this.#offset}`;
     return this.#fromStart ? '0' : undefined;
   }
 

@@ -25,7 +25,8 @@ export const IDLE_CUT_STRIKES = 3;
  * Pure: no timers, no I/O, so every rule is unit-tested.
  */
 export class TransportSelector {
-  readonly order: readonly TransportName[];
+  // `declare`: the constructor assigns it, so the bundles need no field declaration.
+  declare readonly order: readonly TransportName[];
   #index: number;
   #cuts: number[] = [];
 
