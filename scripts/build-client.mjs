@@ -51,15 +51,16 @@ export const SCRIPTS = [
  * builds against a real hub.
  */
 export const INTERNAL_PROPS = [
-  ...['opened', 'alive', 'frame', 'denied', 'failed', 'feeder', 'live'], // Sink, SSE feeder
+  ...['opened', 'alive', 'frame', 'denied', 'failed', 'feeder', 'live'], // Sink, SSE feeder, Reconnector
   ...['phase', 'watched', 'timings', 'platform', 'positions', 'pollMin', 'pollMax'], // Connection, TransportContext
   ...['openWebSocket', 'sseParser', 'frames'], // Platform, parsePullBody's answer
   ...['subscriptions', 'tokens', 'multiplexed', 'catchUp', 'stale'], // Host, recovery ('host' is URL's)
-  ...['keepFresh', 'refreshIn', 'refreshable', 'refresh', 'publisher', 'added', 'removed'], // TokenSource, Reconnector
+  ...['keepFresh', 'refreshIn', 'refreshable', 'refresh', 'added', 'removed'], // TokenSource, Reconnector
   ...['canReauth', 'anonymous', 'lifetimeMs', 'attempts', 'action', 'degraded', 'wrapped'], // policy, selector
   ...['current', 'order', 'upgrade', 'channels'], // selector, multiAfter's answer
   ...['untouched', 'known', 'pin', 'clearAll', 'answer', 'timer'], // ChannelPosition, Timers, WebSocket requests
-  ...['http', 'feed', 'selector', 'auth'], // Reconnector, Watchdog, policy, Connection
+  ...['http', 'feed', 'selector', 'auth', 'start'], // Reconnector, Watchdog, policy, Connection, positions
+  ...['changed', 'tag', 'visibility', 'online'], // nextState's answer, poll's ETag, environment ('fatal' is TextDecoder's)
 ];
 
 /** esbuild options of a `<script>` build. */
@@ -89,7 +90,9 @@ export async function buildScript(entry, file) {
   const [output] = result.outputFiles;
   const { code } = await minify(output.text, {
     ecma: 2022,
-    compress: { inline: 1, sequences: false },
+    // pure_getters: reading a property never has a side effect in this code (its getters only
+    // return a field), which lets terser drop or move reads it otherwise keeps: 15 B gzipped less.
+    compress: { inline: 1, sequences: false, pure_getters: true },
     format: { comments: false },
   });
   return { path: output.path, contents: Buffer.from(code), metafile: result.metafile };

@@ -50,7 +50,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     this.#http = this.#link.http;
     this.#channelLink = {
       client: this,
-      call: (op) => this.#link.caller()?.(op),
+      call: (op) => this.#link.live()?.call?.(op),
       get: (path) => getJson(this.#http, path),
     };
   }
@@ -97,8 +97,8 @@ export class HeraldClient extends Emitter<ClientEvents> {
     // Async: these throws reject the returned promise, as every failure of a publish does.
     if (this.#closing !== undefined) throw new HeraldError('closed', 'the client is closed');
     if (!validChannel(channel)) throw new HeraldError('bad_request', `invalid channel name: ${channel}`);
-    const socket = this.#link.publisher();
-    if (socket !== undefined) return socket(channel, data, options.event);
+    const socket = this.#link.live();
+    if (socket?.publish !== undefined) return socket.publish(channel, data, options.event);
     return publishHttp(this.#http, channel, data, options.event);
   }
 

@@ -24,7 +24,8 @@ import { Watchdog } from './watchdog.ts';
  * an older generation are ignored, so a late event can never act on a newer connection.
  */
 export class Reconnector {
-  readonly http: HttpContext;
+  // `declare`: the constructor assigns it, so the bundles need no field declaration.
+  declare readonly http: HttpContext;
   readonly #o: ResolvedOptions;
   readonly #platform: Platform;
   readonly #host: Host;
@@ -87,16 +88,10 @@ export class Reconnector {
     } else if (conn !== undefined) this.#scheduleRestart();
   }
 
-  /** Publishing over the open socket, if there is one. */
-  publisher(): Connection['publish'] {
+  /** The connection while it is open (its socket publishes and calls), else undefined. */
+  live(): Connection | undefined {
     const conn = this.#conn;
-    return conn?.phase === 'open' ? conn.publish?.bind(conn) : undefined;
-  }
-
-  /** Ops with an answer over the open socket (`op: presence`), if there is one. */
-  caller(): Connection['call'] {
-    const conn = this.#conn;
-    return conn?.phase === 'open' ? conn.call?.bind(conn) : undefined;
+    return conn?.phase === 'open' ? conn : undefined;
   }
 
   /** Stops everything. */
