@@ -36,5 +36,5 @@ export function parseTransports(requested: readonly unknown[]): TransportName[] 
 
 /** A transport name read back from storage (an old spelling stored by an earlier SDK counts), or undefined. */
 export function storedTransport(value: string | null | undefined): TransportName | undefined {
-  return value === null || value === undefined ? undefined : lookupTransport(value)?.name;
+  return lookupTransport(value ?? '')?.name; // '' names no transport
 }
