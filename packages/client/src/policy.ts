@@ -92,11 +92,11 @@ export function decide(failure: Failure, s: PolicyState): Action {
     const error = failure.error ?? new HeraldError('forbidden', failure.reason, { status: failure.status });
     return { type: 'probe', error };
   }
-  const decision = s.selector.failed(failure, s.lifetimeMs);
-  if (decision.action === 'fallback') {
+  const move = s.selector.failed(failure, s.lifetimeMs);
+  if (move !== undefined) {
     // Falling back is not a failure of the hub: try the next transport at once, unless every
     // transport failed in turn, which is an outage: then back off.
-    return { type: 'retry', delay: decision.wrapped ? jitter() : 0, catchUp: false, fallback: decision.fallback };
+    return { type: 'retry', delay: move.wrapped ? jitter() : 0, catchUp: false, fallback: move.fallback };
   }
   return { type: 'retry', delay: jitter(failure.retryAfterMs), catchUp: false };
 }

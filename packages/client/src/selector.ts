@@ -12,8 +12,11 @@ export interface Fallback {
   detail: string;
 }
 
-/** What to do after a connection ended. */
-export type Decision = { action: 'retry' } | { action: 'fallback'; fallback: Fallback; wrapped: boolean };
+/** A move to the next transport; `wrapped` when it went round to the first again (an outage, then). */
+export interface Move {
+  fallback: Fallback;
+  wrapped: boolean;
+}
 
 /** Consecutive silent cuts of similar length that mean "something cuts idle connections". */
 export const IDLE_CUT_STRIKES = 3;
@@ -33,8 +36,8 @@ export class TransportSelector {
   /** `order` is never empty: usableTransports() throws instead of returning no transport. */
   constructor(order: readonly TransportName[], remembered?: TransportName) {
     this.order = order;
-    const i = remembered === undefined ? -1 : order.indexOf(remembered);
-    this.#index = i === -1 ? 0 : i;
+    // indexOf gives -1 for a transport not in the order (or none): the first one, then.
+    this.#index = Math.max(0, order.indexOf(remembered as TransportName));
   }
 
   /** The transport to use now. */
@@ -47,14 +50,16 @@ export class TransportSelector {
     return this.#index > 0;
   }
 
-  /** Judges how a connection ended. `lifetimeMs` is how long it was open (0 if it never opened). */
-  failed(failure: Failure, lifetimeMs: number): Decision {
+  /**
+   * Judges how a connection ended: a move to the next transport, or undefined to retry this one.
+   * `lifetimeMs` is how long it was open (0 if it never opened).
+   */
+  failed(failure: Failure, lifetimeMs: number): Move | undefined {
     const from = this.current;
     if (!failure.opened) {
       this.#cuts = [];
       const code = openFailureCode(from, failure);
-      if (code === undefined) return { action: 'retry' };
-      return this.#next(code, `${from}: ${failure.reason}`);
+      return code === undefined ? undefined : this.#next(code, `${from}: ${failure.reason}`);
     }
     if (failure.kind === 'network' || failure.kind === 'ended' || failure.kind === 'dead') {
       this.#cuts.push(lifetimeMs);
@@ -67,7 +72,7 @@ export class TransportSelector {
     } else {
       this.#cuts = [];
     }
-    return { action: 'retry' };
+    return undefined;
   }
 
   /** Goes back to the first transport (the caller decides when); returns it, or undefined if already there. */
@@ -78,11 +83,11 @@ export class TransportSelector {
     return this.current;
   }
 
-  #next(reason: FallbackCode, detail: string): Decision {
+  #next(reason: FallbackCode, detail: string): Move {
     const from = this.current;
     const wrapped = this.#index + 1 >= this.order.length;
     this.#index = wrapped ? 0 : this.#index + 1;
-    return { action: 'fallback', wrapped, fallback: { from, to: this.current, reason, detail } };
+    return { wrapped, fallback: { from, to: this.current, reason, detail } };
   }
 }
 
