@@ -55,8 +55,8 @@ export const INTERNAL_PROPS = [
   ...['phase', 'watched', 'timings', 'platform', 'positions', 'pollMin', 'pollMax'], // Connection, TransportContext
   ...['openWebSocket', 'sseParser', 'frames'], // Platform, parsePullBody's answer
   ...['subscriptions', 'tokens', 'multiplexed', 'catchUp', 'stale'], // Host, recovery ('host' is URL's)
-  ...['keepFresh', 'refreshIn', 'refreshable', 'refresh', 'added', 'removed'], // TokenSource, Reconnector
-  ...['canReauth', 'anonymous', 'lifetimeMs', 'attempts', 'action', 'degraded', 'wrapped'], // policy, selector
+  ...['keepFresh', 'refreshable', 'refresh', 'added', 'removed'], // TokenSource, Reconnector
+  ...['canReauth', 'anonymous', 'lifetimeMs', 'attempts', 'degraded', 'wrapped'], // policy, selector
   ...['current', 'order', 'upgrade', 'channels'], // selector, multiAfter's answer
   ...['untouched', 'known', 'pin', 'clearAll', 'answer', 'timer'], // ChannelPosition, Timers, WebSocket requests
   ...['http', 'feed', 'selector', 'auth', 'start'], // Reconnector, Watchdog, policy, Connection, positions

@@ -78,12 +78,8 @@ export class HeraldClient extends Emitter<ClientEvents> {
       if (options.after === undefined || options.after === existing.cursor) return existing;
       throw new HeraldError('duplicate_subscription', `already subscribed to ${channel} at another cursor`);
     }
-    let sub: Subscription;
-    try {
-      sub = new Subscription(channel, options, this.#channelLink, (s) => this.#release(s));
-    } catch (err) {
-      throw new HeraldError('bad_request', err instanceof Error ? err.message : String(err));
-    }
+    // Throws a bad_request HeraldError for an invalid `after` (ChannelPosition).
+    const sub = new Subscription(channel, options, this.#channelLink, (s) => this.#release(s));
     this.#subs.set(channel, sub);
     this.#link.added(sub);
     return sub;

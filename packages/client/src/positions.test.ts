@@ -55,6 +55,8 @@ describe('ChannelPosition', () => {
   });
 
   it('rejects malformed cursors', () => {
-    expect(() => new ChannelPosition('c', 'nope')).toThrow(TypeError);
+    expect(() => new ChannelPosition('c', 'nope')).toThrow(
+      expect.objectContaining({ code: 'bad_request', message: 'invalid cursor: nope' }),
+    );
   });
 });

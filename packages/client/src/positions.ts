@@ -1,4 +1,5 @@
 import { type Cursor, parseCursor } from '@herald/protocol';
+import { HeraldError } from './errors.ts';
 
 /** What the SDK tells an application when the hub could not resume a channel where it asked. */
 export interface ResetInfo {
@@ -45,11 +46,15 @@ export class ChannelPosition {
   /** The channel (`declare`: assigned by the constructor, so the bundles need no field declaration). */
   declare readonly channel: string;
 
-  /** `after` is a cursor string, `'0'`, or undefined (live: position learned from the hub). */
+  /**
+   * `after` is a cursor string, `'0'`, or undefined (live: position learned from the hub); anything
+   * else throws the `bad_request` error that `subscribe()` throws for it.
+   */
   constructor(channel: string, after?: string) {
     this.channel = channel;
-    const parsed: Cursor | undefined = after === undefined ? undefined : parseCursor(after);
-    if (after !== undefined && parsed === undefined) throw new TypeError(`invalid cursor: ${after}`);
+    // A JavaScript caller can pass anything as `after`.
+    const parsed: Cursor | undefined = typeof after === 'string' ? parseCursor(after) : undefined;
+    if (after !== undefined && parsed === undefined) throw new HeraldError('bad_request', `invalid cursor: ${after}`);
     this.#fromStart = parsed === 'start';
     if (parsed !== undefined && parsed !== 'start') {
       this.#epoch = parsed.epoch;

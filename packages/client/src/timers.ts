@@ -36,9 +36,4 @@ export class Timers {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
   }
-
-  /** Number of pending timers (tests check that close() leaves none). */
-  get size(): number {
-    return this.#timers.size;
-  }
 }

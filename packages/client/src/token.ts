@@ -57,21 +57,16 @@ export class TokenSource {
     return this.#token;
   }
 
-  /** Delay before the current token should be refreshed, or undefined if it never needs to be. */
-  refreshIn(now: number = Date.now()): number | undefined {
-    if (this.#get === undefined || this.#token === undefined) return undefined;
-    const exp = jwtExpiry(this.#token);
-    return exp === undefined ? undefined : refreshDelay(exp, now);
-  }
-
   /**
    * Refreshes a JWT shortly before it expires, while `active()` (close() clears the timers, and a
    * refresh still in flight then must not start a new one), and hands each new token to `use` (the
-   * WebSocket sends it as `op: auth`; streams reopen).
+   * WebSocket sends it as `op: auth`; streams reopen). A token without `exp`, or one the application
+   * cannot replace, is left alone.
    */
   keepFresh(timers: Timers, use: (token: string) => void, active: () => boolean): void {
-    const delay = this.refreshIn();
-    if (delay === undefined || timers.has('token') || !active()) return;
+    const exp = this.#get === undefined || this.#token === undefined ? undefined : jwtExpiry(this.#token);
+    if (exp === undefined || timers.has('token') || !active()) return;
+    const delay = refreshDelay(exp, Date.now());
     timers.set('token', delay, () => {
       this.refresh().then(
         (token) => {

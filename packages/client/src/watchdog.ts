@@ -18,17 +18,15 @@ export class Watchdog {
   #pinged = -1;
   readonly #timers: Timers;
   readonly #options: WatchdogOptions;
-  readonly #now: () => number;
 
-  constructor(timers: Timers, options: WatchdogOptions, now: () => number = Date.now) {
+  constructor(timers: Timers, options: WatchdogOptions) {
     this.#timers = timers;
     this.#options = options;
-    this.#now = now;
   }
 
   /** Something arrived. */
   feed(): void {
-    this.#last = this.#now();
+    this.#last = Date.now();
   }
 
   /** Starts watching; `ping` is undefined for transports without application pings. */
@@ -39,7 +37,7 @@ export class Watchdog {
     const pingAfter = ping === undefined ? timeout : this.#options.ping;
     const period = Math.max(25, Math.min(pingAfter, timeout) / 4);
     const check = (): void => {
-      const silent = this.#now() - this.#last;
+      const silent = Date.now() - this.#last;
       if (silent >= timeout) {
         dead(silent);
         return;
