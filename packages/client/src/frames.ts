@@ -44,9 +44,15 @@ export function toMessage(value: unknown, channel?: string): WireMessage | undef
   if (!isObject(value)) return undefined;
   const ch = typeof value.channel === 'string' ? value.channel : channel;
   const { offset, time, event } = value;
-  if (ch === undefined || typeof offset !== 'number' || !Number.isSafeInteger(offset)) return undefined;
+  if (ch === undefined || !Number.isSafeInteger(offset)) return undefined;
   if (!('data' in value)) return undefined;
-  const message: WireMessage = { channel: ch, offset, data: value.data, time: typeof time === 'number' ? time : 0 };
+  // isSafeInteger is false for anything that is not a number.
+  const message: WireMessage = {
+    channel: ch,
+    offset: offset as number,
+    data: value.data,
+    time: typeof time === 'number' ? time : 0,
+  };
   if (typeof event === 'string') message.event = event;
   return message;
 }
@@ -55,8 +61,8 @@ export function toMessage(value: unknown, channel?: string): WireMessage | undef
 export function toCompactMessage(value: Json, channel?: string): WireMessage | undefined {
   const ch = typeof value.c === 'string' ? value.c : channel;
   const { o, t, e } = value;
-  if (ch === undefined || typeof o !== 'number' || !Number.isSafeInteger(o) || !('d' in value)) return undefined;
-  const message: WireMessage = { channel: ch, offset: o, data: value.d, time: typeof t === 'number' ? t : 0 };
+  if (ch === undefined || !Number.isSafeInteger(o) || !('d' in value)) return undefined;
+  const message: WireMessage = { channel: ch, offset: o as number, data: value.d, time: typeof t === 'number' ? t : 0 };
   if (typeof e === 'string') message.event = e;
   return message;
 }
@@ -121,7 +127,7 @@ export function parseWsFrame(text: string): Frame | Reply | Dropped | undefined 
 
 /** Parses one NDJSON line (contract section 5); an empty line is a heartbeat and yields undefined. */
 export function parseNdjsonLine(line: string): Frame | undefined {
-  if (line.trim() === '') return undefined;
+  // A blank line is no JSON: parseJson gives undefined for it.
   const value = parseJson(line);
   if (!isObject(value)) return undefined;
   if (isObject(value.subscribed)) {

@@ -114,11 +114,6 @@ export class Reconnector {
     return conn?.close();
   }
 
-  /** No token is sent: a 401 is then about a channel that needs credentials, not about the client. */
-  get #anonymous(): boolean {
-    return this.#tokens.value === undefined;
-  }
-
   #headers(extra: Record<string, string> = {}): Record<string, string> {
     const token = this.#tokens.value;
     return token === undefined ? extra : { ...extra, authorization: `Bearer ${token}` };
@@ -221,7 +216,8 @@ export class Reconnector {
       attempts: this.#attempts,
       lifetimeMs,
       canReauth: this.#tokens.refreshable && !this.#reauthed,
-      anonymous: this.#anonymous,
+      // No token is sent: a 401 is then about a channel that needs credentials, not about the client.
+      anonymous: this.#tokens.value === undefined,
       backoff: this.#o.backoff,
       random: this.#o.random,
       selector: this.#selector,
@@ -260,7 +256,7 @@ export class Reconnector {
   /** A multi-channel request was refused: drop the channels refused alone; stop if none is. */
   async #probe(error: HeraldError, waiting: ConnectionState): Promise<void> {
     this.#setState(waiting, { reason: error.message });
-    const dropped = await probeChannels(this.#host.subscriptions(), this.#host, this.#anonymous);
+    const dropped = await probeChannels(this.#host.subscriptions(), this.#host, this.#tokens.value === undefined);
     if (this.#closed) return;
     if (dropped === 0) this.#host.fatal(error);
     else this.#restart();
