@@ -96,13 +96,12 @@ function openFailureCode(transport: TransportName, failure: Failure): FallbackCo
   switch (failure.kind) {
     case 'refused':
     case 'no_response':
+    case 'buffered': // only streams are ever buffered: a WebSocket has no headers phase
       return transport === 'websocket' ? 'upgrade_refused' : failure.kind;
-    case 'buffered':
-      return 'buffered';
     case 'http': {
       const status = failure.status ?? 0;
       // Auth and bad requests fail on every transport; overload and outages pass: neither is a reason to switch.
-      if (status === 400 || status === 401 || status === 403 || status === 429 || status >= 500) return undefined;
+      if ([400, 401, 403, 429].includes(status) || status >= 500) return undefined;
       return `http_${status}`;
     }
     default:
