@@ -94,7 +94,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     if (this.#closing !== undefined) throw new HeraldError('closed', 'the client is closed');
     if (!validChannel(channel)) throw new HeraldError('bad_request', `invalid channel name: ${channel}`);
     const socket = this.#link.live();
-    if (socket?.publish !== undefined) return socket.publish(channel, data, options.event);
+    if (socket?.publish) return socket.publish(channel, data, options.event);
     return publishHttp(this.#http, channel, data, options.event);
   }
 

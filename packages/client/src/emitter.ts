@@ -33,7 +33,7 @@ export class Emitter<Events extends object> {
   /** Calls every listener of `type` with `value`. */
   protected emit<K extends keyof Events>(type: K, value: Events[K]): void {
     const set = this.#listeners.get(type);
-    if (set === undefined) return;
+    if (!set) return;
     for (const listener of [...set]) {
       try {
         (listener as Listener<Events[K]>)(value);

@@ -75,7 +75,7 @@ export class Reconnector {
   /** A subscription was added: tell the multiplexed socket, or reopen the shared request. */
   added(sub: Subscription): void {
     const conn = this.#conn;
-    if (conn?.subscribe !== undefined) {
+    if (conn?.subscribe) {
       if (conn.phase === 'open') conn.subscribe(sub.channel, sub.cursor, sub.info);
     } else if (conn !== undefined || this.#state.state === 'open') this.#scheduleRestart();
   }
@@ -83,7 +83,7 @@ export class Reconnector {
   /** A subscription was removed. */
   removed(channel: string): void {
     const conn = this.#conn;
-    if (conn?.unsubscribe !== undefined) {
+    if (conn?.unsubscribe) {
       if (conn.phase === 'open') conn.unsubscribe(channel);
     } else if (conn !== undefined) this.#scheduleRestart();
   }
@@ -241,7 +241,7 @@ export class Reconnector {
         return;
       case 'retry':
         this.#catchUp ||= action.catchUp;
-        if (action.fallback !== undefined) this.#report(action.fallback);
+        if (action.fallback) this.#report(action.fallback);
         this.#attempts++;
         // The state event names a fallback only when there is one.
         this.#setState(waiting, {
@@ -283,7 +283,7 @@ export class Reconnector {
 
   #useToken(token: string): void {
     const conn = this.#conn;
-    if (conn?.auth !== undefined && conn.phase === 'open') conn.auth(token);
+    if (conn?.auth && conn.phase === 'open') conn.auth(token);
     else if (conn?.watched) this.#restart(); // a stream carries its token from the start
   }
 

@@ -121,7 +121,7 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
   end(error: HeraldError | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (error !== undefined) this.emit('error', error);
+    if (error) this.emit('error', error);
     this.emit('end', undefined);
     this.removeAllListeners();
     this.observer = undefined;
@@ -152,8 +152,8 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
       next: async () => {
         for (;;) {
           const message = queue.shift();
-          if (message !== undefined) return { value: message, done: false };
-          if (failure !== undefined) {
+          if (message) return { value: message, done: false };
+          if (failure) {
             const error = failure;
             failure = undefined;
             throw error;

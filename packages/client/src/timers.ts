@@ -25,8 +25,7 @@ export class Timers {
   /** Cancels the timer `name`, if pending. */
   clear(...names: string[]): void {
     for (const name of names) {
-      const timer = this.#timers.get(name);
-      if (timer !== undefined) clearTimeout(timer);
+      clearTimeout(this.#timers.get(name)); // clearTimeout(undefined) does nothing
       this.#timers.delete(name);
     }
   }

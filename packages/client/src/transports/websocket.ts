@@ -52,10 +52,11 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
   const send = (op: ClientOp): void => {
     if (phase === 'open' && !done) ws.send(JSON.stringify(op));
   };
-  const request = (op: ClientOp, entry: Pending): void => {
+  const request = (op: ClientOp, entry: Pending): number => {
     const ref = nextRef++;
     pending.set(ref, entry);
     send({ ...op, ref });
+    return ref;
   };
   const subscribe = (channel: string, cursor: string | undefined, info?: Record<string, unknown>): void => {
     // Fields left undefined are not serialized: the frame carries `after` and `info` only when given.
@@ -64,12 +65,11 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
   /** Sends `op` and settles with the answer's body, or rejects on an error, a timeout or a close. */
   const call = (op: ClientOp): Promise<Record<string, unknown>> =>
     new Promise((resolve, reject) => {
-      const entry: Pending = { answer: resolve, reject };
-      entry.timer = setTimeout(() => {
-        for (const [ref, e] of pending) if (e === entry) pending.delete(ref);
+      const timer = setTimeout(() => {
+        pending.delete(ref);
         reject(new HeraldError('timeout', `the hub did not answer the ${op.op} in time`));
       }, ctx.timings.publishTimeout);
-      request(op, entry);
+      const ref = request(op, { answer: resolve, reject, timer });
     });
   const finish = (failure: Failure | undefined): void => {
     if (done) return;
@@ -80,13 +80,13 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
       entry.reject?.(error);
     }
     pending.clear();
-    if (failure !== undefined) sink.failed(failure);
+    if (failure) sink.failed(failure);
   };
   const onReply = (reply: Reply): void => {
     // Refs are the numbers this socket sent: any other value finds no entry.
     const ref = reply.ref as number;
     const entry = pending.get(ref);
-    if (entry === undefined) return;
+    if (!entry) return;
     pending.delete(ref);
     clearTimeout(entry.timer);
     const body = reply.body;
@@ -116,7 +116,7 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
     sink.alive();
     if (typeof event.data !== 'string') return;
     const parsed = parseWsFrame(event.data);
-    if (parsed === undefined) return;
+    if (!parsed) return;
     if ('type' in parsed) sink.frame(parsed);
     else if ('dropped' in parsed) sink.denied(parsed.dropped, new HeraldError(parsed.code, parsed.message));
     else onReply(parsed);
