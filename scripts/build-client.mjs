@@ -59,7 +59,7 @@ export const INTERNAL_PROPS = [
   ...['canReauth', 'anonymous', 'lifetimeMs', 'attempts', 'degraded', 'wrapped'], // policy, selector
   ...['current', 'order', 'upgrade', 'channels'], // selector, multiAfter's answer
   ...['untouched', 'known', 'pin', 'clearAll', 'answer', 'timer'], // ChannelPosition, Timers, WebSocket requests
-  ...['http', 'feed', 'selector', 'auth', 'start'], // Reconnector, Watchdog, policy, Connection, positions
+  ...['http', 'selector', 'auth', 'start'], // Reconnector, policy, Connection, positions
   ...['changed', 'tag', 'visibility', 'online'], // nextState's answer, poll's ETag, environment ('fatal' is TextDecoder's)
 ];
 

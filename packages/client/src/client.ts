@@ -71,10 +71,10 @@ export class HeraldClient extends Emitter<ClientEvents> {
    * channel returns the existing subscription (unless a different `after` is asked: that throws).
    */
   subscribe(channel: string, options: SubscribeOptions = {}): Subscription {
-    if (this.#closing !== undefined) throw new HeraldError('closed', 'the client is closed');
+    if (this.#closing) throw new HeraldError('closed', 'the client is closed');
     if (!validChannel(channel)) throw new HeraldError('bad_request', `invalid channel name: ${channel}`);
     const existing = this.#subs.get(channel);
-    if (existing !== undefined) {
+    if (existing) {
       if (options.after === undefined || options.after === existing.cursor) return existing;
       throw new HeraldError('duplicate_subscription', `already subscribed to ${channel} at another cursor`);
     }
@@ -91,7 +91,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
    */
   async publish(channel: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     // Async: these throws reject the returned promise, as every failure of a publish does.
-    if (this.#closing !== undefined) throw new HeraldError('closed', 'the client is closed');
+    if (this.#closing) throw new HeraldError('closed', 'the client is closed');
     if (!validChannel(channel)) throw new HeraldError('bad_request', `invalid channel name: ${channel}`);
     const socket = this.#link.live();
     if (socket?.publish) return socket.publish(channel, data, options.event);
@@ -100,7 +100,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
 
   /** Closes the connection, ends every subscription and releases every timer and socket. Idempotent. */
   close(): Promise<void> {
-    if (this.#closing === undefined) {
+    if (!this.#closing) {
       for (const sub of this.#subs.values()) sub.end(undefined);
       this.#subs.clear();
       this.#closing = this.#link.close();
@@ -120,7 +120,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
    */
   #drop(channel: string, error: HeraldError): void {
     const sub = this.#subs.get(channel);
-    if (sub === undefined) return;
+    if (!sub) return;
     this.#subs.delete(channel);
     sub.end(error);
   }
@@ -138,7 +138,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     const channel =
       frame.type === 'message' ? frame.message.channel : frame.type === 'reset' ? frame.reset.channel : frame.channel;
     const sub = this.#subs.get(channel);
-    if (sub === undefined) return true;
+    if (!sub) return true;
     const position = sub.position;
     if (frame.type === 'member') {
       sub.observe(frame);

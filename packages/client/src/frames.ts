@@ -152,7 +152,7 @@ export function epochIn(cursor: string | undefined, channels: readonly string[],
   const entries = cursor?.split(',');
   const entry = entries?.length === channels.length ? entries[channels.indexOf(channel)] : undefined;
   const parsed = entry === undefined ? undefined : parseCursor(entry);
-  return parsed === undefined || parsed === 'start' ? undefined : parsed.epoch;
+  return typeof parsed === 'object' ? parsed.epoch : undefined; // not for `0` ('start')
 }
 
 /** Parses one SSE event from `/v1/events` (contract section 4, many-channel framing). */
@@ -168,7 +168,7 @@ export function parseSseEvent(
   }
   if (event.event === SSE_EVENTS.close) return toClose(value);
   const message = toMessage(value, single);
-  if (message === undefined) return undefined;
+  if (!message) return undefined;
   return { type: 'message', message, epoch: epochIn(event.id, channels, message.channel) };
 }
 
@@ -185,8 +185,7 @@ export function parsePullBody(body: unknown, channels: readonly string[]): { fra
   const cursor = typeof body.cursor === 'string' ? body.cursor : undefined;
   for (const item of Array.isArray(body.messages) ? body.messages : []) {
     const message = toMessage(item, channel);
-    if (message !== undefined)
-      frames.push({ type: 'message', message, epoch: epochIn(cursor, channels, message.channel) });
+    if (message) frames.push({ type: 'message', message, epoch: epochIn(cursor, channels, message.channel) });
   }
   return { frames, more: body.more === true };
 }

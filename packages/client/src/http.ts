@@ -33,7 +33,7 @@ export async function errorFrom(res: Response): Promise<HeraldError> {
 /** The failure of a transport whose request got an HTTP error answer. */
 export async function httpFailure(res: Response, opened: boolean): Promise<Failure> {
   const error = await errorFrom(res);
-  return { kind: 'http', opened, status: res.status, reason: error.message, error, retryAfterMs: error.retryAfterMs };
+  return { kind: 'http', opened, status: res.status, reason: error.message, error };
 }
 
 /** Feeds a fetch response body, decoded as UTF-8, to `onText` until it ends. */

@@ -1,5 +1,6 @@
 import { CLOSE_CODES, reconnectAdvice } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
+import { HeraldError } from './errors.ts';
 import { decide, FATAL_CLOSE_NAMES, type PolicyState, SLOW_CONSUMER, TOKEN_EXPIRED, UNAUTHORIZED } from './policy.ts';
 import { TransportSelector } from './selector.ts';
 import type { Failure } from './transports/types.ts';
@@ -69,7 +70,8 @@ describe('decide (reconnect policy)', () => {
   it('falls back at once, and honours Retry-After on overload', () => {
     const refused: Failure = { kind: 'refused', opened: false, reason: 'x' };
     expect(decide(refused, state())).toMatchObject({ type: 'retry', delay: 0, fallback: { to: 'sse' } });
-    const busy: Failure = { kind: 'http', status: 503, opened: false, reason: 'x', retryAfterMs: 3000 };
+    const error = new HeraldError('unavailable', 'x', { status: 503, retryAfterMs: 3000 });
+    const busy: Failure = { kind: 'http', status: 503, opened: false, reason: 'x', error };
     expect(decide(busy, state())).toMatchObject({ type: 'retry', delay: 3000 });
   });
 });

@@ -93,12 +93,12 @@ export function decide(failure: Failure, s: PolicyState): Action {
     return { type: 'probe', error };
   }
   const move = s.selector.failed(failure, s.lifetimeMs);
-  if (move !== undefined) {
+  if (move) {
     // Falling back is not a failure of the hub: try the next transport at once, unless every
     // transport failed in turn, which is an outage: then back off.
     return { type: 'retry', delay: move.wrapped ? jitter() : 0, catchUp: false, fallback: move.fallback };
   }
-  return { type: 'retry', delay: jitter(failure.retryAfterMs), catchUp: false };
+  return { type: 'retry', delay: jitter(failure.error?.retryAfterMs), catchUp: false };
 }
 
 /** The failure of an attempt that failed before a connection existed (pinning, catch-up). */

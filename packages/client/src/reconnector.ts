@@ -15,7 +15,7 @@ import { TokenSource } from './token.ts';
 import { transportFactory, usableTransports } from './transports/index.ts';
 import { type Connection, type Failure, isMultiplexed, type Sink, type TransportFactory } from './transports/types.ts';
 import { httpBase } from './urls.ts';
-import { Watchdog } from './watchdog.ts';
+import { watch } from './watchdog.ts';
 
 /**
  * Keeps one connection alive for a client: opens the selected transport, watches it (open timer,
@@ -33,7 +33,8 @@ export class Reconnector {
   readonly #selector: TransportSelector;
   readonly #life = new AbortController();
   readonly #timers = new Timers();
-  readonly #watchdog: Watchdog;
+  /** Feeds the watchdog of the open connection (a no-op until one is watched). */
+  #feed: () => void = () => {};
   readonly #detachEnvironment: () => void;
   readonly #report: (fallback: Fallback) => void;
   #state: StateEvent;
@@ -54,7 +55,6 @@ export class Reconnector {
     this.#host = host;
     this.#tokens = new TokenSource(options.token, options.getToken);
     this.#selector = new TransportSelector(usableTransports(options.transports, platform), recallTransport(o.storage));
-    this.#watchdog = new Watchdog(this.#timers, o.heartbeat);
     this.#state = { state: 'connecting', transport: this.#selector.current };
     const f = platform.fetch ?? (() => Promise.reject(new Err('unsupported', 'no fetch implementation')));
     this.http = { base: httpBase(url), fetch: f, headers: (extra) => this.#headers(extra), signal: this.#life.signal };
@@ -77,7 +77,7 @@ export class Reconnector {
     const conn = this.#conn;
     if (conn?.subscribe) {
       if (conn.phase === 'open') conn.subscribe(sub.channel, sub.cursor, sub.info);
-    } else if (conn !== undefined || this.#state.state === 'open') this.#scheduleRestart();
+    } else if (conn || this.#state.state === 'open') this.#scheduleRestart();
   }
 
   /** A subscription was removed. */
@@ -85,7 +85,7 @@ export class Reconnector {
     const conn = this.#conn;
     if (conn?.unsubscribe) {
       if (conn.phase === 'open') conn.unsubscribe(channel);
-    } else if (conn !== undefined) this.#scheduleRestart();
+    } else if (conn) this.#scheduleRestart();
   }
 
   /** The connection while it is open (its socket publishes and calls), else undefined. */
@@ -156,7 +156,7 @@ export class Reconnector {
     const factory = transportFactory(name, this.#platform) as TransportFactory;
     const sink: Sink = {
       opened: () => gen === this.#gen && this.#opened(),
-      alive: () => this.#watchdog.feed(),
+      alive: () => this.#feed(),
       frame: (frame) => gen === this.#gen && !this.#host.frame(frame) && this.#restart(),
       denied: (channel, error) => gen === this.#gen && this.#host.denied(channel, error),
       failed: (failure) => this.#failed(gen, failure),
@@ -186,7 +186,7 @@ export class Reconnector {
     const conn = this.#conn;
     if (conn?.watched) {
       const gen = this.#gen;
-      this.#watchdog.start(conn.ping?.bind(conn), (silent) =>
+      this.#feed = watch(this.#timers, this.#o.heartbeat, conn.ping?.bind(conn), (silent) =>
         this.#failed(gen, { kind: 'dead', opened: true, reason: `no data or heartbeat for ${silent} ms` }),
       );
     }
@@ -200,7 +200,7 @@ export class Reconnector {
   /** The open timer fired: name what is wrong (buffered stream vs no answer at all). */
   #diagnose(gen: number): void {
     const conn = this.#conn;
-    if (gen !== this.#gen || conn === undefined || conn.phase === 'open') return;
+    if (gen !== this.#gen || !conn || conn.phase === 'open') return;
     void conn.close();
     this.#failed(gen, openTimeoutFailure(conn.phase, this.#o.openTimeout));
   }

@@ -37,7 +37,7 @@ export class TokenSource {
 
   /** The token to use now (asks `getToken(false)` once when there is none yet). */
   async current(): Promise<string | undefined> {
-    if (this.#token === undefined && this.#get !== undefined) this.#token = await this.#get(false);
+    if (this.#token === undefined && this.#get) this.#token = await this.#get(false);
     return this.#token;
   }
 
@@ -48,12 +48,12 @@ export class TokenSource {
 
   /** True when a refused token can be replaced. */
   get refreshable(): boolean {
-    return this.#get !== undefined;
+    return !!this.#get;
   }
 
   /** Asks for a fresh token. */
   async refresh(): Promise<string | undefined> {
-    if (this.#get !== undefined) this.#token = await this.#get(true);
+    if (this.#get) this.#token = await this.#get(true);
     return this.#token;
   }
 
@@ -64,7 +64,7 @@ export class TokenSource {
    * cannot replace, is left alone.
    */
   keepFresh(timers: Timers, use: (token: string) => void, active: () => boolean): void {
-    const exp = this.#get === undefined || this.#token === undefined ? undefined : jwtExpiry(this.#token);
+    const exp = !this.#get || this.#token === undefined ? undefined : jwtExpiry(this.#token);
     if (exp === undefined || timers.has('token') || !active()) return;
     const delay = refreshDelay(exp, Date.now());
     timers.set('token', delay, () => {

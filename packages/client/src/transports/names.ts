@@ -19,7 +19,7 @@ export function parseTransports(requested: readonly unknown[]): TransportName[] 
   const unknown: string[] = [];
   for (const value of requested) {
     const found = typeof value === 'string' ? lookupTransport(value) : undefined;
-    if (found === undefined) {
+    if (!found) {
       unknown.push(String(value));
       continue;
     }
