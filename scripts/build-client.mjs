@@ -57,7 +57,7 @@ export const INTERNAL_PROPS = [
   ...['subscriptions', 'tokens', 'multiplexed', 'catchUp', 'stale'], // Host, recovery ('host' is URL's)
   ...['keepFresh', 'refreshable', 'refresh', 'added', 'removed'], // TokenSource, Reconnector
   ...['canReauth', 'anonymous', 'lifetimeMs', 'attempts', 'degraded', 'wrapped'], // policy, selector
-  ...['current', 'order', 'upgrade', 'channels'], // selector, multiAfter's answer
+  ...['current', 'upgrade', 'channels'], // selector, multiAfter's answer
   ...['untouched', 'known', 'pin', 'clearAll', 'answer', 'timer'], // ChannelPosition, Timers, WebSocket requests
   ...['http', 'selector', 'auth', 'start'], // Reconnector, policy, Connection, positions
   ...['changed', 'tag', 'visibility', 'online'], // nextState's answer, poll's ETag, environment ('fatal' is TextDecoder's)

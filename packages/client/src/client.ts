@@ -2,7 +2,7 @@ import { CHANNEL_PATTERN } from '@herald/protocol';
 import { Emitter } from './emitter.ts';
 import { HeraldError } from './errors.ts';
 import type { Frame } from './frames.ts';
-import { getJson, type HttpContext, latestCursor, publishHttp } from './http.ts';
+import { getJson, latestCursor, publishHttp } from './http.ts';
 import type { ConnectOptions } from './options.ts';
 import type { Platform } from './platform.ts';
 import { Reconnector } from './reconnector.ts';
@@ -32,7 +32,6 @@ export interface PublishOptions {
 export class HeraldClient extends Emitter<ClientEvents> {
   readonly #subs = new Map<string, Subscription>();
   readonly #link: Reconnector;
-  readonly #http: HttpContext;
   readonly #channelLink: ChannelLink;
   #closing: Promise<void> | undefined;
 
@@ -45,13 +44,12 @@ export class HeraldClient extends Emitter<ClientEvents> {
       denied: (channel, error) => this.#drop(channel, error),
       state: (event) => this.emit('state', event),
       fatal: (error) => this.#fatal(error),
-      resolve: (channel) => latestCursor(this.#http, channel),
+      resolve: (channel) => latestCursor(this.#link.http, channel),
     });
-    this.#http = this.#link.http;
     this.#channelLink = {
       client: this,
       call: (op) => this.#link.live()?.call?.(op),
-      get: (path) => getJson(this.#http, path),
+      get: (path) => getJson(this.#link.http, path),
     };
   }
 
@@ -95,7 +93,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     if (!validChannel(channel)) throw new HeraldError('bad_request', `invalid channel name: ${channel}`);
     const socket = this.#link.live();
     if (socket?.publish) return socket.publish(channel, data, options.event);
-    return publishHttp(this.#http, channel, data, options.event);
+    return publishHttp(this.#link.http, channel, data, options.event);
   }
 
   /** Closes the connection, ends every subscription and releases every timer and socket. Idempotent. */

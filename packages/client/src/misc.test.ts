@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { connect } from './index.ts';
 import { type ChannelLink, Subscription } from './subscription.ts';
 import { Timers } from './timers.ts';
-import { jwtExpiry, refreshDelay, TokenSource } from './token.ts';
+import { jwtExpiry, refreshDelay, tokenSource } from './token.ts';
 import { pollDelay } from './transports/poll.ts';
 import { eventsUrl, httpBase, toWsUrl } from './urls.ts';
 
@@ -54,7 +54,7 @@ describe('small rules', () => {
     try {
       const jwt = (exp: number): string => `h.${btoa(JSON.stringify({ exp })).replace(/=+$/, '')}.s`;
       let answer: (token: string) => void = () => {};
-      const tokens = new TokenSource(undefined, (refresh) =>
+      const tokens = tokenSource(undefined, (refresh) =>
         refresh ? new Promise<string>((resolve) => (answer = resolve)) : jwt(Date.now() / 1000 + 10),
       );
       await tokens.current();

@@ -2,7 +2,7 @@ import { CLOSE_CODES, reconnectAdvice } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
 import { HeraldError } from './errors.ts';
 import { decide, FATAL_CLOSE_NAMES, type PolicyState, SLOW_CONSUMER, TOKEN_EXPIRED, UNAUTHORIZED } from './policy.ts';
-import { TransportSelector } from './selector.ts';
+import { transportSelector } from './selector.ts';
 import type { Failure } from './transports/types.ts';
 
 function state(over: Partial<PolicyState> = {}): PolicyState {
@@ -13,7 +13,7 @@ function state(over: Partial<PolicyState> = {}): PolicyState {
     anonymous: false,
     backoff: { base: 1000, cap: 8000 },
     random: () => 0.5,
-    selector: new TransportSelector(['websocket', 'sse']),
+    selector: transportSelector(['websocket', 'sse']),
     ...over,
   };
 }

@@ -11,7 +11,8 @@ export type Action =
   | { type: 'reauth' }
   /** A multi-channel request was refused (400/403/401 without token): find which channels, drop them, go on. */
   | { type: 'probe'; error: HeraldError }
-  | { type: 'retry'; delay: number; catchUp: boolean; fallback?: Fallback };
+  /** `catchUp`: by pull first (after a slow-consumer cut). */
+  | { type: 'retry'; delay: number; catchUp?: boolean; fallback?: Fallback };
 
 /** What the decision depends on besides the failure. */
 export interface PolicyState {
@@ -96,9 +97,9 @@ export function decide(failure: Failure, s: PolicyState): Action {
   if (move) {
     // Falling back is not a failure of the hub: try the next transport at once, unless every
     // transport failed in turn, which is an outage: then back off.
-    return { type: 'retry', delay: move.wrapped ? jitter() : 0, catchUp: false, fallback: move.fallback };
+    return { type: 'retry', delay: move.wrapped ? jitter() : 0, fallback: move.fallback };
   }
-  return { type: 'retry', delay: jitter(failure.error?.retryAfterMs), catchUp: false };
+  return { type: 'retry', delay: jitter(failure.error?.retryAfterMs) };
 }
 
 /** The failure of an attempt that failed before a connection existed (pinning, catch-up). */

@@ -7,11 +7,11 @@ import { type ConnectOptions, type ResolvedOptions, resolveOptions } from './opt
 import type { Platform } from './platform.ts';
 import { decide, failureOf, openTimeoutFailure } from './policy.ts';
 import { prepare, probeChannels, reporter } from './recovery.ts';
-import { type Fallback, TransportSelector } from './selector.ts';
+import { type Fallback, type TransportSelector, transportSelector } from './selector.ts';
 import { type ConnectionState, nextState, type StateEvent } from './state.ts';
 import type { Subscription } from './subscription.ts';
 import { Timers } from './timers.ts';
-import { TokenSource } from './token.ts';
+import { type TokenSource, tokenSource } from './token.ts';
 import { transportFactory, usableTransports } from './transports/index.ts';
 import { type Connection, type Failure, isMultiplexed, type Sink, type TransportFactory } from './transports/types.ts';
 import { httpBase } from './urls.ts';
@@ -53,8 +53,8 @@ export class Reconnector {
     this.#o = o;
     this.#platform = platform;
     this.#host = host;
-    this.#tokens = new TokenSource(options.token, options.getToken);
-    this.#selector = new TransportSelector(usableTransports(options.transports, platform), recallTransport(o.storage));
+    this.#tokens = tokenSource(options.token, options.getToken);
+    this.#selector = transportSelector(usableTransports(options.transports, platform), recallTransport(o.storage));
     this.#state = { state: 'connecting', transport: this.#selector.current };
     const f = platform.fetch ?? (() => Promise.reject(new Err('unsupported', 'no fetch implementation')));
     this.http = { base: httpBase(url), fetch: f, headers: (extra) => this.#headers(extra), signal: this.#life.signal };
@@ -240,7 +240,7 @@ export class Reconnector {
         void this.#probe(action.error, waiting);
         return;
       case 'retry':
-        this.#catchUp ||= action.catchUp;
+        this.#catchUp ||= action.catchUp === true;
         if (action.fallback) this.#report(action.fallback);
         this.#attempts++;
         // The state event names a fallback only when there is one.

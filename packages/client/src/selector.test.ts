@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idleCutSeconds, TransportSelector } from './selector.ts';
+import { idleCutSeconds, transportSelector } from './selector.ts';
 import type { Failure } from './transports/types.ts';
 
 const order = ['websocket', 'sse', 'ndjson', 'long-poll', 'poll'] as const;
@@ -8,13 +8,13 @@ const cut: Failure = { kind: 'network', opened: true, reason: 'connection lost' 
 
 describe('TransportSelector', () => {
   it('starts with the remembered transport, else the first', () => {
-    expect(new TransportSelector(order).current).toBe('websocket');
-    expect(new TransportSelector(order, 'long-poll').current).toBe('long-poll');
-    expect(new TransportSelector(order, 'bogus' as never).current).toBe('websocket');
+    expect(transportSelector(order).current).toBe('websocket');
+    expect(transportSelector(order, 'long-poll').current).toBe('long-poll');
+    expect(transportSelector(order, 'bogus' as never).current).toBe('websocket');
   });
 
   it('falls back along the order with a reason when a transport cannot open', () => {
-    const s = new TransportSelector(order);
+    const s = transportSelector(order);
     expect(s.failed(refused, 0)).toMatchObject({
       fallback: { from: 'websocket', to: 'sse', reason: 'upgrade_refused' },
     });
@@ -28,7 +28,7 @@ describe('TransportSelector', () => {
   });
 
   it('retries the same transport for outages, overload and auth problems', () => {
-    const s = new TransportSelector(order, 'sse');
+    const s = transportSelector(order, 'sse');
     for (const status of [401, 403, 429, 503]) {
       expect(s.failed({ kind: 'http', status, opened: false, reason: '' }, 0)).toBeUndefined();
     }
@@ -37,7 +37,7 @@ describe('TransportSelector', () => {
   });
 
   it('wraps around after the last transport, flagging an outage', () => {
-    const s = new TransportSelector(['long-poll', 'poll']);
+    const s = transportSelector(['long-poll', 'poll']);
     s.failed({ kind: 'no_response', opened: false, reason: '' }, 0);
     expect(s.failed({ kind: 'no_response', opened: false, reason: '' }, 0)).toMatchObject({
       wrapped: true,
@@ -46,7 +46,7 @@ describe('TransportSelector', () => {
   });
 
   it('diagnoses an idle cut after repeated silent cuts of the same length', () => {
-    const s = new TransportSelector(order);
+    const s = transportSelector(order);
     expect(s.failed(cut, 30_100)).toBeUndefined();
     expect(s.failed(cut, 29_800)).toBeUndefined();
     expect(s.failed(cut, 30_050)).toMatchObject({
@@ -55,7 +55,7 @@ describe('TransportSelector', () => {
   });
 
   it('does not call cuts of different lengths, or hub closes, an idle cut', () => {
-    const s = new TransportSelector(order);
+    const s = transportSelector(order);
     s.failed(cut, 5_000);
     s.failed(cut, 60_000);
     expect(s.failed(cut, 20_000)).toBeUndefined();
@@ -65,7 +65,7 @@ describe('TransportSelector', () => {
   });
 
   it('offers an upgrade back to the preferred transport', () => {
-    const s = new TransportSelector(order, 'long-poll');
+    const s = transportSelector(order, 'long-poll');
     expect(s.upgrade()).toBe('websocket');
     expect(s.upgrade()).toBeUndefined();
   });

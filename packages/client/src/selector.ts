@@ -27,68 +27,67 @@ export const IDLE_CUT_STRIKES = 3;
  * being cut after about the same time, and offers an upgrade back to the first one later.
  * Pure: no timers, no I/O, so every rule is unit-tested.
  */
-export class TransportSelector {
-  // `declare`: the constructor assigns it, so the bundles need no field declaration.
-  declare readonly order: readonly TransportName[];
-  #index: number;
-  #cuts: number[] = [];
-
-  /** `order` is never empty: usableTransports() throws instead of returning no transport. */
-  constructor(order: readonly TransportName[], remembered?: TransportName) {
-    this.order = order;
-    // indexOf gives -1 for a transport not in the order (or none): the first one, then.
-    this.#index = Math.max(0, order.indexOf(remembered as TransportName));
-  }
-
+export interface TransportSelector {
   /** The transport to use now. */
-  get current(): TransportName {
-    return this.order[this.#index] as TransportName;
-  }
-
+  readonly current: TransportName;
   /** True when the current transport is not the most preferred one. */
-  get degraded(): boolean {
-    return this.#index > 0;
-  }
-
+  readonly degraded: boolean;
   /**
    * Judges how a connection ended: a move to the next transport, or undefined to retry this one.
    * `lifetimeMs` is how long it was open (0 if it never opened).
    */
-  failed(failure: Failure, lifetimeMs: number): Move | undefined {
-    const from = this.current;
-    if (!failure.opened) {
-      this.#cuts = [];
-      const code = openFailureCode(from, failure);
-      return code === undefined ? undefined : this.#next(code, `${from}: ${failure.reason}`);
-    }
-    if (failure.kind === 'network' || failure.kind === 'ended' || failure.kind === 'dead') {
-      this.#cuts.push(lifetimeMs);
-      if (this.#cuts.length > IDLE_CUT_STRIKES) this.#cuts.shift();
-      const seconds = idleCutSeconds(this.#cuts);
-      if (seconds !== undefined) {
-        this.#cuts = [];
-        return this.#next('idle_cut', `connection cut ${IDLE_CUT_STRIKES} times after about ${seconds} s`);
-      }
-    } else {
-      this.#cuts = [];
-    }
-    return undefined;
-  }
-
+  failed(failure: Failure, lifetimeMs: number): Move | undefined;
   /** Goes back to the first transport (the caller decides when); returns it, or undefined if already there. */
-  upgrade(): TransportName | undefined {
-    if (this.#index === 0) return undefined;
-    this.#index = 0;
-    this.#cuts = [];
-    return this.current;
-  }
+  upgrade(): TransportName | undefined;
+}
 
-  #next(reason: FallbackCode, detail: string): Move {
-    const from = this.current;
-    const wrapped = this.#index + 1 >= this.order.length;
-    this.#index = wrapped ? 0 : this.#index + 1;
-    return { wrapped, fallback: { from, to: this.current, reason, detail } };
-  }
+/** A selector over `order`, which is never empty (usableTransports() throws instead). */
+export function transportSelector(order: readonly TransportName[], remembered?: TransportName): TransportSelector {
+  // indexOf gives -1 for a transport not in the order (or none): the first one, then.
+  let index = Math.max(0, order.indexOf(remembered as TransportName));
+  /** Lifetimes of the last silent cuts in a row. */
+  let cuts: number[] = [];
+  const next = (reason: FallbackCode, detail: string): Move => {
+    const from = selector.current;
+    const wrapped = index + 1 >= order.length;
+    index = wrapped ? 0 : index + 1;
+    return { wrapped, fallback: { from, to: selector.current, reason, detail } };
+  };
+  const selector: TransportSelector = {
+    get current() {
+      return order[index] as TransportName;
+    },
+    get degraded() {
+      return index > 0;
+    },
+    failed(failure, lifetimeMs) {
+      const from = selector.current;
+      if (!failure.opened) {
+        cuts = [];
+        const code = openFailureCode(from, failure);
+        return code === undefined ? undefined : next(code, `${from}: ${failure.reason}`);
+      }
+      if (failure.kind === 'network' || failure.kind === 'ended' || failure.kind === 'dead') {
+        cuts.push(lifetimeMs);
+        if (cuts.length > IDLE_CUT_STRIKES) cuts.shift();
+        const seconds = idleCutSeconds(cuts);
+        if (seconds !== undefined) {
+          cuts = [];
+          return next('idle_cut', `connection cut ${IDLE_CUT_STRIKES} times after about ${seconds} s`);
+        }
+      } else {
+        cuts = [];
+      }
+      return undefined;
+    },
+    upgrade() {
+      if (index === 0) return undefined;
+      index = 0;
+      cuts = [];
+      return selector.current;
+    },
+  };
+  return selector;
 }
 
 /** Which open failures say "this transport does not get through here" (others are retried as they are). */

@@ -3,7 +3,7 @@ import type { HeraldClient } from './client.ts';
 import { Emitter } from './emitter.ts';
 import type { HeraldError } from './errors.ts';
 import type { Frame } from './frames.ts';
-import { ChannelPosition, type ResetInfo } from './positions.ts';
+import { type ChannelPosition, channelPosition, type ResetInfo } from './positions.ts';
 
 /** A message as the application sees it. */
 export interface Message {
@@ -77,7 +77,7 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
   constructor(channel: string, options: SubscribeOptions, link: ChannelLink, release: (sub: Subscription) => void) {
     super();
     this.channel = channel;
-    this.position = new ChannelPosition(channel, options.after);
+    this.position = channelPosition(channel, options.after);
     // Checked by the hub (a JSON object of at most 1 KiB): a bad one ends the subscription with its error.
     this.info = options.info;
     this.link = link;
