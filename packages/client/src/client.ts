@@ -5,7 +5,7 @@ import type { Frame } from './frames.ts';
 import { getJson, latestCursor, publishHttp } from './http.ts';
 import type { ConnectOptions } from './options.ts';
 import type { Platform } from './platform.ts';
-import { Reconnector } from './reconnector.ts';
+import { type Reconnector, reconnector } from './reconnector.ts';
 import type { StateEvent } from './state.ts';
 import { type ChannelLink, type Message, type SubscribeOptions, Subscription } from './subscription.ts';
 import type { PublishResult, TransportName } from './transports/types.ts';
@@ -38,7 +38,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
   /** @internal use `connect()`. */
   constructor(url: string, options: ConnectOptions, platform: Platform) {
     super();
-    this.#link = new Reconnector(url, options, platform, {
+    this.#link = reconnector(url, options, platform, {
       subscriptions: () => [...this.#subs.values()],
       frame: (frame) => this.#ingest(frame),
       denied: (channel, error) => this.#drop(channel, error),
