@@ -41,9 +41,20 @@ export class HeraldClient extends Emitter<ClientEvents> {
     this.#link = reconnector(url, options, platform, {
       subscriptions: () => [...this.#subs.values()],
       frame: (frame) => this.#ingest(frame),
-      denied: (channel, error) => this.#drop(channel, error),
+      // The hub refused or ended one channel (a subscribe answered with an error, an `unsubscribed`
+      // frame after a token change, a refusal found by probing): it holds nothing for it, so nothing is sent.
+      denied: (channel, error) => {
+        const sub = this.#subs.get(channel);
+        this.#subs.delete(channel);
+        sub?.end(error);
+      },
       state: (event) => this.emit('state', event),
-      fatal: (error) => this.#fatal(error),
+      fatal: (error) => {
+        for (const sub of this.#subs.values()) sub.end(error);
+        this.#subs.clear();
+        this.emit('error', error);
+        void this.close();
+      },
       resolve: (channel) => latestCursor(this.#link.http, channel),
     });
     this.#channelLink = {
@@ -77,7 +88,12 @@ export class HeraldClient extends Emitter<ClientEvents> {
       throw new HeraldError('duplicate_subscription', `already subscribed to ${channel} at another cursor`);
     }
     // Throws a bad_request HeraldError for an invalid `after` (ChannelPosition).
-    const sub = new Subscription(channel, options, this.#channelLink, (s) => this.#release(s));
+    const sub = new Subscription(channel, options, this.#channelLink, () => {
+      // Unsubscribed: unless the client let it go already (closed, or dropped by the hub).
+      if (this.#subs.get(channel) !== sub) return;
+      this.#subs.delete(channel);
+      this.#link.removed(channel);
+    });
     this.#subs.set(channel, sub);
     this.#link.added(sub);
     return sub;
@@ -104,30 +120,6 @@ export class HeraldClient extends Emitter<ClientEvents> {
       this.#closing = this.#link.close();
     }
     return this.#closing;
-  }
-
-  #release(sub: Subscription): void {
-    if (this.#subs.get(sub.channel) !== sub) return;
-    this.#subs.delete(sub.channel);
-    this.#link.removed(sub.channel);
-  }
-
-  /**
-   * The hub refused or ended one channel (a subscribe answered with an error, an `unsubscribed` frame
-   * after a token change, a refusal found by probing): the hub holds nothing for it, so nothing is sent.
-   */
-  #drop(channel: string, error: HeraldError): void {
-    const sub = this.#subs.get(channel);
-    if (!sub) return;
-    this.#subs.delete(channel);
-    sub.end(error);
-  }
-
-  #fatal(error: HeraldError): void {
-    for (const sub of this.#subs.values()) sub.end(error);
-    this.#subs.clear();
-    this.emit('error', error);
-    void this.close();
   }
 
   /** Applies one frame to its subscription; returns false when a hole means the stream must be resumed. */
