@@ -2,10 +2,10 @@ import { CHANNEL_PATTERN } from '@herald/protocol';
 import { Emitter } from './emitter.ts';
 import { HeraldError } from './errors.ts';
 import type { Frame } from './frames.ts';
-import { getJson, type HttpContext, latestCursor, publishHttp } from './http.ts';
+import { getJson, latestCursor, publishHttp } from './http.ts';
 import type { ConnectOptions } from './options.ts';
 import type { Platform } from './platform.ts';
-import { Reconnector } from './reconnector.ts';
+import { type Reconnector, reconnector } from './reconnector.ts';
 import type { StateEvent } from './state.ts';
 import { type ChannelLink, type Message, type SubscribeOptions, Subscription } from './subscription.ts';
 import type { PublishResult, TransportName } from './transports/types.ts';
@@ -32,26 +32,35 @@ export interface PublishOptions {
 export class HeraldClient extends Emitter<ClientEvents> {
   readonly #subs = new Map<string, Subscription>();
   readonly #link: Reconnector;
-  readonly #http: HttpContext;
   readonly #channelLink: ChannelLink;
   #closing: Promise<void> | undefined;
 
   /** @internal use `connect()`. */
   constructor(url: string, options: ConnectOptions, platform: Platform) {
     super();
-    this.#link = new Reconnector(url, options, platform, {
+    this.#link = reconnector(url, options, platform, {
       subscriptions: () => [...this.#subs.values()],
       frame: (frame) => this.#ingest(frame),
-      denied: (channel, error) => this.#drop(channel, error),
+      // The hub refused or ended one channel (a subscribe answered with an error, an `unsubscribed`
+      // frame after a token change, a refusal found by probing): it holds nothing for it, so nothing is sent.
+      denied: (channel, error) => {
+        const sub = this.#subs.get(channel);
+        this.#subs.delete(channel);
+        sub?.end(error);
+      },
       state: (event) => this.emit('state', event),
-      fatal: (error) => this.#fatal(error),
-      resolve: (channel) => latestCursor(this.#http, channel),
+      fatal: (error) => {
+        for (const sub of this.#subs.values()) sub.end(error);
+        this.#subs.clear();
+        this.emit('error', error);
+        void this.close();
+      },
+      resolve: (channel) => latestCursor(this.#link.http, channel),
     });
-    this.#http = this.#link.http;
     this.#channelLink = {
       client: this,
-      call: (op) => this.#link.caller()?.(op),
-      get: (path) => getJson(this.#http, path),
+      call: (op) => this.#link.live()?.call?.(op),
+      get: (path) => getJson(this.#link.http, path),
     };
   }
 
@@ -71,19 +80,20 @@ export class HeraldClient extends Emitter<ClientEvents> {
    * channel returns the existing subscription (unless a different `after` is asked: that throws).
    */
   subscribe(channel: string, options: SubscribeOptions = {}): Subscription {
-    if (this.#closing !== undefined) throw new HeraldError('closed', 'the client is closed');
+    if (this.#closing) throw new HeraldError('closed', 'the client is closed');
     if (!validChannel(channel)) throw new HeraldError('bad_request', `invalid channel name: ${channel}`);
     const existing = this.#subs.get(channel);
-    if (existing !== undefined) {
+    if (existing) {
       if (options.after === undefined || options.after === existing.cursor) return existing;
       throw new HeraldError('duplicate_subscription', `already subscribed to ${channel} at another cursor`);
     }
-    let sub: Subscription;
-    try {
-      sub = new Subscription(channel, options, this.#channelLink, (s) => this.#release(s));
-    } catch (err) {
-      throw new HeraldError('bad_request', err instanceof Error ? err.message : String(err));
-    }
+    // Throws a bad_request HeraldError for an invalid `after` (ChannelPosition).
+    const sub = new Subscription(channel, options, this.#channelLink, () => {
+      // Unsubscribed: unless the client let it go already (closed, or dropped by the hub).
+      if (this.#subs.get(channel) !== sub) return;
+      this.#subs.delete(channel);
+      this.#link.removed(channel);
+    });
     this.#subs.set(channel, sub);
     this.#link.added(sub);
     return sub;
@@ -95,45 +105,21 @@ export class HeraldClient extends Emitter<ClientEvents> {
    */
   async publish(channel: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     // Async: these throws reject the returned promise, as every failure of a publish does.
-    if (this.#closing !== undefined) throw new HeraldError('closed', 'the client is closed');
+    if (this.#closing) throw new HeraldError('closed', 'the client is closed');
     if (!validChannel(channel)) throw new HeraldError('bad_request', `invalid channel name: ${channel}`);
-    const socket = this.#link.publisher();
-    if (socket !== undefined) return socket(channel, data, options.event);
-    return publishHttp(this.#http, channel, data, options.event);
+    const socket = this.#link.live();
+    if (socket?.publish) return socket.publish(channel, data, options.event);
+    return publishHttp(this.#link.http, channel, data, options.event);
   }
 
   /** Closes the connection, ends every subscription and releases every timer and socket. Idempotent. */
   close(): Promise<void> {
-    if (this.#closing === undefined) {
+    if (!this.#closing) {
       for (const sub of this.#subs.values()) sub.end(undefined);
       this.#subs.clear();
       this.#closing = this.#link.close();
     }
     return this.#closing;
-  }
-
-  #release(sub: Subscription): void {
-    if (this.#subs.get(sub.channel) !== sub) return;
-    this.#subs.delete(sub.channel);
-    this.#link.removed(sub.channel);
-  }
-
-  /**
-   * The hub refused or ended one channel (a subscribe answered with an error, an `unsubscribed` frame
-   * after a token change, a refusal found by probing): the hub holds nothing for it, so nothing is sent.
-   */
-  #drop(channel: string, error: HeraldError): void {
-    const sub = this.#subs.get(channel);
-    if (sub === undefined) return;
-    this.#subs.delete(channel);
-    sub.end(error);
-  }
-
-  #fatal(error: HeraldError): void {
-    for (const sub of this.#subs.values()) sub.end(error);
-    this.#subs.clear();
-    this.emit('error', error);
-    void this.close();
   }
 
   /** Applies one frame to its subscription; returns false when a hole means the stream must be resumed. */
@@ -142,7 +128,7 @@ export class HeraldClient extends Emitter<ClientEvents> {
     const channel =
       frame.type === 'message' ? frame.message.channel : frame.type === 'reset' ? frame.reset.channel : frame.channel;
     const sub = this.#subs.get(channel);
-    if (sub === undefined) return true;
+    if (!sub) return true;
     const position = sub.position;
     if (frame.type === 'member') {
       sub.observe(frame);

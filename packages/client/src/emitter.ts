@@ -11,12 +11,8 @@ export class Emitter<Events extends object> {
 
   /** Adds a listener; returns a function that removes it. */
   on<K extends keyof Events>(type: K, listener: Listener<Events[K]>): () => void {
-    let set = this.#listeners.get(type);
-    if (set === undefined) {
-      set = new Set();
-      this.#listeners.set(type, set);
-    }
-    set.add(listener as Listener<never>);
+    const set = this.#listeners.get(type) ?? new Set();
+    this.#listeners.set(type, set.add(listener as Listener<never>));
     return () => this.off(type, listener);
   }
 
@@ -33,7 +29,7 @@ export class Emitter<Events extends object> {
   /** Calls every listener of `type` with `value`. */
   protected emit<K extends keyof Events>(type: K, value: Events[K]): void {
     const set = this.#listeners.get(type);
-    if (set === undefined) return;
+    if (!set) return;
     for (const listener of [...set]) {
       try {
         (listener as Listener<Events[K]>)(value);

@@ -40,7 +40,7 @@ export class HeraldError extends Error {
   declare readonly retryAfterMs: number | undefined;
 
   constructor(code: HeraldErrorCode | (string & {}), message: string, details: HeraldErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(message, details);
     this.code = code;
     this.status = details.status;
     this.closeCode = details.closeCode;

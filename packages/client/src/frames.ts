@@ -1,11 +1,4 @@
-import {
-  type Cursor,
-  parseMultiCursor,
-  type ServerOp,
-  SSE_EVENTS,
-  type WireMessage,
-  type WireReset,
-} from '@herald/protocol';
+import { parseCursor, type ServerOp, SSE_EVENTS, type WireMessage, type WireReset } from '@herald/protocol';
 
 /**
  * What every transport turns its wire format into, so that resume and delivery logic exists once.
@@ -51,9 +44,15 @@ export function toMessage(value: unknown, channel?: string): WireMessage | undef
   if (!isObject(value)) return undefined;
   const ch = typeof value.channel === 'string' ? value.channel : channel;
   const { offset, time, event } = value;
-  if (ch === undefined || typeof offset !== 'number' || !Number.isSafeInteger(offset)) return undefined;
+  if (ch === undefined || !Number.isSafeInteger(offset)) return undefined;
   if (!('data' in value)) return undefined;
-  const message: WireMessage = { channel: ch, offset, data: value.data, time: typeof time === 'number' ? time : 0 };
+  // isSafeInteger is false for anything that is not a number.
+  const message: WireMessage = {
+    channel: ch,
+    offset: offset as number,
+    data: value.data,
+    time: typeof time === 'number' ? time : 0,
+  };
   if (typeof event === 'string') message.event = event;
   return message;
 }
@@ -62,8 +61,8 @@ export function toMessage(value: unknown, channel?: string): WireMessage | undef
 export function toCompactMessage(value: Json, channel?: string): WireMessage | undefined {
   const ch = typeof value.c === 'string' ? value.c : channel;
   const { o, t, e } = value;
-  if (ch === undefined || typeof o !== 'number' || !Number.isSafeInteger(o) || !('d' in value)) return undefined;
-  const message: WireMessage = { channel: ch, offset: o, data: value.d, time: typeof t === 'number' ? t : 0 };
+  if (ch === undefined || !Number.isSafeInteger(o) || !('d' in value)) return undefined;
+  const message: WireMessage = { channel: ch, offset: o as number, data: value.d, time: typeof t === 'number' ? t : 0 };
   if (typeof e === 'string') message.event = e;
   return message;
 }
@@ -81,8 +80,11 @@ function toClose(value: unknown): Frame | undefined {
   return { type: 'close', code: value.code, reason: typeof value.reason === 'string' ? value.reason : '' };
 }
 
-/** Parses one multiplexed-WebSocket text frame (contract section 6). */
-export function parseWsFrame(text: string): Frame | Reply | Dropped | 'pong' | undefined {
+/**
+ * Parses one multiplexed-WebSocket text frame (contract section 6). A `pong` is undefined like any
+ * frame the client does not act on: it only matters as a sign of life, which every frame is.
+ */
+export function parseWsFrame(text: string): Frame | Reply | Dropped | undefined {
   const value = parseJson(text);
   if (!isObject(value)) return undefined;
   // The ops the hub sends are the protocol's ServerOp: a case for an op it never sends fails to compile.
@@ -97,11 +99,8 @@ export function parseWsFrame(text: string): Frame | Reply | Dropped | 'pong' | u
       return reset && { type: 'reset', reset };
     }
     case 'ok':
-      return { ref: value.ref, ok: true, body: value };
     case 'error':
-      return { ref: value.ref, ok: false, body: value };
-    case 'pong':
-      return 'pong';
+      return { ref: value.ref, ok: op === 'ok', body: value };
     case 'join':
     case 'leave':
       // Read by the presence module (kept out of the core bundle), which checks the member's fields.
@@ -128,7 +127,7 @@ export function parseWsFrame(text: string): Frame | Reply | Dropped | 'pong' | u
 
 /** Parses one NDJSON line (contract section 5); an empty line is a heartbeat and yields undefined. */
 export function parseNdjsonLine(line: string): Frame | undefined {
-  if (line.trim() === '') return undefined;
+  // A blank line is no JSON: parseJson gives undefined for it.
   const value = parseJson(line);
   if (!isObject(value)) return undefined;
   if (isObject(value.subscribed)) {
@@ -145,12 +144,15 @@ export function parseNdjsonLine(line: string): Frame | undefined {
   return message && { type: 'message', message };
 }
 
-/** Epoch of `channel` in a positional multi-channel cursor (see protocol `formatMultiCursor`). */
+/**
+ * Epoch of `channel` in a positional multi-channel cursor (see protocol `formatMultiCursor`): its
+ * entry alone is read, so a cursor of another length than the request's channels tells nothing.
+ */
 export function epochIn(cursor: string | undefined, channels: readonly string[], channel: string): string | undefined {
-  if (cursor === undefined) return undefined;
-  const entries: Cursor[] | undefined = parseMultiCursor(cursor, channels.length);
-  const entry = entries?.[channels.indexOf(channel)];
-  return entry === undefined || entry === 'start' ? undefined : entry.epoch;
+  const entries = cursor?.split(',');
+  const entry = entries?.length === channels.length ? entries[channels.indexOf(channel)] : undefined;
+  const parsed = entry === undefined ? undefined : parseCursor(entry);
+  return typeof parsed === 'object' ? parsed.epoch : undefined; // not for `0` ('start')
 }
 
 /** Parses one SSE event from `/v1/events` (contract section 4, many-channel framing). */
@@ -166,7 +168,7 @@ export function parseSseEvent(
   }
   if (event.event === SSE_EVENTS.close) return toClose(value);
   const message = toMessage(value, single);
-  if (message === undefined) return undefined;
+  if (!message) return undefined;
   return { type: 'message', message, epoch: epochIn(event.id, channels, message.channel) };
 }
 
@@ -183,8 +185,7 @@ export function parsePullBody(body: unknown, channels: readonly string[]): { fra
   const cursor = typeof body.cursor === 'string' ? body.cursor : undefined;
   for (const item of Array.isArray(body.messages) ? body.messages : []) {
     const message = toMessage(item, channel);
-    if (message !== undefined)
-      frames.push({ type: 'message', message, epoch: epochIn(cursor, channels, message.channel) });
+    if (message) frames.push({ type: 'message', message, epoch: epochIn(cursor, channels, message.channel) });
   }
   return { frames, more: body.more === true };
 }

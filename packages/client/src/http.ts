@@ -15,25 +15,23 @@ export function retryAfterMs(value: string | null): number | undefined {
 
 /** Turns a non-2xx answer into a HeraldError, reading the contract's `{"error":{code,message}}` body. */
 export async function errorFrom(res: Response): Promise<HeraldError> {
-  let code = `http_${res.status}`;
-  let message = `HTTP ${res.status}`;
-  try {
-    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
-    if (typeof body.error?.code === 'string') code = body.error.code;
-    if (typeof body.error?.message === 'string') message = body.error.message;
-  } catch {
-    // Not a Herald error body (a proxy's page): the status says enough.
-  }
-  return new HeraldError(code, message, {
-    status: res.status,
-    retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
-  });
+  // Not a Herald error body (a proxy's page, or no JSON at all): the status says enough.
+  const body = (await res.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown } } | null;
+  const { code, message } = body?.error ?? {};
+  return new HeraldError(
+    typeof code === 'string' ? code : `http_${res.status}`,
+    typeof message === 'string' ? message : `HTTP ${res.status}`,
+    {
+      status: res.status,
+      retryAfterMs: retryAfterMs(res.headers.get('retry-after')),
+    },
+  );
 }
 
 /** The failure of a transport whose request got an HTTP error answer. */
 export async function httpFailure(res: Response, opened: boolean): Promise<Failure> {
   const error = await errorFrom(res);
-  return { kind: 'http', opened, status: res.status, reason: error.message, error, retryAfterMs: error.retryAfterMs };
+  return { kind: 'http', opened, status: res.status, reason: error.message, error };
 }
 
 /** Feeds a fetch response body, decoded as UTF-8, to `onText` until it ends. */

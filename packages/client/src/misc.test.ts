@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
+import { connect } from './index.ts';
 import { type ChannelLink, Subscription } from './subscription.ts';
 import { Timers } from './timers.ts';
-import { jwtExpiry, refreshDelay, TokenSource } from './token.ts';
+import { jwtExpiry, refreshDelay, tokenSource } from './token.ts';
 import { pollDelay } from './transports/poll.ts';
 import { eventsUrl, httpBase, toWsUrl } from './urls.ts';
 
@@ -9,6 +10,14 @@ import { eventsUrl, httpBase, toWsUrl } from './urls.ts';
 const NO_LINK = {} as ChannelLink;
 
 describe('small rules', () => {
+  it('subscribe() throws bad_request for a cursor that is not one', async () => {
+    const client = connect('http://127.0.0.1:9', { transports: ['poll'], storage: null, reportFallbacks: false });
+    const refused = (message: string) => expect.objectContaining({ code: 'bad_request', message });
+    expect(() => client.subscribe('a', { after: 'nope' })).toThrow(refused('invalid cursor: nope'));
+    expect(() => client.subscribe('a', { after: 7 as unknown as string })).toThrow(refused('invalid cursor: 7'));
+    await client.close();
+  });
+
   it('clamps Herald-Poll-Interval into the client bounds', () => {
     expect(pollDelay('2500', 1000, 30_000)).toBe(2500);
     expect(pollDelay('10', 1000, 30_000)).toBe(1000);
@@ -45,7 +54,7 @@ describe('small rules', () => {
     try {
       const jwt = (exp: number): string => `h.${btoa(JSON.stringify({ exp })).replace(/=+$/, '')}.s`;
       let answer: (token: string) => void = () => {};
-      const tokens = new TokenSource(undefined, (refresh) =>
+      const tokens = tokenSource(undefined, (refresh) =>
         refresh ? new Promise<string>((resolve) => (answer = resolve)) : jwt(Date.now() / 1000 + 10),
       );
       await tokens.current();
@@ -63,7 +72,7 @@ describe('small rules', () => {
       answer(jwt(Date.now() / 1000 + 10));
       await vi.advanceTimersByTimeAsync(0);
       expect(used).toEqual([]);
-      expect(timers.size).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
     } finally {
       vi.useRealTimers();
     }

@@ -56,20 +56,27 @@ export interface ConnectOptions extends PlatformOptions {
   random?: () => number;
 }
 
-/** Resolved options: every default in one place. */
-export interface ResolvedOptions {
-  backoff: BackoffOptions;
-  heartbeat: WatchdogOptions;
-  openTimeout: number;
-  upgradeAfter: number;
-  stableAfter: number;
-  pauseWhenHidden: boolean;
-  reportFallbacks: boolean;
-  random: () => number;
-  /** Where the working transport is remembered (null: nowhere). */
-  storage: StorageLike | null;
-  timings: TransportTimings;
-}
+/** Defaults of the options that are one value each (ms unless named otherwise): every default in one table. */
+const DEFAULTS = {
+  openTimeout: 8_000,
+  longPollWait: 25, // s; the hub's default cap
+  requestTimeout: 10_000,
+  publishTimeout: 10_000,
+  upgradeAfter: 300_000,
+  stableAfter: 5_000,
+  pauseWhenHidden: true,
+  reportFallbacks: true,
+  random: Math.random,
+};
+
+/** Resolved options, one object that is also the transports' timings. */
+export type ResolvedOptions = typeof DEFAULTS &
+  TransportTimings & {
+    backoff: BackoffOptions;
+    heartbeat: WatchdogOptions;
+    /** Where the working transport is remembered (null: nowhere). */
+    storage: StorageLike | null;
+  };
 
 /** Reads `globalThis.sessionStorage` if the platform has it and allows it (it throws in some sandboxes). */
 function defaultStorage(): StorageLike | null {
@@ -81,27 +88,20 @@ function defaultStorage(): StorageLike | null {
   }
 }
 
-/** Applies defaults. */
+/** Applies defaults; an option given as undefined gets its default too. */
 export function resolveOptions(o: ConnectOptions): ResolvedOptions {
+  const given = o as Record<string, unknown>;
+  const flat: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(DEFAULTS)) flat[key] = given[key] ?? value;
   return {
+    ...(flat as typeof DEFAULTS),
     backoff: { ...DEFAULT_BACKOFF, ...o.backoff },
     heartbeat: {
       ping: o.heartbeat?.ping ?? 20_000, // under common 30-60 s idle cuts
       timeout: o.heartbeat?.timeout ?? 40_000, // two missed 15 s hub heartbeats, plus margin
     },
-    openTimeout: o.openTimeout ?? 8_000,
-    upgradeAfter: o.upgradeAfter ?? 300_000,
-    stableAfter: o.stableAfter ?? 5_000,
-    pauseWhenHidden: o.pauseWhenHidden ?? true,
-    reportFallbacks: o.reportFallbacks ?? true,
-    random: o.random ?? Math.random,
+    pollMin: o.pollInterval?.min ?? 1_000,
+    pollMax: o.pollInterval?.max ?? 30_000,
     storage: o.storage === undefined ? defaultStorage() : o.storage,
-    timings: {
-      longPollWait: o.longPollWait ?? 25, // s; the hub's default cap
-      pollMin: o.pollInterval?.min ?? 1_000,
-      pollMax: o.pollInterval?.max ?? 30_000,
-      requestTimeout: o.requestTimeout ?? 10_000,
-      publishTimeout: o.publishTimeout ?? 10_000,
-    },
   };
 }

@@ -81,11 +81,11 @@ export function globalPlatform(
   const g = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchLike };
   const WS = options.WebSocket ?? g.WebSocket;
   // Bound: a browser throws "Illegal invocation" when fetch is called as another object's method.
-  const f = options.fetch ?? (g.fetch === undefined ? undefined : g.fetch.bind(globalThis));
+  const f = options.fetch ?? g.fetch?.bind(globalThis);
   return {
     fetch: f,
     // Offers compact message frames; a hub (or an injected class) that does not take them up sends the default ones.
-    openWebSocket: WS === undefined ? undefined : (url, token) => new WS(withToken(url, token), COMPACT_PROTOCOL),
+    openWebSocket: WS && ((url, token) => new WS(withToken(url, token), COMPACT_PROTOCOL)),
     // Only used when given: the fetch-based reader sees heartbeats, which EventSource hides.
     EventSource: options.EventSource,
     sseParser,
@@ -95,5 +95,5 @@ export function globalPlatform(
 
 /** True when fetch can stream a response body (needed by the SSE and NDJSON readers). */
 export function canStream(platform: Platform): boolean {
-  return platform.fetch !== undefined && typeof ReadableStream !== 'undefined' && typeof TextDecoder !== 'undefined';
+  return !!platform.fetch && typeof ReadableStream !== 'undefined' && typeof TextDecoder !== 'undefined';
 }

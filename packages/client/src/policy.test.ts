@@ -1,6 +1,8 @@
+import { CLOSE_CODES, reconnectAdvice } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
-import { decide, type PolicyState } from './policy.ts';
-import { TransportSelector } from './selector.ts';
+import { HeraldError } from './errors.ts';
+import { decide, FATAL_CLOSE_NAMES, type PolicyState, SLOW_CONSUMER, TOKEN_EXPIRED, UNAUTHORIZED } from './policy.ts';
+import { transportSelector } from './selector.ts';
 import type { Failure } from './transports/types.ts';
 
 function state(over: Partial<PolicyState> = {}): PolicyState {
@@ -11,13 +13,25 @@ function state(over: Partial<PolicyState> = {}): PolicyState {
     anonymous: false,
     backoff: { base: 1000, cap: 8000 },
     random: () => 0.5,
-    selector: new TransportSelector(['websocket', 'sse']),
+    selector: transportSelector(['websocket', 'sse']),
     ...over,
   };
 }
 const closed = (code: number): Failure => ({ kind: 'server', opened: true, code, reason: `closed ${code}` });
 
 describe('decide (reconnect policy)', () => {
+  it("names close codes as the protocol's table does (the bundle carries only the fatal ones)", () => {
+    expect([UNAUTHORIZED, TOKEN_EXPIRED, SLOW_CONSUMER]).toEqual([
+      CLOSE_CODES.unauthorized,
+      CLOSE_CODES.token_expired,
+      CLOSE_CODES.slow_consumer,
+    ]);
+    const fatal = Object.entries(CLOSE_CODES).filter(
+      ([, code]) => reconnectAdvice(code) === 'never' || code === UNAUTHORIZED || code === TOKEN_EXPIRED,
+    );
+    expect(FATAL_CLOSE_NAMES).toEqual(Object.fromEntries(fatal.map(([name, code]) => [code, name])));
+  });
+
   it('never reconnects after 4000-4099 and protocol-violation codes', () => {
     for (const code of [4000, 4003, 4099, 1002, 1008, 1009]) {
       expect(decide(closed(code), state())).toMatchObject({ type: 'fatal', error: { closeCode: code } });
@@ -56,7 +70,8 @@ describe('decide (reconnect policy)', () => {
   it('falls back at once, and honours Retry-After on overload', () => {
     const refused: Failure = { kind: 'refused', opened: false, reason: 'x' };
     expect(decide(refused, state())).toMatchObject({ type: 'retry', delay: 0, fallback: { to: 'sse' } });
-    const busy: Failure = { kind: 'http', status: 503, opened: false, reason: 'x', retryAfterMs: 3000 };
+    const error = new HeraldError('unavailable', 'x', { status: 503, retryAfterMs: 3000 });
+    const busy: Failure = { kind: 'http', status: 503, opened: false, reason: 'x', error };
     expect(decide(busy, state())).toMatchObject({ type: 'retry', delay: 3000 });
   });
 });

@@ -1,4 +1,4 @@
-import { CLOSE_CODES, reconnectAdvice } from '@herald/protocol';
+import { reconnectAdvice } from '@herald/protocol';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import { HeraldError } from './errors.ts';
 import type { Fallback, TransportSelector } from './selector.ts';
@@ -11,7 +11,8 @@ export type Action =
   | { type: 'reauth' }
   /** A multi-channel request was refused (400/403/401 without token): find which channels, drop them, go on. */
   | { type: 'probe'; error: HeraldError }
-  | { type: 'retry'; delay: number; catchUp: boolean; fallback?: Fallback };
+  /** `catchUp`: by pull first (after a slow-consumer cut). */
+  | { type: 'retry'; delay: number; catchUp?: boolean; fallback?: Fallback };
 
 /** What the decision depends on besides the failure. */
 export interface PolicyState {
@@ -28,12 +29,33 @@ export interface PolicyState {
   selector: TransportSelector;
 }
 
-const CODE_NAMES = new Map<number, string>(Object.entries(CLOSE_CODES).map(([name, code]) => [code, name]));
+/**
+ * The protocol's names (CLOSE_CODES) of the close codes that can end a client, which its error
+ * carries as `code`: those reconnectAdvice says never to retry, and the auth ones when no new token
+ * can be had. Only these: the whole table would weigh in the browser bundle for codes that are
+ * retried. policy.test.ts checks them against CLOSE_CODES.
+ */
+/** Close codes the rules below name (CLOSE_CODES' values, checked by policy.test.ts too). */
+export const UNAUTHORIZED = 4001;
+export const TOKEN_EXPIRED = 4200;
+export const SLOW_CONSUMER = 4100;
+
+export const FATAL_CLOSE_NAMES: Readonly<Record<number, string>> = {
+  1002: 'protocol_error',
+  1007: 'invalid_payload',
+  1008: 'policy_violation',
+  1009: 'message_too_big',
+  4000: 'bad_request',
+  4001: 'unauthorized',
+  4003: 'forbidden',
+  4004: 'not_found',
+  4200: 'token_expired',
+};
 
 /** The error of a connection the hub closed for good (close codes 4000-4099, 1002, 1007-1009). */
 function closeError(failure: Failure): HeraldError {
   const code = failure.code ?? 0;
-  return new HeraldError(CODE_NAMES.get(code) ?? `close_${code}`, failure.reason || `closed with ${code}`, {
+  return new HeraldError(FATAL_CLOSE_NAMES[code] ?? `close_${code}`, failure.reason || `closed with ${code}`, {
     closeCode: code,
   });
 }
@@ -49,8 +71,7 @@ function closeError(failure: Failure): HeraldError {
  */
 export function decide(failure: Failure, s: PolicyState): Action {
   const code = failure.code;
-  const unauthorized =
-    failure.status === 401 || code === CLOSE_CODES.unauthorized || code === CLOSE_CODES.token_expired;
+  const unauthorized = failure.status === 401 || code === UNAUTHORIZED || code === TOKEN_EXPIRED;
   if (unauthorized) {
     if (s.canReauth) return { type: 'reauth' };
     if (s.anonymous && failure.kind === 'http') {
@@ -66,19 +87,19 @@ export function decide(failure: Failure, s: PolicyState): Action {
     const advice = reconnectAdvice(code);
     if (advice === 'never') return { type: 'fatal', error: closeError(failure) };
     const delay = advice === 'now' && s.attempts === 0 ? 0 : jitter();
-    return { type: 'retry', delay, catchUp: code === CLOSE_CODES.slow_consumer };
+    return { type: 'retry', delay, catchUp: code === SLOW_CONSUMER };
   }
   if (failure.kind === 'http' && (failure.status === 400 || failure.status === 403)) {
     const error = failure.error ?? new HeraldError('forbidden', failure.reason, { status: failure.status });
     return { type: 'probe', error };
   }
-  const decision = s.selector.failed(failure, s.lifetimeMs);
-  if (decision.action === 'fallback') {
+  const move = s.selector.failed(failure, s.lifetimeMs);
+  if (move) {
     // Falling back is not a failure of the hub: try the next transport at once, unless every
     // transport failed in turn, which is an outage: then back off.
-    return { type: 'retry', delay: decision.wrapped ? jitter() : 0, catchUp: false, fallback: decision.fallback };
+    return { type: 'retry', delay: move.wrapped ? jitter() : 0, fallback: move.fallback };
   }
-  return { type: 'retry', delay: jitter(failure.retryAfterMs), catchUp: false };
+  return { type: 'retry', delay: jitter(failure.error?.retryAfterMs) };
 }
 
 /** The failure of an attempt that failed before a connection existed (pinning, catch-up). */

@@ -3,19 +3,34 @@ import { HeraldError as Err, type HeraldError } from './errors.ts';
 import type { Host } from './host.ts';
 import type { HttpContext } from './http.ts';
 import { recallTransport, rememberTransport } from './memory.ts';
-import { type ConnectOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { type ConnectOptions, resolveOptions } from './options.ts';
 import type { Platform } from './platform.ts';
 import { decide, failureOf, openTimeoutFailure } from './policy.ts';
 import { prepare, probeChannels, reporter } from './recovery.ts';
-import { type Fallback, TransportSelector } from './selector.ts';
+import { transportSelector } from './selector.ts';
 import { type ConnectionState, nextState, type StateEvent } from './state.ts';
 import type { Subscription } from './subscription.ts';
 import { Timers } from './timers.ts';
-import { TokenSource } from './token.ts';
+import { tokenSource } from './token.ts';
 import { transportFactory, usableTransports } from './transports/index.ts';
 import { type Connection, type Failure, isMultiplexed, type Sink, type TransportFactory } from './transports/types.ts';
 import { httpBase } from './urls.ts';
-import { Watchdog } from './watchdog.ts';
+import { watch } from './watchdog.ts';
+
+/** What the client uses of its reconnector. */
+export interface Reconnector {
+  readonly http: HttpContext;
+  /** The current state. */
+  readonly state: StateEvent;
+  /** A subscription was added: tell the multiplexed socket, or reopen the shared request. */
+  added(sub: Subscription): void;
+  /** A subscription was removed. */
+  removed(channel: string): void;
+  /** The connection while it is open (its socket publishes and calls), else undefined. */
+  live(): Connection | undefined;
+  /** Stops everything. */
+  close(): Promise<void>;
+}
 
 /**
  * Keeps one connection alive for a client: opens the selected transport, watches it (open timer,
@@ -23,287 +38,236 @@ import { Watchdog } from './watchdog.ts';
  * up, fall back, back off, or stop. Each connection attempt has a generation number; callbacks from
  * an older generation are ignored, so a late event can never act on a newer connection.
  */
-export class Reconnector {
-  readonly http: HttpContext;
-  readonly #o: ResolvedOptions;
-  readonly #platform: Platform;
-  readonly #host: Host;
-  readonly #tokens: TokenSource;
-  readonly #selector: TransportSelector;
-  readonly #life = new AbortController();
-  readonly #timers = new Timers();
-  readonly #watchdog: Watchdog;
-  readonly #detachEnvironment: () => void;
-  readonly #report: (fallback: Fallback) => void;
-  #state: StateEvent;
-  #conn: Connection | undefined;
-  #gen = 0;
-  #everOpen = false;
-  #openedAt: number | undefined;
-  #attempts = 0;
-  #reauthed = false;
-  #catchUp = false;
-  #paused = false;
-  #closed = false;
+export function reconnector(url: string, options: ConnectOptions, platform: Platform, host: Host): Reconnector {
+  const o = resolveOptions(options);
+  const tokens = tokenSource(options.token, options.getToken);
+  const selector = transportSelector(usableTransports(options.transports, platform), recallTransport(o.storage));
+  const life = new AbortController();
+  const timers = new Timers();
+  /** Feeds the watchdog of the open connection (a no-op until one is watched). */
+  let feed = (): void => {};
+  let state: StateEvent = { state: 'connecting', transport: selector.current };
+  let conn: Connection | undefined;
+  let gen = 0;
+  let everOpen = false;
+  let openedAt: number | undefined;
+  let attempts = 0;
+  let reauthed = false;
+  let catchUp = false;
+  let paused = false;
+  let closed = false;
 
-  constructor(url: string, options: ConnectOptions, platform: Platform, host: Host) {
-    const o = resolveOptions(options);
-    this.#o = o;
-    this.#platform = platform;
-    this.#host = host;
-    this.#tokens = new TokenSource(options.token, options.getToken);
-    this.#selector = new TransportSelector(usableTransports(options.transports, platform), recallTransport(o.storage));
-    this.#watchdog = new Watchdog(this.#timers, o.heartbeat);
-    this.#state = { state: 'connecting', transport: this.#selector.current };
-    const f = platform.fetch ?? (() => Promise.reject(new Err('unsupported', 'no fetch implementation')));
-    this.http = { base: httpBase(url), fetch: f, headers: (extra) => this.#headers(extra), signal: this.#life.signal };
-    this.#report = o.reportFallbacks ? reporter(this.http) : () => {};
-    this.#detachEnvironment = watchEnvironment({
-      visibility: (hidden) => this.#visibility(hidden),
-      online: () => this.#timers.has('retry') && this.#restart(),
-    });
-    // Deferred so that subscriptions made right after connect() share the first connection.
-    queueMicrotask(() => void this.#attempt());
-  }
-
-  /** The current state. */
-  get state(): StateEvent {
-    return this.#state;
-  }
-
-  /** A subscription was added: tell the multiplexed socket, or reopen the shared request. */
-  added(sub: Subscription): void {
-    const conn = this.#conn;
-    if (conn?.subscribe !== undefined) {
-      if (conn.phase === 'open') conn.subscribe(sub.channel, sub.cursor, sub.info);
-    } else if (conn !== undefined || this.#state.state === 'open') this.#scheduleRestart();
-  }
-
-  /** A subscription was removed. */
-  removed(channel: string): void {
-    const conn = this.#conn;
-    if (conn?.unsubscribe !== undefined) {
-      if (conn.phase === 'open') conn.unsubscribe(channel);
-    } else if (conn !== undefined) this.#scheduleRestart();
-  }
-
-  /** Publishing over the open socket, if there is one. */
-  publisher(): Connection['publish'] {
-    const conn = this.#conn;
-    return conn?.phase === 'open' ? conn.publish?.bind(conn) : undefined;
-  }
-
-  /** Ops with an answer over the open socket (`op: presence`), if there is one. */
-  caller(): Connection['call'] {
-    const conn = this.#conn;
-    return conn?.phase === 'open' ? conn.call?.bind(conn) : undefined;
-  }
-
-  /** Stops everything. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#timers.clearAll();
-    this.#life.abort();
-    this.#detachEnvironment();
-    const closing = this.#discard();
-    this.#setState('closed', { reason: 'closed' });
-    await closing;
-  }
+  const headers = (extra: Record<string, string> = {}): Record<string, string> => {
+    const token = tokens.value;
+    return token === undefined ? extra : { ...extra, authorization: `Bearer ${token}` };
+  };
+  const f = platform.fetch ?? (() => Promise.reject(new Err('unsupported', 'no fetch implementation')));
+  const http: HttpContext = { base: httpBase(url), fetch: f, headers, signal: life.signal };
+  const report = o.reportFallbacks ? reporter(http) : () => {};
 
   /** Drops the current connection; its late callbacks carry an old generation and are ignored. */
-  #discard(): Promise<void> | undefined {
-    this.#gen++;
-    const conn = this.#conn;
-    this.#conn = undefined;
-    return conn?.close();
-  }
+  const discard = (): Promise<void> | undefined => {
+    gen++;
+    const dropped = conn;
+    conn = undefined;
+    return dropped?.close();
+  };
 
-  /** No token is sent: a 401 is then about a channel that needs credentials, not about the client. */
-  get #anonymous(): boolean {
-    return this.#tokens.value === undefined;
-  }
+  const setState = (next: ConnectionState, extra: Omit<StateEvent, 'state' | 'transport'> = {}): void => {
+    const { event, changed } = nextState(state, next, selector.current, extra);
+    state = event;
+    if (changed) host.state(event);
+  };
 
-  #headers(extra: Record<string, string> = {}): Record<string, string> {
-    const token = this.#tokens.value;
-    return token === undefined ? extra : { ...extra, authorization: `Bearer ${token}` };
-  }
-
-  #setState(state: ConnectionState, extra: Omit<StateEvent, 'state' | 'transport'> = {}): void {
-    const { event, changed } = nextState(this.#state, state, this.#selector.current, extra);
-    this.#state = event;
-    if (changed) this.#host.state(event);
-  }
-
-  async #attempt(): Promise<void> {
-    if (this.#closed || this.#paused) return;
-    const gen = ++this.#gen;
-    const name = this.#selector.current;
-    const stale = (): boolean => gen !== this.#gen || this.#closed;
+  const attempt = async (): Promise<void> => {
+    if (closed || paused) return;
+    const mine = ++gen;
+    const name = selector.current;
+    const stale = (): boolean => mine !== gen || closed;
     try {
-      const needed = await prepare({
-        http: this.http,
-        host: this.#host,
-        tokens: this.#tokens,
-        catchUp: this.#catchUp,
-        stale,
-        multiplexed: isMultiplexed(name),
-      });
+      const needed = await prepare({ http, host, tokens, catchUp, stale, multiplexed: isMultiplexed(name) });
       if (stale()) return;
-      this.#catchUp = false;
+      catchUp = false;
       // Nothing to receive and publishing goes over HTTP: no connection is needed until a subscribe.
       if (!needed) {
-        this.#setState('open');
+        setState('open');
         return;
       }
     } catch (err) {
-      if (!stale()) this.#failed(gen, failureOf(err));
+      if (!stale()) failed(mine, failureOf(err));
       return;
     } finally {
-      this.#scheduleTokenRefresh();
+      // Only while not closed: close() cleared the timers, and a new one would keep a Node process alive.
+      tokens.keepFresh(timers, useToken, () => !closed);
     }
     // The selector holds only transports this platform offers (usableTransports).
-    const factory = transportFactory(name, this.#platform) as TransportFactory;
+    const factory = transportFactory(name, platform) as TransportFactory;
     const sink: Sink = {
-      opened: () => gen === this.#gen && this.#opened(),
-      alive: () => this.#watchdog.feed(),
-      frame: (frame) => gen === this.#gen && !this.#host.frame(frame) && this.#restart(),
-      denied: (channel, error) => gen === this.#gen && this.#host.denied(channel, error),
-      failed: (failure) => this.#failed(gen, failure),
+      opened: () => mine === gen && opened(),
+      alive: () => feed(),
+      frame: (frame) => mine === gen && !host.frame(frame) && restart(),
+      denied: (channel, error) => mine === gen && host.denied(channel, error),
+      failed: (failure) => failed(mine, failure),
     };
-    this.#conn = factory(
+    conn = factory(
       {
-        base: this.http.base,
-        platform: this.#platform,
-        token: this.#tokens.value,
-        timings: this.#o.timings,
+        base: http.base,
+        platform,
+        token: tokens.value,
+        timings: o,
         // The subscriptions themselves: every transport reads their cursors at once, when it asks.
-        positions: () => this.#host.subscriptions(),
-        headers: (extra) => this.#headers(extra),
+        positions: () => host.subscriptions(),
+        headers,
       },
       sink,
     );
-    this.#timers.set('open', this.#o.openTimeout, () => this.#diagnose(gen));
-  }
+    timers.set('open', o.openTimeout, () => diagnose(mine));
+  };
 
-  #opened(): void {
-    this.#timers.clear('open');
-    this.#openedAt = Date.now();
-    this.#everOpen = true;
-    this.#reauthed = false;
-    this.#setState('open');
-    rememberTransport(this.#o.storage, this.#selector.current);
-    const conn = this.#conn;
-    if (conn?.watched) {
-      const gen = this.#gen;
-      this.#watchdog.start(conn.ping?.bind(conn), (silent) =>
-        this.#failed(gen, { kind: 'dead', opened: true, reason: `no data or heartbeat for ${silent} ms` }),
+  const opened = (): void => {
+    timers.clear('open');
+    openedAt = Date.now();
+    everOpen = true;
+    reauthed = false;
+    setState('open');
+    rememberTransport(o.storage, selector.current);
+    const watched = conn;
+    if (watched?.watched) {
+      const mine = gen;
+      feed = watch(timers, o.heartbeat, watched.ping?.bind(watched), (silent) =>
+        failed(mine, { kind: 'dead', opened: true, reason: `no data or heartbeat for ${silent} ms` }),
       );
     }
-    if (this.#selector.degraded && this.#o.upgradeAfter > 0) {
-      this.#timers.set('upgrade', this.#o.upgradeAfter, () => {
-        if (this.#selector.upgrade() !== undefined) this.#restart();
+    if (selector.degraded && o.upgradeAfter > 0) {
+      timers.set('upgrade', o.upgradeAfter, () => {
+        if (selector.upgrade() !== undefined) restart();
       });
     }
-  }
+  };
 
   /** The open timer fired: name what is wrong (buffered stream vs no answer at all). */
-  #diagnose(gen: number): void {
-    const conn = this.#conn;
-    if (gen !== this.#gen || conn === undefined || conn.phase === 'open') return;
-    void conn.close();
-    this.#failed(gen, openTimeoutFailure(conn.phase, this.#o.openTimeout));
-  }
+  const diagnose = (mine: number): void => {
+    const opening = conn;
+    if (mine !== gen || !opening || opening.phase === 'open') return;
+    void opening.close();
+    failed(mine, openTimeoutFailure(opening.phase, o.openTimeout));
+  };
 
-  #failed(gen: number, failure: Failure): void {
-    if (gen !== this.#gen || this.#closed) return;
-    void this.#discard();
-    this.#timers.clear('open', 'watchdog', 'upgrade');
-    const lifetimeMs = this.#openedAt === undefined ? 0 : Date.now() - this.#openedAt;
-    this.#openedAt = undefined;
-    if (lifetimeMs >= this.#o.stableAfter) this.#attempts = 0;
+  const failed = (mine: number, failure: Failure): void => {
+    if (mine !== gen || closed) return;
+    void discard();
+    timers.clear('open', 'watchdog', 'upgrade');
+    const lifetimeMs = openedAt === undefined ? 0 : Date.now() - openedAt;
+    openedAt = undefined;
+    if (lifetimeMs >= o.stableAfter) attempts = 0;
     const action = decide(failure, {
-      attempts: this.#attempts,
+      attempts,
       lifetimeMs,
-      canReauth: this.#tokens.refreshable && !this.#reauthed,
-      anonymous: this.#anonymous,
-      backoff: this.#o.backoff,
-      random: this.#o.random,
-      selector: this.#selector,
+      canReauth: tokens.refreshable && !reauthed,
+      // No token is sent: a 401 is then about a channel that needs credentials, not about the client.
+      anonymous: tokens.value === undefined,
+      backoff: o.backoff,
+      random: o.random,
+      selector,
     });
-    const waiting: ConnectionState = this.#everOpen ? 'reconnecting' : 'connecting';
+    const waiting: ConnectionState = everOpen ? 'reconnecting' : 'connecting';
     switch (action.type) {
       case 'fatal':
-        this.#setState('closed', { reason: action.error.message, error: action.error });
-        this.#host.fatal(action.error);
+        setState('closed', { reason: action.error.message, error: action.error });
+        host.fatal(action.error);
         return;
       case 'reauth':
-        this.#reauthed = true;
-        this.#setState(waiting, { reason: failure.reason, delay: 0 });
-        this.#tokens.refresh().then(
-          () => this.#restart(),
-          (err: unknown) => this.#host.fatal(new Err('unauthorized', 'getToken failed', { cause: err })),
-        );
+        reauthed = true;
+        setState(waiting, { reason: failure.reason, delay: 0 });
+        tokens
+          .refresh()
+          .then(restart, (err: unknown) => host.fatal(new Err('unauthorized', 'getToken failed', { cause: err })));
         return;
       case 'probe':
-        void this.#probe(action.error, waiting);
+        void probe(action.error, waiting);
         return;
       case 'retry':
-        this.#catchUp ||= action.catchUp;
-        if (action.fallback !== undefined) this.#report(action.fallback);
-        this.#attempts++;
+        catchUp ||= action.catchUp === true;
+        if (action.fallback) report(action.fallback);
+        attempts++;
         // The state event names a fallback only when there is one.
-        this.#setState(waiting, {
+        setState(waiting, {
           reason: failure.reason,
           delay: action.delay,
           ...(action.fallback && { fallback: action.fallback }),
         });
-        this.#timers.set('retry', action.delay, () => void this.#attempt());
+        timers.set('retry', action.delay, () => void attempt());
     }
-  }
+  };
 
   /** A multi-channel request was refused: drop the channels refused alone; stop if none is. */
-  async #probe(error: HeraldError, waiting: ConnectionState): Promise<void> {
-    this.#setState(waiting, { reason: error.message });
-    const dropped = await probeChannels(this.#host.subscriptions(), this.#host, this.#anonymous);
-    if (this.#closed) return;
-    if (dropped === 0) this.#host.fatal(error);
-    else this.#restart();
-  }
+  const probe = async (error: HeraldError, waiting: ConnectionState): Promise<void> => {
+    setState(waiting, { reason: error.message });
+    const dropped = await probeChannels(host.subscriptions(), host, tokens.value === undefined);
+    if (closed) return;
+    if (dropped === 0) host.fatal(error);
+    else restart();
+  };
 
-  #restart(): void {
-    if (this.#closed) return;
-    void this.#discard();
-    this.#timers.clear('open', 'watchdog', 'upgrade', 'retry');
-    void this.#attempt();
-  }
+  const restart = (): void => {
+    if (closed) return;
+    void discard();
+    timers.clear('open', 'watchdog', 'upgrade', 'retry');
+    void attempt();
+  };
 
-  #scheduleRestart(): void {
-    if (this.#timers.has('retry') || this.#timers.has('resubscribe')) return;
+  const scheduleRestart = (): void => {
+    if (timers.has('retry') || timers.has('resubscribe')) return;
     // Coalesces many subscribe() calls in one tick into one new request.
-    this.#timers.set('resubscribe', 0, () => this.#restart());
-  }
+    timers.set('resubscribe', 0, restart);
+  };
 
-  #scheduleTokenRefresh(): void {
-    // Only while not closed: close() cleared the timers, and a new one would keep a Node process alive.
-    const active = (): boolean => !this.#closed;
-    this.#tokens.keepFresh(this.#timers, (token) => this.#useToken(token), active);
-  }
+  const useToken = (token: string): void => {
+    if (conn?.auth && conn.phase === 'open') conn.auth(token);
+    else if (conn?.watched) restart(); // a stream carries its token from the start
+  };
 
-  #useToken(token: string): void {
-    const conn = this.#conn;
-    if (conn?.auth !== undefined && conn.phase === 'open') conn.auth(token);
-    else if (conn?.watched) this.#restart(); // a stream carries its token from the start
-  }
+  const detachEnvironment = watchEnvironment({
+    visibility(hidden) {
+      const polling = selector.current === 'poll' || selector.current === 'long-poll';
+      if (hidden && polling && o.pauseWhenHidden && !paused) {
+        paused = true;
+        void discard();
+      } else if (!hidden && paused) {
+        paused = false;
+        restart();
+      }
+    },
+    online: () => timers.has('retry') && restart(),
+  });
+  // Deferred so that subscriptions made right after connect() share the first connection.
+  queueMicrotask(() => void attempt());
 
-  #visibility(hidden: boolean): void {
-    const polling = this.#selector.current === 'poll' || this.#selector.current === 'long-poll';
-    if (hidden && polling && this.#o.pauseWhenHidden && !this.#paused) {
-      this.#paused = true;
-      void this.#discard();
-    } else if (!hidden && this.#paused) {
-      this.#paused = false;
-      this.#restart();
-    }
-  }
+  return {
+    http,
+    get state() {
+      return state;
+    },
+    added(sub) {
+      if (conn?.subscribe) {
+        if (conn.phase === 'open') conn.subscribe(sub.channel, sub.cursor, sub.info);
+      } else if (conn || state.state === 'open') scheduleRestart();
+    },
+    removed(channel) {
+      if (conn?.unsubscribe) {
+        if (conn.phase === 'open') conn.unsubscribe(channel);
+      } else if (conn) scheduleRestart();
+    },
+    live: () => (conn?.phase === 'open' ? conn : undefined),
+    async close() {
+      if (closed) return;
+      closed = true;
+      timers.clearAll();
+      life.abort();
+      detachEnvironment();
+      const closing = discard();
+      setState('closed', { reason: 'closed' });
+      await closing;
+    },
+  };
 }

@@ -112,11 +112,8 @@ export function reporter(http: HttpContext): (fallback: Fallback) => void {
         signal: http.signal,
         keepalive: true,
       })
-      .then(
-        (res) => res.body?.cancel(),
-        () => {},
-      )
-      .catch(() => {});
+      .then((res) => res.body?.cancel())
+      .catch(() => {}); // a failed request, or a failed cancel
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idleCutSeconds, TransportSelector } from './selector.ts';
+import { idleCutSeconds, transportSelector } from './selector.ts';
 import type { Failure } from './transports/types.ts';
 
 const order = ['websocket', 'sse', 'ndjson', 'long-poll', 'poll'] as const;
@@ -8,15 +8,14 @@ const cut: Failure = { kind: 'network', opened: true, reason: 'connection lost' 
 
 describe('TransportSelector', () => {
   it('starts with the remembered transport, else the first', () => {
-    expect(new TransportSelector(order).current).toBe('websocket');
-    expect(new TransportSelector(order, 'long-poll').current).toBe('long-poll');
-    expect(new TransportSelector(order, 'bogus' as never).current).toBe('websocket');
+    expect(transportSelector(order).current).toBe('websocket');
+    expect(transportSelector(order, 'long-poll').current).toBe('long-poll');
+    expect(transportSelector(order, 'bogus' as never).current).toBe('websocket');
   });
 
   it('falls back along the order with a reason when a transport cannot open', () => {
-    const s = new TransportSelector(order);
+    const s = transportSelector(order);
     expect(s.failed(refused, 0)).toMatchObject({
-      action: 'fallback',
       fallback: { from: 'websocket', to: 'sse', reason: 'upgrade_refused' },
     });
     expect(s.failed({ kind: 'buffered', opened: false, reason: 'no data' }, 0)).toMatchObject({
@@ -29,46 +28,44 @@ describe('TransportSelector', () => {
   });
 
   it('retries the same transport for outages, overload and auth problems', () => {
-    const s = new TransportSelector(order, 'sse');
+    const s = transportSelector(order, 'sse');
     for (const status of [401, 403, 429, 503]) {
-      expect(s.failed({ kind: 'http', status, opened: false, reason: '' }, 0)).toEqual({ action: 'retry' });
+      expect(s.failed({ kind: 'http', status, opened: false, reason: '' }, 0)).toBeUndefined();
     }
-    expect(s.failed({ kind: 'network', opened: false, reason: 'ECONNREFUSED' }, 0)).toEqual({ action: 'retry' });
+    expect(s.failed({ kind: 'network', opened: false, reason: 'ECONNREFUSED' }, 0)).toBeUndefined();
     expect(s.current).toBe('sse');
   });
 
   it('wraps around after the last transport, flagging an outage', () => {
-    const s = new TransportSelector(['long-poll', 'poll']);
+    const s = transportSelector(['long-poll', 'poll']);
     s.failed({ kind: 'no_response', opened: false, reason: '' }, 0);
     expect(s.failed({ kind: 'no_response', opened: false, reason: '' }, 0)).toMatchObject({
-      action: 'fallback',
       wrapped: true,
       fallback: { from: 'poll', to: 'long-poll' },
     });
   });
 
   it('diagnoses an idle cut after repeated silent cuts of the same length', () => {
-    const s = new TransportSelector(order);
-    expect(s.failed(cut, 30_100).action).toBe('retry');
-    expect(s.failed(cut, 29_800).action).toBe('retry');
+    const s = transportSelector(order);
+    expect(s.failed(cut, 30_100)).toBeUndefined();
+    expect(s.failed(cut, 29_800)).toBeUndefined();
     expect(s.failed(cut, 30_050)).toMatchObject({
-      action: 'fallback',
       fallback: { from: 'websocket', to: 'sse', reason: 'idle_cut', detail: expect.stringContaining('30 s') },
     });
   });
 
   it('does not call cuts of different lengths, or hub closes, an idle cut', () => {
-    const s = new TransportSelector(order);
+    const s = transportSelector(order);
     s.failed(cut, 5_000);
     s.failed(cut, 60_000);
-    expect(s.failed(cut, 20_000).action).toBe('retry');
+    expect(s.failed(cut, 20_000)).toBeUndefined();
     s.failed(cut, 20_000);
     s.failed({ kind: 'server', code: 1001, opened: true, reason: 'going away' }, 20_000);
-    expect(s.failed(cut, 20_000).action).toBe('retry');
+    expect(s.failed(cut, 20_000)).toBeUndefined();
   });
 
   it('offers an upgrade back to the preferred transport', () => {
-    const s = new TransportSelector(order, 'long-poll');
+    const s = transportSelector(order, 'long-poll');
     expect(s.upgrade()).toBe('websocket');
     expect(s.upgrade()).toBeUndefined();
   });

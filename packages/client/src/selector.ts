@@ -12,8 +12,11 @@ export interface Fallback {
   detail: string;
 }
 
-/** What to do after a connection ended. */
-export type Decision = { action: 'retry' } | { action: 'fallback'; fallback: Fallback; wrapped: boolean };
+/** A move to the next transport; `wrapped` when it went round to the first again (an outage, then). */
+export interface Move {
+  fallback: Fallback;
+  wrapped: boolean;
+}
 
 /** Consecutive silent cuts of similar length that mean "something cuts idle connections". */
 export const IDLE_CUT_STRIKES = 3;
@@ -24,65 +27,67 @@ export const IDLE_CUT_STRIKES = 3;
  * being cut after about the same time, and offers an upgrade back to the first one later.
  * Pure: no timers, no I/O, so every rule is unit-tested.
  */
-export class TransportSelector {
-  readonly order: readonly TransportName[];
-  #index: number;
-  #cuts: number[] = [];
-
-  /** `order` is never empty: usableTransports() throws instead of returning no transport. */
-  constructor(order: readonly TransportName[], remembered?: TransportName) {
-    this.order = order;
-    const i = remembered === undefined ? -1 : order.indexOf(remembered);
-    this.#index = i === -1 ? 0 : i;
-  }
-
+export interface TransportSelector {
   /** The transport to use now. */
-  get current(): TransportName {
-    return this.order[this.#index] as TransportName;
-  }
-
+  readonly current: TransportName;
   /** True when the current transport is not the most preferred one. */
-  get degraded(): boolean {
-    return this.#index > 0;
-  }
-
-  /** Judges how a connection ended. `lifetimeMs` is how long it was open (0 if it never opened). */
-  failed(failure: Failure, lifetimeMs: number): Decision {
-    const from = this.current;
-    if (!failure.opened) {
-      this.#cuts = [];
-      const code = openFailureCode(from, failure);
-      if (code === undefined) return { action: 'retry' };
-      return this.#next(code, `${from}: ${failure.reason}`);
-    }
-    if (failure.kind === 'network' || failure.kind === 'ended' || failure.kind === 'dead') {
-      this.#cuts.push(lifetimeMs);
-      if (this.#cuts.length > IDLE_CUT_STRIKES) this.#cuts.shift();
-      const seconds = idleCutSeconds(this.#cuts);
-      if (seconds !== undefined) {
-        this.#cuts = [];
-        return this.#next('idle_cut', `connection cut ${IDLE_CUT_STRIKES} times after about ${seconds} s`);
-      }
-    } else {
-      this.#cuts = [];
-    }
-    return { action: 'retry' };
-  }
-
+  readonly degraded: boolean;
+  /**
+   * Judges how a connection ended: a move to the next transport, or undefined to retry this one.
+   * `lifetimeMs` is how long it was open (0 if it never opened).
+   */
+  failed(failure: Failure, lifetimeMs: number): Move | undefined;
   /** Goes back to the first transport (the caller decides when); returns it, or undefined if already there. */
-  upgrade(): TransportName | undefined {
-    if (this.#index === 0) return undefined;
-    this.#index = 0;
-    this.#cuts = [];
-    return this.current;
-  }
+  upgrade(): TransportName | undefined;
+}
 
-  #next(reason: FallbackCode, detail: string): Decision {
-    const from = this.current;
-    const wrapped = this.#index + 1 >= this.order.length;
-    this.#index = wrapped ? 0 : this.#index + 1;
-    return { action: 'fallback', wrapped, fallback: { from, to: this.current, reason, detail } };
-  }
+/** A selector over `order`, which is never empty (usableTransports() throws instead). */
+export function transportSelector(order: readonly TransportName[], remembered?: TransportName): TransportSelector {
+  // indexOf gives -1 for a transport not in the order (or none): the first one, then.
+  let index = Math.max(0, order.indexOf(remembered as TransportName));
+  /** Lifetimes of the last silent cuts in a row. */
+  let cuts: number[] = [];
+  const next = (reason: FallbackCode, detail: string): Move => {
+    const from = selector.current;
+    const wrapped = index + 1 >= order.length;
+    index = wrapped ? 0 : index + 1;
+    return { wrapped, fallback: { from, to: selector.current, reason, detail } };
+  };
+  const selector: TransportSelector = {
+    get current() {
+      return order[index] as TransportName;
+    },
+    get degraded() {
+      return index > 0;
+    },
+    failed(failure, lifetimeMs) {
+      const from = selector.current;
+      if (!failure.opened) {
+        cuts = [];
+        const code = openFailureCode(from, failure);
+        return code === undefined ? undefined : next(code, `${from}: ${failure.reason}`);
+      }
+      if (failure.kind === 'network' || failure.kind === 'ended' || failure.kind === 'dead') {
+        cuts.push(lifetimeMs);
+        if (cuts.length > IDLE_CUT_STRIKES) cuts.shift();
+        const seconds = idleCutSeconds(cuts);
+        if (seconds !== undefined) {
+          cuts = [];
+          return next('idle_cut', `connection cut ${IDLE_CUT_STRIKES} times after about ${seconds} s`);
+        }
+      } else {
+        cuts = [];
+      }
+      return undefined;
+    },
+    upgrade() {
+      if (index === 0) return undefined;
+      index = 0;
+      cuts = [];
+      return selector.current;
+    },
+  };
+  return selector;
 }
 
 /** Which open failures say "this transport does not get through here" (others are retried as they are). */
@@ -90,13 +95,12 @@ function openFailureCode(transport: TransportName, failure: Failure): FallbackCo
   switch (failure.kind) {
     case 'refused':
     case 'no_response':
+    case 'buffered': // only streams are ever buffered: a WebSocket has no headers phase
       return transport === 'websocket' ? 'upgrade_refused' : failure.kind;
-    case 'buffered':
-      return 'buffered';
     case 'http': {
       const status = failure.status ?? 0;
       // Auth and bad requests fail on every transport; overload and outages pass: neither is a reason to switch.
-      if (status === 400 || status === 401 || status === 403 || status === 429 || status >= 500) return undefined;
+      if ([400, 401, 403, 429].includes(status) || status >= 500) return undefined;
       return `http_${status}`;
     }
     default:

@@ -30,8 +30,8 @@ export function nextState(
   transport: TransportName,
   extra: Omit<StateEvent, 'state' | 'transport'>,
 ): { event: StateEvent; changed: boolean } {
-  const event: StateEvent = { state, transport, ...extra };
-  if (prev.fallback !== undefined && event.fallback === undefined) event.fallback = prev.fallback;
+  // The last fallback stays unless `extra` names a new one (it names one only when there is one).
+  const event: StateEvent = { state, transport, fallback: prev.fallback, ...extra };
   if (state === 'closed' && prev.state === 'closed') return { event: prev, changed: false };
   const same = prev.state === state && prev.transport === transport && prev.fallback === event.fallback;
   return { event, changed: !same || state === 'reconnecting' };

@@ -3,7 +3,7 @@ import type { HeraldClient } from './client.ts';
 import { Emitter } from './emitter.ts';
 import type { HeraldError } from './errors.ts';
 import type { Frame } from './frames.ts';
-import { ChannelPosition, type ResetInfo } from './positions.ts';
+import { type ChannelPosition, channelPosition, type ResetInfo } from './positions.ts';
 
 /** A message as the application sees it. */
 export interface Message {
@@ -50,11 +50,6 @@ export interface ChannelLink {
   get(path: string): Promise<unknown>;
 }
 
-interface Waiter {
-  resolve(result: IteratorResult<Message>): void;
-  reject(error: HeraldError): void;
-}
-
 /**
  * One channel's subscription: an event emitter (`on('message' | 'reset' | 'error')`) and an async
  * iterable of messages. `cursor` is where it would resume; it survives reconnects and transport
@@ -62,14 +57,15 @@ interface Waiter {
  * `for await` loop unsubscribes.
  */
 export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIterable<Message> {
+  // `declare`: the constructor assigns these, so the bundles need no field declarations.
   /** The channel. */
-  readonly channel: string;
+  declare readonly channel: string;
   /** @internal resume bookkeeping, shared with the client. */
-  readonly position: ChannelPosition;
+  declare readonly position: ChannelPosition;
   /** The presence info it joins with (see {@link SubscribeOptions.info}). */
-  readonly info: Record<string, unknown> | undefined;
+  declare readonly info: Record<string, unknown> | undefined;
   /** @internal the client's side, for add-ons. */
-  readonly link: ChannelLink;
+  declare readonly link: ChannelLink;
   /** @internal this connection's presence member id, from the hub's last subscribe answer (WebSocket). */
   member: string | undefined;
   /** @internal told of frames about the channel that are not messages (start, join, leave). */
@@ -81,7 +77,7 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
   constructor(channel: string, options: SubscribeOptions, link: ChannelLink, release: (sub: Subscription) => void) {
     super();
     this.channel = channel;
-    this.position = new ChannelPosition(channel, options.after);
+    this.position = channelPosition(channel, options.after);
     // Checked by the hub (a JSON object of at most 1 KiB): a bad one ends the subscription with its error.
     this.info = options.info;
     this.link = link;
@@ -125,7 +121,7 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
   end(error: HeraldError | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (error !== undefined) this.emit('error', error);
+    if (error) this.emit('error', error);
     this.emit('end', undefined);
     this.removeAllListeners();
     this.observer = undefined;
@@ -134,43 +130,42 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
   /** Iterates over messages until the subscription ends; a fatal error is thrown from the loop. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
     const queue: Message[] = [];
-    const waiters: Waiter[] = [];
+    // Each pending next() waits for anything to happen, then looks again.
+    const wakers: Array<() => void> = [];
+    const wake = (): void => {
+      for (const w of wakers.splice(0)) w();
+    };
     let failure: HeraldError | undefined;
     let finished = this.#closed;
     const offMessage = this.on('message', (message) => {
-      const waiter = waiters.shift();
-      if (waiter === undefined) queue.push(message);
-      else waiter.resolve({ value: message, done: false });
+      queue.push(message);
+      wake();
     });
     const offError = this.on('error', (error) => {
       failure = error;
     });
     const offEnd = this.on('end', () => {
       finished = true;
-      for (const waiter of waiters.splice(0)) {
-        if (failure === undefined) waiter.resolve({ value: undefined, done: true });
-        else waiter.reject(failure);
-      }
+      wake();
     });
-    const detach = (): void => {
-      offMessage();
-      offError();
-      offEnd();
-    };
     return {
       next: async () => {
-        const message = queue.shift();
-        if (message !== undefined) return { value: message, done: false };
-        if (failure !== undefined) {
-          const error = failure;
-          failure = undefined;
-          throw error;
+        for (;;) {
+          const message = queue.shift();
+          if (message) return { value: message, done: false };
+          if (failure) {
+            const error = failure;
+            failure = undefined;
+            throw error;
+          }
+          if (finished) return { value: undefined, done: true };
+          await new Promise<void>((resolve) => wakers.push(resolve));
         }
-        if (finished) return { value: undefined, done: true };
-        return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
       },
       return: async () => {
-        detach();
+        offMessage();
+        offError();
+        offEnd();
         this.unsubscribe();
         return { value: undefined, done: true };
       },

@@ -25,8 +25,7 @@ export class Timers {
   /** Cancels the timer `name`, if pending. */
   clear(...names: string[]): void {
     for (const name of names) {
-      const timer = this.#timers.get(name);
-      if (timer !== undefined) clearTimeout(timer);
+      clearTimeout(this.#timers.get(name)); // clearTimeout(undefined) does nothing
       this.#timers.delete(name);
     }
   }
@@ -35,10 +34,5 @@ export class Timers {
   clearAll(): void {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
-  }
-
-  /** Number of pending timers (tests check that close() leaves none). */
-  get size(): number {
-    return this.#timers.size;
   }
 }

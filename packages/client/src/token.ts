@@ -26,60 +26,52 @@ export function refreshDelay(expSeconds: number, now: number): number {
 }
 
 /** Holds the current token and asks the application for a new one when needed. */
-export class TokenSource {
-  #token: string | undefined;
-  readonly #get: GetToken | undefined;
-
-  constructor(token: string | undefined, get: GetToken | undefined) {
-    this.#token = token;
-    this.#get = get;
-  }
-
-  /** The token to use now (asks `getToken(false)` once when there is none yet). */
-  async current(): Promise<string | undefined> {
-    if (this.#token === undefined && this.#get !== undefined) this.#token = await this.#get(false);
-    return this.#token;
-  }
-
+export interface TokenSource {
   /** The last token obtained, without asking. */
-  get value(): string | undefined {
-    return this.#token;
-  }
-
-  /** True when a refused token can be replaced. */
-  get refreshable(): boolean {
-    return this.#get !== undefined;
-  }
-
+  readonly value: string | undefined;
+  /** True when a refused token can be replaced (there is a `getToken`). */
+  readonly refreshable: boolean;
+  /** The token to use now (asks `getToken(false)` once when there is none yet). */
+  current(): Promise<string | undefined>;
   /** Asks for a fresh token. */
-  async refresh(): Promise<string | undefined> {
-    if (this.#get !== undefined) this.#token = await this.#get(true);
-    return this.#token;
-  }
-
-  /** Delay before the current token should be refreshed, or undefined if it never needs to be. */
-  refreshIn(now: number = Date.now()): number | undefined {
-    if (this.#get === undefined || this.#token === undefined) return undefined;
-    const exp = jwtExpiry(this.#token);
-    return exp === undefined ? undefined : refreshDelay(exp, now);
-  }
-
+  refresh(): Promise<string | undefined>;
   /**
    * Refreshes a JWT shortly before it expires, while `active()` (close() clears the timers, and a
    * refresh still in flight then must not start a new one), and hands each new token to `use` (the
-   * WebSocket sends it as `op: auth`; streams reopen).
+   * WebSocket sends it as `op: auth`; streams reopen). A token without `exp`, or one the application
+   * cannot replace, is left alone.
    */
-  keepFresh(timers: Timers, use: (token: string) => void, active: () => boolean): void {
-    const delay = this.refreshIn();
-    if (delay === undefined || timers.has('token') || !active()) return;
-    timers.set('token', delay, () => {
-      this.refresh().then(
-        (token) => {
-          if (token !== undefined && active()) use(token);
-          this.keepFresh(timers, use, active);
-        },
-        () => this.keepFresh(timers, use, active),
-      );
-    });
-  }
+  keepFresh(timers: Timers, use: (token: string) => void, active: () => boolean): void;
+}
+
+/** A token source starting from the static `token` option, replaced through `getToken` when given. */
+export function tokenSource(token: string | undefined, get: GetToken | undefined): TokenSource {
+  const source: TokenSource = {
+    get value() {
+      return token;
+    },
+    refreshable: get !== undefined,
+    async current() {
+      if (token === undefined && get) token = await get(false);
+      return token;
+    },
+    async refresh() {
+      if (get) token = await get(true);
+      return token;
+    },
+    keepFresh(timers, use, active) {
+      const exp = !get || token === undefined ? undefined : jwtExpiry(token);
+      if (exp === undefined || timers.has('token') || !active()) return;
+      timers.set('token', refreshDelay(exp, Date.now()), () => {
+        source.refresh().then(
+          (fresh) => {
+            if (fresh !== undefined && active()) use(fresh);
+            source.keepFresh(timers, use, active);
+          },
+          () => source.keepFresh(timers, use, active),
+        );
+      });
+    },
+  };
+  return source;
 }

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Timers } from './timers.ts';
-import { Watchdog } from './watchdog.ts';
+import { watch } from './watchdog.ts';
 
-describe('Watchdog', () => {
+describe('watch (the silence watchdog)', () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
@@ -12,10 +12,9 @@ describe('Watchdog', () => {
 
   it('pings once per silence and declares the connection dead after the timeout', () => {
     const timers = new Timers();
-    const dog = new Watchdog(timers, { ping: 1000, timeout: 3000 });
     const ping = vi.fn();
     const dead = vi.fn();
-    dog.start(ping, dead);
+    watch(timers, { ping: 1000, timeout: 3000 }, ping, dead);
     vi.advanceTimersByTime(1100);
     expect(ping).toHaveBeenCalledTimes(1);
     vi.advanceTimersByTime(1000);
@@ -23,20 +22,19 @@ describe('Watchdog', () => {
     expect(dead).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1000);
     expect(dead).toHaveBeenCalledTimes(1);
-    expect(timers.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('stays quiet while data keeps arriving', () => {
     const timers = new Timers();
-    const dog = new Watchdog(timers, { ping: 1000, timeout: 3000 });
     const dead = vi.fn();
-    dog.start(undefined, dead);
+    const feed = watch(timers, { ping: 1000, timeout: 3000 }, undefined, dead);
     for (let i = 0; i < 20; i++) {
       vi.advanceTimersByTime(500);
-      dog.feed();
+      feed();
     }
     expect(dead).not.toHaveBeenCalled();
     timers.clear('watchdog'); // how the client stops it
-    expect(timers.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -9,47 +9,37 @@ export interface WatchdogOptions {
 }
 
 /**
- * Declares a connection dead when nothing (data or heartbeat) arrived for `timeout` ms, and asks a
- * quiet socket for a pong once per silence. It polls a timestamp instead of re-arming a timer per
- * message, so a busy connection costs one `Date.now()` per message.
+ * Watches a connection: declares it dead when nothing (data or heartbeat) arrived for `timeout` ms,
+ * and asks a quiet socket for a pong once per silence (`ping` is undefined for transports without
+ * application pings). Returns the function to call when something arrives. It polls a timestamp
+ * (the timer `watchdog`) instead of re-arming a timer per message, so a busy connection costs one
+ * `Date.now()` per message; clearing that timer stops it.
  */
-export class Watchdog {
-  #last = 0;
-  #pinged = -1;
-  readonly #timers: Timers;
-  readonly #options: WatchdogOptions;
-  readonly #now: () => number;
-
-  constructor(timers: Timers, options: WatchdogOptions, now: () => number = Date.now) {
-    this.#timers = timers;
-    this.#options = options;
-    this.#now = now;
-  }
-
-  /** Something arrived. */
-  feed(): void {
-    this.#last = this.#now();
-  }
-
-  /** Starts watching; `ping` is undefined for transports without application pings. */
-  start(ping: (() => void) | undefined, dead: (silentMs: number) => void): void {
-    this.feed();
-    this.#pinged = -1;
-    const { timeout } = this.#options;
-    const pingAfter = ping === undefined ? timeout : this.#options.ping;
-    const period = Math.max(25, Math.min(pingAfter, timeout) / 4);
-    const check = (): void => {
-      const silent = this.#now() - this.#last;
-      if (silent >= timeout) {
-        dead(silent);
-        return;
-      }
-      if (ping !== undefined && silent >= pingAfter && this.#pinged !== this.#last) {
-        this.#pinged = this.#last;
-        ping();
-      }
-      this.#timers.set('watchdog', period, check);
-    };
-    this.#timers.set('watchdog', period, check);
-  }
+export function watch(
+  timers: Timers,
+  options: WatchdogOptions,
+  ping: (() => void) | undefined,
+  dead: (silentMs: number) => void,
+): () => void {
+  let last = Date.now();
+  let pinged = -1;
+  const { timeout } = options;
+  const pingAfter = ping ? options.ping : timeout;
+  const period = Math.max(25, Math.min(pingAfter, timeout) / 4);
+  const check = (): void => {
+    const silent = Date.now() - last;
+    if (silent >= timeout) {
+      dead(silent);
+      return;
+    }
+    if (ping && silent >= pingAfter && pinged !== last) {
+      pinged = last;
+      ping();
+    }
+    timers.set('watchdog', period, check);
+  };
+  timers.set('watchdog', period, check);
+  return () => {
+    last = Date.now();
+  };
 }

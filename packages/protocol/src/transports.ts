@@ -29,8 +29,7 @@ export function lookupTransport(value: string): TransportLookup | undefined {
   if ((TRANSPORT_NAMES as readonly string[]).includes(value)) return { name: value as TransportName };
   // hasOwn: `constructor` or `__proto__` must not look like a name.
   if (!Object.hasOwn(DEPRECATED_TRANSPORT_NAMES, value)) return undefined;
-  const name = DEPRECATED_TRANSPORT_NAMES[value];
-  return name === undefined ? undefined : { name, deprecated: value };
+  return { name: DEPRECATED_TRANSPORT_NAMES[value] as TransportName, deprecated: value };
 }
 
 /** The message for names that are not transports: names them and lists the valid ones. */

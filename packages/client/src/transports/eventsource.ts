@@ -19,7 +19,7 @@ export function openEventSourceTransport(ctx: TransportContext, sink: Sink): Con
     if (done) return;
     done = true;
     source.close();
-    if (failure !== undefined) sink.failed(failure);
+    if (failure) sink.failed(failure);
   };
   const onEvent = (event: MessageEvent): void => {
     if (done) return;
@@ -29,7 +29,7 @@ export function openEventSourceTransport(ctx: TransportContext, sink: Sink): Con
       channels,
     );
     if (frame?.type === 'close') finish({ kind: 'server', opened: true, code: frame.code, reason: frame.reason });
-    else if (frame !== undefined) sink.frame(frame);
+    else if (frame) sink.frame(frame);
   };
   source.onopen = (() => {
     if (done) return;

@@ -28,7 +28,7 @@ export function openFetchStream(ctx: TransportContext, sink: Sink, format: Strea
     if (done) return;
     done = true;
     controller.abort();
-    if (failure !== undefined) sink.failed(failure);
+    if (failure) sink.failed(failure);
   };
   const live = (): void => {
     if (done) return;

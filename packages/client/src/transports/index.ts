@@ -14,7 +14,7 @@ export function transportFactory(name: TransportName, platform: Platform): Trans
  */
 export function usableTransports(requested: readonly unknown[] | undefined, platform: Platform): TransportName[] {
   const names = requested === undefined ? TRANSPORTS : parseTransports(requested);
-  const usable = names.filter((t) => transportFactory(t, platform) !== undefined);
+  const usable = names.filter((t) => transportFactory(t, platform));
   if (usable.length === 0) {
     const asked = names.length === 0 ? 'an empty list' : names.join(', ');
     throw new HeraldError('unsupported', `none of the requested transports works on this platform (asked: ${asked})`);

@@ -15,23 +15,17 @@ export type TransportResolver = (platform: Platform) => TransportFactory | undef
  */
 export type TransportKit = Partial<Record<TransportName, TransportResolver>>;
 
-export const websocket: TransportResolver = (p) => (p.openWebSocket === undefined ? undefined : openWebSocketTransport);
+export const websocket: TransportResolver = (p) => p.openWebSocket && openWebSocketTransport;
 
 // An injected EventSource is honoured; otherwise fetch, which sees heartbeats and sends headers.
 export const sse: TransportResolver = (p) =>
-  p.EventSource !== undefined
-    ? openEventSourceTransport
-    : canStream(p) && p.sseParser !== undefined
-      ? openSseTransport
-      : undefined;
+  p.EventSource ? openEventSourceTransport : canStream(p) && p.sseParser ? openSseTransport : undefined;
 
 export const ndjson: TransportResolver = (p) => (canStream(p) ? openNdjsonTransport : undefined);
 
-export const longPoll: TransportResolver = (p) =>
-  p.fetch === undefined ? undefined : (ctx, sink) => openPollTransport(ctx, sink, true);
+export const longPoll: TransportResolver = (p) => p.fetch && ((ctx, sink) => openPollTransport(ctx, sink, true));
 
-export const poll: TransportResolver = (p) =>
-  p.fetch === undefined ? undefined : (ctx, sink) => openPollTransport(ctx, sink, false);
+export const poll: TransportResolver = (p) => p.fetch && ((ctx, sink) => openPollTransport(ctx, sink, false));
 
 /** Every transport: the default entries. */
 export const ALL_TRANSPORTS: TransportKit = { websocket, sse, ndjson, 'long-poll': longPoll, poll };

@@ -15,11 +15,11 @@ const warned = new Set<string>();
  * `bad_request` HeraldError that names it and lists the valid names.
  */
 export function parseTransports(requested: readonly unknown[]): TransportName[] {
-  const names: TransportName[] = [];
+  const names = new Set<TransportName>(); // in order, each once
   const unknown: string[] = [];
   for (const value of requested) {
     const found = typeof value === 'string' ? lookupTransport(value) : undefined;
-    if (found === undefined) {
+    if (!found) {
       unknown.push(String(value));
       continue;
     }
@@ -28,13 +28,13 @@ export function parseTransports(requested: readonly unknown[]): TransportName[] 
       // The one console use of the SDK: a deprecation is for the developer, whose console is where it is read.
       globalThis.console?.warn(`Herald: ${deprecatedTransportMessage(found.deprecated, found.name)}`);
     }
-    if (!names.includes(found.name)) names.push(found.name);
+    names.add(found.name);
   }
   if (unknown.length > 0) throw new HeraldError('bad_request', unknownTransportsMessage(unknown));
-  return names;
+  return [...names];
 }
 
 /** A transport name read back from storage (an old spelling stored by an earlier SDK counts), or undefined. */
 export function storedTransport(value: string | null | undefined): TransportName | undefined {
-  return value === null || value === undefined ? undefined : lookupTransport(value)?.name;
+  return lookupTransport(value ?? '')?.name; // '' names no transport
 }

@@ -9,15 +9,12 @@ export function openNdjsonTransport(ctx: TransportContext, sink: Sink): Connecti
     feeder(_channels, emit) {
       let buffer = '';
       return (text) => {
-        buffer += text;
-        let newline = buffer.indexOf('\n');
-        while (newline !== -1) {
-          const line = buffer.slice(0, newline);
-          buffer = buffer.slice(newline + 1);
+        const lines = (buffer + text).split('\n');
+        buffer = lines.pop() as string; // the unfinished last line ('' after a newline)
+        for (const line of lines) {
           emit.live();
           const frame = parseNdjsonLine(line);
-          if (frame !== undefined) emit.frame(frame);
-          newline = buffer.indexOf('\n');
+          if (frame) emit.frame(frame);
         }
       };
     },

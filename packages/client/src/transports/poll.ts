@@ -7,7 +7,7 @@ import { type Connection, type Failure, multiAfter, type Sink, type TransportCon
 
 /** Clamps the hub's `Herald-Poll-Interval` suggestion into the client's bounds. */
 export function pollDelay(header: string | null, min: number, max: number): number {
-  const suggested = header === null ? Number.NaN : Number(header);
+  const suggested = Number(header ?? Number.NaN); // Number(null) would be 0
   if (!Number.isFinite(suggested)) return min;
   return Math.min(max, Math.max(min, suggested));
 }
@@ -31,7 +31,7 @@ export function openPollTransport(ctx: TransportContext, sink: Sink, long: boole
     if (done) return;
     done = true;
     controller.abort();
-    if (failure !== undefined) sink.failed(failure);
+    if (failure) sink.failed(failure);
   };
 
   /** One request; returns the delay before the next. */
@@ -39,7 +39,7 @@ export function openPollTransport(ctx: TransportContext, sink: Sink, long: boole
     const { channels, after } = multiAfter(ctx.positions());
     const url = eventsUrl(ctx.base, channels, after, wait > 0 ? { wait } : {});
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (etag !== undefined && etag.url === url) headers['if-none-match'] = etag.tag;
+    if (etag?.url === url) headers['if-none-match'] = etag.tag;
     // A request that outlives its wait plus a margin is dead (a proxy swallowed it): give up on it.
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), wait * 1000 + ctx.timings.requestTimeout);

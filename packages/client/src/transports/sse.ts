@@ -17,7 +17,7 @@ export function openSseTransport(ctx: TransportContext, sink: Sink): Connection 
       parser((event) => {
         emit.live();
         const frame = parseSseEvent(event, channels);
-        if (frame !== undefined) emit.frame(frame);
+        if (frame) emit.frame(frame);
       }, emit.live),
   });
 }

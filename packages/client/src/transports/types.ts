@@ -22,7 +22,7 @@ export interface Failure {
   status?: number;
   code?: number;
   reason: string;
-  retryAfterMs?: number;
+  /** The HTTP answer's error, when there was one (it carries the server's Retry-After). */
   error?: HeraldError;
 }
 

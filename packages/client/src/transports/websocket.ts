@@ -5,9 +5,9 @@ import type { Platform } from '../platform.ts';
 import { toWsUrl } from '../urls.ts';
 import type { Connection, Failure, Sink, TransportContext } from './types.ts';
 
+/** A request waiting for its answer: `channel` for a subscribe, the callbacks for a call. */
 interface Pending {
-  channel: string;
-  kind: 'subscribe' | 'call' | 'other';
+  channel?: string;
   answer?: (body: Record<string, unknown>) => void;
   reject?: (error: HeraldError) => void;
   timer?: ReturnType<typeof setTimeout>;
@@ -52,24 +52,24 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
   const send = (op: ClientOp): void => {
     if (phase === 'open' && !done) ws.send(JSON.stringify(op));
   };
-  const request = (op: ClientOp, entry: Pending): void => {
+  const request = (op: ClientOp, entry: Pending): number => {
     const ref = nextRef++;
     pending.set(ref, entry);
     send({ ...op, ref });
+    return ref;
   };
   const subscribe = (channel: string, cursor: string | undefined, info?: Record<string, unknown>): void => {
     // Fields left undefined are not serialized: the frame carries `after` and `info` only when given.
-    request({ op: 'subscribe', channel, after: cursor, info }, { channel, kind: 'subscribe' });
+    request({ op: 'subscribe', channel, after: cursor, info }, { channel });
   };
   /** Sends `op` and settles with the answer's body, or rejects on an error, a timeout or a close. */
   const call = (op: ClientOp): Promise<Record<string, unknown>> =>
     new Promise((resolve, reject) => {
-      const entry: Pending = { channel: '', kind: 'call', answer: resolve, reject };
-      entry.timer = setTimeout(() => {
-        for (const [ref, e] of pending) if (e === entry) pending.delete(ref);
+      const timer = setTimeout(() => {
+        pending.delete(ref);
         reject(new HeraldError('timeout', `the hub did not answer the ${op.op} in time`));
       }, ctx.timings.publishTimeout);
-      request(op, entry);
+      const ref = request(op, { answer: resolve, reject, timer });
     });
   const finish = (failure: Failure | undefined): void => {
     if (done) return;
@@ -80,23 +80,23 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
       entry.reject?.(error);
     }
     pending.clear();
-    if (failure !== undefined) sink.failed(failure);
+    if (failure) sink.failed(failure);
   };
   const onReply = (reply: Reply): void => {
     // Refs are the numbers this socket sent: any other value finds no entry.
     const ref = reply.ref as number;
     const entry = pending.get(ref);
-    if (entry === undefined) return;
+    if (!entry) return;
     pending.delete(ref);
     clearTimeout(entry.timer);
     const body = reply.body;
     if (!reply.ok) {
       const error = new HeraldError(String(body.code ?? 'error'), String(body.message ?? 'refused by the hub'));
-      if (entry.kind === 'subscribe') sink.denied(entry.channel, error);
+      if (entry.channel !== undefined) sink.denied(entry.channel, error);
       entry.reject?.(error);
       return;
     }
-    if (entry.kind === 'subscribe' && typeof body.epoch === 'string') {
+    if (entry.channel !== undefined && typeof body.epoch === 'string') {
       const cursor = typeof body.cursor === 'string' ? body.cursor : undefined;
       // Presence namespaces name the socket's member id: how the other members see it.
       const client = typeof body.client === 'string' ? body.client : undefined;
@@ -116,7 +116,7 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
     sink.alive();
     if (typeof event.data !== 'string') return;
     const parsed = parseWsFrame(event.data);
-    if (parsed === undefined || parsed === 'pong') return;
+    if (!parsed) return;
     if ('type' in parsed) sink.frame(parsed);
     else if ('dropped' in parsed) sink.denied(parsed.dropped, new HeraldError(parsed.code, parsed.message));
     else onReply(parsed);
@@ -164,7 +164,7 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
     },
     subscribe,
     unsubscribe(channel) {
-      request({ op: 'unsubscribe', channel }, { channel, kind: 'other' });
+      request({ op: 'unsubscribe', channel }, {});
     },
     async publish(channel, data, event) {
       const body = await call({ op: 'publish', channel, data, event });
@@ -182,7 +182,7 @@ export function openWebSocketTransport(ctx: TransportContext, sink: Sink): Conne
       send({ op: 'ping', ref: nextRef++ });
     },
     auth(token) {
-      request({ op: 'auth', token }, { channel: '', kind: 'other' });
+      request({ op: 'auth', token }, {});
     },
   };
 }
