@@ -125,6 +125,44 @@ describe('WriteTurns', () => {
     a.socket.destroy();
   });
 
+  it('writes at most its share of sockets per turn, and a publish read between shares joins the bytes still held', async () => {
+    const turns = new WriteTurns(false, 2);
+    const conns = await Promise.all([1, 2, 3, 4, 5].map(() => loopback(servers)));
+    const writers: TurnWriter[] = conns.map((c) => ({ socket: c.socket, held: undefined, direct: undefined }));
+    const written = conns.map((c) => recordWrites(c.socket));
+    const m1 = Buffer.from('m1;');
+    const m2 = Buffer.from('m2;');
+    for (const w of writers) turns.hold(w, m1);
+    await nextTurn();
+    // The first turn wrote the first two sockets only; the other three still hold m1.
+    expect(writers.map((w) => w.held === undefined)).toEqual([true, true, false, false, false]);
+    expect(written.map((w) => w.length)).toEqual([1, 1, 0, 0, 0]);
+    // The next message, as a publish read before the next share: the sockets written already hold it
+    // alone; those not written yet hold both messages and get them in one write.
+    for (const w of writers) turns.hold(w, m2);
+    for (let turn = 0; turn < 4; turn++) await nextTurn();
+    expect(writers.every((w) => w.held === undefined)).toBe(true);
+    expect(written.map((w) => w.length)).toEqual([2, 2, 1, 1, 1]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(conns.map((c) => Buffer.concat(c.received).toString())).toEqual(Array(5).fill('m1;m2;'));
+    for (const c of conns) c.socket.destroy();
+  });
+
+  it('keeps every socket in order when the list of writers is compacted between shares', async () => {
+    const turns = new WriteTurns(false, 1);
+    const conns = await Promise.all(Array.from({ length: 12 }, () => loopback(servers)));
+    const writers: TurnWriter[] = conns.map((c) => ({ socket: c.socket, held: undefined, direct: undefined }));
+    for (const [i, w] of writers.entries()) turns.hold(w, Buffer.from(`a${i};`));
+    // Past the compaction point (8 shares), the writers written early hold again: they queue last.
+    for (let turn = 0; turn < 9; turn++) await nextTurn();
+    for (const [i, w] of writers.entries()) turns.hold(w, Buffer.from(`b${i};`));
+    for (let turn = 0; turn < 24; turn++) await nextTurn();
+    expect(writers.every((w) => w.held === undefined)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(conns.map((c) => Buffer.concat(c.received).toString())).toEqual(writers.map((_, i) => `a${i};b${i};`));
+    for (const c of conns) c.socket.destroy();
+  });
+
   it('drops a held frame of a socket destroyed within the turn, without error', async () => {
     const turns = new WriteTurns();
     const a = await loopback(servers);

@@ -40,6 +40,19 @@ export class HeldFrames {
 }
 
 /**
+ * At most this many sockets are written in one turn of the event loop; the rest in the next turns.
+ * A fan-out to 10,000 sockets takes ~90 ms of writes on a VM where a loopback write costs ~9 µs
+ * (BENCHMARKS.md, session 12); written in one go, it keeps the hub from reading anything for that
+ * long, so a publish arriving meanwhile waits for the whole fan-out and then costs 10,000 writes of
+ * its own. Between shares the loop reads it, and its frame joins the bytes still held for the
+ * sockets not yet written: they get both messages in one write (docs/performance.md, "Session 13").
+ */
+const WRITES_PER_TURN = 1024;
+
+/** Written writers are dropped from the front of the list after this many turns' shares. */
+const COMPACT_AFTER = 8;
+
+/**
  * Coalesces what the hub writes to each socket within one turn of the event loop (docs/performance.md,
  * "What makes Herald fast and small"; measured in BENCHMARKS.md). Every live connection (WebSocket,
  * SSE, NDJSON) writes through {@link hold}.
@@ -62,14 +75,22 @@ export class HeldFrames {
  * backlog.
  */
 export class WriteTurns {
+  /** Writers holding bytes, in the order they started holding; those before `next` are written. */
   private holding: TurnWriter[] = [];
+  private next = 0;
   private scheduled = false;
   /** The frames last joined in this turn, and their buffer: what the next socket with the same frames gets. */
   private lastFrames: HeldFrames | undefined = undefined;
   private lastJoined: Buffer | undefined = undefined;
 
-  /** `internals`: whether sockets may be written past node's Writable (internals/switch.ts). */
-  constructor(private readonly internals = false) {}
+  /**
+   * `internals`: whether sockets may be written past node's Writable (internals/switch.ts).
+   * `writesPerTurn`: the most sockets written in one turn (tests make it small).
+   */
+  constructor(
+    private readonly internals = false,
+    private readonly writesPerTurn = WRITES_PER_TURN,
+  ) {}
 
   /** Writes `bytes` to `writer`'s socket at the end of this turn, in order with the rest of this turn's writes. */
   hold(writer: TurnWriter, bytes: Buffer): void {
@@ -93,11 +114,14 @@ export class WriteTurns {
     const held = writer.held;
     if (held === undefined) return;
     writer.held = undefined;
-    if (writer.socket.destroyed) return;
     const bytes = held instanceof HeldFrames ? this.joined(held) : held;
     let direct = writer.direct;
     if (direct === undefined) direct = writer.direct = DirectWrite.of(writer.socket, this.internals);
-    if (direct === null || !direct.write(bytes)) writer.socket.write(bytes);
+    // The direct write checks that the socket is writable, which a destroyed one is not; only the
+    // other path asks `destroyed`, whose read of the socket's readable state costs a cache miss per
+    // socket in a fan-out to thousands (docs/performance.md, "Session 13").
+    if (direct !== null && direct.write(bytes)) return;
+    if (!writer.socket.destroyed) writer.socket.write(bytes);
   }
 
   /** One buffer of `held`'s frames: the last one joined when it holds the same frames. */
@@ -116,11 +140,23 @@ export class WriteTurns {
   }
 
   private readonly endTurn = (): void => {
-    this.scheduled = false;
     const holding = this.holding;
-    this.holding = [];
+    const end = Math.min(holding.length, this.next + this.writesPerTurn);
     // A writer whose held bytes were flushed early holds nothing now: flush does nothing then.
-    for (const writer of holding) this.flush(writer);
+    for (let i = this.next; i < end; i++) this.flush(holding[i] as TurnWriter);
+    if (end < holding.length) {
+      // More than a turn's share: the rest waits for the next turn, which reads what arrived meanwhile.
+      this.next = end;
+      if (end >= COMPACT_AFTER * this.writesPerTurn) {
+        this.holding = holding.slice(end);
+        this.next = 0;
+      }
+      setImmediate(this.endTurn);
+      return;
+    }
+    this.holding = [];
+    this.next = 0;
+    this.scheduled = false;
     this.lastFrames = undefined;
     this.lastJoined = undefined;
   };
