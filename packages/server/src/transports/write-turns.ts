@@ -120,7 +120,7 @@ export class WriteTurns {
     // The direct write checks that the socket is writable, which a destroyed one is not; only the
     // other path asks `destroyed`, whose read of the socket's readable state costs a cache miss per
     // socket in a fan-out to thousands (docs/performance.md, "Session 13").
-    if (direct !== null && direct.write(bytes)) return;
+    if (direct?.write(bytes)) return;
     if (!writer.socket.destroyed) writer.socket.write(bytes);
   }
 
