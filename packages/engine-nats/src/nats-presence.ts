@@ -24,8 +24,8 @@ interface Local {
   readonly member: PresenceMember;
   readonly sink: PresenceSink;
   readonly key: MemberKey;
-  /** The stored value, written again by refreshes. */
-  readonly value: string;
+  /** The stored value, written again by refreshes; undefined until its join is through. */
+  value: string | undefined;
   revision: number;
 }
 
@@ -66,27 +66,37 @@ export class NatsPresence implements PresenceStore {
   async join(channel: string, client: string, info: PresenceInfo, sink: PresenceSink, user?: string): Promise<void> {
     if (this.closing !== undefined) throw new Error('NatsPresence: join after close');
     const room = this.room(channel);
-    // Listening before joining, so the new member hears every later change.
-    await room.listening;
     const key = { channelToken: channelToken(channel), node: this.settings.nodeId, clientToken: channelToken(client) };
     const member = presenceMember(client, info, user);
-    let revision: number;
-    let value: string;
+    // In the room from the start: once listening, it hears every change though its own join is still
+    // on its way, and a leave meanwhile finds it. A member joining again keeps its stored value (and
+    // so its place in refreshes) until the new one is written.
+    const previous = room.members.get(client);
+    const local: Local = { member, sink, key, value: previous?.value, revision: previous?.revision ?? 0 };
+    room.members.set(client, local);
+    await room.listening;
+    if (room.members.get(client) !== local) return; // left, or joined again, meanwhile
     let added: boolean;
+    let nodes: PresenceNodes;
     try {
-      const nodes = await this.nodes();
+      nodes = await this.nodes();
       const old = await this.link.call(() => nodes.members.get(memberKey(key)));
       const joined = old?.operation === 'PUT' ? parseStored(old.value)?.joinedUs : undefined;
       added = joined === undefined;
-      value = encodeStored(member, joined ?? nowUs());
-      revision = await this.link.call(() => nodes.members.put(memberKey(key), value));
+      const value = encodeStored(member, joined ?? nowUs());
+      local.revision = await this.link.call(() => nodes.members.put(memberKey(key), value));
+      local.value = value;
     } catch (error) {
+      if (room.members.get(client) === local) room.members.delete(client);
       this.dropIfEmpty(channel, room);
       throw error;
     }
-    // this.room again: a failed join running alongside may have dropped the room meanwhile.
-    this.room(channel).members.set(client, { member, sink, key, value, revision });
-    if (added) this.announce(channel, 'join', member);
+    if (room.members.get(client) === local) {
+      if (added) this.announce(channel, 'join', member);
+      return;
+    }
+    // It left while its entry was being written: the leave's removal may have come first.
+    if (room.members.get(client) === undefined) await nodes.remove(key).catch((error: unknown) => this.report(error));
   }
 
   /**
@@ -98,7 +108,8 @@ export class NatsPresence implements PresenceStore {
     const local = room?.members.get(client);
     if (room === undefined || local === undefined) return;
     room.members.delete(client);
-    this.announce(channel, 'leave', local.member);
+    // A member whose join is still on its way was never announced: nobody is told of its leave.
+    if (local.value !== undefined) this.announce(channel, 'leave', local.member);
     this.dropIfEmpty(channel, room);
     try {
       await (await this.nodes()).remove(local.key);
@@ -236,11 +247,13 @@ export class NatsPresence implements PresenceStore {
     }
     for (const [channel, room] of this.rooms) {
       for (const local of room.members.values()) {
+        const value = local.value;
+        if (value === undefined) continue; // its join is still on its way
         const key = memberKey(local.key);
         try {
-          local.revision = await this.link.call(() => nodes.members.update(key, local.value, local.revision));
+          local.revision = await this.link.call(() => nodes.members.update(key, value, local.revision));
         } catch {
-          local.revision = await this.link.call(() => nodes.members.put(key, local.value));
+          local.revision = await this.link.call(() => nodes.members.put(key, value));
           this.publish(channel, 'join', local.member);
         }
       }

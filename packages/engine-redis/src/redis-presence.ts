@@ -26,6 +26,8 @@ interface Local {
   readonly sink: PresenceSink;
   /** `info` as compact JSON, sent again if the member must be re-added. */
   readonly infoJson: string;
+  /** Its join is through (until then a leave tells nobody here, and refreshes pass it by). */
+  joined: boolean;
 }
 
 /** A member as stored in Redis (see scripts.ts). */
@@ -80,20 +82,25 @@ export class RedisPresence implements PresenceStore {
   async join(channel: string, client: string, info: PresenceInfo, sink: PresenceSink, user?: string): Promise<void> {
     if (this.closing !== undefined) throw new Error('RedisPresence: join after close');
     const room = this.room(channel);
-    // Listening before joining, so the new member hears every later change.
-    await room.listening;
     const infoJson = JSON.stringify(info);
     const member = presenceMember(client, info, user);
+    // In the room from the start: once listening, it hears every change though its own join is still
+    // on its way (a later member's notice may arrive before this join's reply: another connection),
+    // and a leave meanwhile finds it (its removal then follows the join on the same connection).
+    const local: Local = { member, sink, infoJson, joined: room.members.get(client)?.joined === true };
+    room.members.set(client, local);
+    await room.listening;
+    if (room.members.get(client) !== local) return; // left, or joined again, meanwhile
     let added: unknown;
     try {
       added = await this.call(() => this.connection.heraldJoin(this.keys(channel), this.joinArgs(member, infoJson)));
     } catch (error) {
+      if (room.members.get(client) === local) room.members.delete(client);
       this.dropIfEmpty(channel, room);
       throw error;
     }
-    // this.room again: a failed join running alongside may have dropped the room meanwhile.
-    this.room(channel).members.set(client, { member, sink, infoJson });
-    if (added === 1) this.tellListeners({ kind: 'join', channel, member });
+    local.joined = true;
+    if (added === 1 && room.members.get(client) === local) this.tellListeners({ kind: 'join', channel, member });
   }
 
   /**
@@ -106,7 +113,7 @@ export class RedisPresence implements PresenceStore {
     if (room === undefined || local === undefined) return;
     room.members.delete(client);
     this.dropIfEmpty(channel, room);
-    this.tellListeners({ kind: 'leave', channel, member: local.member });
+    if (local.joined) this.tellListeners({ kind: 'leave', channel, member: local.member });
     try {
       await this.call(() => this.connection.heraldLeave(this.keys(channel), [client]));
     } catch (error) {
@@ -210,8 +217,9 @@ export class RedisPresence implements PresenceStore {
     if (this.closing !== undefined) return;
     const { ttlMs } = this.settings;
     for (const [channel, room] of this.rooms) {
-      if (room.members.size === 0) continue;
-      const args = [String(ttlMs), String(ttlMs * 3), ...room.members.keys()];
+      const clients = [...room.members].filter(([, local]) => local.joined).map(([client]) => client);
+      if (clients.length === 0) continue;
+      const args = [String(ttlMs), String(ttlMs * 3), ...clients];
       this.call(() => this.connection.heraldRefresh(this.keys(channel), args))
         .then((missing) => this.rejoin(channel, missing))
         .catch((error: unknown) => this.settings.onError(error));

@@ -134,6 +134,26 @@ export function presenceContract(name: string, cluster: () => PresenceClusterFac
       expect(await names(a, 'room')).toEqual(['a1', 'b2']);
     });
 
+    it('hears the join that follows its own at once, and forgets a member that leaves while joining', async () => {
+      const [a, b] = [await node(), await node()];
+      const [sa, sb] = [sink(), sink()];
+      // Not awaited: a hub answers a subscribe before its presence join is through, and the next
+      // member may join on another node at once; the first must hear it.
+      const joining = a.join('room', 'a1', {}, sa);
+      await b.join('room', 'b1', {}, sb);
+      await joining;
+      await waitUntil(() => sa.heard.length === 1, 'the join that followed');
+      expect(sa.heard).toEqual(['join b1']);
+      // A member whose connection closes while its join is on its way is gone everywhere after it.
+      const brief = a.join('room', 'a2', {}, sink());
+      await a.leave('room', 'a2');
+      await brief;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Which of the first two joined first is not defined: they ran side by side.
+      expect((await names(a, 'room')).sort()).toEqual(['a1', 'b1']);
+      expect((await names(b, 'room')).sort()).toEqual(['a1', 'b1']);
+    });
+
     it('replaces the info of a member that joins again, and tells nobody', async () => {
       const [a, b] = [await node(), await node()];
       const sa = sink();

@@ -1,4 +1,5 @@
 import type { Server } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loopback, recordWrites } from '../test-support/loopback.ts';
 import { HeldFrames, type TurnWriter, WriteTurns } from './write-turns.ts';
@@ -161,6 +162,32 @@ describe('WriteTurns', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(conns.map((c) => Buffer.concat(c.received).toString())).toEqual(writers.map((_, i) => `a${i};b${i};`));
     for (const c of conns) c.socket.destroy();
+  });
+
+  it('destroys a socket whose write throws and goes on with the others, in this turn and the next', async () => {
+    const turns = new WriteTurns(false, 2);
+    const broken = new PassThrough();
+    broken.write = () => {
+      throw new Error('broken socket');
+    };
+    const a = await loopback(servers);
+    const b = await loopback(servers);
+    const writers: TurnWriter[] = [broken, a.socket, b.socket].map((socket) => ({
+      socket,
+      held: undefined,
+      direct: undefined,
+    }));
+    for (const w of writers) turns.hold(w, Buffer.from('m1;'));
+    await nextTurn();
+    await nextTurn();
+    expect(broken.destroyed).toBe(true);
+    turns.hold(writers[1] as TurnWriter, Buffer.from('m2;'));
+    await nextTurn();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Buffer.concat(a.received).toString()).toBe('m1;m2;');
+    expect(Buffer.concat(b.received).toString()).toBe('m1;');
+    a.socket.destroy();
+    b.socket.destroy();
   });
 
   it('drops a held frame of a socket destroyed within the turn, without error', async () => {

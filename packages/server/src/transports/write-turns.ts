@@ -59,8 +59,10 @@ const COMPACT_AFTER = 8;
  *
  * Nothing is written at once: a socket's writes in a turn wait on its writer and leave at the end of
  * the turn, in one setImmediate that runs right after this iteration's I/O callbacks, as one plain
- * write per socket (straight to the socket's TCP handle when nothing else waits on it: internals/direct-write.ts). Every publish handled in that turn (all the POSTs that one poll of the event loop
- * found ready) then costs one system call per socket, not one per frame. A hub that keeps up handles
+ * write per socket (straight to the socket's TCP handle when nothing else waits on it:
+ * internals/direct-write.ts), at most {@link WRITES_PER_TURN} sockets a turn. Every publish handled
+ * in that turn (all the POSTs that one poll of the event loop found ready) then costs one system
+ * call per socket, not one per frame. A hub that keeps up handles
  * one publish per turn and its frames leave at the end of the same iteration (microseconds later); a
  * hub that falls behind finds more publishes per turn, so each turn costs less per message, which is
  * what lets one core catch up.
@@ -143,7 +145,15 @@ export class WriteTurns {
     const holding = this.holding;
     const end = Math.min(holding.length, this.next + this.writesPerTurn);
     // A writer whose held bytes were flushed early holds nothing now: flush does nothing then.
-    for (let i = this.next; i < end; i++) this.flush(holding[i] as TurnWriter);
+    for (let i = this.next; i < end; i++) {
+      const writer = holding[i] as TurnWriter;
+      try {
+        this.flush(writer);
+      } catch {
+        // One socket whose write throws loses its connection, not the others' bytes nor later turns.
+        writer.socket.destroy();
+      }
+    }
     if (end < holding.length) {
       // More than a turn's share: the rest waits for the next turn, which reads what arrived meanwhile.
       this.next = end;
