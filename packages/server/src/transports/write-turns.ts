@@ -62,10 +62,9 @@ const COMPACT_AFTER = 8;
  * write per socket (straight to the socket's TCP handle when nothing else waits on it:
  * internals/direct-write.ts), at most {@link WRITES_PER_TURN} sockets a turn. Every publish handled
  * in that turn (all the POSTs that one poll of the event loop found ready) then costs one system
- * call per socket, not one per frame. A hub that keeps up handles
- * one publish per turn and its frames leave at the end of the same iteration (microseconds later); a
- * hub that falls behind finds more publishes per turn, so each turn costs less per message, which is
- * what lets one core catch up.
+ * call per socket, not one per frame. A hub that keeps up handles one publish per turn and its
+ * frames leave at the end of the same iteration (microseconds later); a hub that falls behind finds
+ * more publishes per turn, so each turn costs less per message, which is what lets one core catch up.
  *
  * Several frames for one socket are joined into one buffer rather than corked and written one by one:
  * the Writable's per-chunk buffering and node's `writev`, which reads each chunk back out of a
@@ -120,8 +119,8 @@ export class WriteTurns {
     let direct = writer.direct;
     if (direct === undefined) direct = writer.direct = DirectWrite.of(writer.socket, this.internals);
     // The direct write checks that the socket is writable, which a destroyed one is not; only the
-    // other path asks `destroyed`, whose read of the socket's readable state costs a cache miss per
-    // socket in a fan-out to thousands (docs/performance.md, "Session 13").
+    // other path asks `destroyed`, which reads one more object per socket (its readable state) in a
+    // fan-out to thousands (docs/performance.md, "Session 13").
     if (direct?.write(bytes)) return;
     if (!writer.socket.destroyed) writer.socket.write(bytes);
   }
