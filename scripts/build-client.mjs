@@ -11,8 +11,9 @@
 // Files are written to a temporary name and renamed, so a hub serving /herald.js meanwhile (tests run
 // in parallel) never reads half a file. `buildScript` is exported for the bundle-size test and the
 // bundle report.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -37,7 +38,46 @@ export const SCRIPTS = [
   ['src/global.ts', 'herald.min.js'],
   ['src/global-websocket.ts', 'herald-ws.min.js'],
   ['src/global-sse.ts', 'herald-sse.min.js'],
+  ['src/global-fallbacks.ts', 'herald-fallbacks.min.js'],
 ];
+
+/**
+ * A digest of the SDK's sources (client and protocol), which the `<script>` builds carry as
+ * HERALD_BUILD: herald.min.js finds herald-fallbacks.min.js's code under a key made from it, so a
+ * page holding an older herald.min.js never runs a newer fallbacks file (src/on-demand.ts).
+ */
+export function sourceDigest() {
+  const hash = createHash('sha256');
+  for (const dir of [join(pkg, 'src'), join(root, 'packages/protocol/src')]) {
+    const files = readdirSync(dir, { recursive: true })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .sort();
+    for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(dir, file)));
+  }
+  return hash.digest('hex').slice(0, 8);
+}
+const digest = sourceDigest();
+
+/**
+ * herald-fallbacks.min.js runs only as loaded by herald.min.js, and its errors must be the HeraldError
+ * class of that script (`instanceof`, in the SDK and in the page): this plugin replaces the SDK's
+ * errors module there by the class herald.min.js leaves in the hook (src/on-demand.ts).
+ */
+const sharedErrors = {
+  name: 'shared-errors',
+  setup(b) {
+    const errors = join(pkg, 'src/errors.ts');
+    b.onResolve({ filter: /\/errors\.ts$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === errors ? { path: 'shared-errors', namespace: 'herald' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'herald' }, () => ({
+      contents: `const hook = globalThis[Symbol.for('herald.onDemand.${digest}')];
+        if (!hook) throw new Error('herald-fallbacks.js is loaded by /herald.js, not on its own');
+        export const HeraldError = hook.HeraldError;`,
+      loader: 'js',
+    }));
+  },
+};
 
 /**
  * Property names of the SDK's internal interfaces (transport sink and context, connection, platform,
@@ -61,6 +101,7 @@ export const INTERNAL_PROPS = [
   ...['untouched', 'known', 'pin', 'clearAll', 'answer', 'timer'], // ChannelPosition, Timers, WebSocket requests
   ...['http', 'selector', 'auth', 'start'], // Reconnector, policy, Connection, positions
   ...['changed', 'tag', 'visibility', 'online'], // nextState's answer, poll's ETag, environment ('fatal' is TextDecoder's)
+  ...['onDemand', 'pinPositions', 'probeChannels', 'report', 'loaded', 'loading', 'kit'], // Platform, OnDemand, its hook
 ];
 
 /** esbuild options of a `<script>` build. */
@@ -73,6 +114,8 @@ export function scriptBuild(entry, file) {
     platform: 'browser',
     minify: true,
     mangleProps: new RegExp(`^(${INTERNAL_PROPS.join('|')})$`),
+    define: { HERALD_BUILD: JSON.stringify(digest) },
+    ...(file === 'herald-fallbacks.min.js' && { plugins: [sharedErrors] }),
   };
 }
 
@@ -86,7 +129,15 @@ export function scriptBuild(entry, file) {
  * sequences; one compress pass gzips smaller than two or three. Returns the bytes and the metafile.
  */
 export async function buildScript(entry, file) {
-  const result = await build(scriptBuild(entry, file));
+  const options = scriptBuild(entry, file);
+  if (file !== 'herald.min.js') {
+    // herald-fallbacks.min.js serves herald.min.js and herald-ws.min.js, and objects cross between
+    // them (transport context, sink, connection, platform): every script takes its shortened property
+    // names from herald.min.js's build.
+    const main = await build({ ...scriptBuild(...SCRIPTS[0]), mangleCache: {} });
+    options.mangleCache = main.mangleCache;
+  }
+  const result = await build(options);
   const [output] = result.outputFiles;
   const { code } = await minify(output.text, {
     ecma: 2022,

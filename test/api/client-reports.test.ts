@@ -61,12 +61,16 @@ describe('/herald.js', () => {
     expect((await fetch(`${s.url}/herald.js`, { headers: { 'if-none-match': etag } })).status).toBe(304);
   });
 
-  it('serves the one-transport builds from beside it as /herald-ws.js and /herald-sse.js, 404 when not built', async () => {
+  it('serves the files beside it as /herald-ws.js, /herald-sse.js and /herald-fallbacks.js, 404 when not built', async () => {
     writeFileSync(join(dirname(bundle), 'herald-ws.min.js'), 'var Herald={ws:1};');
+    writeFileSync(join(dirname(bundle), 'herald-fallbacks.min.js'), 'var more=1;');
     const ws = await fetch(`${s.url}/herald-ws.js`);
     expect(ws.status).toBe(200);
     expect(ws.headers.get('content-type')).toMatch(/javascript/);
     expect(await ws.text()).toBe('var Herald={ws:1};');
+    const fallbacks = await fetch(`${s.url}/herald-fallbacks.js`);
+    expect(fallbacks.status).toBe(200);
+    expect(await fallbacks.text()).toBe('var more=1;');
     const sse = await fetch(`${s.url}/herald-sse.js`);
     expect(sse.status).toBe(404);
     await sse.body?.cancel();

@@ -12,6 +12,7 @@ interface TestWindow {
   stored(): unknown[];
   states: Array<{ state: string; transport: string; fallback?: string }>;
   ready(): boolean;
+  herald: { state: { state: string; transport: string; reason?: string } };
 }
 
 const SHOTS = 'test-results';
@@ -59,12 +60,35 @@ async function freshPage(): Promise<Page> {
   return page;
 }
 
+/** A fresh page whose window has no WebSocket API. */
+async function withoutWebSocket(): Promise<Page> {
+  const page = await freshPage();
+  await page.addInitScript(() => {
+    delete (window as { WebSocket?: unknown }).WebSocket;
+  });
+  return page;
+}
+
+/** The client's state now, with its reason (a repeated state emits no event). */
+function stateNow(page: Page): Promise<{ state: string; transport: string; reason?: string }> {
+  return page.evaluate(() => (window as unknown as TestWindow).herald.state);
+}
+
 /** Opens the test page against `hub` and waits until its subscription is live. */
 async function open(page: Page, hub: string, channel: string, transports?: string, script?: string): Promise<void> {
   const only = transports === undefined ? '' : `&transports=${transports}`;
   const build = script === undefined ? '' : `&script=${script}`;
   await page.goto(`${pages.url}/?hub=${encodeURIComponent(hub)}&channel=${channel}${only}${build}`);
   await page.waitForFunction(() => (window as unknown as TestWindow).ready(), undefined, { timeout: 10_000 });
+}
+
+/** The paths of the scripts the page requests from now on, in order. */
+function scriptsOf(page: Page): string[] {
+  const paths: string[] = [];
+  page.on('request', (request) => {
+    if (request.resourceType() === 'script') paths.push(new URL(request.url()).pathname);
+  });
+  return paths;
 }
 
 function received(page: Page): Promise<unknown[]> {
@@ -84,12 +108,14 @@ function range(from: number, to: number): number[] {
 }
 
 describe('browser bundle served at /herald.js, in headless Chromium', () => {
-  it('receives messages over WebSocket', async () => {
+  it('receives messages over WebSocket, without loading herald-fallbacks.js', async () => {
     const page = await freshPage();
+    const scripts = scriptsOf(page);
     await open(page, server.url, 'b-ws');
     await publish('b-ws', 1, 3);
     await page.waitForFunction(() => (window as unknown as TestWindow).got.length >= 3);
     expect(await received(page)).toEqual([1, 2, 3]);
+    expect(scripts).toEqual(['/herald.js']);
     expect(await states(page)).toContainEqual(expect.objectContaining({ state: 'open', transport: 'websocket' }));
     expect(server.herald.stats.connections.websocket).toBeGreaterThanOrEqual(1);
     await page.screenshot({ path: `${SHOTS}/browser-websocket.png` });
@@ -105,6 +131,8 @@ describe('browser bundle served at /herald.js, in headless Chromium', () => {
     const open_ = (await states(page)).filter((s) => s.state === 'open');
     expect(open_.at(-1)).toEqual({ state: 'open', transport: 'sse', fallback: 'upgrade_refused' });
     expect(proxy.requests.some((r) => r.startsWith('UPGRADE /v1/ws'))).toBe(true);
+    // The SSE code came from beside /herald.js, which the page loaded through the proxy too.
+    expect(proxy.requests).toContain('GET /herald-fallbacks.js');
     const reports = proxy.reports;
     await expect
       .poll(() => reports)
@@ -115,15 +143,50 @@ describe('browser bundle served at /herald.js, in headless Chromium', () => {
   });
 
   it('works without a WebSocket API at all (next transport first)', async () => {
-    const page = await freshPage();
-    await page.addInitScript(() => {
-      delete (window as { WebSocket?: unknown }).WebSocket;
-    });
+    const page = await withoutWebSocket();
     await open(page, server.url, 'b-nows');
     await publish('b-nows', 1, 2);
     await page.waitForFunction(() => (window as unknown as TestWindow).got.length >= 2);
     expect(await received(page)).toEqual([1, 2]);
     expect((await states(page)).at(-1)).toMatchObject({ state: 'open', transport: 'sse' });
+  });
+
+  it('tries herald-fallbacks.js again after it failed to load, and then receives', async () => {
+    const page = await withoutWebSocket();
+    let refused = 0;
+    await page.route('**/herald-fallbacks.js', (route) => {
+      refused++;
+      return route.abort('connectionrefused');
+    });
+    await page.goto(`${pages.url}/?hub=${encodeURIComponent(server.url)}&channel=b-noload`);
+    await expect.poll(() => refused).toBeGreaterThanOrEqual(2); // once per attempt, not once for good
+    expect(await stateNow(page)).toMatchObject({
+      state: 'connecting',
+      transport: 'sse',
+      reason: 'could not load herald-fallbacks.js',
+    });
+    await page.unroute('**/herald-fallbacks.js');
+    await page.waitForFunction(() => (window as unknown as TestWindow).ready(), undefined, { timeout: 10_000 });
+    await publish('b-noload', 1, 2);
+    await page.waitForFunction(() => (window as unknown as TestWindow).got.length >= 2);
+    expect(await received(page)).toEqual([1, 2]);
+  });
+
+  it('does not run a herald-fallbacks.js of another build', async () => {
+    const page = await withoutWebSocket();
+    // As after a hub upgrade under a page that kept the older /herald.js: the build digest differs.
+    await page.route('**/herald-fallbacks.js', async (route) => {
+      const body = (await (await route.fetch()).text()).replace(/herald\.onDemand\.\w+/g, 'herald.onDemand.other');
+      await route.fulfill({ body, contentType: 'text/javascript' });
+    });
+    await page.goto(`${pages.url}/?hub=${encodeURIComponent(server.url)}&channel=b-other`);
+    await expect.poll(() => pageErrors.length).toBeGreaterThanOrEqual(2); // tried again, refused again
+    expect(await stateNow(page)).toMatchObject({ state: 'connecting', reason: 'could not load herald-fallbacks.js' });
+    await context?.close(); // before reading the errors: the page goes on trying
+    context = undefined;
+    expect(new Set(pageErrors.splice(0))).toEqual(
+      new Set(['herald-fallbacks.js is loaded by /herald.js, not on its own']),
+    );
   });
 
   it.each(['sse', 'ndjson', 'long-poll', 'poll'])('receives over %s forced alone', async (transport) => {

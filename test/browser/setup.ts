@@ -44,8 +44,8 @@ export function ensureBundle(): void {
  * to `?channel=` and records every message together with its cursor in localStorage, in the same
  * synchronous handler, so that what survives a reload is consistent. `?transports=a,b` restricts
  * the transports; `?script=herald-ws.js` (or `herald-sse.js`) loads a one-transport build instead.
- * The page exposes `ready()`, `got` (this page load), `stored()` (every load) and `states` (state
- * events, flattened) to the test.
+ * The page exposes `ready()`, `got` (this page load), `stored()` (every load), `states` (state
+ * events, flattened) and the client as `herald` to the test.
  */
 function page(hub: string, token: string, script: string): string {
   return `<!doctype html>
@@ -90,6 +90,7 @@ sub.on('message', (m) => {
   render();
 });
 window.ready = () => herald.state.state === 'open' && sub.cursor !== undefined;
+window.herald = herald;
 </script></body></html>`;
 }
 

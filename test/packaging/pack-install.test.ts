@@ -187,8 +187,8 @@ describe('packed packages installed into an empty project', { timeout: 60_000 },
     const script = await fetch(`http://127.0.0.1:${port}/herald.js`);
     expect(script.status).toBe(200);
     expect(await script.text()).toContain('Herald');
-    // And the one-transport builds beside it.
-    for (const path of ['/herald-ws.js', '/herald-sse.js']) {
+    // And the one-transport builds and the fallbacks /herald.js loads, beside it.
+    for (const path of ['/herald-ws.js', '/herald-sse.js', '/herald-fallbacks.js']) {
       const one = await fetch(`http://127.0.0.1:${port}${path}`);
       expect(one.status, path).toBe(200);
       expect(await one.text()).toContain('Herald');

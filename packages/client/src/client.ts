@@ -2,7 +2,7 @@ import { CHANNEL_PATTERN } from '@herald/protocol';
 import { Emitter } from './emitter.ts';
 import { HeraldError } from './errors.ts';
 import type { Frame } from './frames.ts';
-import { getJson, latestCursor, publishHttp } from './http.ts';
+import { getJson, publishHttp } from './http.ts';
 import type { ConnectOptions } from './options.ts';
 import type { Platform } from './platform.ts';
 import { type Reconnector, reconnector } from './reconnector.ts';
@@ -55,7 +55,6 @@ export class HeraldClient extends Emitter<ClientEvents> {
         this.emit('error', error);
         void this.close();
       },
-      resolve: (channel) => latestCursor(this.#link.http, channel),
     });
     this.#channelLink = {
       client: this,

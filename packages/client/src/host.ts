@@ -11,6 +11,4 @@ export interface Host {
   denied(channel: string, error: HeraldError): void;
   state(event: StateEvent): void;
   fatal(error: HeraldError): void;
-  /** Where a channel is now, to pin a live subscription's start. */
-  resolve(channel: string): Promise<string>;
 }

@@ -51,10 +51,7 @@ export async function readText(res: Response, onText: (text: string) => void): P
 /** A random Idempotency-Key, so a retried publish never publishes twice (contract section 2). */
 export function idempotencyKey(): string {
   // randomUUID exists only in secure contexts (https, localhost).
-  return (
-    globalThis.crypto?.randomUUID?.() ??
-    `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`
-  );
+  return globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}-${Math.random()}`;
 }
 
 /** What an HTTP helper needs. */

@@ -4,6 +4,7 @@
  * browsers (the `browser` condition, and /herald.js) get the smaller `browser` entry.
  */
 import { HeraldClient } from './client.ts';
+import { loadBundled } from './on-demand-bundled.ts';
 import type { ConnectOptions } from './options.ts';
 import { globalPlatform } from './platform.ts';
 import { ALL_TRANSPORTS } from './transports/kit.ts';
@@ -16,5 +17,5 @@ export * from './api.ts';
  * microtask, so subscriptions made right away share the first connection.
  */
 export function connect(url: string, options: ConnectOptions = {}): HeraldClient {
-  return new HeraldClient(url, options, globalPlatform(options, ALL_TRANSPORTS, eventsourceParser));
+  return new HeraldClient(url, options, globalPlatform(options, ALL_TRANSPORTS, loadBundled, eventsourceParser));
 }

@@ -6,6 +6,7 @@
 import { COMPACT_PROTOCOL } from '@herald/protocol';
 import WebSocket from 'ws';
 import { HeraldClient } from './client.ts';
+import { loadBundled } from './on-demand-bundled.ts';
 import type { ConnectOptions } from './options.ts';
 import { globalPlatform, type WebSocketLike } from './platform.ts';
 import { ALL_TRANSPORTS } from './transports/kit.ts';
@@ -15,7 +16,7 @@ export * from './api.ts';
 
 /** Connects to a Herald hub from Node.js (see the default entry's `connect`). */
 export function connect(url: string, options: ConnectOptions = {}): HeraldClient {
-  const platform = globalPlatform(options, ALL_TRANSPORTS, eventsourceParser);
+  const platform = globalPlatform(options, ALL_TRANSPORTS, loadBundled, eventsourceParser);
   if (options.WebSocket === undefined) {
     platform.openWebSocket = (address, token): WebSocketLike =>
       new WebSocket(

@@ -1,4 +1,5 @@
 import { COMPACT_PROTOCOL } from '@herald/protocol';
+import type { LoadOnDemand } from './on-demand.ts';
 import type { TransportKit } from './transports/kit.ts';
 
 /**
@@ -56,7 +57,9 @@ export interface Platform {
   /** Parses SSE read through fetch (entries differ: the browser bundle carries a smaller one). */
   sseParser: SseParserFactory | undefined;
   /** The transports the entry carries (all of them, or one in the `websocket` and `sse` entries). */
-  transports: TransportKit;
+  kit: TransportKit;
+  /** The code a WebSocket client seldom runs: bundled, or loaded when first needed (on-demand.ts). */
+  onDemand: LoadOnDemand;
 }
 
 /** Options naming platform APIs explicitly (tests, old browsers, React Native, Node without globals). */
@@ -76,6 +79,7 @@ export function withToken(url: string, token: string | undefined): string {
 export function globalPlatform(
   options: PlatformOptions,
   transports: TransportKit,
+  onDemand: LoadOnDemand,
   sseParser?: SseParserFactory,
 ): Platform {
   const g = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchLike };
@@ -89,7 +93,8 @@ export function globalPlatform(
     // Only used when given: the fetch-based reader sees heartbeats, which EventSource hides.
     EventSource: options.EventSource,
     sseParser,
-    transports,
+    kit: transports,
+    onDemand,
   };
 }
 

@@ -6,7 +6,7 @@ import { recallTransport, rememberTransport } from './memory.ts';
 import { type ConnectOptions, resolveOptions } from './options.ts';
 import type { Platform } from './platform.ts';
 import { decide, failureOf, openTimeoutFailure } from './policy.ts';
-import { prepare, probeChannels, reporter } from './recovery.ts';
+import { prepare, reporter } from './recovery.ts';
 import { transportSelector } from './selector.ts';
 import { type ConnectionState, nextState, type StateEvent } from './state.ts';
 import type { Subscription } from './subscription.ts';
@@ -63,7 +63,7 @@ export function reconnector(url: string, options: ConnectOptions, platform: Plat
   };
   const f = platform.fetch ?? (() => Promise.reject(new Err('unsupported', 'no fetch implementation')));
   const http: HttpContext = { base: httpBase(url), fetch: f, headers, signal: life.signal };
-  const report = o.reportFallbacks ? reporter(http) : () => {};
+  const report = o.reportFallbacks ? reporter(http, platform.onDemand) : () => {};
 
   /** Drops the current connection; its late callbacks carry an old generation and are ignored. */
   const discard = (): Promise<void> | undefined => {
@@ -85,7 +85,15 @@ export function reconnector(url: string, options: ConnectOptions, platform: Plat
     const name = selector.current;
     const stale = (): boolean => mine !== gen || closed;
     try {
-      const needed = await prepare({ http, host, tokens, catchUp, stale, multiplexed: isMultiplexed(name) });
+      const needed = await prepare({
+        http,
+        host,
+        tokens,
+        catchUp,
+        stale,
+        multiplexed: isMultiplexed(name),
+        load: platform.onDemand,
+      });
       if (stale()) return;
       catchUp = false;
       // Nothing to receive and publishing goes over HTTP: no connection is needed until a subscribe.
@@ -203,7 +211,15 @@ export function reconnector(url: string, options: ConnectOptions, platform: Plat
   /** A multi-channel request was refused: drop the channels refused alone; stop if none is. */
   const probe = async (error: HeraldError, waiting: ConnectionState): Promise<void> => {
     setState(waiting, { reason: error.message });
-    const dropped = await probeChannels(host.subscriptions(), host, tokens.value === undefined);
+    const mine = gen;
+    let dropped: number;
+    try {
+      const { probeChannels } = await platform.onDemand();
+      dropped = await probeChannels(http, host.subscriptions(), host, tokens.value === undefined);
+    } catch (err) {
+      failed(mine, failureOf(err)); // the code could not be loaded: retried like a network error
+      return;
+    }
     if (closed) return;
     if (dropped === 0) host.fatal(error);
     else restart();

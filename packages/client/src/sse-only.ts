@@ -4,6 +4,7 @@
  * parser, without the code of the other four transports. There is no fallback to NDJSON or polling.
  */
 import { HeraldClient } from './client.ts';
+import { loadBundled } from './on-demand-bundled.ts';
 import type { ConnectOptions } from './options.ts';
 import { globalPlatform } from './platform.ts';
 import { sse } from './transports/kit.ts';
@@ -13,5 +14,5 @@ export * from './api.ts';
 
 /** Connects to a Herald hub over SSE only (see the default entry's `connect`). */
 export function connect(url: string, options: ConnectOptions = {}): HeraldClient {
-  return new HeraldClient(url, options, globalPlatform(options, { sse }, liteSseParser));
+  return new HeraldClient(url, options, globalPlatform(options, { sse }, loadBundled, liteSseParser));
 }

@@ -5,6 +5,7 @@
  * refuses the upgrade leaves the client retrying.
  */
 import { HeraldClient } from './client.ts';
+import { loadBundled } from './on-demand-bundled.ts';
 import type { ConnectOptions } from './options.ts';
 import { globalPlatform } from './platform.ts';
 import { websocket } from './transports/kit.ts';
@@ -13,5 +14,5 @@ export * from './api.ts';
 
 /** Connects to a Herald hub over WebSocket only (see the default entry's `connect`). */
 export function connect(url: string, options: ConnectOptions = {}): HeraldClient {
-  return new HeraldClient(url, options, globalPlatform(options, { websocket }));
+  return new HeraldClient(url, options, globalPlatform(options, { websocket }, loadBundled));
 }

@@ -20,10 +20,14 @@ import type { HeraldOptions } from './options.ts';
 import { type CallerHandler, type PublicHandler, type Route, Router } from './router.ts';
 import { subscribeOrPull, type TransportContext } from './transports/index.ts';
 
-/** Routes of the browser SDK builds with one transport, and their files beside the `/herald.js` bundle. */
-const ONE_TRANSPORT_BUNDLES = [
+/**
+ * Routes of the browser SDK files beside the `/herald.js` bundle: the builds with one transport, and
+ * the code `/herald.js` and `/herald-ws.js` load when a client needs more than its WebSocket.
+ */
+const BESIDE_BUNDLE = [
   ['/herald-ws.js', 'herald-ws.min.js'],
   ['/herald-sse.js', 'herald-sse.min.js'],
+  ['/herald-fallbacks.js', 'herald-fallbacks.min.js'],
 ] as const;
 
 /** What the routes hand requests to. */
@@ -120,8 +124,8 @@ export function createRouter({ ctx, ops, blobCtx, publishCtx, statsStream, pages
   );
   if (options.clientBundlePath !== undefined) {
     router.on('GET', '/herald.js', open(staticFile(options.clientBundlePath, 'text/javascript; charset=utf-8')));
-    // The one-transport builds written beside it (scripts/build-client.mjs); 404 where they are not.
-    for (const [route, file] of ONE_TRANSPORT_BUNDLES) {
+    // The files written beside it (scripts/build-client.mjs); 404 where they are not.
+    for (const [route, file] of BESIDE_BUNDLE) {
       const path = join(dirname(options.clientBundlePath), file);
       router.on('GET', route, open(staticFile(path, 'text/javascript; charset=utf-8')));
     }

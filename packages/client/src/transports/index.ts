@@ -5,7 +5,7 @@ import { TRANSPORTS, type TransportFactory, type TransportName } from './types.t
 
 /** The factory of each transport on this platform, or undefined where the platform or the entry lacks it. */
 export function transportFactory(name: TransportName, platform: Platform): TransportFactory | undefined {
-  return platform.transports[name]?.(platform);
+  return platform.kit[name]?.(platform);
 }
 
 /**
@@ -16,8 +16,7 @@ export function usableTransports(requested: readonly unknown[] | undefined, plat
   const names = requested === undefined ? TRANSPORTS : parseTransports(requested);
   const usable = names.filter((t) => transportFactory(t, platform));
   if (usable.length === 0) {
-    const asked = names.length === 0 ? 'an empty list' : names.join(', ');
-    throw new HeraldError('unsupported', `none of the requested transports works on this platform (asked: ${asked})`);
+    throw new HeraldError('unsupported', `no requested transport works here (asked: ${names.join(', ') || 'none'})`);
   }
   return usable;
 }
