@@ -1,7 +1,8 @@
 /**
- * Recovery steps over HTTP pull: pinning positions before a `/v1/events` transport opens, finding the
- * channels a multi-channel request was refused for, and catching up after a slow-consumer cut. A
- * WebSocket client seldom needs them, so the `<script>` build loads them on demand (on-demand.ts).
+ * Recovery steps over HTTP: pinning positions before a `/v1/events` transport opens, finding the
+ * channels a multi-channel request was refused for, catching up by pull after a slow-consumer cut,
+ * and reporting fallbacks. A WebSocket client seldom needs them, so the `<script>` builds load them
+ * on demand (on-demand.ts).
  */
 import { HeraldError } from './errors.ts';
 import { parsePullBody } from './frames.ts';
