@@ -199,6 +199,21 @@ describe('browser bundle served at /herald.js, in headless Chromium', () => {
     expect((await states(page)).at(-1)).toMatchObject({ state: 'open', transport });
   });
 
+  // The EventSource adapter hides heartbeats, so the client must not watch it for silence: a quiet
+  // stream outliving the silence timeout (1.5 s here) stays open.
+  it('receives over an injected EventSource, loaded from herald-fallbacks.js, and keeps a quiet stream', async () => {
+    const page = await freshPage();
+    await page.goto(
+      `${pages.url}/?hub=${encodeURIComponent(server.url)}&channel=b-es&transports=sse&eventsource&heartbeat=1500`,
+    );
+    await page.waitForFunction(() => (window as unknown as TestWindow).ready(), undefined, { timeout: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await publish('b-es', 1, 2);
+    await page.waitForFunction(() => (window as unknown as TestWindow).got.length >= 2);
+    expect(await received(page)).toEqual([1, 2]);
+    expect((await states(page)).filter((s) => s.state === 'open')).toHaveLength(1);
+  });
+
   it.each([
     ['herald-ws.js', 'websocket'],
     ['herald-sse.js', 'sse'],

@@ -43,7 +43,8 @@ export function ensureBundle(): void {
  * The test page: loads `/herald.js` from the hub (another origin, so CORS is exercised), subscribes
  * to `?channel=` and records every message together with its cursor in localStorage, in the same
  * synchronous handler, so that what survives a reload is consistent. `?transports=a,b` restricts
- * the transports; `?script=herald-ws.js` (or `herald-sse.js`) loads a one-transport build instead.
+ * the transports; `?eventsource` passes the browser's `EventSource` (the SDK's adapter instead of its
+ * fetch reader) and `?heartbeat=ms` a silence timeout; `?script=herald-ws.js` (or `herald-sse.js`) loads a one-transport build instead.
  * The page exposes `ready()`, `got` (this page load), `stored()` (every load), `states` (state
  * events, flattened) and the client as `herald` to the test.
  */
@@ -65,6 +66,8 @@ window.stored = () => load().got;
 const herald = Herald.connect(${JSON.stringify(hub)}, {
   token: ${JSON.stringify(token)},
   transports: params.has('transports') ? params.get('transports').split(',') : undefined,
+  EventSource: params.has('eventsource') ? EventSource : undefined,
+  heartbeat: params.has('heartbeat') ? { timeout: Number(params.get('heartbeat')) } : undefined,
   backoff: { base: 50, cap: 500 },
   pollInterval: { min: 100, max: 300 }, // a quiet channel gets a 15 s Herald-Poll-Interval otherwise
   longPollWait: 2,
