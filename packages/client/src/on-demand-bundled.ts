@@ -3,5 +3,5 @@ import { catchUp, pinPositions, probeChannels, report } from './pull-recovery.ts
 
 const bundled: OnDemand = { pinPositions, probeChannels, catchUp, report };
 
-/** The on-demand code of the npm entries and the one-transport scripts: in the bundle already. */
+/** The on-demand code of the npm entries and `/herald-sse.js`: in the bundle already. */
 export const loadBundled: LoadOnDemand = () => Promise.resolve(bundled);
