@@ -21,6 +21,40 @@ export function sentAtIn(buf: Buffer, start: number, end: number): number {
 }
 
 /**
+ * `sentAtIn` for one connection's frames. A hub frames every message of a channel alike, so the
+ * mark sits at the same offset in frame after frame (until an id gains a digit): the offset that
+ * held last time is checked first with five byte reads, and only a miss pays for the native
+ * search. At a million deliveries a second that search was the load core's largest single cost.
+ */
+export class SentAtReader {
+  private offset = -1;
+
+  read(buf: Buffer, start: number, end: number): number {
+    const at = start + this.offset;
+    if (
+      this.offset >= 0 &&
+      at + MARK.length < end &&
+      buf[at] === OPEN_BRACE &&
+      buf[at + 1] === QUOTE &&
+      buf[at + 2] === LETTER_T &&
+      buf[at + 3] === QUOTE &&
+      buf[at + 4] === COLON
+    ) {
+      return numberAt(buf, at + MARK.length, end);
+    }
+    const found = buf.indexOf(MARK_BYTES, start);
+    if (found < 0 || found >= end) return Number.NaN;
+    this.offset = found - start;
+    return numberAt(buf, found + MARK.length, end);
+  }
+}
+
+const OPEN_BRACE = 0x7b;
+const QUOTE = 0x22;
+const LETTER_T = 0x74;
+const COLON = 0x3a;
+
+/**
  * Every bench message in the lines of `buf[start, end)` (a line holds at most one: an SSE `data:`
  * line or an NDJSON line), reported with its send time; returns how many were found. After a
  * message the search resumes at the next line, and stops when too few bytes are left to hold a mark:

@@ -1,13 +1,23 @@
 // One WebSocket subscriber bound to a channel URL (contract section 6); Nchan's WebSocket
 // subscriber sends the published body as one text frame, so the same client serves it. `ws` does
-// the handshake; once open, the frames are read by ws-frames.ts straight from the socket, which
-// costs the load core a fraction of what `ws`'s receiver and one 'message' event per frame cost.
-import type { Socket } from 'node:net';
+// the handshake; once open, the frames are read by ws-frames.ts straight from what the socket
+// read, which costs the load core a fraction of what `ws`'s receiver and one 'message' event per
+// frame cost.
+//
+// The socket reads into one buffer shared by every subscriber of the process (node's `onread`
+// option) instead of a new Buffer per read, pushed through a stream as a 'data' event: on a
+// fan-out the load core does one read per socket per write the hub makes, and that allocation,
+// its zeroing and the garbage collection it fed were a large part of each read's cost
+// (docs/performance.md, "Known limits of the harness").
+import { connect, type NetConnectOpts, type Socket } from 'node:net';
 import { COMPACT_PROTOCOL } from '@herald/protocol';
 import WebSocket from 'ws';
 import type { Closable, OpenSpec } from './open-spec.ts';
-import { sentAtIn } from './timestamp.ts';
-import { readFrames } from './ws-frames.ts';
+import { SentAtReader } from './timestamp.ts';
+import { FrameReader } from './ws-frames.ts';
+
+/** Where every subscriber socket of this process reads; each read is consumed before the next. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** Resolves once the socket is open; rejects on handshake error or timeout. */
 export function openWs(spec: OpenSpec): Promise<Closable> {
@@ -21,9 +31,29 @@ export function openWsCompact(spec: OpenSpec): Promise<Closable> {
 
 function open({ url, localAddress, timeoutMs, tally }: OpenSpec, transport: 'ws' | 'wsc'): Promise<Closable> {
   return new Promise((resolve, reject) => {
+    // Until the upgrade is through, what the socket reads is handed on (copied) to node's HTTP
+    // client, which `ws` drives; from then on it goes to `frames`.
+    let frames: FrameReader | undefined;
+    let socket: Socket | undefined;
+    const createConnection = (options: NetConnectOpts): Socket => {
+      socket = connect({
+        ...options,
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (length: number, buf: Uint8Array): boolean => {
+            if (frames !== undefined) frames.feed(buf as Buffer, length);
+            else socket?.push(Buffer.from(buf.subarray(0, length)));
+            return true;
+          },
+        },
+      });
+      return socket;
+    };
     const ws = new WebSocket(url.replace(/^http/, 'ws'), transport === 'wsc' ? [COMPACT_PROTOCOL] : [], {
       localAddress,
       handshakeTimeout: timeoutMs,
+      // ws calls it with the options object only (its own netConnect does the same).
+      createConnection: createConnection as typeof connect,
       // The hub decides compression; the bench offers none so every peer sends the same bytes.
       perMessageDeflate: false,
       // Valid UTF-8 is the server's job; checking it here would only cost load-generator CPU.
@@ -37,20 +67,23 @@ function open({ url, localAddress, timeoutMs, tally }: OpenSpec, transport: 'ws'
     ws.on('open', () => {
       isOpen = true;
       tally.opened();
-      // From here on the frames are read here (the first ones, already read by ws, are the
-      // subscription's announcement: nothing is published before every subscriber is open).
-      const socket = (ws as unknown as { _socket: Socket })._socket;
-      socket.removeAllListeners('data');
-      readFrames(socket, {
+      if (socket === undefined) throw new Error('ws opened without the socket it was given');
+      const sentAtOf = new SentAtReader();
+      const reader = new FrameReader(socket, {
         arrived: () => tally.arrived(),
         data: (buf, start, end) => {
-          const sentAt = sentAtIn(buf, start, end);
+          const sentAt = sentAtOf.read(buf, start, end);
           if (!Number.isNaN(sentAt)) tally.deliverArrived(slot, sentAt);
         },
         close: (code) => {
           closedBy = code;
         },
       });
+      // Bytes that came with the upgrade answer are still in the stream (ws put them back): they
+      // reach the reader as 'data'; every later read goes to it directly.
+      socket.removeAllListeners('data');
+      socket.on('data', (chunk: Buffer) => reader.feed(chunk, chunk.length));
+      frames = reader;
       resolve({ close: () => ws.terminate() });
     });
     ws.on('error', (err) => {
@@ -62,7 +95,7 @@ function open({ url, localAddress, timeoutMs, tally }: OpenSpec, transport: 'ws'
       ws.terminate();
     });
     ws.on('close', (code) => {
-      // ws no longer sees the frames: the server's close code is the one read by readFrames.
+      // ws no longer sees the frames: the server's close code is the one read by the reader.
       if (isOpen) tally.closed(`ws ${closedBy ?? code}`);
     });
   });
