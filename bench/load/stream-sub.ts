@@ -7,6 +7,7 @@
 // and NDJSON are framed right is the test suite's job, not the bench's.
 import { connect } from 'node:net';
 import type { Closable, OpenSpec } from './open-spec.ts';
+import { readInto } from './read-buffer.ts';
 import type { Tally } from './tally.ts';
 import { eachSentAt } from './timestamp.ts';
 
@@ -24,7 +25,12 @@ function openStream(kind: 'sse' | 'ndjson', spec: OpenSpec): Promise<Closable> {
     const slot = tally.slot(kind);
     const meter = tally.meter(kind);
     // One dedicated socket per stream, as a browser's EventSource has.
-    const socket = connect({ host: target.hostname, port: Number(target.port || 80), localAddress });
+    const socket = connect({
+      host: target.hostname,
+      port: Number(target.port || 80),
+      localAddress,
+      onread: readInto((bytes, length) => onBytes(bytes.subarray(0, length))),
+    });
     meter.watch(socket);
     const timer = setTimeout(() => socket.destroy(new Error(`${kind} connect timeout`)), timeoutMs);
     let isOpen = false;
@@ -35,7 +41,8 @@ function openStream(kind: 'sse' | 'ndjson', spec: OpenSpec): Promise<Closable> {
     );
     let head: Buffer | undefined = Buffer.alloc(0);
     let body: BodyReader | undefined;
-    socket.on('data', (chunk: Buffer) => {
+    // `chunk` is a view of the shared read buffer: what outlives this call is copied (concat).
+    const onBytes = (chunk: Buffer): void => {
       if (body !== undefined) {
         if (body.feed(chunk)) finish();
         return;
@@ -61,7 +68,7 @@ function openStream(kind: 'sse' | 'ndjson', spec: OpenSpec): Promise<Closable> {
       body = new BodyReader(/\r\ntransfer-encoding:\s*chunked/i.test(headText), tally, slot);
       resolve({ close: () => socket.destroy() });
       if (body.feed(buf.subarray(at + HEAD_END.length))) finish();
-    });
+    };
     // A stream the server ended with its last chunk: the connection may stay open (keep-alive).
     const finish = (): void => {
       ended = true;

@@ -4,20 +4,14 @@
 // read, which costs the load core a fraction of what `ws`'s receiver and one 'message' event per
 // frame cost.
 //
-// The socket reads into one buffer shared by every subscriber of the process (node's `onread`
-// option) instead of a new Buffer per read, pushed through a stream as a 'data' event: on a
-// fan-out the load core does one read per socket per write the hub makes, and that allocation,
-// its zeroing and the garbage collection it fed were a large part of each read's cost
-// (docs/performance.md, "Known limits of the harness").
+// The socket reads into the process's shared read buffer (read-buffer.ts).
 import { connect, type NetConnectOpts, type Socket } from 'node:net';
 import { COMPACT_PROTOCOL } from '@herald/protocol';
 import WebSocket from 'ws';
 import type { Closable, OpenSpec } from './open-spec.ts';
+import { readInto } from './read-buffer.ts';
 import { SentAtReader } from './timestamp.ts';
 import { FrameReader } from './ws-frames.ts';
-
-/** Where every subscriber socket of this process reads; each read is consumed before the next. */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** Resolves once the socket is open; rejects on handshake error or timeout. */
 export function openWs(spec: OpenSpec): Promise<Closable> {
@@ -38,14 +32,10 @@ function open({ url, localAddress, timeoutMs, tally }: OpenSpec, transport: 'ws'
     const createConnection = (options: NetConnectOpts): Socket => {
       socket = connect({
         ...options,
-        onread: {
-          buffer: READ_BUFFER,
-          callback: (length: number, buf: Uint8Array): boolean => {
-            if (frames !== undefined) frames.feed(buf as Buffer, length);
-            else socket?.push(Buffer.from(buf.subarray(0, length)));
-            return true;
-          },
-        },
+        onread: readInto((buf, length) => {
+          if (frames !== undefined) frames.feed(buf, length);
+          else socket?.push(Buffer.from(buf.subarray(0, length)));
+        }),
       });
       return socket;
     };
