@@ -46,8 +46,12 @@ export class HeldFrames {
  * long, so a publish arriving meanwhile waits for the whole fan-out and then costs 10,000 writes of
  * its own. Between shares the loop reads it, and its frame joins the bytes still held for the
  * sockets not yet written: they get both messages in one write (docs/performance.md, "Session 13").
+ * A share of 256 is ~2.3 ms of writes. Session 13's 1,024 (~9 ms) left a fan-out to 1,000 sockets
+ * in one share, so a publisher waiting for each answer before its next publish waited a whole
+ * fan-out: 16 such publishers could not offer more than ~900 msg/s, where a share of 256 carries
+ * 1.8M deliveries/s to 1,000 sockets at p99 < 100 ms (docs/performance.md, "Session 15").
  */
-const WRITES_PER_TURN = 1024;
+const WRITES_PER_TURN = 256;
 
 /** Written writers are dropped from the front of the list after this many turns' shares. */
 const COMPACT_AFTER = 8;
