@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import type { Closable, OpenSpec } from './open-spec.ts';
 import { readInto } from './read-buffer.ts';
 import type { Tally } from './tally.ts';
-import { eachSentAt } from './timestamp.ts';
+import { SentAtReader } from './timestamp.ts';
 
 const ACCEPT: Record<'sse' | 'ndjson', string> = { sse: 'text/event-stream', ndjson: 'application/x-ndjson' };
 /** Larger than any header block the bench's hubs send. */
@@ -100,6 +100,7 @@ export class BodyReader {
   /** chunked: the size line's digits have ended (a chunk extension or the CR follows) */
   private sizeEnded = false;
   private readonly found: (sentAt: number) => void;
+  private readonly sentAt = new SentAtReader();
 
   constructor(
     private readonly chunked: boolean,
@@ -155,9 +156,9 @@ export class BodyReader {
     if (this.carry !== undefined) {
       const joined = Buffer.concat([this.carry, bytes.subarray(start, lastNewline + 1)]);
       this.carry = undefined;
-      eachSentAt(joined, 0, joined.length, this.found);
+      this.sentAt.each(joined, 0, joined.length, this.found);
     } else {
-      eachSentAt(bytes, start, lastNewline + 1, this.found);
+      this.sentAt.each(bytes, start, lastNewline + 1, this.found);
     }
     if (lastNewline + 1 < end) this.carry = Buffer.from(bytes.subarray(lastNewline + 1, end));
   }

@@ -21,16 +21,50 @@ export function sentAtIn(buf: Buffer, start: number, end: number): number {
 }
 
 /**
- * `sentAtIn` for one connection's frames. A hub frames every message of a channel alike, so the
- * mark sits at the same offset in frame after frame (until an id gains a digit): the offset that
- * held last time is checked first with five byte reads, and only a miss pays for the native
- * search. At a million deliveries a second that search was the load core's largest single cost.
+ * Send times of one connection's messages. A hub frames every message of a channel alike, so the
+ * mark sits at the same offset from the start of a frame (or of an SSE event or NDJSON line) in
+ * message after message, until an id gains a digit: the offset that held last time is checked
+ * first with five byte reads, and only a miss pays for the native search. At a million deliveries
+ * a second that search was the load core's largest single cost. A hit cannot skip an earlier
+ * message: one would have to fit, whole, between the start and the mark's offset, which is
+ * shorter than any bench message.
  */
 export class SentAtReader {
   private offset = -1;
 
+  /** Send time from the frame `buf[start, end)`, or NaN when it holds no bench message. */
   read(buf: Buffer, start: number, end: number): number {
-    const at = start + this.offset;
+    const at = this.find(buf, start, end);
+    return at < 0 ? Number.NaN : numberAt(buf, at + MARK.length, end);
+  }
+
+  /**
+   * Every bench message in the lines of `buf[start, end)` (a line holds at most one: an SSE `data:`
+   * line or an NDJSON line), reported with its send time; returns how many were found. After a
+   * message the search resumes at the next line, and stops when too few bytes are left to hold a
+   * mark: searching on from the mark would run into the next chunk's bytes.
+   */
+  each(buf: Buffer, start: number, end: number, found: (sentAt: number) => void): number {
+    let n = 0;
+    let from = start;
+    while (end - from >= MARK.length) {
+      const at = this.find(buf, from, end);
+      if (at < 0) break;
+      const sentAt = numberAt(buf, at + MARK.length, end);
+      if (!Number.isNaN(sentAt)) {
+        found(sentAt);
+        n++;
+      }
+      const nl = buf.indexOf(NEWLINE, at + MARK.length);
+      if (nl < 0 || nl >= end) break;
+      from = nl + 1;
+    }
+    return n;
+  }
+
+  /** Where the first mark in `buf[from, end)` starts, or -1. */
+  private find(buf: Buffer, from: number, end: number): number {
+    const at = from + this.offset;
     if (
       this.offset >= 0 &&
       at + MARK.length < end &&
@@ -40,12 +74,12 @@ export class SentAtReader {
       buf[at + 3] === QUOTE &&
       buf[at + 4] === COLON
     ) {
-      return numberAt(buf, at + MARK.length, end);
+      return at;
     }
-    const found = buf.indexOf(MARK_BYTES, start);
-    if (found < 0 || found >= end) return Number.NaN;
-    this.offset = found - start;
-    return numberAt(buf, found + MARK.length, end);
+    const found = buf.indexOf(MARK_BYTES, from);
+    if (found < 0 || found >= end) return -1;
+    this.offset = found - from;
+    return found;
   }
 }
 
@@ -53,30 +87,6 @@ const OPEN_BRACE = 0x7b;
 const QUOTE = 0x22;
 const LETTER_T = 0x74;
 const COLON = 0x3a;
-
-/**
- * Every bench message in the lines of `buf[start, end)` (a line holds at most one: an SSE `data:`
- * line or an NDJSON line), reported with its send time; returns how many were found. After a
- * message the search resumes at the next line, and stops when too few bytes are left to hold a mark:
- * searching on from the mark would run into the next chunk's bytes.
- */
-export function eachSentAt(buf: Buffer, start: number, end: number, found: (sentAt: number) => void): number {
-  let n = 0;
-  let from = start;
-  while (end - from >= MARK.length) {
-    const at = buf.indexOf(MARK_BYTES, from);
-    if (at < 0 || at >= end) break;
-    const sentAt = numberAt(buf, at + MARK.length, end);
-    if (!Number.isNaN(sentAt)) {
-      found(sentAt);
-      n++;
-    }
-    const nl = buf.indexOf(NEWLINE, at + MARK.length);
-    if (nl < 0 || nl >= end) break;
-    from = nl + 1;
-  }
-  return n;
-}
 
 const NEWLINE = 10;
 const ZERO = 48;

@@ -45,4 +45,16 @@ describe('SentAtReader', () => {
     expect(reader.read(buf, ...second)).toBeNaN();
     expect(reader.read(buf, ...third)).toBe(6);
   });
+
+  it('reads every line of a range, the mark at a new offset in each', () => {
+    const line = (id: string, t: number): string => `{"id":"${id}","data":{"t":${t},"pad":"${'x'.repeat(60)}"}}\n`;
+    const reader = new SentAtReader();
+    const first = Buffer.from(line('1000', 1));
+    expect(reader.each(first, 0, first.length, () => undefined)).toBe(1);
+    // The offset learnt above (a 4-digit id) is wrong for every line here.
+    const lines = Buffer.from(line('7', 2) + line('77', 3) + line('77777', 4) + '{"u":1}\n' + line('7', 5));
+    const found: number[] = [];
+    expect(reader.each(lines, 0, lines.length, (t) => found.push(t))).toBe(4);
+    expect(found).toEqual([2, 3, 4, 5]);
+  });
 });
