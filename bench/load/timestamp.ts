@@ -15,7 +15,7 @@ export function sentAtFromBuffer(frame: Buffer): number {
  * is read digit by digit here: no string is made, so a delivery costs the load core one native
  * search and a few byte reads.
  */
-export function sentAtIn(buf: Buffer, start: number, end: number): number {
+function sentAtIn(buf: Buffer, start: number, end: number): number {
   const at = buf.indexOf(MARK_BYTES, start);
   return at < 0 || at >= end ? Number.NaN : numberAt(buf, at + MARK.length, end);
 }
