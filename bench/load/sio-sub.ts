@@ -5,7 +5,7 @@
 // "2" ping → "3" pong, "42[\"message\",{…}]" an event. The room is chosen by ?channel=.
 import WebSocket from 'ws';
 import type { Closable, OpenSpec } from './open-spec.ts';
-import { sentAtFromBuffer } from './timestamp.ts';
+import { SentAtReader } from './timestamp.ts';
 
 const OPEN = 0x30; // '0'
 const PING = 0x32; // '2'
@@ -32,13 +32,14 @@ export function openSocketIo({ url, localAddress, timeoutMs, tally }: OpenSpec):
     const meter = tally.meter('ws');
     let isOpen = false;
     const timer = setTimeout(() => ws.terminate(), timeoutMs);
+    const sentAtOf = new SentAtReader();
     ws.on('upgrade', (res) => meter.watch(res.socket));
     ws.on('message', (data, isBinary) => {
       if (isBinary || !Buffer.isBuffer(data) || data.length === 0) return;
       const type = data[0];
       if (type === MESSAGE) {
         if (data[1] === EVENT) {
-          const sentAt = sentAtFromBuffer(data);
+          const sentAt = sentAtOf.read(data, 0, data.length);
           if (!Number.isNaN(sentAt)) tally.deliver(slot, sentAt);
         } else if (data[1] === CONNECT && !isOpen) {
           clearTimeout(timer);

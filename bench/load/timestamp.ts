@@ -5,21 +5,6 @@
 const MARK = '{"t":';
 const MARK_BYTES = Buffer.from(MARK);
 
-/** Send time from a WebSocket frame (Buffer), or NaN when the frame is not a bench message. */
-export function sentAtFromBuffer(frame: Buffer): number {
-  return sentAtIn(frame, 0, frame.length);
-}
-
-/**
- * Send time from the bytes `buf[start, end)`, or NaN when they hold no bench message. The number
- * is read digit by digit here: no string is made, so a delivery costs the load core one native
- * search and a few byte reads.
- */
-function sentAtIn(buf: Buffer, start: number, end: number): number {
-  const at = buf.indexOf(MARK_BYTES, start);
-  return at < 0 || at >= end ? Number.NaN : numberAt(buf, at + MARK.length, end);
-}
-
 /**
  * Send times of one connection's messages. A hub frames every message of a channel alike, so the
  * mark sits at the same offset from the start of a frame (or of an SSE event or NDJSON line) in
