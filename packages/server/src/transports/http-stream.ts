@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Message, ResetNotice, Sink } from '@herald/core';
+import type { Framer, Message, ResetNotice, Sink } from '@herald/core';
 import { ERROR_CATALOG, formatCursor } from '@herald/protocol';
 import type { Principal } from '../auth/authenticator.ts';
 import type { LiveConnection } from '../heartbeat.ts';
@@ -9,7 +9,7 @@ import { type DirectWrite, forgetPeer, ReleasedResponse } from '../internals/ind
 import { drained } from './drained.ts';
 import { LiveSubscriptions } from './live-subscriptions.ts';
 import { MultiCursor } from './multi-cursor.ts';
-import { asChunk } from './stream-framing.ts';
+import { asChunk, type StreamFraming } from './stream-framing.ts';
 import type { Target, TargetContext } from './target.ts';
 import type { TransportContext, TransportOptions } from './transport.ts';
 import type { HeldFrames, TurnWriter } from './write-turns.ts';
@@ -26,16 +26,16 @@ export interface StreamFormat {
    * stream, the combined cursor on `/v1/events`), else undefined.
    */
   subscribed(channel: string, epoch: string, last: number, streamCursor: string | undefined): string;
+  /** A message's bytes when they are the same for every stream: built once per message, shared by all. */
+  readonly framing: StreamFraming;
   /**
-   * The bytes of one message, ready for the socket (one HTTP/1.1 chunk when `chunked`); `cursor` is
-   * the multi-channel cursor after it (multi streams of formats that need it).
+   * For formats whose multi-channel streams give each message the stream's own combined cursor (SSE
+   * ids): a message's bytes with `cursor`, the cursor after it (one HTTP/1.1 chunk when `chunked`).
    */
-  message(message: Message, cursor: string | undefined, chunked: boolean): Buffer;
+  readonly withCursor?: (message: Message, cursor: string, chunked: boolean) => Buffer;
   reset(notice: ResetNotice, cursor: string | undefined): string;
   readonly heartbeat: Buffer;
   close(code: number, reason: string): string;
-  /** Whether multi-channel frames carry the combined cursor (SSE ids do). */
-  readonly needsCursor: boolean;
 }
 
 /** What a stream uses: the hub, counters, write turns, the streams' ticker, the internals switch, whether the hub drains. */
@@ -97,6 +97,11 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
   readonly socket: Socket;
   /** Whether the response uses chunked transfer coding (HTTP/1.1), so writes are framed as chunks. */
   private chunked = true;
+  /**
+   * The shared framing of this stream's messages, set once the headers are out; undefined while
+   * unknown and on streams whose messages carry their own cursor ({@link StreamFormat.withCursor}).
+   */
+  private framer: Framer | undefined = undefined;
   /** The response while node:http still holds it; null once released (then `released` stands for it). */
   private res: ServerResponse | null;
   /** The response once released from node:http (internals/release-http.ts). */
@@ -147,6 +152,9 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
     res.flushHeaders();
     const socket = this.socket;
     this.chunked = res.chunkedEncoding;
+    if (this.cursor === undefined || this.format.withCursor === undefined) {
+      this.framer = this.chunked ? this.format.framing.chunked : this.format.framing.raw;
+    }
     socket.setNoDelay(true);
     this.released = ReleasedResponse.take(this.ctx.internals, req, res, false);
     if (this.released !== undefined) {
@@ -194,9 +202,8 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
       this.queue.push(message);
       return;
     }
-    this.writeRaw(
-      this.format.message(message, this.advance(message.channel, message.epoch, message.offset), this.chunked),
-    );
+    const framer = this.framer;
+    this.writeRaw(framer !== undefined ? message.frame(framer) : this.withCursor(message));
     this.ctx.stats.delivered[this.transport]++;
   }
 
@@ -283,10 +290,12 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
 
   /**
    * Every write of the stream (messages, heartbeats, resets, the close) goes through the same hold, which
-   * keeps them in order.
+   * keeps them in order. A socket destroyed but not yet closed (`ended` is set on its 'close') is not
+   * asked here: the end of the turn drops what was held for it (WriteTurns.flush), and asking would
+   * read its readable state on every delivery of a fan-out.
    */
   private writeRaw(bytes: Buffer): void {
-    if (this.socket.destroyed || this.ended || this.res?.writableEnded) return;
+    if (this.ended || this.res?.writableEnded) return;
     this.ctx.turns.hold(this, bytes);
     this.ctx.stats.bytesOut[this.transport] += bytes.length;
   }
@@ -303,8 +312,17 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
 
   /** Records what this stream has written for `channel`; returns the combined cursor when frames need it. */
   private advance(channel: string, epoch: string, last: number): string | undefined {
-    if (this.cursor === undefined || !this.format.needsCursor) return undefined;
+    if (this.cursor === undefined || this.format.withCursor === undefined) return undefined;
     return this.cursor.advance(channel, epoch, last);
+  }
+
+  /** A message's bytes with this stream's combined cursor after it (multi-channel SSE: no shared framer). */
+  private withCursor(message: Message): Buffer {
+    const cursor = this.advance(message.channel, message.epoch, message.offset);
+    const withCursor = this.format.withCursor;
+    // open() leaves `framer` unset only for a multi-channel stream of a format with `withCursor`.
+    if (cursor === undefined || withCursor === undefined) throw new Error('stream has no framing for messages');
+    return withCursor(message, cursor, this.chunked);
   }
 
   private flushQueue(): void {

@@ -4,7 +4,7 @@ import { type CloseLine, formatCursor, type ResetLine, type SubscribedLine } fro
 import type { Principal } from '../auth/authenticator.ts';
 import { socketAssigned } from '../http/pipelined.ts';
 import { HttpStream, type StreamFormat, type StreamRequestContext } from './http-stream.ts';
-import { framedFor, streamFraming } from './stream-framing.ts';
+import { streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
 
 const line = streamFraming((m) => Buffer.from(`${m.toJson()}\n`));
@@ -14,11 +14,10 @@ const HEARTBEAT = Buffer.from('\n');
 export const NDJSON_FORMAT: StreamFormat = {
   transport: 'ndjson',
   contentType: 'application/x-ndjson',
-  needsCursor: false,
   preamble: () => '',
   subscribed: (channel, epoch, last) =>
     `${JSON.stringify({ subscribed: { channel, epoch, cursor: formatCursor({ epoch, offset: last }) } } satisfies SubscribedLine)}\n`,
-  message: (m, _cursor, chunked) => framedFor(m, line, chunked),
+  framing: line,
   reset: (n) =>
     `${JSON.stringify({ reset: { channel: n.channel, epoch: n.epoch, from: n.from } } satisfies ResetLine)}\n`,
   heartbeat: HEARTBEAT,

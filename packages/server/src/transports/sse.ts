@@ -13,7 +13,7 @@ import { socketAssigned } from '../http/pipelined.ts';
 import { toHeraldError } from '../http/respond.ts';
 import { SSE_CONTENT_TYPE, SSE_HEARTBEAT, sseClose, sseEvent, sseRetry } from '../http/sse-text.ts';
 import { HttpStream, type StreamFormat, type StreamRequestContext } from './http-stream.ts';
-import { framedFor, streamFraming } from './stream-framing.ts';
+import { streamFraming } from './stream-framing.ts';
 import { afterParam, parseTarget } from './target.ts';
 
 /** One channel: `id` is the message's own cursor, shared by every subscriber. */
@@ -28,7 +28,6 @@ const ID_FIELD = 'id: ';
 export const SSE_FORMAT: StreamFormat = {
   transport: 'sse',
   contentType: SSE_CONTENT_TYPE,
-  needsCursor: true,
   preamble: (options) => sseRetry(options.sseRetryMs),
   // An event, not a bare `id:` block: eventsource-parser (the Node SDK's) and EventSource's
   // `addEventListener` see it, and its id sets EventSource's Last-Event-ID all the same.
@@ -38,10 +37,8 @@ export const SSE_FORMAT: StreamFormat = {
       SSE_EVENTS.subscribed,
       streamCursor,
     ),
-  message(m, cursor, chunked) {
-    if (cursor === undefined) return framedFor(m, single, chunked);
-    return withId(cursor, m.frame(multi), chunked);
-  },
+  framing: single,
+  withCursor: (m, cursor, chunked) => withId(cursor, m.frame(multi), chunked),
   reset(n, cursor) {
     // The id moves Last-Event-ID to the new position, so a reconnect does not report the reset twice.
     const id = cursor ?? formatCursor({ epoch: n.epoch, offset: n.from - 1 });

@@ -17,14 +17,6 @@ export function streamFraming(encode: (m: Message) => Buffer): StreamFraming {
   return { raw, chunked: createFramer((m) => asChunk(m.frame(raw))) };
 }
 
-/**
- * A message's bytes for a response: the framing's chunked form when the response uses chunked
- * transfer coding, else its raw form. Either is cached on the message, shared by every stream.
- */
-export function framedFor(message: Message, framing: StreamFraming, chunked: boolean): Buffer {
-  return message.frame(chunked ? framing.chunked : framing.raw);
-}
-
 /** Wraps bytes as one HTTP/1.1 chunk. */
 export function asChunk(bytes: Buffer | string): Buffer {
   const body = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
