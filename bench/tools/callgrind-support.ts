@@ -41,3 +41,17 @@ export function threadTotals(files: readonly string[]): { main: number; all: num
   }
   return counts;
 }
+
+/**
+ * The main thread's totals of each event of a dump made with `--cache-sim=yes` (Ir, Dr, Dw, D1mr,
+ * DLmr, ...: callgrind's `events:` line names them), among `files` (paths, as for threadTotals).
+ */
+export function mainThreadEvents(files: readonly string[]): Record<string, number> {
+  const file = files.find((f) => f.endsWith('-01'));
+  if (file === undefined) throw new Error('no main-thread callgrind dump');
+  const text = readFileSync(file, 'utf8');
+  const names = /^events: (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/);
+  const values = (/^totals: (.+)$/m.exec(text) ?? /^summary: (.+)$/m.exec(text))?.[1]?.trim().split(/\s+/);
+  if (names === undefined || values === undefined) throw new Error(`no events or totals in the callgrind dump ${file}`);
+  return Object.fromEntries(names.map((name, i) => [name, Number(values[i] ?? 0)]));
+}

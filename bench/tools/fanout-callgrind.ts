@@ -5,6 +5,13 @@
 // after a warm-up that lets V8 optimize the hot path, and off again before the hub is stopped, so
 // the count covers the measured publishes only: their HTTP requests and the fan-out, not start-up,
 // connects or shutdown.
+// --concurrent K sends K POSTs of one message each at once (on K connections): a hub under valgrind
+// reads them in one turn and fans them out one after the other, message by message, as a saturated
+// ramp does (a batch is fanned out socket by socket instead). --messages then counts rounds of K.
+// --cache-sim also simulates the caches (a 32 KB L1 and a last level of --last-level-kb, 8 MB unless
+// told: about one core's share of an EPYC's L3) and prints the main thread's data-cache misses per
+// delivery: what a fan-out to many sockets costs in memory traffic, which an instruction count misses
+// (docs/performance.md, "Session 17").
 // --batch K publishes K messages per POST (a JSON array): every subscriber then gets K frames in one
 // event-loop turn, as in a saturated ramp where several publishes share a turn and the hub's writes
 // coalesce. The count per delivery then is the cost of one more message to a socket already written
@@ -14,6 +21,8 @@
 // --bin (a copy of another build's packages/cli, e.g. under bench/results/tmp/).
 //   node --import tsx bench/tools/fanout-callgrind.ts [--peer herald|raw-ws-corked|raw-ws-per-frame]
 //     [--transport ws|sse|ndjson] [--subscribers 2000] [--messages 30] [--warmup 100] [--gap-ms 20] [--batch 1]
+//     [--concurrent 1]
+//     [--cache-sim] [--last-level-kb 8192]
 //     [--bin packages/cli/bin/herald.js] [--port 18931] [-- extra hub flags]
 // Needs `npm run build` (the herald peer runs packages/cli/bin/herald.js serve with the bench's flags,
 // bench/lib/hub-command.ts) and valgrind. The subscribers run in this process; raise `ulimit -n` above
@@ -29,7 +38,7 @@ import { hubCommand } from '../lib/hub-command.ts';
 import type { Transport } from '../lib/ipc.ts';
 import type { PeerName } from '../lib/options.ts';
 import { PEER_SPECS } from '../lib/peers.ts';
-import { threadTotals, waitHealthy } from './callgrind-support.ts';
+import { mainThreadEvents, threadTotals, waitHealthy } from './callgrind-support.ts';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -40,8 +49,11 @@ const { values, positionals } = parseArgs({
     warmup: { type: 'string', default: '100' },
     'gap-ms': { type: 'string', default: '20' },
     batch: { type: 'string', default: '1' },
+    concurrent: { type: 'string', default: '1' },
     port: { type: 'string', default: '18931' },
     bin: { type: 'string', default: 'packages/cli/bin/herald.js' },
+    'cache-sim': { type: 'boolean', default: false },
+    'last-level-kb': { type: 'string', default: '8192' },
   },
   allowPositionals: true,
 });
@@ -67,6 +79,16 @@ const gapMs = Number(values['gap-ms']);
 const batch = Number(values.batch);
 if (!Number.isInteger(batch) || batch < 1 || batch > 1000) {
   console.error(`--batch ${values.batch}: a whole number from 1 to 1000`);
+  process.exit(2);
+}
+const lastLevelBytes = Number(values['last-level-kb']) * 1024;
+if (!Number.isInteger(Math.log2(lastLevelBytes))) {
+  console.error(`--last-level-kb ${values['last-level-kb']}: a power of two`);
+  process.exit(2);
+}
+const concurrent = Number(values.concurrent);
+if (!Number.isInteger(concurrent) || concurrent < 1 || concurrent > 100) {
+  console.error(`--concurrent ${values.concurrent}: a whole number from 1 to 100`);
   process.exit(2);
 }
 const port = Number(values.port);
@@ -95,6 +117,7 @@ const valgrindArgs = [
   // V8 writes and rewrites machine code at run time.
   '--smc-check=all-non-file',
   `--callgrind-out-file=${join(dir, 'callgrind.out.%p')}`,
+  ...(values['cache-sim'] ? ['--cache-sim=yes', '--D1=32768,8,64', `--LL=${lastLevelBytes},16,64`] : []),
 ];
 const child = spawn('valgrind', [...valgrindArgs, hub.command, ...hub.args], { stdio: ['ignore', 'ignore', 'pipe'] });
 let stderr = '';
@@ -183,8 +206,8 @@ async function post(n: number, count = 1): Promise<{ cursor?: string }> {
 }
 
 async function publish(n: number): Promise<void> {
-  const want = received + subscribers * batch;
-  await post(n, batch);
+  const want = received + subscribers * batch * concurrent;
+  await Promise.all(Array.from({ length: concurrent }, (_, i) => post(n * concurrent + i, batch)));
   while (received < want) await sleep(2);
   await sleep(gapMs);
 }
@@ -223,8 +246,16 @@ const files = readdirSync(dir).filter((f) => /^callgrind\.out\.\d+-\d+$/.test(f)
 const main = files.find((f) => f.endsWith('-01'));
 if (main === undefined) throw new Error(`no main-thread callgrind output in ${dir}:\n${stderr}`);
 const { main: mainThread, all: allThreads } = threadTotals(files.map((f) => join(dir, f)));
-const deliveries = subscribers * messages * batch;
+const deliveries = subscribers * messages * batch * concurrent;
 console.log(
-  `${peer} ${transport}: ${subscribers} subscribers x ${messages} posts x ${batch} messages; instructions per delivery: ` +
+  `${peer} ${transport}: ${subscribers} subscribers x ${messages} rounds of ${concurrent} posts x ${batch} messages; instructions per delivery: ` +
     `main thread ${Math.round(mainThread / deliveries)}, all threads ${Math.round(allThreads / deliveries)} (${join(dir, main)})`,
 );
+if (values['cache-sim']) {
+  const events = mainThreadEvents(files.map((f) => join(dir, f)));
+  const per = (name: string): string => ((events[name] ?? 0) / deliveries).toFixed(2);
+  console.log(
+    `  main thread per delivery: data reads ${per('Dr')}, writes ${per('Dw')}; L1 misses: read ${per('D1mr')}, write ${per('D1mw')}; ` +
+      `last level (${values['last-level-kb']} KB) misses: read ${per('DLmr')}, write ${per('DLmw')}`,
+  );
+}
