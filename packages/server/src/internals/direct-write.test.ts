@@ -19,7 +19,7 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
   /** Write turns with direct writes on, a loopback connection, and a writer for its socket. */
   async function setup() {
     const a = await loopback(servers);
-    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined };
+    const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined, queuedBefore: 0 };
     return { turns: new WriteTurns(true), a, writer };
   }
 

@@ -78,6 +78,8 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
   held: Buffer | HeldFrames | undefined = undefined;
   /** How WriteTurns writes to the socket past node's Writable, once it has written to it (TurnWriter). */
   direct: DirectWrite | null | undefined = undefined;
+  /** The socket's unsent bytes when the held bytes started (TurnWriter). */
+  queuedBefore = 0;
   readonly openedAt = Date.now();
   /**
    * Set by the ticker when it adds this connection. Declared only: a field initialised here comes
@@ -216,10 +218,15 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
     this.write(this.format.reset(notice, this.advance(notice.channel, notice.epoch, notice.from - 1)));
   }
 
-  /** What waits to be written: in the response or the socket, and the bytes held for this turn. */
+  /**
+   * What waits to be written: in the response or the socket, and the bytes held for this turn. While
+   * bytes are held on a released stream, the socket's part is the count taken when the first was
+   * (TurnWriter.queuedBefore).
+   */
   backlog(): number {
-    const queued = (this.res ?? this.socket).writableLength;
     const held = this.held;
+    if (held !== undefined && this.res === null) return this.queuedBefore + held.length;
+    const queued = (this.res ?? this.socket).writableLength;
     return held === undefined ? queued : queued + held.length;
   }
 

@@ -9,33 +9,58 @@ import { DirectWrite } from '../internals/index.ts';
 export interface TurnWriter {
   readonly socket: Duplex;
   held: Buffer | HeldFrames | undefined;
+  /**
+   * The socket's unsent bytes (`writableLength`) when the first of the held bytes was held. While it
+   * holds bytes, the writer's backlog is this plus `held.length`, read without touching the socket:
+   * the core checks a subscriber's backlog after every delivery, and in a fan-out to 10,000 sockets
+   * each socket object read is a miss in the last-level cache (docs/performance.md, "Session 17").
+   * Within the turn the socket's count only falls (its writes complete), but for a ping or close
+   * frame of ws's own, a hundred bytes at most: the sum is never below the true backlog by more.
+   */
+  queuedBefore: number;
   /** How the socket is written past node's Writable (internals/direct-write.ts): null = it is not; undefined = not known yet. */
   direct: DirectWrite | null | undefined;
 }
 
-/** The frames held for one socket in one turn from its second on: written at the end of the turn as one buffer. */
+/**
+ * Frames held in one turn, from a socket's second on: the frames held before (`before`) and one more
+ * (`last`). Immutable and shared: the subscribers of one channel are held the same frames in the same
+ * order (each message's frame is made once), so the sockets that held the same `before` share one
+ * node for the next frame ({@link WriteTurns.hold}), found through `next` whether the core delivers
+ * message by message (one publish per turn) or socket by socket (a batch), and a turn of k publishes
+ * to n sockets makes k nodes, not n arrays of k frames. A fan-out to 10,000 sockets no longer touches a per-socket array
+ * for every message, which cost a miss in the last-level cache per delivery (docs/performance.md,
+ * "Session 17").
+ */
 export class HeldFrames {
-  readonly frames: Buffer[];
   /** Bytes held, like a Buffer's `length`. */
-  length: number;
+  readonly length: number;
+  /** All the frames as one buffer, once a socket holding them was written. */
+  private joinedBytes: Buffer | undefined = undefined;
+  /** The node last made from this one: the next socket holding this one and held the same frame shares it. */
+  next: HeldFrames | undefined = undefined;
 
-  constructor(first: Buffer, second: Buffer) {
-    this.frames = [first, second];
-    this.length = first.length + second.length;
+  constructor(
+    readonly before: Buffer | HeldFrames,
+    readonly last: Buffer,
+  ) {
+    this.length = before.length + last.length;
   }
 
-  add(bytes: Buffer): void {
-    this.frames.push(bytes);
-    this.length += bytes.length;
-  }
-
-  /** True when `other` holds the same frames (the same buffers, in the same order). */
-  same(other: HeldFrames): boolean {
-    const a = this.frames;
-    const b = other.frames;
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
+  /** The frames in order as one buffer: joined once, then the same buffer for every socket holding them. */
+  joined(): Buffer {
+    if (this.joinedBytes !== undefined) return this.joinedBytes;
+    const frames: Buffer[] = [];
+    let node: Buffer | HeldFrames = this;
+    while (node instanceof HeldFrames) {
+      if (node.joinedBytes !== undefined) break;
+      frames.push(node.last);
+      node = node.before;
+    }
+    frames.push(node instanceof HeldFrames ? (node.joinedBytes as Buffer) : node);
+    frames.reverse();
+    this.joinedBytes = Buffer.concat(frames, this.length);
+    return this.joinedBytes;
   }
 }
 
@@ -84,9 +109,8 @@ export class WriteTurns {
   private holding: TurnWriter[] = [];
   private next = 0;
   private scheduled = false;
-  /** The frames last joined in this turn, and their buffer: what the next socket with the same frames gets. */
-  private lastFrames: HeldFrames | undefined = undefined;
-  private lastJoined: Buffer | undefined = undefined;
+  /** The node last made from a single frame: `next` of a frame (a Buffer), which cannot carry it. */
+  private lastMade: HeldFrames | undefined = undefined;
 
   /**
    * `internals`: whether sockets may be written past node's Writable (internals/switch.ts).
@@ -99,19 +123,23 @@ export class WriteTurns {
 
   /** Writes `bytes` to `writer`'s socket at the end of this turn, in order with the rest of this turn's writes. */
   hold(writer: TurnWriter, bytes: Buffer): void {
+    const held = writer.held;
+    if (held !== undefined) {
+      // Only the writer is read and written here, not its socket: in a fan-out to 10,000 sockets
+      // every other object a delivery reads is a miss in the last-level cache.
+      writer.held = held instanceof HeldFrames ? this.after(held, bytes) : this.afterFrame(held, bytes);
+      return;
+    }
     const socket = writer.socket;
     // Corked by someone else (none of Herald's code does): the socket keeps the order itself.
     if (socket.writableCorked !== 0) {
       socket.write(bytes);
       return;
     }
-    const held = writer.held;
-    if (held === undefined) {
-      this.schedule();
-      writer.held = bytes;
-      this.holding.push(writer);
-    } else if (held instanceof HeldFrames) held.add(bytes);
-    else writer.held = new HeldFrames(held, bytes);
+    this.schedule();
+    writer.queuedBefore = socket.writableLength;
+    writer.held = bytes;
+    this.holding.push(writer);
   }
 
   /** Writes the bytes held for `writer` now (before any other write of its own to the socket). */
@@ -119,7 +147,7 @@ export class WriteTurns {
     const held = writer.held;
     if (held === undefined) return;
     writer.held = undefined;
-    const bytes = held instanceof HeldFrames ? this.joined(held) : held;
+    const bytes = held instanceof HeldFrames ? held.joined() : held;
     let direct = writer.direct;
     if (direct === undefined) direct = writer.direct = DirectWrite.of(writer.socket, this.internals);
     // The direct write checks that the socket is writable, which a destroyed one is not; only the
@@ -129,13 +157,21 @@ export class WriteTurns {
     if (!writer.socket.destroyed) writer.socket.write(bytes);
   }
 
-  /** One buffer of `held`'s frames: the last one joined when it holds the same frames. */
-  private joined(held: HeldFrames): Buffer {
-    if (this.lastJoined !== undefined && this.lastFrames?.same(held)) return this.lastJoined;
-    const joined = Buffer.concat(held.frames, held.length);
-    this.lastFrames = held;
-    this.lastJoined = joined;
-    return joined;
+  /** `held` and `bytes` after it: the node already made for them, else a new one. */
+  private after(held: HeldFrames, bytes: Buffer): HeldFrames {
+    const next = held.next;
+    if (next !== undefined && next.last === bytes) return next;
+    const made = new HeldFrames(held, bytes);
+    held.next = made;
+    return made;
+  }
+
+  /** The frame `first` and `bytes` after it: the node last made for them, else a new one. */
+  private afterFrame(first: Buffer, bytes: Buffer): HeldFrames {
+    const made = this.lastMade;
+    if (made !== undefined && made.before === first && made.last === bytes) return made;
+    this.lastMade = new HeldFrames(first, bytes);
+    return this.lastMade;
   }
 
   private schedule(): void {
@@ -170,7 +206,6 @@ export class WriteTurns {
     this.holding = [];
     this.next = 0;
     this.scheduled = false;
-    this.lastFrames = undefined;
-    this.lastJoined = undefined;
+    this.lastMade = undefined;
   };
 }
