@@ -24,13 +24,14 @@ export interface TurnWriter {
 
 /**
  * Frames held in one turn, from a socket's second on: the frames held before (`before`) and one more
- * (`last`). Immutable and shared: the subscribers of one channel are held the same frames in the same
- * order (each message's frame is made once), so the sockets that held the same `before` share one
- * node for the next frame ({@link WriteTurns.hold}), found through `next` whether the core delivers
- * message by message (one publish per turn) or socket by socket (a batch), and a turn of k publishes
- * to n sockets makes k nodes, not n arrays of k frames. A fan-out to 10,000 sockets no longer touches a per-socket array
- * for every message, which cost a miss in the last-level cache per delivery (docs/performance.md,
- * "Session 17").
+ * (`last`). Its frames never change, and it is shared: the subscribers of one channel are held the
+ * same frames in the same order (each message's frame is made once), so the sockets that held the
+ * same `before` share one node for the next frame ({@link WriteTurns.hold}), found through `next`
+ * whether the core delivers message by message (one publish per turn) or socket by socket (a batch).
+ * A turn of k publishes to n sockets makes k nodes, not n arrays of k frames, and a fan-out to
+ * 10,000 sockets no longer touches a per-socket array for every message, which cost a miss in the
+ * last-level cache per delivery (docs/performance.md, "Session 17"). The nodes of a turn live until
+ * every socket holding one of them is written.
  */
 export class HeldFrames {
   /** Bytes held, like a Buffer's `length`. */
