@@ -76,19 +76,18 @@ const subscribers = Number(values.subscribers);
 const messages = Number(values.messages);
 const warmup = Number(values.warmup);
 const gapMs = Number(values['gap-ms']);
-const batch = Number(values.batch);
-if (!Number.isInteger(batch) || batch < 1 || batch > 1000) {
-  console.error(`--batch ${values.batch}: a whole number from 1 to 1000`);
+/** The whole-number option `name` (1 to `max`), or the process ends with what is wrong. */
+function wholeOption(name: 'batch' | 'concurrent', max: number): number {
+  const n = Number(values[name]);
+  if (Number.isInteger(n) && n >= 1 && n <= max) return n;
+  console.error(`--${name} ${values[name]}: a whole number from 1 to ${max}`);
   process.exit(2);
 }
+const batch = wholeOption('batch', 1000);
+const concurrent = wholeOption('concurrent', 100);
 const lastLevelBytes = Number(values['last-level-kb']) * 1024;
 if (!Number.isInteger(Math.log2(lastLevelBytes))) {
   console.error(`--last-level-kb ${values['last-level-kb']}: a power of two`);
-  process.exit(2);
-}
-const concurrent = Number(values.concurrent);
-if (!Number.isInteger(concurrent) || concurrent < 1 || concurrent > 100) {
-  console.error(`--concurrent ${values.concurrent}: a whole number from 1 to 100`);
   process.exit(2);
 }
 const port = Number(values.port);
