@@ -225,9 +225,9 @@ export class HttpStream implements Sink, LiveConnection, TurnWriter {
    */
   backlog(): number {
     const held = this.held;
-    if (held !== undefined && this.res === null) return this.queuedBefore + held.length;
-    const queued = (this.res ?? this.socket).writableLength;
-    return held === undefined ? queued : queued + held.length;
+    if (held === undefined) return (this.res ?? this.socket).writableLength;
+    const res = this.res;
+    return (res === null ? this.queuedBefore : res.writableLength) + held.length;
   }
 
   drained(): Promise<void> {
