@@ -98,6 +98,30 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
     a.socket.destroy();
   });
 
+  it('in one share, direct writes and writes through node each reach their own socket; a destroyed one is skipped', async () => {
+    const turns = new WriteTurns(true);
+    const connections = [await loopback(servers), await loopback(servers), await loopback(servers)];
+    const [direct, timed, closed] = connections.map((c) => ({
+      connection: c,
+      written: recordWrites(c.socket),
+      writer: { socket: c.socket, held: undefined, direct: undefined, queuedBefore: 0 } as TurnWriter,
+    }));
+    if (direct === undefined || timed === undefined || closed === undefined) throw new Error('three connections');
+    timed.connection.socket.setTimeout(60_000);
+    const frame = Buffer.from('m1;');
+    for (const { writer } of [direct, timed, closed]) turns.hold(writer, frame);
+    closed.connection.socket.destroy();
+    await nextTurn();
+    expect(direct.written.length).toBe(0);
+    expect(timed.written.length).toBe(1);
+    expect(closed.written.length).toBe(0);
+    await sleep(50);
+    expect(direct.connection.text()).toBe('m1;');
+    expect(timed.connection.text()).toBe('m1;');
+    expect(closed.connection.text()).toBe('');
+    for (const c of connections) c.socket.destroy();
+  });
+
   it('a peer that reset the connection: the socket is destroyed, with no error event', async () => {
     const { turns, a, writer } = await setup();
     let failed: unknown;

@@ -107,12 +107,17 @@ export class DirectWrite {
     return handle instanceof bindings.TCP ? new DirectWrite(socket, handle) : null;
   }
 
-  /** Writes `bytes` and returns true, or returns false without writing when the socket's own path must. */
-  write(bytes: Buffer): boolean {
+  /**
+   * Whether a direct write may be made now; when not, the socket's own path must write. It stays true
+   * until something writes to this socket or closes it.
+   */
+  ready(): boolean {
     const socket = this.socket;
-    if (this.inFlight || socket.writableLength !== 0 || !socket.writable || socket.connecting || socket.timeout) {
-      return false;
-    }
+    return !(this.inFlight || socket.writableLength !== 0 || !socket.writable || socket.connecting || socket.timeout);
+  }
+
+  /** Writes `bytes` straight to the handle; only after {@link ready} said so. */
+  send(bytes: Buffer): void {
     // Loaded by `of`, which made this writer.
     const node = bindings as Bindings;
     let req = spare;
@@ -125,13 +130,12 @@ export class DirectWrite {
     }
     const err = this.handle.writeBuffer(req, bytes);
     if (err !== 0) {
-      socket.destroy();
+      this.socket.destroy();
     } else if (node.streamBaseState[node.kLastWriteWasAsync] !== 0) {
       spare = null;
       req.buffer = bytes;
       req.owner = this;
       this.inFlight = true;
     }
-    return true;
   }
 }
