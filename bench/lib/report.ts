@@ -17,6 +17,29 @@ function closes(w: WindowResult): string {
 
 const measuredRuns = (runs: readonly RunResult[]): RunResult[] => runs.filter((r) => r.skipped === undefined);
 
+/**
+ * CPU milliseconds one message's fan-out costs each side, at the window's average cost per delivery:
+ * the hub's to write it to every subscriber, the load's to read it from every socket.
+ */
+export function fanOutMs(w: WindowResult): { hub: number; load: number } {
+  const ms = (us: { user: number; system: number }): number => ((us.user + us.system) * w.perMessage) / 1000;
+  return { hub: ms(w.serverUsPerDelivery), load: ms(w.loadUsPerDelivery) };
+}
+
+/** Subscribers per message from which one message's fan-out alone takes the load core tens of ms. */
+const LARGE_FAN_OUT = 1000;
+
+/**
+ * At a light load neither core is busy on average, yet each message is a burst: its p99 is at least
+ * the time the slower side takes over one fan-out. Said when that side is the load generator.
+ */
+export function loadBoundFanOut(w: WindowResult): string | undefined {
+  if (w.bound !== 'neither' || w.perMessage < LARGE_FAN_OUT) return undefined;
+  const { hub, load } = fanOutMs(w);
+  if (!(load >= hub)) return undefined;
+  return `reading one message's fan-out takes the load core ~${num(load, 0)} ms of CPU, writing it the hub's ~${num(hub, 0)} ms: the p99 here is bounded by the load generator`;
+}
+
 export function deliveryTable(runs: readonly RunResult[]): string {
   const rows = measuredRuns(runs).flatMap((r) =>
     r.windows.map((w) => [
@@ -52,12 +75,13 @@ export function resourceTable(runs: readonly RunResult[]): string {
       `${num(w.serverUsPerDelivery.user, 2)} / ${num(w.serverUsPerDelivery.system, 2)}`,
       num(w.serverWritesPerDelivery ?? Number.NaN, 3),
       `${num(w.loadUsPerDelivery.user, 2)} / ${num(w.loadUsPerDelivery.system, 2)}`,
+      `${num(fanOutMs(w).hub, 1)} / ${num(fanOutMs(w).load, 1)}`,
       pct(w.stealShare),
       num(w.othersCores, 2),
     ]),
   );
   const header = ['peer', 'rep', 'msg/s', 'hub CPU', 'load CPU', 'hub µs/delivery user / sys', 'hub writes/delivery'];
-  header.push('load µs/delivery user / sys', 'steal', 'other procs (cores)');
+  header.push('load µs/delivery user / sys', 'CPU ms per message, hub / load', 'steal', 'other procs (cores)');
   return table(header, rows);
 }
 
@@ -132,6 +156,8 @@ export function caseReport(c: Case, runs: readonly RunResult[]): string {
         );
       if (w.stale > 0) out.push(`backlog (${at}): ${w.stale} deliveries of earlier windows' messages, not counted`);
       if (w.published.skipped > 0) out.push(`publisher fell behind (${at}): ${w.published.skipped} messages not sent`);
+      const loadBound = loadBoundFanOut(w);
+      if (loadBound !== undefined) out.push(`load generator (${at}): ${loadBound}`);
     }
     for (const rate of r.rates) if (rate.errors) out.push(`errors (${who}, ${rate.name}): ${rate.errors}`);
     if (r.hubCrashed) out.push(`HUB CRASHED during ${who}`);
