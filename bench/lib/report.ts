@@ -26,6 +26,11 @@ export function fanOutMs(w: WindowResult): { hub: number; load: number } {
   return { hub: ms(w.serverUsPerDelivery), load: ms(w.loadUsPerDelivery) };
 }
 
+function fanOutCell(w: WindowResult): string {
+  const { hub, load } = fanOutMs(w);
+  return `${num(hub, 1)} / ${num(load, 1)}`;
+}
+
 /** Subscribers per message from which one message's fan-out alone takes the load core tens of ms. */
 const LARGE_FAN_OUT = 1000;
 
@@ -75,7 +80,7 @@ export function resourceTable(runs: readonly RunResult[]): string {
       `${num(w.serverUsPerDelivery.user, 2)} / ${num(w.serverUsPerDelivery.system, 2)}`,
       num(w.serverWritesPerDelivery ?? Number.NaN, 3),
       `${num(w.loadUsPerDelivery.user, 2)} / ${num(w.loadUsPerDelivery.system, 2)}`,
-      `${num(fanOutMs(w).hub, 1)} / ${num(fanOutMs(w).load, 1)}`,
+      fanOutCell(w),
       pct(w.stealShare),
       num(w.othersCores, 2),
     ]),

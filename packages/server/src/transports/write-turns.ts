@@ -148,14 +148,26 @@ export class WriteTurns {
 
   /** Writes the bytes held for `writer` now (before any other write of its own to the socket). */
   flush(writer: TurnWriter): void {
+    const bytes = this.take(writer);
+    if (bytes === undefined) return;
+    const direct = this.readyDirect(writer);
+    if (direct !== null) direct.send(bytes);
+    else this.writeThrough(writer.socket, bytes);
+  }
+
+  /** The bytes held for `writer`, as one buffer, now no longer held; undefined when it holds none. */
+  private take(writer: TurnWriter): Buffer | undefined {
     const held = writer.held;
-    if (held === undefined) return;
+    if (held === undefined) return undefined;
     writer.held = undefined;
-    const bytes = held instanceof HeldFrames ? held.joined() : held;
+    return held instanceof HeldFrames ? held.joined() : held;
+  }
+
+  /** `writer`'s direct writer when a direct write may be made now; null when node's path must write. */
+  private readyDirect(writer: TurnWriter): DirectWrite | null {
     let direct = writer.direct;
     if (direct === undefined) direct = writer.direct = DirectWrite.of(writer.socket, this.internals);
-    if (direct?.ready()) direct.send(bytes);
-    else this.writeThrough(writer.socket, bytes);
+    return direct?.ready() ? direct : null;
   }
 
   /**
@@ -213,13 +225,10 @@ export class WriteTurns {
     // A writer whose held bytes were flushed early holds nothing now: it is skipped.
     for (let i = this.next; i < end; i++) {
       const writer = holding[i] as TurnWriter;
-      const held = writer.held;
-      if (held === undefined) continue;
-      writer.held = undefined;
-      const bytes = held instanceof HeldFrames ? held.joined() : held;
-      let direct = writer.direct;
-      if (direct === undefined) direct = writer.direct = DirectWrite.of(writer.socket, this.internals);
-      if (direct?.ready()) {
+      const bytes = this.take(writer);
+      if (bytes === undefined) continue;
+      const direct = this.readyDirect(writer);
+      if (direct !== null) {
         directs[count] = direct;
         sends[count] = bytes;
         count++;
