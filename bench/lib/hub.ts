@@ -11,7 +11,7 @@ import { ENGINE_PEERS, type EnginePlace, hubCommand } from './hub-command.ts';
 import { inspectorUrl } from './inspector.ts';
 import { deleteNatsPrefix, localNatsPid } from './nats.ts';
 import type { BenchOptions, PeerName } from './options.ts';
-import { type CpuTime, childPids, cmdline, cpuTime, rssBytes, sumCpu, writeCalls } from './procfs.ts';
+import { type CpuTime, childPids, cmdline, cpuTime, rssBytes, sendsUncounted, sumCpu, writeCalls } from './procfs.ts';
 import { deletePrefix, freshPrefix, localRedisPid } from './redis.ts';
 
 export const TMP_DIR = 'bench/results/tmp';
@@ -76,8 +76,9 @@ export function hubCpu(hub: Hub): CpuTime {
   return sumCpu(hub.pids.map(cpuTime));
 }
 
-/** Write system calls of every process of the hub so far. */
+/** Write system calls of every process of the hub so far; NaN when its sockets are written with send(2). */
 export function hubWriteCalls(hub: Hub): number {
+  if (hub.pids.some(sendsUncounted)) return Number.NaN;
   return hub.pids.reduce((a, pid) => a + writeCalls(pid), 0);
 }
 

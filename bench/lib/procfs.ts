@@ -41,7 +41,8 @@ export function cpuTime(pid: number): CpuTime {
  * /proc/<pid>/io), 0 when unreadable. Per delivery, it says how many deliveries each system call
  * carried: what coalescing achieved, independent of how much CPU the machine's other users left the
  * hub. send(2), sendto(2) and sendmsg(2) are not counted (the kernel counts only the vfs write
- * paths): Node and nginx write sockets with write/writev, Bun (uSockets) with send, so Bun's count is 0.
+ * paths): Node and nginx write sockets with write/writev, Bun (uSockets) and Herald's compiled
+ * sender (@herald/send-many, {@link sendsUncounted}) with send, so Bun's count is 0.
  */
 export function writeCalls(pid: number): number {
   try {
@@ -160,5 +161,17 @@ export function cmdline(pid: number): string | undefined {
     return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ');
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether the process has loaded Herald's compiled sender (@herald/send-many), whose send(2) calls
+ * `syscw` does not count ({@link writeCalls}): its count of writes per delivery is then unknown.
+ */
+export function sendsUncounted(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/maps`, 'latin1').includes('send_many.node');
+  } catch {
+    return false;
   }
 }

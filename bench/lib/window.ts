@@ -190,8 +190,8 @@ export async function runWindow(session: Session, opts: BenchOptions, spec: Wind
       user: received > 0 ? (server.user * 1e6) / received : Number.NaN,
       system: received > 0 ? (server.system * 1e6) / received : Number.NaN,
     },
-    // None at all while delivering: the hub writes with send(2)/sendmsg(2) (Bun's uSockets), which
-    // syscw does not count (procfs.ts writeCalls): unknown, not zero.
+    // None at all while delivering, or NaN: the hub writes with send(2)/sendmsg(2) (Bun's uSockets,
+    // Herald's compiled sender), which syscw does not count (procfs.ts writeCalls): unknown, not zero.
     serverWritesPerDelivery: received > 0 && writes > 0 ? writes / received : Number.NaN,
     loadUsPerDelivery: {
       user: received > 0 ? (load.user * 1e6) / received : Number.NaN,

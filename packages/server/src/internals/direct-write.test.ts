@@ -1,15 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loopback, recordWrites } from '../test-support/loopback.ts';
+import { type Loopback, loopback, recordWrites } from '../test-support/loopback.ts';
 import { type TurnWriter, WriteTurns } from '../transports/write-turns.ts';
-import { DirectWrite } from './direct-write.ts';
+import { DirectWrite, loadSendMany, type SendMany } from './direct-write.ts';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('DirectWrite (write turns past node’s Writable)', () => {
+const compiled = loadSendMany();
+
+// Each test runs twice: a share's direct writes made by the compiled sender (@herald/send-many) and
+// made socket by socket through node's stream handle (where the sender was not built).
+describe.each([
+  ['the compiled sender', compiled],
+  ["node's stream handle", null],
+] as const)('DirectWrite (write turns past node’s Writable), a share sent by %s', (_, sendMany: SendMany | null) => {
   const servers: Server[] = [];
   afterEach(async () => {
     for (const s of servers.splice(0)) {
@@ -20,7 +27,7 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
   async function setup() {
     const a = await loopback(servers);
     const writer: TurnWriter = { socket: a.socket, held: undefined, direct: undefined, queuedBefore: 0 };
-    return { turns: new WriteTurns(true), a, writer };
+    return { turns: new WriteTurns(true, undefined, sendMany), a, writer };
   }
 
   it('writes each turn to the TCP handle: the peer gets the bytes, the Writable never holds them', async () => {
@@ -34,8 +41,6 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
     expect(writer.direct).toBeInstanceOf(DirectWrite);
     expect(written.length).toBe(0);
     expect(a.socket.writableLength).toBe(0);
-    // node counts the bytes from the handle, so bytesWritten includes direct writes.
-    expect(a.socket.bytesWritten).toBe(9);
     await sleep(50);
     expect(a.text()).toBe('m1;m2;m3;');
     a.socket.destroy();
@@ -99,7 +104,7 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
   });
 
   it('in one share, direct writes and writes through node each reach their own socket; a destroyed one is skipped', async () => {
-    const turns = new WriteTurns(true);
+    const turns = new WriteTurns(true, undefined, sendMany);
     const connections = [await loopback(servers), await loopback(servers), await loopback(servers)];
     const [direct, timed, closed] = connections.map((c) => ({
       connection: c,
@@ -142,6 +147,13 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
     expect(turnsWritten).toBe(1);
     expect(failed).toBeUndefined();
   });
+});
+
+describe('DirectWrite.of', () => {
+  const servers: Server[] = [];
+  afterEach(() => {
+    for (const s of servers.splice(0)) s.close();
+  });
 
   it('only for plain TCP sockets, and only with internals on', async () => {
     const a = await loopback(servers);
@@ -170,4 +182,96 @@ describe('DirectWrite (write turns past node’s Writable)', () => {
     expect(run(['--pending-deprecation', '--throw-deprecation'])).toBe('ordinary path');
     expect(run([])).toBe('direct');
   }, 30_000);
+});
+
+describe('sendMany (@herald/send-many, the compiled sender)', () => {
+  const servers: Server[] = [];
+  afterEach(() => {
+    for (const s of servers.splice(0)) s.close();
+  });
+  const fdOf = (socket: Socket) => (DirectWrite.of(socket, true) as DirectWrite).fd;
+
+  it('is built on this machine (npm ci compiles it; without it every write takes node’s handle)', () => {
+    expect(compiled).toBeTypeOf('function');
+  });
+
+  it('sends each socket the buffer it names, and says how many bytes the kernel took', async () => {
+    const send = compiled as SendMany;
+    const [a, b, c] = [await loopback(servers), await loopback(servers), await loopback(servers)];
+    if (a === undefined || b === undefined || c === undefined) throw new Error('three connections');
+    const fds = Int32Array.from([fdOf(a.socket), fdOf(b.socket), fdOf(c.socket)]);
+    const results = new Int32Array(3);
+    send(fds, Int32Array.from([0, 0, 1]), [Buffer.from('shared;'), Buffer.from('own;')], 3, results);
+    expect([...results]).toEqual([7, 7, 4]);
+    await sleep(50);
+    expect([a.text(), b.text(), c.text()]).toEqual(['shared;', 'shared;', 'own;']);
+    for (const l of [a, b, c]) l.socket.destroy();
+  });
+
+  it('a peer that stops reading: a short send, then EAGAIN; a descriptor that is not open: EBADF', async () => {
+    const send = compiled as SendMany;
+    const a = await loopback(servers);
+    a.peer.pause();
+    const results = new Int32Array(2);
+    const big = Buffer.alloc(64 << 20);
+    send(Int32Array.from([fdOf(a.socket), -1]), Int32Array.from([0, 0]), [big], 2, results);
+    expect(results[0]).toBeGreaterThan(0);
+    expect(results[0]).toBeLessThan(big.length);
+    expect(results[1]).toBe(-9);
+    send(Int32Array.from([fdOf(a.socket)]), Int32Array.from([0]), [big], 1, results);
+    expect(results[0]).toBe(-11);
+    a.socket.destroy();
+  });
+
+  it('refuses arguments of the wrong kind or out of range before sending anything', async () => {
+    const send = compiled as SendMany;
+    const a = await loopback(servers);
+    const fds = Int32Array.from([fdOf(a.socket)]);
+    const one = Int32Array.from([0]);
+    const results = new Int32Array(1);
+    const frame = [Buffer.from('x')];
+    const call =
+      (...args: unknown[]) =>
+      () =>
+        (send as unknown as (...a: unknown[]) => void)(...args);
+    expect(call([3], one, frame, 1, results)).toThrow(TypeError);
+    expect(call(fds, new Uint32Array(1), frame, 1, results)).toThrow(TypeError);
+    expect(call(fds, one, 'x', 1, results)).toThrow(TypeError);
+    expect(call(fds, one, ['x'], 1, results)).toThrow(TypeError);
+    expect(call(fds, one, frame, 'one', results)).toThrow(TypeError);
+    expect(call(fds, one, frame, 2, results)).toThrow(RangeError);
+    expect(call(fds, Int32Array.from([1]), frame, 1, results)).toThrow(RangeError);
+    expect(call(fds, one, frame)).toThrow(TypeError);
+    await sleep(50);
+    expect(a.text()).toBe('');
+    a.socket.destroy();
+  });
+
+  it('a sender that throws: every socket of that share is closed (its client resumes), later turns go on', async () => {
+    let calls = 0;
+    const throwsOnce: SendMany = (...args) => {
+      calls++;
+      if (calls === 1) throw new Error('a bug in the sender');
+      (compiled as SendMany)(...args);
+    };
+    const turns = new WriteTurns(true, undefined, throwsOnce);
+    const [a, b, c] = [await loopback(servers), await loopback(servers), await loopback(servers)];
+    if (a === undefined || b === undefined || c === undefined) throw new Error('three connections');
+    const writerOf = (l: Loopback): TurnWriter => ({
+      socket: l.socket,
+      held: undefined,
+      direct: undefined,
+      queuedBefore: 0,
+    });
+    turns.hold(writerOf(a), Buffer.from('m1;'));
+    turns.hold(writerOf(b), Buffer.from('m1;'));
+    await nextTurn();
+    expect([a.socket.destroyed, b.socket.destroyed]).toEqual([true, true]);
+    turns.hold(writerOf(c), Buffer.from('m2;'));
+    await nextTurn();
+    await sleep(50);
+    expect(calls).toBe(2);
+    expect(c.text()).toBe('m2;');
+    c.socket.destroy();
+  });
 });

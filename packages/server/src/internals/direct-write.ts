@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
@@ -58,6 +59,32 @@ function loadBindings(): Bindings | null {
   }
 }
 
+/** @herald/send-many's `sendMany`: one send(2) per socket for a whole share, in one call. */
+export type SendMany = (
+  fds: Int32Array,
+  bufferOf: Int32Array,
+  buffers: readonly Buffer[],
+  count: number,
+  results: Int32Array,
+) => void;
+
+let sendManyLoaded: SendMany | null | undefined;
+
+/**
+ * The compiled sender, or null where it was not built (it is an optional dependency, compiled at
+ * install) or cannot be loaded: then every direct write goes through node's stream handle.
+ */
+export function loadSendMany(): SendMany | null {
+  if (sendManyLoaded !== undefined) return sendManyLoaded;
+  try {
+    const loaded = createRequire(import.meta.url)('@herald/send-many') as { sendMany?: unknown };
+    sendManyLoaded = typeof loaded.sendMany === 'function' ? (loaded.sendMany as SendMany) : null;
+  } catch {
+    sendManyLoaded = null;
+  }
+  return sendManyLoaded;
+}
+
 /** The request object the next write uses: reused until a write leaves it with libuv. */
 let spare: WriteReq | null = null;
 
@@ -92,11 +119,16 @@ function onWriteComplete(this: WriteReq, status: number): void {
 export class DirectWrite {
   /** A direct write that libuv still holds (the kernel did not take it whole). */
   inFlight = false;
+  /** The socket's file descriptor, for {@link DirectSends}; -1 where node does not give it. */
+  readonly fd: number;
 
   private constructor(
     readonly socket: Socket,
     private readonly handle: StreamHandle,
-  ) {}
+  ) {
+    const fd = (handle as { fd?: unknown }).fd;
+    this.fd = typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
+  }
 
   /** The direct writer for `socket`, or null when it is not a plain TCP socket (or internals are off). */
   static of(socket: Duplex, internals: boolean): DirectWrite | null {
@@ -129,6 +161,7 @@ export class DirectWrite {
       spare = req;
     }
     const err = this.handle.writeBuffer(req, bytes);
+    // node's stream_wrap: 0, or a negative libuv error that its own write path also ends the socket on.
     if (err !== 0) {
       this.socket.destroy();
     } else if (node.streamBaseState[node.kLastWriteWasAsync] !== 0) {
@@ -137,5 +170,109 @@ export class DirectWrite {
       req.owner = this;
       this.inFlight = true;
     }
+  }
+}
+
+/** Arrays the compiled sender reads, grown to the largest share seen. */
+const INITIAL_CAPACITY = 256;
+
+/**
+ * A share's direct writes, collected by {@link add} and made by {@link sendAll}. With the compiled
+ * sender (@herald/send-many) the whole share is one call into C that makes one send(2) per socket;
+ * without it, each write goes through node's stream handle ({@link DirectWrite.send}).
+ *
+ * Why: at one message per fan-out each socket gets its own system call, and the hub's time per
+ * delivery is that call plus what it takes to reach it. Through node each write crosses into C++
+ * (`StreamBase::WriteBuffer`) and libuv (`uv_try_write`), reading the socket's handle, its C++ object
+ * and libuv's stream on the way, all cold in a fan-out to thousands, and libuv's `write` adds the
+ * file layer that `send` does not go through (docs/performance.md, "Session 19"). A socket is
+ * given to the sender only when {@link DirectWrite.ready} said so, which means libuv holds nothing
+ * for it: libuv's own `uv_try_write` would make the same system call.
+ *
+ * What the kernel did not take goes through node's handle after the call: the rest of a short send,
+ * or the whole buffer after a failed one (EAGAIN: libuv queues it and counts it in flight; any
+ * other error: node's write fails the same way and the socket is destroyed). Bytes sent this way are
+ * not in the socket's `bytesWritten`, which counts what passed node's handle; Herald does not read it.
+ */
+export class DirectSends {
+  private readonly writers: (DirectWrite | undefined)[] = [];
+  private readonly bytes: (Buffer | undefined)[] = [];
+  private count = 0;
+  private fds = new Int32Array(INITIAL_CAPACITY);
+  private bufferOf = new Int32Array(INITIAL_CAPACITY);
+  private results = new Int32Array(INITIAL_CAPACITY);
+  private readonly buffers: Buffer[] = [];
+
+  /** `sendMany`: the compiled sender ({@link loadSendMany}); null = node's handle for every write. */
+  constructor(private readonly sendMany: SendMany | null) {}
+
+  /** Sends `bytes` to `direct`'s socket at {@link sendAll}; only after its `ready()` said so. */
+  add(direct: DirectWrite, bytes: Buffer): void {
+    const k = this.count++;
+    this.writers[k] = direct;
+    this.bytes[k] = bytes;
+    if (this.sendMany === null) return;
+    if (k === this.fds.length) this.grow();
+    const buffers = this.buffers;
+    // The sockets of one fan-out are mostly given the same buffer: it is passed once.
+    if (buffers.length === 0 || buffers[buffers.length - 1] !== bytes) buffers.push(bytes);
+    // A socket without a descriptor (-1) fails with EBADF there and goes through node after.
+    this.fds[k] = direct.fd;
+    this.bufferOf[k] = buffers.length - 1;
+  }
+
+  /** Makes every write added since the last call, and forgets them. */
+  sendAll(): void {
+    const count = this.count;
+    if (count === 0) return;
+    this.count = 0;
+    const native = this.sendMany !== null;
+    const results = native ? this.sendNative(count) : null;
+    for (let k = 0; k < count; k++) {
+      const direct = this.writers[k] as DirectWrite;
+      let bytes = this.bytes[k] as Buffer;
+      this.writers[k] = undefined;
+      this.bytes[k] = undefined;
+      if (native) {
+        if (results === null) {
+          // The call threw (a bug, not the network): which sockets it wrote is not known, and a
+          // connection that may have lost or repeated bytes is closed; its client resumes from its cursor.
+          direct.socket.destroy();
+          continue;
+        }
+        const sent = results[k] as number;
+        if (sent === bytes.length) continue;
+        if (sent > 0) bytes = bytes.subarray(sent);
+      }
+      try {
+        direct.send(bytes);
+      } catch {
+        // One socket whose write throws loses its connection, not the others' bytes nor later turns.
+        direct.socket.destroy();
+      }
+    }
+  }
+
+  /** One call to the compiled sender for the first `count` writes; null when it threw. */
+  private sendNative(count: number): Int32Array | null {
+    try {
+      (this.sendMany as SendMany)(this.fds, this.bufferOf, this.buffers, count, this.results);
+      return this.results;
+    } catch {
+      return null;
+    } finally {
+      this.buffers.length = 0;
+    }
+  }
+
+  private grow(): void {
+    const capacity = this.fds.length * 2;
+    const fds = new Int32Array(capacity);
+    const bufferOf = new Int32Array(capacity);
+    fds.set(this.fds);
+    bufferOf.set(this.bufferOf);
+    this.fds = fds;
+    this.bufferOf = bufferOf;
+    this.results = new Int32Array(capacity);
   }
 }

@@ -1,6 +1,6 @@
 // Node and ws internals, fenced: everything here reaches past a documented API for memory or CPU,
 // and everything here turns off with one switch (switch.ts).
-export { DirectWrite } from './direct-write.ts';
+export { DirectSends, DirectWrite, loadSendMany, type SendMany } from './direct-write.ts';
 export { forgetPeer } from './forget-peer.ts';
 export { HeldReply } from './held-reply.ts';
 export { HERALD_WEBSOCKET_OPTIONS, HeraldWebSocket, handEvents, type SocketEvents } from './herald-websocket.ts';

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { DirectWrite } from '../internals/index.ts';
+import { DirectSends, DirectWrite, loadSendMany, type SendMany } from '../internals/index.ts';
 
 /**
  * A connection whose writes may be held until the end of the turn ({@link WriteTurns.hold}): its
@@ -89,7 +89,8 @@ const COMPACT_AFTER = 8;
  *
  * Nothing is written at once: a socket's writes in a turn wait on its writer and leave at the end of
  * the turn, in one setImmediate that runs right after this iteration's I/O callbacks, as one plain
- * write per socket (straight to the socket's TCP handle when nothing else waits on it:
+ * write per socket (when nothing else waits on the socket, past node's Writable: a whole share in one
+ * call to the compiled sender where it was built, else straight to each socket's TCP handle;
  * internals/direct-write.ts), at most {@link WRITES_PER_TURN} sockets a turn. Every publish handled
  * in that turn (all the POSTs that one poll of the event loop found ready) then costs one system
  * call per socket, not one per frame. A hub that keeps up handles one publish per turn and its
@@ -112,18 +113,21 @@ export class WriteTurns {
   private scheduled = false;
   /** The node last made from a single frame: `next` of a frame (a Buffer), which cannot carry it. */
   private lastMade: HeldFrames | undefined = undefined;
-  /** A share's direct writes, made after all its checks ({@link endTurn}); emptied as they are made. */
-  private readonly directs: (DirectWrite | undefined)[] = [];
-  private readonly sends: (Buffer | undefined)[] = [];
+  /** A share's direct writes, made after all its checks ({@link endTurn}). */
+  private readonly directSends: DirectSends;
 
   /**
    * `internals`: whether sockets may be written past node's Writable (internals/switch.ts).
    * `writesPerTurn`: the most sockets written in one turn (tests make it small).
+   * `sendMany`: the compiled sender of a share's direct writes, where it was built; null = node's handle.
    */
   constructor(
     private readonly internals = false,
     private readonly writesPerTurn = WRITES_PER_TURN,
-  ) {}
+    sendMany: SendMany | null = internals ? loadSendMany() : null,
+  ) {
+    this.directSends = new DirectSends(sendMany);
+  }
 
   /** Writes `bytes` to `writer`'s socket at the end of this turn, in order with the rest of this turn's writes. */
   hold(writer: TurnWriter, bytes: Buffer): void {
@@ -210,7 +214,7 @@ export class WriteTurns {
 
   /**
    * Writes a share of the held writers in two passes: first every check (each socket's state, read
-   * from JavaScript), then the direct writes back to back. Checking and writing socket by socket
+   * from JavaScript), then the direct writes back to back ({@link DirectSends}). Checking and writing socket by socket
    * read each socket's objects just after the previous socket's system call, whose kernel work had
    * pushed them out of the caches: at one message per fan-out to 10,000 sockets that made this
    * function a third of the hub's user time (docs/performance.md, "Session 18"). A check stays true
@@ -219,35 +223,17 @@ export class WriteTurns {
   private readonly endTurn = (): void => {
     const holding = this.holding;
     const end = Math.min(holding.length, this.next + this.writesPerTurn);
-    const directs = this.directs;
-    const sends = this.sends;
-    let count = 0;
+    const directSends = this.directSends;
     // A writer whose held bytes were flushed early holds nothing now: it is skipped.
     for (let i = this.next; i < end; i++) {
       const writer = holding[i] as TurnWriter;
       const bytes = this.take(writer);
       if (bytes === undefined) continue;
       const direct = this.readyDirect(writer);
-      if (direct !== null) {
-        directs[count] = direct;
-        sends[count] = bytes;
-        count++;
-      } else {
-        this.writeThrough(writer.socket, bytes);
-      }
+      if (direct !== null) directSends.add(direct, bytes);
+      else this.writeThrough(writer.socket, bytes);
     }
-    for (let k = 0; k < count; k++) {
-      const direct = directs[k] as DirectWrite;
-      const bytes = sends[k] as Buffer;
-      directs[k] = undefined;
-      sends[k] = undefined;
-      try {
-        direct.send(bytes);
-      } catch {
-        // One socket whose write throws loses its connection, not the others' bytes nor later turns.
-        direct.socket.destroy();
-      }
-    }
+    directSends.sendAll();
     if (end < holding.length) {
       // More than a turn's share: the rest waits for the next turn, which reads what arrived meanwhile.
       this.next = end;
