@@ -20,7 +20,8 @@ import { CLIENT, EMBEDDED_SERVER, TYPES_CONSUMER } from './fixtures.ts';
 
 const run = promisify(execFile);
 const KEY = 'pack-test-key';
-const PACKAGES = ['client', 'server', 'cli'];
+// send-many: the server's optional compiled sender, not on the registry yet, so it is packed beside them.
+const PACKAGES = ['client', 'server', 'cli', 'send-many'];
 
 /**
  * The children's environment: this process's, minus what would make them resolve like the monorepo
@@ -116,7 +117,7 @@ describe('packed packages installed into an empty project', { timeout: 60_000 },
   }, 60_000);
 
   test('each tarball holds built JavaScript and .d.ts, and no TypeScript source', () => {
-    expect(Object.keys(tarballs).sort()).toEqual(['@herald/cli', '@herald/client', '@herald/server']);
+    expect(Object.keys(tarballs).sort()).toEqual(['@herald/cli', '@herald/client', '@herald/send-many', '@herald/server']);
     for (const { files } of Object.values(tarballs)) {
       expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     }
@@ -138,6 +139,14 @@ describe('packed packages installed into an empty project', { timeout: 60_000 },
       expect.arrayContaining(['dist/index.js', 'dist/types/server/index.d.ts']),
     );
     expect(tarballs['@herald/cli']?.files).toEqual(expect.arrayContaining(['bin/herald.js', 'dist/herald.js']));
+    // The addon ships as source and compiles at install; nothing built here goes in the tarball.
+    expect(tarballs['@herald/send-many']?.files.sort()).toEqual([
+      'binding.gyp',
+      'index.cjs',
+      'index.d.ts',
+      'package.json',
+      'src/send_many.c',
+    ]);
     // Nothing from the monorepo leaked into the installed project: the private packages are bundled in.
     const lock = readFileSync(join(project, 'package-lock.json'), 'utf8');
     expect(lock).not.toMatch(/"node_modules\/@herald\/(core|protocol|engine-|bridges)/);
@@ -175,6 +184,8 @@ describe('packed packages installed into an empty project', { timeout: 60_000 },
     expect(lines.map((l) => l.data)).toEqual([{ from: 'http' }, { from: 'sdk' }]);
     // The first transport the SDK tries from Node: its WebSocket comes from the installed `ws`.
     expect(lines[0]?.transport).toBe('websocket');
+    // The installed server writes its sockets' turns with the compiled sender, built by the install.
+    expect(readFileSync(`/proc/${server.pid}/maps`, 'utf8')).toContain('send_many.node');
   });
 
   test('npx herald serve answers /healthz and serves the installed SDK at /herald.js', async () => {
