@@ -117,7 +117,12 @@ describe('packed packages installed into an empty project', { timeout: 60_000 },
   }, 60_000);
 
   test('each tarball holds built JavaScript and .d.ts, and no TypeScript source', () => {
-    expect(Object.keys(tarballs).sort()).toEqual(['@herald/cli', '@herald/client', '@herald/send-many', '@herald/server']);
+    expect(Object.keys(tarballs).sort()).toEqual([
+      '@herald/cli',
+      '@herald/client',
+      '@herald/send-many',
+      '@herald/server',
+    ]);
     for (const { files } of Object.values(tarballs)) {
       expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     }
