@@ -214,9 +214,9 @@ export class WriteTurns {
 
   /**
    * Writes a share of the held writers in two passes: first every check (each socket's state, read
-   * from JavaScript), then the direct writes back to back ({@link DirectSends}). Checking and writing socket by socket
-   * read each socket's objects just after the previous socket's system call, whose kernel work had
-   * pushed them out of the caches: at one message per fan-out to 10,000 sockets that made this
+   * from JavaScript), then the direct writes back to back ({@link DirectSends}). Checking and writing
+   * socket by socket read each socket's objects just after the previous socket's system call, whose
+   * kernel work had pushed them out of the caches: at one message per fan-out to 10,000 sockets that made this
    * function a third of the hub's user time (docs/performance.md, "Session 18"). A check stays true
    * until its write: nothing here writes to or closes one socket while writing another.
    */
