@@ -1,7 +1,8 @@
 // sendMany(fds, bufferOf, buffers, count, results): one send(2) per socket, all in one call from
 // JavaScript. Herald's write turns hand it a share of sockets that each get one buffer (most often
 // the same one): called socket by socket through node's stream handle, every write crossed from
-// JavaScript into C++ and libuv and read each socket's objects there (README.md).
+// JavaScript into C++ and libuv and read each socket's objects there (the server's
+// internals/direct-write.ts, DirectSends; docs/performance.md, "Session 19").
 //
 // results[i] is what send(2) returned for fds[i]: the bytes the kernel took, or -errno. The caller
 // decides what a short or failed send means; nothing here closes, retries or queues.

@@ -127,7 +127,7 @@ export class DirectWrite {
     private readonly handle: StreamHandle,
   ) {
     const fd = (handle as { fd?: unknown }).fd;
-    this.fd = typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
+    this.fd = Number.isInteger(fd) && (fd as number) >= 0 ? (fd as number) : -1;
   }
 
   /** The direct writer for `socket`, or null when it is not a plain TCP socket (or internals are off). */
